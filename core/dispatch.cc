@@ -1,0 +1,101 @@
+#include "core/dispatch.h"
+
+#include "absl/container/inlined_vector.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "core/interpreter.h"
+#include "core/plugin_loading.h"
+#include "core/registry.h"
+
+namespace fnx {
+
+namespace {
+
+thread_local int64_t t_kernel_calls = 0;
+
+bool is_source(Prim prim) {
+  const PrimFamily family = prim_info(prim).family;
+  return family == PrimFamily::Random || family == PrimFamily::Creation;
+}
+
+Tensor run_kernel_with_meta(const OpCall& call, const OutMeta& meta) {
+  Kernel kernel = Registry::get().kernel(meta.device.type, call.prim);
+  if (kernel == nullptr) {
+    ensure_env_plugins_loaded();  // FNX_PLUGINS may bring the backend
+    kernel = Registry::get().kernel(meta.device.type, call.prim);
+  }
+  if (kernel == nullptr) {
+    fail(call.name(), "no kernel for device ", meta.device.str(),
+         device_type_name(meta.device.type) == "cpu"
+             ? "; link the CPU backend (//backends/cpu) or use //:fnx"
+             : "; load the CUDA backend (libfnx_cuda.so) or build with "
+               "--config=cuda");
+  }
+  ++t_kernel_calls;
+  return kernel(call, meta);
+}
+
+// The slow path: some input is a wrapper, or a transform is active.
+Tensor dispatch_transformed(Prim prim, const Attrs& attrs,
+                            std::span<const Tensor> inputs) {
+  absl::InlinedVector<Tensor, 4> peeled;
+  peeled.reserve(inputs.size());
+  int64_t top_level = -1;
+  for (const Tensor& t : inputs) {
+    Tensor storage;
+    peeled.push_back(peel_dead(t, storage));
+    top_level = std::max(top_level, live_level(peeled.back()));
+  }
+  const std::span<const Tensor> args(peeled.data(), peeled.size());
+  const OpCall call{prim, attrs, args};
+
+  int index = -1;
+  const int depth = interpreter_depth();
+  if (top_level >= 0) {
+    for (int i = depth - 1; i >= 0; --i) {
+      if (interpreter_at(i)->level() == top_level) {
+        index = i;
+        break;
+      }
+    }
+    if (index < 0) {
+      fail(call.name(), "an input belongs to transform level ", top_level,
+           ", which is not active on this thread here (was the tensor "
+           "captured from another thread's transform, or from an outer "
+           "transform's rule?). Pass it in as an argument instead.");
+    }
+  }
+  if (is_source(prim) && depth > 0 && top_interpreter()->wants_random_ops()) {
+    index = std::max(index, depth - 1);
+  }
+  // Validate in the user's terms (logical shapes) before any transform
+  // rewrites the call.
+  const OutMeta meta = infer_meta(call);
+  if (index < 0) return run_kernel_with_meta(call, meta);
+  Interpreter* interpreter = interpreter_at(index);
+  StackDepthGuard hide(index);
+  return interpreter->process(call);
+}
+
+}  // namespace
+
+Tensor dispatch(Prim prim, const Attrs& attrs, std::span<const Tensor> inputs) {
+  bool transformed = interpreter_depth() > 0;
+  for (const Tensor& t : inputs) {
+    if (!t.defined()) {
+      fail(prim_name(prim), "an input tensor is undefined (default-constructed)");
+    }
+    transformed |= t.is_wrapper();
+  }
+  if (transformed) return dispatch_transformed(prim, attrs, inputs);
+  const OpCall call{prim, attrs, inputs};
+  return run_kernel_with_meta(call, infer_meta(call));
+}
+
+Tensor run_kernel(const OpCall& call) {
+  return run_kernel_with_meta(call, infer_meta(call));
+}
+
+int64_t kernel_calls() { return t_kernel_calls; }
+
+}  // namespace fnx

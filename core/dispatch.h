@@ -1,0 +1,29 @@
+// The dispatcher: every primitive call goes through dispatch(). With no
+// transform active and only dense inputs it runs the shape rule and the
+// device kernel directly (the fast path). Otherwise it routes the call to
+// the highest-level interpreter that owns an input (core/interpreter.h).
+#pragma once
+
+#include <initializer_list>
+#include <span>
+
+#include "core/primitive.h"
+#include "core/tensor.h"
+
+namespace fnx {
+
+Tensor dispatch(Prim prim, const Attrs& attrs, std::span<const Tensor> inputs);
+inline Tensor dispatch(Prim prim, const Attrs& attrs,
+                       std::initializer_list<Tensor> inputs) {
+  return dispatch(prim, attrs, std::span<const Tensor>(inputs.begin(), inputs.size()));
+}
+
+// Runs the device kernel for a call whose inputs are all dense, skipping
+// every interpreter (what dispatch does at the bottom of the stack).
+Tensor run_kernel(const OpCall& call);
+
+// Counts primitive calls that reached a kernel on this thread (tests and
+// benchmarks use it to see that transforms produce batched kernels).
+int64_t kernel_calls();
+
+}  // namespace fnx

@@ -1,0 +1,118 @@
+#include "core/interpreter.h"
+
+#include <atomic>
+#include <vector>
+
+#include "core/error.h"
+
+namespace fnx {
+namespace {
+
+// Levels are unique across threads, so a wrapper from another thread's
+// transform is never mistaken for one of ours.
+std::atomic<int64_t> g_next_level{1};
+
+}  // namespace
+
+namespace internal {
+
+// The per-thread stack. `items[0, depth)` are visible to ops; a rule being
+// processed hides its own interpreter and everything above it.
+struct InterpreterStack {
+  std::vector<Interpreter*> items;
+  int depth = 0;
+};
+
+InterpreterStack& interpreter_stack() {
+  thread_local InterpreterStack stack;
+  return stack;
+}
+
+}  // namespace internal
+
+using internal::interpreter_stack;
+
+Interpreter::Interpreter(std::string name)
+    : name_(std::move(name)),
+      handle_(std::make_shared<LevelHandle>(g_next_level.fetch_add(1), this)) {}
+
+Interpreter::~Interpreter() { handle_->kill(); }
+
+Tensor Interpreter::concrete(const Tensor&, std::string_view what) {
+  fail(what, "cannot read the values of a tensor while it is transformed by ",
+       name_, " (level ", level(),
+       "): its value is not a single concrete tensor here. Return it from "
+       "the transformed function instead.");
+}
+
+Tensor Interpreter::make_wrapper(Tensor inner, Shape logical_shape, DType dtype,
+                                 std::shared_ptr<WrapperPayload> payload) const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->strides = contiguous_strides(logical_shape);
+  impl->shape = std::move(logical_shape);
+  impl->dtype = dtype;
+  impl->device = inner.device();
+  impl->wrapper = std::make_unique<WrapperState>(
+      WrapperState{std::move(inner), handle_, std::move(payload)});
+  return Tensor(std::move(impl));
+}
+
+WrapperPayload* Interpreter::payload_of(const Tensor& t) const {
+  if (!t.is_wrapper()) return nullptr;
+  const WrapperState& w = *t.impl()->wrapper;
+  return w.owner == handle_ ? w.payload.get() : nullptr;
+}
+
+InterpreterScope::InterpreterScope(Interpreter& interpreter)
+    : interpreter_(interpreter) {
+  auto& stack = interpreter_stack();
+  // Interpreters hidden by a rule in progress stay hidden under the new one.
+  hidden_.assign(stack.items.begin() + stack.depth, stack.items.end());
+  stack.items.resize(stack.depth);
+  stack.items.push_back(&interpreter);
+  stack.depth = static_cast<int>(stack.items.size());
+}
+
+InterpreterScope::~InterpreterScope() {
+  auto& stack = interpreter_stack();
+  interpreter_.handle()->kill();
+  stack.items.pop_back();
+  stack.depth = static_cast<int>(stack.items.size());
+  stack.items.insert(stack.items.end(), hidden_.begin(), hidden_.end());
+}
+
+int interpreter_depth() { return interpreter_stack().depth; }
+
+Interpreter* interpreter_at(int index) {
+  auto& stack = interpreter_stack();
+  return index >= 0 && index < stack.depth ? stack.items[index] : nullptr;
+}
+
+Interpreter* top_interpreter() {
+  return interpreter_at(interpreter_stack().depth - 1);
+}
+
+StackDepthGuard::StackDepthGuard(int depth)
+    : saved_(interpreter_stack().depth) {
+  interpreter_stack().depth = depth;
+}
+
+StackDepthGuard::~StackDepthGuard() { interpreter_stack().depth = saved_; }
+
+const Tensor& peel_dead(const Tensor& t, Tensor& storage) {
+  if (!t.is_wrapper() || t.impl()->wrapper->owner->alive()) return t;
+  storage = t.impl()->wrapper->inner;
+  while (storage.is_wrapper() && !storage.impl()->wrapper->owner->alive()) {
+    Tensor inner = storage.impl()->wrapper->inner;
+    storage = std::move(inner);
+  }
+  return storage;
+}
+
+int64_t live_level(const Tensor& t) {
+  if (!t.is_wrapper()) return -1;
+  const LevelHandle& owner = *t.impl()->wrapper->owner;
+  return owner.alive() ? owner.level() : -1;
+}
+
+}  // namespace fnx

@@ -1,0 +1,263 @@
+// The public op API. Primitive ops build an OpCall and go through
+// dispatch(); composite ops are written only in other public ops, so every
+// transform supports them with no rule of their own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/generator.h"
+#include "core/tensor.h"
+
+namespace fnx {
+
+// ---------------- factories ----------------
+Tensor zeros(const Shape& shape, DType dtype = DType::Float32, Device device = {});
+Tensor ones(const Shape& shape, DType dtype = DType::Float32, Device device = {});
+Tensor full(const Shape& shape, double value, DType dtype = DType::Float32,
+            Device device = {});
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+Tensor full_like(const Tensor& t, double value);
+Tensor scalar_tensor(double value, DType dtype = DType::Float32, Device device = {});
+// [start, stop) with step; dtype Int64 unless given.
+Tensor arange(int64_t stop, DType dtype = DType::Int64, Device device = {});
+Tensor arange(double start, double stop, double step = 1,
+              DType dtype = DType::Float32, Device device = {});
+Tensor linspace(double start, double stop, int64_t steps,
+                DType dtype = DType::Float32, Device device = {});
+Tensor eye(int64_t n, DType dtype = DType::Float32, Device device = {});
+Tensor eye(int64_t n, int64_t m, DType dtype = DType::Float32, Device device = {});
+// From host data (copied), with the given shape (default: 1-d).
+Tensor from_vector(const std::vector<double>& values, const Shape& shape,
+                   DType dtype = DType::Float32, Device device = {});
+Tensor from_vector(const std::vector<double>& values, DType dtype = DType::Float32);
+Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape,
+                   DType dtype = DType::Int64, Device device = {});
+
+// ---------------- randomness (Philox; see core/generator.h) ----------------
+Tensor rand(const Shape& shape, DType dtype = DType::Float32,
+            Generator* gen = nullptr, Device device = {});
+Tensor randn(const Shape& shape, DType dtype = DType::Float32,
+             Generator* gen = nullptr, Device device = {});
+Tensor uniform(const Shape& shape, double low, double high,
+               DType dtype = DType::Float32, Generator* gen = nullptr,
+               Device device = {});
+Tensor normal(const Shape& shape, double mean, double std,
+              DType dtype = DType::Float32, Generator* gen = nullptr,
+              Device device = {});
+// Integers in [low, high).
+Tensor randint(int64_t low, int64_t high, const Shape& shape,
+               DType dtype = DType::Int64, Generator* gen = nullptr,
+               Device device = {});
+// 1 with probability p (elementwise), else 0, in p's dtype.
+Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);
+Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::Float32,
+                 Generator* gen = nullptr, Device device = {});
+
+// ---------------- unary elementwise ----------------
+Tensor neg(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor sign(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor expm1(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);  // the Logistic primitive
+Tensor erf(const Tensor& x);
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor logical_not(const Tensor& x);
+// composites
+Tensor square(const Tensor& x);
+Tensor reciprocal(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor gelu(const Tensor& x);  // exact (erf) form
+Tensor softplus(const Tensor& x);
+Tensor silu(const Tensor& x);
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
+
+// ---------------- binary elementwise (broadcasting) ----------------
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor cast(const Tensor& x, DType dtype);
+
+// Operators. A double operand is a "weak" scalar: it takes the tensor's
+// dtype when that is floating (x * 2.0 stays float32), as in torch.
+Tensor operator-(const Tensor& x);
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(double a, const Tensor& b);
+Tensor pow(const Tensor& a, double exponent);
+Tensor operator==(const Tensor& a, const Tensor& b);
+Tensor operator!=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, double b);
+Tensor operator>(const Tensor& a, double b);
+// A scalar operand as a 0-d tensor matching `like` (weak typing).
+Tensor scalar_like(double value, const Tensor& like);
+
+// ---------------- reductions ----------------
+// Empty dims = reduce all dims.
+Tensor sum(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
+Tensor amax(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
+// composites
+Tensor mean(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
+// correction: 1 = unbiased (torch's default), 0 = population.
+Tensor var(const Tensor& x, const Dims& dims = {}, int64_t correction = 1,
+           bool keepdim = false);
+Tensor std(const Tensor& x, const Dims& dims = {}, int64_t correction = 1,
+           bool keepdim = false);
+Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim = false);
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+Tensor norm(const Tensor& x);  // Frobenius / 2-norm of all elements
+
+// ---------------- views (share storage) ----------------
+// shape may hold one -1. Copies only when the strides cannot express it.
+Tensor reshape(const Tensor& x, const Shape& shape);
+Tensor permute(const Tensor& x, const Dims& perm);
+Tensor expand(const Tensor& x, const Shape& shape);  // -1 keeps a dim
+Tensor broadcast_to(const Tensor& x, const Shape& shape);
+// Python-style bounds: negative start/stop count from the end, clamped.
+Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t stop,
+             int64_t step = 1);
+// composites of the view primitives (still views)
+Tensor transpose(const Tensor& x, int64_t d0, int64_t d1);
+Tensor select(const Tensor& x, int64_t dim, int64_t index);
+Tensor squeeze(const Tensor& x);
+Tensor squeeze(const Tensor& x, int64_t dim);
+Tensor unsqueeze(const Tensor& x, int64_t dim);
+Tensor flatten(const Tensor& x, int64_t start = 0, int64_t end = -1);
+Tensor movedim(const Tensor& x, int64_t from, int64_t to);
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+
+// ---------------- shape ops that copy ----------------
+Tensor cat(const std::vector<Tensor>& xs, int64_t dim = 0);
+// pads: per dim from the LAST dim backwards, (lo, hi) pairs, as torch's F.pad.
+Tensor pad(const Tensor& x, const std::vector<int64_t>& pads, double value = 0);
+Tensor stack(const std::vector<Tensor>& xs, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes,
+                          int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
+std::vector<Tensor> unbind(const Tensor& x, int64_t dim = 0);
+
+// ---------------- indexing ----------------
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+// out = x, then out[index[i][j]][j] += src[i][j] (dim 0), as torch.
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index,
+                   const Tensor& src);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index,
+                 const Tensor& src);
+Tensor one_hot(const Tensor& index, int64_t num_classes, DType dtype = DType::Float32);
+
+// ---------------- linear algebra ----------------
+// torch.matmul semantics: 1-d operands are promoted and the added dim
+// removed; batch dims broadcast.
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor dot(const Tensor& a, const Tensor& b);  // 1-d . 1-d
+Tensor mv(const Tensor& m, const Tensor& v);
+Tensor mm(const Tensor& a, const Tensor& b);   // 2-d only
+Tensor bmm(const Tensor& a, const Tensor& b);  // 3-d only, equal batches
+Tensor outer(const Tensor& a, const Tensor& b);
+// y = x W^T + b, W of shape (out, in); bias may be undefined.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+
+// ---------------- convolution and pooling ----------------
+struct ConvOptions {
+  Shape stride = {}, padding = {}, dilation = {};  // empty = 1 / 0 / 1 for all
+  int64_t groups = 1;
+};
+// Input (N, C_in, L) / (N, C_in, H, W), or unbatched without N.
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
+              const ConvOptions& options = {});
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
+              const ConvOptions& options = {});
+// The N-d primitive: (N, C, *spatial), weight (C_out, C_in/groups, *kernel).
+Tensor conv(const Tensor& x, const Tensor& weight, const ConvOptions& options);
+// Its two transposes (what conv's VJP uses).
+Tensor conv_input_grad(const Tensor& grad_out, const Tensor& weight,
+                       const Shape& input_shape, const ConvOptions& options);
+Tensor conv_weight_grad(const Tensor& x, const Tensor& grad_out,
+                        const Shape& weight_shape, const ConvOptions& options);
+struct PoolOptions {
+  Shape kernel;
+  Shape stride = {};  // empty = kernel
+  Shape padding = {}, dilation = {};
+};
+// Patches: (N, C, *spatial) -> (N, C, prod(kernel), *out_spatial).
+Tensor unfold(const Tensor& x, const PoolOptions& options, double pad_value = 0);
+Tensor fold(const Tensor& patches, const Shape& input_spatial,
+            const PoolOptions& options);
+Tensor max_pool2d(const Tensor& x, const PoolOptions& options);
+Tensor avg_pool2d(const Tensor& x, const PoolOptions& options);  // counts padding
+
+// ---------------- neural-network functions ----------------
+Tensor mse_loss(const Tensor& input, const Tensor& target);  // mean reduction
+// log_probs (N, C) or (C), target integer class ids (N) or ().
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target);
+Tensor cross_entropy(const Tensor& logits, const Tensor& target);
+// Zeroes with probability p and scales by 1/(1-p) when training.
+Tensor dropout(const Tensor& x, double p, bool training = true,
+               Generator* gen = nullptr);
+// Normalizes over all dims but 1 using batch statistics (training) or the
+// given running statistics; weight/bias/running stats may be undefined.
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean,
+                  const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double eps = 1e-5);
+// Normalizes over the trailing dims given by normalized_shape.
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape,
+                  const Tensor& weight = {}, const Tensor& bias = {},
+                  double eps = 1e-5);
+Tensor embedding(const Tensor& weight, const Tensor& indices);
+
+// ---------------- memory ----------------
+Tensor contiguous(const Tensor& x);
+Tensor clone(const Tensor& x);  // always a fresh contiguous copy
+// Writes src (broadcast, cast) into dst in place; dst may be a view.
+Tensor& copy_(Tensor& dst, const Tensor& src);
+Tensor to_device(const Tensor& x, Device device);
+
+// ---------------- comparison helpers ----------------
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5,
+              double atol = 1e-8, bool equal_nan = false);
+bool equal(const Tensor& a, const Tensor& b);  // same shape and values
+
+}  // namespace fnx

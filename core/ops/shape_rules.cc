@@ -1,0 +1,521 @@
+// The shape/dtype rule of every primitive: validates a call in the user's
+// terms and gives the result's metadata. Kernels and transform rules trust
+// what passes here.
+#include <algorithm>
+
+#include "absl/strings/str_join.h"
+#include "core/error.h"
+#include "core/primitive.h"
+#include "core/tensor.h"
+
+namespace fnx {
+namespace {
+
+std::string_view op_name(const OpCall& call) { return call.name(); }
+
+void check_same_device(const OpCall& call) {
+  for (const Tensor& t : call.inputs.subspan(1)) {
+    FNX_CHECK(t.device() == call.inputs[0].device(), op_name(call),
+              "inputs are on different devices (", call.inputs[0].device().str(),
+              " and ", t.device().str(), "); move them with to(device)");
+  }
+}
+
+void check_same_dtype(const OpCall& call, std::span<const Tensor> ts) {
+  for (const Tensor& t : ts.subspan(1)) {
+    FNX_CHECK(t.dtype() == ts[0].dtype(), op_name(call),
+              "inputs have different dtypes (", dtype_name(ts[0].dtype()),
+              " and ", dtype_name(t.dtype()),
+              "); the primitive needs one dtype (the op API promotes)");
+  }
+}
+
+void check_floating(const OpCall& call, const Tensor& t) {
+  FNX_CHECK(is_floating(t.dtype()), op_name(call),
+            "expects a floating-point tensor, got ", dtype_name(t.dtype()),
+            "; cast it with to(DType::Float32)");
+}
+
+void check_index(const OpCall& call, const Tensor& index) {
+  FNX_CHECK(index.dtype() == DType::Int64 || index.dtype() == DType::Int32,
+            op_name(call), "index must be int64 or int32, got ",
+            dtype_name(index.dtype()));
+}
+
+OutMeta unary(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  switch (call.prim) {
+    case Prim::LogicalNot:
+      return {x.shape(), DType::Bool, x.device()};
+    case Prim::Neg:
+    case Prim::Abs:
+    case Prim::Sign:
+      FNX_CHECK(x.dtype() != DType::Bool, op_name(call),
+                "is not defined for bool tensors; use logical_not");
+      return {x.shape(), x.dtype(), x.device()};
+    default:
+      check_floating(call, x);
+      return {x.shape(), x.dtype(), x.device()};
+  }
+}
+
+OutMeta binary(const OpCall& call) {
+  check_same_device(call);
+  check_same_dtype(call, call.inputs);
+  const Tensor& a = call.inputs[0];
+  const Shape shape = broadcast_shapes(a.shape(), call.inputs[1].shape(),
+                                       op_name(call));
+  if (call.prim == Prim::Div || call.prim == Prim::Pow) check_floating(call, a);
+  if (prim_info(call.prim).family == PrimFamily::Compare) {
+    return {shape, DType::Bool, a.device()};
+  }
+  FNX_CHECK(a.dtype() != DType::Bool || call.prim == Prim::Maximum ||
+                call.prim == Prim::Minimum,
+            op_name(call), "is not defined for bool tensors; cast first");
+  return {shape, a.dtype(), a.device()};
+}
+
+OutMeta where(const OpCall& call) {
+  check_same_device(call);
+  FNX_CHECK(call.inputs[0].dtype() == DType::Bool, "where",
+            "condition must be bool, got ", dtype_name(call.inputs[0].dtype()));
+  check_same_dtype(call, call.inputs.subspan(1));
+  Shape shape = broadcast_shapes(call.inputs[0].shape(),
+                                 call.inputs[1].shape(), "where");
+  shape = broadcast_shapes(shape, call.inputs[2].shape(), "where");
+  return {shape, call.inputs[1].dtype(), call.inputs[0].device()};
+}
+
+Shape reduced_shape(const Shape& in, const Dims& dims, bool keepdim) {
+  Shape out;
+  for (int64_t d = 0; d < static_cast<int64_t>(in.size()); ++d) {
+    const bool reduced = std::find(dims.begin(), dims.end(), d) != dims.end();
+    if (!reduced) {
+      out.push_back(in[d]);
+    } else if (keepdim) {
+      out.push_back(1);
+    }
+  }
+  return out;
+}
+
+void check_dims_normalized(const OpCall& call, const Dims& dims, int64_t rank) {
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    FNX_CHECK(dims[i] >= 0 && dims[i] < std::max<int64_t>(rank, 1) &&
+                  (i == 0 || dims[i] > dims[i - 1]),
+              op_name(call), "dims [", absl::StrJoin(dims, ", "),
+              "] are invalid for a tensor of rank ", rank);
+  }
+}
+
+OutMeta reduce(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  const auto& a = call.attr<ReduceAttrs>();
+  check_dims_normalized(call, a.dims, x.dim());
+  const Shape shape = reduced_shape(x.shape(), x.dim() == 0 ? Dims{} : a.dims,
+                                    a.keepdim);
+  if (call.prim == Prim::Sum) {
+    const DType dt = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
+    return {shape, dt, x.device()};
+  }
+  for (int64_t d : a.dims) {
+    FNX_CHECK(x.dim() == 0 || x.shape()[d] > 0, op_name(call),
+              "cannot reduce over dim ", d, " of size 0 (shape ",
+              shape_str(x.shape()), "): the result has no identity");
+  }
+  if (prim_info(call.prim).family == PrimFamily::ArgReduce) {
+    FNX_CHECK(a.dims.size() == 1 || x.dim() == 0, op_name(call),
+              "reduces exactly one dim");
+    return {shape, DType::Int64, x.device()};
+  }
+  return {shape, x.dtype(), x.device()};
+}
+
+OutMeta cast(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  return {x.shape(), call.attr<CastAttrs>().dtype, x.device()};
+}
+
+OutMeta view(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  switch (call.prim) {
+    case Prim::Reshape: {
+      const Shape& shape = call.attr<ShapeAttrs>().shape;
+      FNX_CHECK(numel(shape) == x.numel() &&
+                    std::all_of(shape.begin(), shape.end(),
+                                [](int64_t s) { return s >= 0; }),
+                "reshape", "cannot reshape a tensor of shape ",
+                shape_str(x.shape()), " (", x.numel(), " elements) to ",
+                shape_str(shape));
+      return {shape, x.dtype(), x.device()};
+    }
+    case Prim::Permute: {
+      const Dims& perm = call.attr<PermuteAttrs>().perm;
+      FNX_CHECK(static_cast<int64_t>(perm.size()) == x.dim(), "permute",
+                "permutation [", absl::StrJoin(perm, ", "),
+                "] does not match a tensor of shape ", shape_str(x.shape()));
+      Shape shape(perm.size());
+      std::vector<bool> seen(perm.size(), false);
+      for (std::size_t i = 0; i < perm.size(); ++i) {
+        const int64_t d = perm[i];
+        FNX_CHECK(d >= 0 && d < x.dim() && !seen[d], "permute", "[",
+                  absl::StrJoin(perm, ", "), "] is not a permutation of ",
+                  x.dim(), " dims");
+        seen[d] = true;
+        shape[i] = x.shape()[d];
+      }
+      return {shape, x.dtype(), x.device()};
+    }
+    case Prim::Expand: {
+      const Shape& shape = call.attr<ShapeAttrs>().shape;
+      FNX_CHECK(shape.size() >= x.shape().size(), "expand", "cannot expand ",
+                shape_str(x.shape()), " to fewer dims ", shape_str(shape));
+      const std::size_t lead = shape.size() - x.shape().size();
+      for (std::size_t i = 0; i < x.shape().size(); ++i) {
+        FNX_CHECK(x.shape()[i] == shape[lead + i] || x.shape()[i] == 1,
+                  "expand", "cannot expand ", shape_str(x.shape()), " to ",
+                  shape_str(shape), ": dim ", i, " has size ", x.shape()[i],
+                  " (only size-1 dims expand)");
+      }
+      return {shape, x.dtype(), x.device()};
+    }
+    case Prim::Slice:
+    default: {
+      const auto& a = call.attr<SliceAttrs>();
+      FNX_CHECK(a.dim >= 0 && a.dim < x.dim(), "slice", "dim ", a.dim,
+                " is out of range for shape ", shape_str(x.shape()));
+      const int64_t size = x.shape()[a.dim];
+      FNX_CHECK(a.step >= 1, "slice", "step must be positive, got ", a.step);
+      FNX_CHECK(0 <= a.start && a.start <= a.stop && a.stop <= size, "slice",
+                "bounds [", a.start, ", ", a.stop, ") are invalid for dim ",
+                a.dim, " of size ", size);
+      Shape shape = x.shape();
+      shape[a.dim] = (a.stop - a.start + a.step - 1) / a.step;
+      return {shape, x.dtype(), x.device()};
+    }
+  }
+}
+
+OutMeta cat(const OpCall& call) {
+  FNX_CHECK(!call.inputs.empty(), "cat", "needs at least one tensor");
+  check_same_device(call);
+  check_same_dtype(call, call.inputs);
+  const Tensor& first = call.inputs[0];
+  const int64_t dim = call.attr<DimAttrs>().dim;
+  FNX_CHECK(first.dim() > 0 && dim >= 0 && dim < first.dim(), "cat", "dim ",
+            dim, " is invalid for tensors of shape ", shape_str(first.shape()));
+  Shape shape = first.shape();
+  shape[dim] = 0;
+  for (const Tensor& t : call.inputs) {
+    bool ok = t.dim() == first.dim();
+    for (int64_t d = 0; ok && d < t.dim(); ++d) {
+      ok = d == dim || t.shape()[d] == first.shape()[d];
+    }
+    FNX_CHECK(ok, "cat", "shapes ", shape_str(first.shape()), " and ",
+              shape_str(t.shape()), " differ outside dim ", dim);
+    shape[dim] += t.shape()[dim];
+  }
+  return {shape, first.dtype(), first.device()};
+}
+
+OutMeta pad(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  const auto& a = call.attr<PadAttrs>();
+  FNX_CHECK(static_cast<int64_t>(a.lo.size()) == x.dim() &&
+                a.hi.size() == a.lo.size(),
+            "pad", "needs one (lo, hi) pair per dim of ", shape_str(x.shape()));
+  Shape shape = x.shape();
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    shape[d] += a.lo[d] + a.hi[d];
+    FNX_CHECK(shape[d] >= 0, "pad", "padding (", a.lo[d], ", ", a.hi[d],
+              ") makes dim ", d, " of ", shape_str(x.shape()), " negative");
+  }
+  return {shape, x.dtype(), x.device()};
+}
+
+OutMeta indexing(const OpCall& call) {
+  check_same_device(call);
+  const Tensor& x = call.inputs[0];
+  const Tensor& index = call.inputs[1];
+  const int64_t dim = call.attr<DimAttrs>().dim;
+  const std::string_view op = op_name(call);
+  FNX_CHECK(dim >= 0 && dim < std::max<int64_t>(x.dim(), 1), op, "dim ", dim,
+            " is out of range for shape ", shape_str(x.shape()));
+  check_index(call, index);
+  const int64_t size_at_dim = x.dim() == 0 ? 1 : x.shape()[dim];
+  (void)size_at_dim;
+  switch (call.prim) {
+    case Prim::Gather: {
+      FNX_CHECK(index.dim() == x.dim(), "gather", "index of shape ",
+                shape_str(index.shape()), " must have the rank of input ",
+                shape_str(x.shape()));
+      for (int64_t d = 0; d < x.dim(); ++d) {
+        FNX_CHECK(d == dim || index.shape()[d] <= x.shape()[d], "gather",
+                  "index of shape ", shape_str(index.shape()),
+                  " is larger than input ", shape_str(x.shape()),
+                  " outside dim ", dim);
+      }
+      return {index.shape(), x.dtype(), x.device()};
+    }
+    case Prim::ScatterAdd: {
+      const Tensor& src = call.inputs[2];
+      FNX_CHECK(src.dtype() == x.dtype(), "scatter_add", "src dtype ",
+                dtype_name(src.dtype()), " differs from input dtype ",
+                dtype_name(x.dtype()));
+      FNX_CHECK(index.dim() == x.dim() && src.dim() == x.dim(), "scatter_add",
+                "input ", shape_str(x.shape()), ", index ",
+                shape_str(index.shape()), " and src ", shape_str(src.shape()),
+                " must have the same rank");
+      for (int64_t d = 0; d < x.dim(); ++d) {
+        FNX_CHECK(index.shape()[d] <= src.shape()[d] &&
+                      (d == dim || index.shape()[d] <= x.shape()[d]),
+                  "scatter_add", "index ", shape_str(index.shape()),
+                  " does not fit src ", shape_str(src.shape()), " and input ",
+                  shape_str(x.shape()));
+      }
+      return {x.shape(), x.dtype(), x.device()};
+    }
+    case Prim::IndexSelect: {
+      FNX_CHECK(index.dim() <= 1, "index_select", "index must be 1-D, got ",
+                shape_str(index.shape()));
+      Shape shape = x.shape();
+      if (x.dim() > 0) shape[dim] = index.numel();
+      return {shape, x.dtype(), x.device()};
+    }
+    case Prim::IndexAdd:
+    default: {
+      const Tensor& src = call.inputs[2];
+      FNX_CHECK(index.dim() <= 1, "index_add", "index must be 1-D, got ",
+                shape_str(index.shape()));
+      FNX_CHECK(src.dtype() == x.dtype(), "index_add", "src dtype ",
+                dtype_name(src.dtype()), " differs from input dtype ",
+                dtype_name(x.dtype()));
+      Shape expected = x.shape();
+      if (x.dim() > 0) expected[dim] = index.numel();
+      FNX_CHECK(src.shape() == expected, "index_add", "src has shape ",
+                shape_str(src.shape()), " but input ", shape_str(x.shape()),
+                " with ", index.numel(), " indices along dim ", dim,
+                " needs ", shape_str(expected));
+      return {x.shape(), x.dtype(), x.device()};
+    }
+  }
+}
+
+OutMeta matmul(const OpCall& call) {
+  check_same_device(call);
+  check_same_dtype(call, call.inputs);
+  const Tensor& a = call.inputs[0];
+  const Tensor& b = call.inputs[1];
+  FNX_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul",
+            "the primitive needs operands of rank >= 2, got ",
+            shape_str(a.shape()), " and ", shape_str(b.shape()));
+  FNX_CHECK(a.dtype() != DType::Bool, "matmul", "bool operands; cast first");
+  const int64_t m = a.shape()[a.dim() - 2], k = a.shape()[a.dim() - 1];
+  const int64_t k2 = b.shape()[b.dim() - 2], n = b.shape()[b.dim() - 1];
+  FNX_CHECK(k == k2, "matmul", "shapes ", shape_str(a.shape()), " and ",
+            shape_str(b.shape()), " cannot be multiplied (", m, "x", k,
+            " and ", k2, "x", n, ")");
+  const Shape batch_a(a.shape().begin(), a.shape().end() - 2);
+  const Shape batch_b(b.shape().begin(), b.shape().end() - 2);
+  Shape shape = broadcast_shapes(batch_a, batch_b, "matmul");
+  shape.push_back(m);
+  shape.push_back(n);
+  return {shape, a.dtype(), a.device()};
+}
+
+void check_spatial_attr(std::string_view op, const Shape& v, std::size_t n,
+                        std::string_view what, int64_t min) {
+  FNX_CHECK(v.size() == n, op, what, " needs ", n, " values (one per spatial ",
+            "dim), got ", shape_str(v));
+  for (int64_t s : v) {
+    FNX_CHECK(s >= min, op, what, " values must be >= ", min, ", got ",
+              shape_str(v));
+  }
+}
+
+// Output spatial size of a window op; an error when the window does not fit.
+Shape window_out(std::string_view op, const Shape& in, const Shape& kernel,
+                 const Shape& stride, const Shape& padding,
+                 const Shape& dilation) {
+  Shape out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const int64_t span = dilation[i] * (kernel[i] - 1) + 1;
+    const int64_t padded = in[i] + 2 * padding[i];
+    FNX_CHECK(padded >= span, op, "the window (", span,
+              " with dilation) is larger than the padded input (", padded,
+              ") in spatial dim ", i, "; input spatial size ", shape_str(in));
+    out.push_back((padded - span) / stride[i] + 1);
+  }
+  return out;
+}
+
+void check_conv_attrs(std::string_view op, const ConvAttrs& a, std::size_t n) {
+  check_spatial_attr(op, a.stride, n, "stride", 1);
+  check_spatial_attr(op, a.padding, n, "padding", 0);
+  check_spatial_attr(op, a.dilation, n, "dilation", 1);
+  FNX_CHECK(a.groups >= 1, op, "groups must be >= 1, got ", a.groups);
+}
+
+// Checks (input, weight) of a forward conv and returns the output shape.
+Shape conv_forward_shape(std::string_view op, const Shape& x, const Shape& w,
+                         const ConvAttrs& a) {
+  FNX_CHECK(x.size() >= 3 && x.size() <= 5 && w.size() == x.size(), op,
+            "expects input (N, C, *spatial) with 1-3 spatial dims and a "
+            "weight of the same rank, got input ",
+            shape_str(x), " and weight ", shape_str(w));
+  const std::size_t n = x.size() - 2;
+  check_conv_attrs(op, a, n);
+  FNX_CHECK(x[1] == w[1] * a.groups && w[0] % a.groups == 0, op, "input ",
+            shape_str(x), " has ", x[1], " channels but weight ", shape_str(w),
+            " with groups=", a.groups, " expects ", w[1] * a.groups,
+            " (and out channels divisible by groups)");
+  const Shape in(x.begin() + 2, x.end());
+  const Shape kernel(w.begin() + 2, w.end());
+  Shape out = {x[0], w[0]};
+  for (int64_t s : window_out(op, in, kernel, a.stride, a.padding, a.dilation)) {
+    out.push_back(s);
+  }
+  return out;
+}
+
+OutMeta conv(const OpCall& call) {
+  check_same_device(call);
+  check_same_dtype(call, call.inputs);
+  check_floating(call, call.inputs[0]);
+  const auto& a = call.attr<ConvAttrs>();
+  const std::string_view op = op_name(call);
+  const Tensor& first = call.inputs[0];
+  switch (call.prim) {
+    case Prim::Conv:
+      return {conv_forward_shape(op, first.shape(), call.inputs[1].shape(), a),
+              first.dtype(), first.device()};
+    case Prim::ConvInputGrad: {
+      const Shape out = conv_forward_shape(op, a.input_shape,
+                                           call.inputs[1].shape(), a);
+      FNX_CHECK(out == first.shape(), op, "grad_output has shape ",
+                shape_str(first.shape()), " but the forward conv gives ",
+                shape_str(out));
+      return {a.input_shape, first.dtype(), first.device()};
+    }
+    case Prim::ConvWeightGrad:
+    default: {
+      const Shape out =
+          conv_forward_shape(op, first.shape(), a.weight_shape, a);
+      FNX_CHECK(out == call.inputs[1].shape(), op, "grad_output has shape ",
+                shape_str(call.inputs[1].shape()),
+                " but the forward conv gives ", shape_str(out));
+      return {a.weight_shape, first.dtype(), first.device()};
+    }
+  }
+}
+
+OutMeta unfold(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  const auto& a = call.attr<UnfoldAttrs>();
+  const std::string_view op = op_name(call);
+  const std::size_t n = a.kernel.size();
+  FNX_CHECK(n >= 1 && n <= 3, op, "needs 1-3 spatial dims, got kernel ",
+            shape_str(a.kernel));
+  check_spatial_attr(op, a.kernel, n, "kernel", 1);
+  check_spatial_attr(op, a.stride, n, "stride", 1);
+  check_spatial_attr(op, a.padding, n, "padding", 0);
+  check_spatial_attr(op, a.dilation, n, "dilation", 1);
+  if (call.prim == Prim::Unfold) {
+    FNX_CHECK(x.dim() == static_cast<int64_t>(n) + 2, "unfold",
+              "expects (N, C, *spatial) with ", n, " spatial dims, got ",
+              shape_str(x.shape()));
+    const Shape in(x.shape().begin() + 2, x.shape().end());
+    Shape shape = {x.shape()[0], x.shape()[1], numel(a.kernel)};
+    for (int64_t s : window_out(op, in, a.kernel, a.stride, a.padding,
+                                a.dilation)) {
+      shape.push_back(s);
+    }
+    return {shape, x.dtype(), x.device()};
+  }
+  check_spatial_attr(op, a.input_spatial, n, "input_spatial", 0);
+  Shape expected = {x.dim() > 0 ? x.shape()[0] : 0,
+                    x.dim() > 1 ? x.shape()[1] : 0, numel(a.kernel)};
+  for (int64_t s : window_out(op, a.input_spatial, a.kernel, a.stride,
+                              a.padding, a.dilation)) {
+    expected.push_back(s);
+  }
+  FNX_CHECK(x.shape() == expected, "fold", "patches of shape ",
+            shape_str(x.shape()), " do not match input spatial size ",
+            shape_str(a.input_spatial), " (expected ", shape_str(expected),
+            ")");
+  Shape shape = {x.shape()[0], x.shape()[1]};
+  for (int64_t s : a.input_spatial) shape.push_back(s);
+  return {shape, x.dtype(), x.device()};
+}
+
+void check_shape_nonneg(std::string_view op, const Shape& shape) {
+  for (int64_t s : shape) {
+    FNX_CHECK(s >= 0, op, "negative dimension in shape ", shape_str(shape));
+  }
+}
+
+OutMeta source(const OpCall& call) {
+  switch (call.prim) {
+    case Prim::Full: {
+      const auto& a = call.attr<FullAttrs>();
+      check_shape_nonneg("full", a.shape);
+      return {a.shape, a.dtype, a.device};
+    }
+    case Prim::Iota: {
+      const auto& a = call.attr<IotaAttrs>();
+      FNX_CHECK(a.n >= 0, "iota", "length must be >= 0, got ", a.n);
+      return {{a.n}, a.dtype, a.device};
+    }
+    default: {
+      const auto& a = call.attr<RandomAttrs>();
+      check_shape_nonneg(op_name(call), a.shape);
+      FNX_CHECK(is_floating(a.dtype), op_name(call),
+                "produces floating-point values, not ", dtype_name(a.dtype));
+      return {a.shape, a.dtype, a.device};
+    }
+  }
+}
+
+OutMeta copy(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  if (call.prim == Prim::Copy) return {x.shape(), x.dtype(), x.device()};
+  check_same_device(call);
+  const Tensor& src = call.inputs[1];
+  const Shape shape = broadcast_shapes(x.shape(), src.shape(), "copy_");
+  FNX_CHECK(shape == x.shape(), "copy_", "cannot write a value of shape ",
+            shape_str(src.shape()), " into a tensor of shape ",
+            shape_str(x.shape()), " (it must broadcast to the destination)");
+  return {x.shape(), x.dtype(), x.device()};
+}
+
+}  // namespace
+
+OutMeta infer_meta(const OpCall& call) {
+  const PrimInfo& info = prim_info(call.prim);
+  FNX_CHECK(info.arity < 0 ||
+                static_cast<int>(call.inputs.size()) == info.arity,
+            info.name, "takes ", info.arity, " tensor inputs, got ",
+            call.inputs.size());
+  switch (info.family) {
+    case PrimFamily::Unary: return unary(call);
+    case PrimFamily::Binary:
+    case PrimFamily::Compare: return binary(call);
+    case PrimFamily::Where: return where(call);
+    case PrimFamily::Cast: return cast(call);
+    case PrimFamily::Reduce:
+    case PrimFamily::ArgReduce: return reduce(call);
+    case PrimFamily::View: return view(call);
+    case PrimFamily::Cat: return cat(call);
+    case PrimFamily::Pad: return pad(call);
+    case PrimFamily::Index: return indexing(call);
+    case PrimFamily::Matmul: return matmul(call);
+    case PrimFamily::Conv: return conv(call);
+    case PrimFamily::Unfold: return unfold(call);
+    case PrimFamily::Creation:
+    case PrimFamily::Random: return source(call);
+    case PrimFamily::Copy: return copy(call);
+  }
+  fail(info.name, "has no shape rule");
+}
+
+}  // namespace fnx

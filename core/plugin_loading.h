@@ -1,0 +1,21 @@
+// Internal glue between the registry and the plugin loader.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "core/registry.h"
+
+namespace fnx {
+
+// While fnx::load_plugin is dlopening a shared object, registrations made by
+// its static initializers are collected here instead of applied (returns
+// true); the loader applies them after checking the plugin's ABI version.
+bool defer_registration(std::string_view owner,
+                        const std::function<void(Registrar&)>& fill);
+
+// Loads FNX_PLUGINS once, after static initialization (first dispatch or
+// first registry query).
+void ensure_env_plugins_loaded();
+
+}  // namespace fnx

@@ -1,0 +1,218 @@
+// The closed set of primitives. Every op in the public API is one of these
+// or a composite written only in them, so every transform that has a rule
+// per primitive supports every op. A primitive call is an OpCall: the
+// primitive, its typed attributes and its tensor inputs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <variant>
+
+#include "core/device.h"
+#include "core/dtype.h"
+#include "core/shape.h"
+
+namespace fnx {
+
+class Tensor;
+
+// X(Name, family, arity) -- arity -1 means variadic.
+#define FNX_PRIMITIVES(X)                 \
+  /* unary elementwise */                 \
+  X(Neg, Unary, 1)                        \
+  X(Abs, Unary, 1)                        \
+  X(Sign, Unary, 1)                       \
+  X(Exp, Unary, 1)                        \
+  X(Log, Unary, 1)                        \
+  X(Log1p, Unary, 1)                      \
+  X(Expm1, Unary, 1)                      \
+  X(Sqrt, Unary, 1)                       \
+  X(Rsqrt, Unary, 1)                      \
+  X(Sin, Unary, 1)                        \
+  X(Cos, Unary, 1)                        \
+  X(Tanh, Unary, 1)                       \
+  X(Logistic, Unary, 1)                   \
+  X(Erf, Unary, 1)                        \
+  X(Floor, Unary, 1)                      \
+  X(Ceil, Unary, 1)                       \
+  X(LogicalNot, Unary, 1)                 \
+  /* binary elementwise, broadcasting */  \
+  X(Add, Binary, 2)                       \
+  X(Sub, Binary, 2)                       \
+  X(Mul, Binary, 2)                       \
+  X(Div, Binary, 2)                       \
+  X(Pow, Binary, 2)                       \
+  X(Maximum, Binary, 2)                   \
+  X(Minimum, Binary, 2)                   \
+  X(Eq, Compare, 2)                       \
+  X(Ne, Compare, 2)                       \
+  X(Lt, Compare, 2)                       \
+  X(Le, Compare, 2)                       \
+  X(Gt, Compare, 2)                       \
+  X(Ge, Compare, 2)                       \
+  X(LogicalAnd, Compare, 2)               \
+  X(LogicalOr, Compare, 2)                \
+  X(Where, Where, 3)                      \
+  X(Cast, Cast, 1)                        \
+  /* reductions over dims */              \
+  X(Sum, Reduce, 1)                       \
+  X(Amax, Reduce, 1)                      \
+  X(Amin, Reduce, 1)                      \
+  X(Argmax, ArgReduce, 1)                 \
+  X(Argmin, ArgReduce, 1)                 \
+  /* views: results share storage */      \
+  X(Reshape, View, 1)                     \
+  X(Permute, View, 1)                     \
+  X(Expand, View, 1)                      \
+  X(Slice, View, 1)                       \
+  /* shape ops that copy */               \
+  X(Cat, Cat, -1)                         \
+  X(Pad, Pad, 1)                          \
+  /* indexing */                          \
+  X(Gather, Index, 2)                     \
+  X(ScatterAdd, Index, 3)                 \
+  X(IndexSelect, Index, 2)                \
+  X(IndexAdd, Index, 3)                   \
+  /* linear algebra and convolution */    \
+  X(Matmul, Matmul, 2)                    \
+  X(Conv, Conv, 2)                        \
+  X(ConvInputGrad, Conv, 2)               \
+  X(ConvWeightGrad, Conv, 2)              \
+  X(Unfold, Unfold, 1)                    \
+  X(Fold, Unfold, 1)                      \
+  /* creation and randomness */           \
+  X(Full, Creation, 0)                    \
+  X(Iota, Creation, 0)                    \
+  X(Uniform, Random, 0)                   \
+  X(Normal, Random, 0)                    \
+  /* memory */                            \
+  X(Copy, Copy, 1)                        \
+  X(CopyInto, Copy, 2)
+
+enum class Prim : uint16_t {
+#define FNX_PRIM_ENUM(name, family, arity) name,
+  FNX_PRIMITIVES(FNX_PRIM_ENUM)
+#undef FNX_PRIM_ENUM
+};
+
+#define FNX_PRIM_COUNT(name, family, arity) +1
+inline constexpr int kNumPrims = 0 FNX_PRIMITIVES(FNX_PRIM_COUNT);
+#undef FNX_PRIM_COUNT
+
+// Families group primitives that share a rule helper in every table.
+enum class PrimFamily : uint8_t {
+  Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, View, Cat, Pad,
+  Index, Matmul, Conv, Unfold, Creation, Random, Copy
+};
+
+struct PrimInfo {
+  std::string_view name;  // snake_case, as in error messages: "index_select"
+  PrimFamily family;
+  int arity;  // number of tensor inputs, -1 = variadic
+};
+const PrimInfo& prim_info(Prim prim);
+inline std::string_view prim_name(Prim prim) { return prim_info(prim).name; }
+inline Prim prim_at(int index) { return static_cast<Prim>(index); }
+
+// ---- Typed attributes, one struct per family that needs them ----
+
+struct NoAttrs {};
+struct CastAttrs {
+  DType dtype;
+};
+// Sum/Amax/Amin: `dims` normalized and sorted (empty = none reduced).
+// Argmax/Argmin: exactly one dim.
+struct ReduceAttrs {
+  Dims dims;
+  bool keepdim = false;
+};
+// Reshape and Expand: the target shape (no -1 left; the op API resolves it).
+struct ShapeAttrs {
+  Shape shape;
+};
+struct PermuteAttrs {
+  Dims perm;
+};
+// Slice: start/stop already clamped to [0, size], step >= 1.
+struct SliceAttrs {
+  int64_t dim = 0, start = 0, stop = 0, step = 1;
+};
+// Cat, Gather, ScatterAdd, IndexSelect, IndexAdd.
+struct DimAttrs {
+  int64_t dim = 0;
+};
+// Pad: per-dim amounts before/after (full rank; may be negative, which crops).
+struct PadAttrs {
+  Shape lo, hi;
+  double value = 0;
+};
+// Conv over the trailing spatial dims of (N, C, *spatial). For
+// ConvInputGrad the inputs are (grad_out, weight) and `input_shape` is the
+// forward input's shape; for ConvWeightGrad they are (input, grad_out) and
+// `weight_shape` is the forward weight's shape.
+struct ConvAttrs {
+  Shape stride, padding, dilation;
+  int64_t groups = 1;
+  Shape input_shape, weight_shape;
+};
+// Unfold: (N, C, *spatial) -> (N, C, prod(kernel), *out_spatial), padding
+// filled with pad_value. Fold is its transpose (sums overlapping patches)
+// back to (N, C, *input_spatial).
+struct UnfoldAttrs {
+  Shape kernel, stride, padding, dilation;
+  double pad_value = 0;
+  Shape input_spatial;
+};
+struct FullAttrs {
+  Shape shape;
+  DType dtype = DType::Float32;
+  Device device;
+  double value = 0;
+};
+// Iota: 0, 1, ..., n-1.
+struct IotaAttrs {
+  int64_t n = 0;
+  DType dtype = DType::Int64;
+  Device device;
+};
+// Uniform in [low, high) or Normal(mean = low, std = high) from a Philox
+// stream at (seed, offset): the same numbers on every backend.
+struct RandomAttrs {
+  Shape shape;
+  DType dtype = DType::Float32;
+  Device device;
+  uint64_t seed = 0, offset = 0;
+  double low = 0, high = 1;
+};
+
+using Attrs = std::variant<NoAttrs, CastAttrs, ReduceAttrs, ShapeAttrs,
+                           PermuteAttrs, SliceAttrs, DimAttrs, PadAttrs,
+                           ConvAttrs, UnfoldAttrs, FullAttrs, IotaAttrs,
+                           RandomAttrs>;
+
+struct OpCall {
+  Prim prim;
+  const Attrs& attrs;
+  std::span<const Tensor> inputs;
+
+  template <typename A>
+  const A& attr() const {
+    return std::get<A>(attrs);
+  }
+  std::string_view name() const { return prim_name(prim); }
+};
+
+// The result's metadata, computed by the primitive's shape/dtype rule.
+struct OutMeta {
+  Shape shape;
+  DType dtype = DType::Float32;
+  Device device;
+};
+
+// The shape/dtype rule of every primitive (core/ops/shape_rules.cc). It
+// validates the call and throws fnx::Error naming the op, the shapes and
+// what to do.
+OutMeta infer_meta(const OpCall& call);
+
+}  // namespace fnx

@@ -1,0 +1,68 @@
+#include "core/shape.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_join.h"
+#include "core/error.h"
+
+namespace fnx {
+
+int64_t numel(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+Strides contiguous_strides(const Shape& shape) {
+  Strides strides(shape.size());
+  int64_t stride = 1;
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
+    strides[i] = stride;
+    stride *= std::max<int64_t>(shape[i], 1);
+  }
+  return strides;
+}
+
+std::string shape_str(const Shape& shape) {
+  return str_cat("[", absl::StrJoin(shape, ", "), "]");
+}
+
+int64_t normalize_dim(int64_t dim, int64_t rank, std::string_view op) {
+  const int64_t lo = rank == 0 ? -1 : -rank;
+  const int64_t hi = rank == 0 ? 0 : rank - 1;
+  FNX_CHECK(dim >= lo && dim <= hi, op, "dim ", dim,
+            " is out of range for a tensor of rank ", rank,
+            " (expected a dim in [", lo, ", ", hi, "])");
+  return dim < 0 ? dim + std::max<int64_t>(rank, 1) : dim;
+}
+
+Dims normalize_dims(const Dims& dims, int64_t rank, std::string_view op,
+                    bool empty_means_all) {
+  Dims out;
+  if (dims.empty() && empty_means_all) {
+    for (int64_t d = 0; d < rank; ++d) out.push_back(d);
+    return out;
+  }
+  for (int64_t d : dims) out.push_back(normalize_dim(d, rank, op));
+  std::sort(out.begin(), out.end());
+  FNX_CHECK(std::adjacent_find(out.begin(), out.end()) == out.end(), op,
+            "dims [", absl::StrJoin(dims, ", "), "] repeat a dim");
+  if (rank == 0) out.clear();  // dim 0 / -1 of a scalar is the scalar itself
+  return out;
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
+  const size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    const int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    FNX_CHECK(da == db || da == 1 || db == 1, op, "shapes ", shape_str(a),
+              " and ", shape_str(b), " do not broadcast (dim ", i,
+              ": ", da, " vs ", db, ")");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+}  // namespace fnx

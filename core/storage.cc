@@ -1,0 +1,72 @@
+#include "core/storage.h"
+
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "core/error.h"
+
+namespace fnx {
+namespace {
+
+std::atomic<int64_t> g_live_bytes{0};
+
+class CpuAllocator final : public Allocator {
+ public:
+  void* allocate(std::size_t nbytes) override {
+    // aligned_alloc wants a multiple of the alignment.
+    const std::size_t rounded = (std::max<std::size_t>(nbytes, 1) + 63) & ~std::size_t{63};
+    return std::aligned_alloc(64, rounded);
+  }
+  void deallocate(void* ptr, std::size_t) override { std::free(ptr); }
+};
+
+struct AllocatorTable {
+  std::array<std::atomic<Allocator*>, kNumDeviceTypes> by_type;
+  AllocatorTable() {
+    static CpuAllocator cpu;
+    for (auto& a : by_type) a.store(nullptr);
+    by_type[static_cast<int>(DeviceType::CPU)].store(&cpu);
+  }
+};
+
+std::array<std::atomic<Allocator*>, kNumDeviceTypes>& allocators() {
+  static AllocatorTable table;
+  return table.by_type;
+}
+
+}  // namespace
+
+void set_allocator(DeviceType type, Allocator* allocator) {
+  allocators()[static_cast<int>(type)].store(allocator);
+}
+
+Allocator* allocator(DeviceType type) {
+  return allocators()[static_cast<int>(type)].load(std::memory_order_relaxed);
+}
+
+std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes, Device device) {
+  Allocator* alloc = allocator(device.type);
+  FNX_CHECK(alloc != nullptr, "allocate", "no allocator for device ",
+            device.str(), "; load its backend plugin (e.g. libfnx_cuda.so)");
+  void* data = alloc->allocate(nbytes);
+  FNX_CHECK(data != nullptr, "allocate", "out of memory allocating ", nbytes,
+            " bytes on ", device.str());
+  return std::make_shared<Storage>(data, nbytes, device, alloc);
+}
+
+Storage::Storage(void* data, std::size_t nbytes, Device device,
+                 Allocator* owner)
+    : data_(data), nbytes_(nbytes), device_(device), owner_(owner) {
+  g_live_bytes.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
+}
+
+Storage::~Storage() {
+  g_live_bytes.fetch_sub(static_cast<int64_t>(nbytes_), std::memory_order_relaxed);
+  if (owner_ != nullptr) owner_->deallocate(data_, nbytes_);
+}
+
+int64_t live_storage_bytes() { return g_live_bytes.load(); }
+
+}  // namespace fnx

@@ -1,0 +1,57 @@
+// Storage: one 64-byte aligned block of device memory shared by a tensor and
+// all of its views. Each device type has one Allocator (the CPU one is built
+// in; backends install theirs).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "core/device.h"
+
+namespace fnx {
+
+class Allocator {
+ public:
+  virtual ~Allocator() = default;
+  virtual void* allocate(std::size_t nbytes) = 0;
+  virtual void deallocate(void* ptr, std::size_t nbytes) = 0;
+};
+
+// Installs the allocator for a device type (backends call this when they
+// register). The allocator must outlive every storage made with it.
+void set_allocator(DeviceType type, Allocator* allocator);
+Allocator* allocator(DeviceType type);  // null when no backend installed one
+
+class Storage {
+ public:
+  // Allocates nbytes (64-byte aligned) on `device`; an fnx::Error when the
+  // device has no allocator or memory runs out.
+  static std::shared_ptr<Storage> allocate(std::size_t nbytes, Device device);
+
+  Storage(void* data, std::size_t nbytes, Device device, Allocator* owner);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  std::size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+  // Bumped by every in-place write; lets transforms detect mutation of a
+  // value they saved.
+  uint64_t version() const { return version_; }
+  void bump_version() { ++version_; }
+
+ private:
+  void* data_;
+  std::size_t nbytes_;
+  Device device_;
+  Allocator* owner_;
+  uint64_t version_ = 0;
+};
+
+// Bytes held by live storages on all devices: tests use it to prove that
+// transforms free what they no longer need.
+int64_t live_storage_bytes();
+
+}  // namespace fnx
