@@ -57,12 +57,6 @@ Tensor Interpreter::make_wrapper(Tensor inner, Shape logical_shape, DType dtype,
   return Tensor(std::move(impl));
 }
 
-WrapperPayload* Interpreter::payload_of(const Tensor& t) const {
-  if (!t.is_wrapper()) return nullptr;
-  const WrapperState& w = *t.impl()->wrapper;
-  return w.owner == handle_ ? w.payload.get() : nullptr;
-}
-
 InterpreterScope::InterpreterScope(Interpreter& interpreter)
     : interpreter_(interpreter) {
   auto& stack = interpreter_stack();

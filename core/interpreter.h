@@ -68,9 +68,18 @@ class Interpreter {
   // Wraps `inner` as a value of this level with the given logical metadata.
   Tensor make_wrapper(Tensor inner, Shape logical_shape, DType dtype,
                       std::shared_ptr<WrapperPayload> payload) const;
-  // The payload of a live wrapper of this level, or null when `t` is not one.
-  WrapperPayload* payload_of(const Tensor& t) const;
-  bool owns(const Tensor& t) const { return payload_of(t) != nullptr; }
+  // Whether `t` is a wrapper of this level.
+  bool owns(const Tensor& t) const {
+    return t.is_wrapper() && t.impl()->wrapper->owner == handle_;
+  }
+  // The payload of a wrapper of this level (null when `t` is not one).
+  WrapperPayload* payload_of(const Tensor& t) const {
+    return owns(t) ? t.impl()->wrapper->payload.get() : nullptr;
+  }
+  // The tensor a wrapper of this level wraps (`t` itself when not one).
+  const Tensor& unwrap(const Tensor& t) const {
+    return owns(t) ? t.impl()->wrapper->inner : t;
+  }
 
  private:
   std::string name_;

@@ -1,6 +1,7 @@
 // The interpreter stack and dispatcher, proven with test-only interpreters:
 // the fast path, routing by level, two nested levels, escaped wrappers,
 // random ops, and two threads with their own stacks.
+#include <cmath>
 #include <thread>
 
 #include "core/dispatch.h"

@@ -20,9 +20,6 @@ class TracingInterpreter final : public Interpreter {
   Tensor wrap(const Tensor& t) const {
     return make_wrapper(t, t.shape(), t.dtype(), nullptr);
   }
-  Tensor unwrap(const Tensor& t) const {
-    return owns(t) ? t.impl()->wrapper->inner : t;
-  }
 
   Tensor process(const OpCall& call) override {
     log.push_back(tag_ + ":" + std::string(call.name()));
