@@ -1,0 +1,115 @@
+// The Tensor methods of core/tensor.h: thin forwards to the op API, so a
+// method call is exactly the free function (and every transform sees it).
+#include "core/error.h"
+#include "core/ops/ops.h"
+#include "core/tensor.h"
+
+namespace fnx {
+
+Tensor Tensor::reshape(const Shape& shape) const {
+  return fnx::reshape(*this, shape);
+}
+
+// reshape() that must not copy. For a dense tensor the result must share
+// this tensor's storage; a transform wrapper has no storage of its own, and
+// its transform keeps reshape a view wherever the strides allow.
+Tensor Tensor::view(const Shape& shape) const {
+  Tensor out = fnx::reshape(*this, shape);
+  if (is_wrapper() || numel() == 0) return out;
+  FNX_CHECK(out.impl()->storage == impl_->storage, "view", "shape ",
+            shape_str(shape), " cannot be a view of a tensor of shape ",
+            shape_str(this->shape()), " with strides ",
+            shape_str(Shape(strides().begin(), strides().end())),
+            " (it would need a copy); use reshape()");
+  return out;
+}
+
+Tensor Tensor::permute(const Dims& perm) const {
+  return fnx::permute(*this, perm);
+}
+
+Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
+  return fnx::transpose(*this, d0, d1);
+}
+
+// Swaps the last two dims; a 0-d or 1-d tensor comes back as a view of
+// itself, as torch's t().
+Tensor Tensor::t() const {
+  if (dim() < 2) return fnx::reshape(*this, shape());
+  return fnx::transpose(*this, -2, -1);
+}
+
+Tensor Tensor::expand(const Shape& shape) const {
+  return fnx::expand(*this, shape);
+}
+
+Tensor Tensor::slice(int64_t dim, int64_t start, int64_t stop,
+                     int64_t step) const {
+  return fnx::slice(*this, dim, start, stop, step);
+}
+
+Tensor Tensor::select(int64_t dim, int64_t index) const {
+  return fnx::select(*this, dim, index);
+}
+
+Tensor Tensor::squeeze() const { return fnx::squeeze(*this); }
+
+Tensor Tensor::squeeze(int64_t dim) const { return fnx::squeeze(*this, dim); }
+
+Tensor Tensor::unsqueeze(int64_t dim) const {
+  return fnx::unsqueeze(*this, dim);
+}
+
+Tensor Tensor::flatten(int64_t start, int64_t end) const {
+  return fnx::flatten(*this, start, end);
+}
+
+Tensor Tensor::contiguous() const { return fnx::contiguous(*this); }
+
+Tensor Tensor::clone() const { return fnx::clone(*this); }
+
+// Same dtype: this tensor itself, as torch's .to().
+Tensor Tensor::to(DType dtype) const {
+  return dtype == this->dtype() ? *this : fnx::cast(*this, dtype);
+}
+
+Tensor Tensor::to(Device device) const { return fnx::to_device(*this, device); }
+
+Tensor Tensor::sum() const { return fnx::sum(*this); }
+
+Tensor Tensor::sum(const Dims& dims, bool keepdim) const {
+  return fnx::sum(*this, dims, keepdim);
+}
+
+Tensor Tensor::mean() const { return fnx::mean(*this); }
+
+Tensor Tensor::mean(const Dims& dims, bool keepdim) const {
+  return fnx::mean(*this, dims, keepdim);
+}
+
+Tensor Tensor::max() const { return fnx::amax(*this); }
+
+Tensor Tensor::min() const { return fnx::amin(*this); }
+
+Tensor Tensor::abs() const { return fnx::abs(*this); }
+
+Tensor Tensor::exp() const { return fnx::exp(*this); }
+
+Tensor Tensor::log() const { return fnx::log(*this); }
+
+Tensor Tensor::sqrt() const { return fnx::sqrt(*this); }
+
+Tensor Tensor::pow(const Tensor& exponent) const {
+  return fnx::pow(*this, exponent);
+}
+
+Tensor Tensor::matmul(const Tensor& other) const {
+  return fnx::matmul(*this, other);
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  fnx::copy_(*this, src);
+  return *this;
+}
+
+}  // namespace fnx
