@@ -1,0 +1,319 @@
+// Neural-network functions: mse_loss, nll_loss, cross_entropy, batch_norm
+// (training and eval), layer_norm (with and without affine), dropout (its
+// deterministic cases) and embedding.
+#include <cmath>
+#include <utility>
+
+#include "tests/opinfo/opinfo_util.h"
+
+namespace fnx::opinfo {
+
+namespace {
+
+using Samples = std::vector<SampleInput>;
+constexpr double kEps = 1e-5;
+
+Tensor opt(const TensorList& in, size_t i) {
+  return i < in.size() ? in[i] : Tensor();
+}
+
+OpInfo nn_entry(std::string name, OpFn op, RefFn ref,
+                std::function<Samples(DType, Generator&)> samples,
+                std::vector<int> diff_args) {
+  OpInfo info;
+  info.name = std::move(name);
+  info.family = "nn";
+  info.op = std::move(op);
+  info.reference = std::move(ref);
+  info.samples = std::move(samples);
+  info.dtypes = floating_dtypes();
+  info.diff_args = std::move(diff_args);
+  info.impl = Impl::kComposite;
+  return info;
+}
+
+// -mean over rows of lp[row, target[row]]; (C) with a 0-d target too.
+Nd nll_ref(const Nd& lp, const Nd& target) {
+  const int64_t classes = lp.shape.back();
+  double total = 0;
+  for (int64_t i = 0; i < target.numel(); ++i) {
+    total -= lp.data[i * classes + static_cast<int64_t>(target.data[i])];
+  }
+  return full_nd({}, total / static_cast<double>(target.numel()), lp.dtype);
+}
+
+Nd log_softmax_last(const Nd& x) {
+  return along(x, -1, [](const std::vector<double>& f) {
+    double m = f[0];
+    for (double v : f) m = std::max(m, v);
+    double s = 0;
+    for (double v : f) s += std::exp(v - m);
+    std::vector<double> out(f.size());
+    for (size_t i = 0; i < f.size(); ++i) out[i] = f[i] - m - std::log(s);
+    return out;
+  });
+}
+
+// (x - mean) / sqrt(var + eps) * w + b per channel (dim 1), with the batch
+// statistics (biased variance) or the given ones.
+Nd batch_norm_ref(const Nd& x, const Nd* mean, const Nd* var, const Nd* w,
+                  const Nd* b) {
+  const int64_t channels = x.shape[1];
+  std::vector<std::vector<double>> per_channel(channels);
+  for (int64_t k = 0; k < x.numel(); ++k) {
+    per_channel[unravel(k, x.shape)[1]].push_back(x.data[k]);
+  }
+  Nd y = x;
+  for (int64_t k = 0; k < x.numel(); ++k) {
+    const int64_t c = unravel(k, x.shape)[1];
+    const double m = mean ? mean->data[c] : mean_of(per_channel[c]);
+    const double v = var ? var->data[c] : var_of(per_channel[c], 0);
+    double out = (x.data[k] - m) / std::sqrt(v + kEps);
+    if (w) out *= w->data[c];
+    if (b) out += b->data[c];
+    y.data[k] = out;
+  }
+  return y;
+}
+
+Nd layer_norm_ref(const Nd& x, int64_t normalized, const Nd* w, const Nd* b) {
+  const int64_t inner = count(Shape(x.shape.end() - normalized, x.shape.end()));
+  Nd y = x;
+  for (int64_t o = 0; o * inner < x.numel(); ++o) {
+    const std::vector<double> row(x.data.begin() + o * inner,
+                                  x.data.begin() + (o + 1) * inner);
+    const double m = mean_of(row), v = var_of(row, 0);
+    for (int64_t i = 0; i < inner; ++i) {
+      double out = (row[i] - m) / std::sqrt(v + kEps);
+      if (w) out *= w->data[i];
+      if (b) out += b->data[i];
+      y.data[o * inner + i] = out;
+    }
+  }
+  return y;
+}
+
+SampleInput layer_norm_sample(TensorList in, std::vector<std::string> tags,
+                              Shape normalized) {
+  const Index shown(normalized.begin(), normalized.end());
+  return sample_with(
+      std::move(in), std::move(tags), "normalized_shape " + dims_str(shown),
+      [normalized](const TensorList& t) {
+        return layer_norm(t.at(0), normalized, opt(t, 1), opt(t, 2), kEps);
+      },
+      [normalized](const TensorList& t) {
+        const Nd x = read(t.at(0));
+        const bool affine = t.size() > 2;
+        const Nd w = affine ? read(t[1]) : Nd{};
+        const Nd b = affine ? read(t[2]) : Nd{};
+        return layer_norm_ref(x, static_cast<int64_t>(normalized.size()),
+                              affine ? &w : nullptr, affine ? &b : nullptr);
+      });
+}
+
+SampleInput dropout_sample(Tensor x, std::vector<std::string> tags, double p,
+                           bool training) {
+  return sample1(
+      std::move(x), std::move(tags),
+      "p " + std::to_string(p) + (training ? " training" : " eval"),
+      [p, training](const Tensor& t) {
+        Generator gen(7);
+        return dropout(t, p, training, &gen);
+      },
+      [](const Nd& n) { return n; });
+}
+
+}  // namespace
+
+void add_nn_ops(std::vector<OpInfo>& db) {
+  db.push_back(nn_entry(
+      "mse_loss",
+      [](const TensorList& t) { return mse_loss(t.at(0), t.at(1)); },
+      [](const TensorList& t) {
+        const Nd a = read(t.at(0)), b = read(t.at(1));
+        const Nd sq = zip(
+            a, b, [](double x, double y) { return (x - y) * (x - y); },
+            a.dtype);
+        return full_nd({}, mean_of(sq.data), a.dtype);
+      },
+      [](DType d, Generator& g) {
+        return Samples{
+            sample({make({3, 4}, d, g), make({3, 4}, d, g)}, {"basic"}),
+            sample({make({5}, d, g), make({5}, d, g)}, {"basic"}),
+            sample({make_noncontig({4, 3}, d, g), make_strided({4, 3}, d, g)},
+                   {"noncontig"}),
+            sample({make({}, d, g), make({}, d, g)}, {"scalar"}),
+        };
+      },
+      {0, 1}));
+  db.back().needs_zero_size = false;  // the mean of nothing is NaN
+
+  db.push_back(nn_entry(
+      "nll_loss",
+      [](const TensorList& t) { return nll_loss(t.at(0), t.at(1)); },
+      [](const TensorList& t) { return nll_ref(read(t.at(0)), read(t.at(1))); },
+      [](DType d, Generator& g) {
+        return Samples{
+            sample({make({4, 5}, d, g), make_index({4}, 5, g)}, {"basic"}),
+            sample({make({1, 3}, d, g), make_index({1}, 3, g)}, {"basic"}),
+            sample({make_noncontig({4, 3}, d, g),
+                    make_index({8}, 3, g).slice(0, 0, 8, 2)},
+                   {"noncontig"}),
+            sample({make({5}, d, g), make_index({}, 5, g)}, {"scalar"},
+                   "unbatched"),
+        };
+      },
+      {0}));
+  db.back().needs_zero_size = false;
+
+  db.push_back(nn_entry(
+      "cross_entropy",
+      [](const TensorList& t) { return cross_entropy(t.at(0), t.at(1)); },
+      [](const TensorList& t) {
+        return nll_ref(log_softmax_last(read(t.at(0))), read(t.at(1)));
+      },
+      [](DType d, Generator& g) {
+        return Samples{
+            sample({make({4, 5}, d, g), make_index({4}, 5, g)}, {"basic"}),
+            sample({constant({100, 101, 99, -100, -101, -99}, {2, 3}, d),
+                    make_index({2}, 3, g)},
+                   {"basic"}, "large logits"),
+            sample({make_noncontig({4, 3}, d, g), make_index({4}, 3, g)},
+                   {"noncontig"}),
+            sample({make({5}, d, g), make_index({}, 5, g)}, {"scalar"},
+                   "unbatched"),
+        };
+      },
+      {0}));
+  db.back().needs_zero_size = false;
+
+  db.push_back(nn_entry(
+      "batch_norm.train",
+      [](const TensorList& t) {
+        return batch_norm(t.at(0), Tensor(), Tensor(), opt(t, 1), opt(t, 2),
+                          true, kEps);
+      },
+      [](const TensorList& t) {
+        const Nd x = read(t.at(0));
+        const bool affine = t.size() > 2;
+        const Nd w = affine ? read(t[1]) : Nd{}, b = affine ? read(t[2]) : Nd{};
+        return batch_norm_ref(x, nullptr, nullptr, affine ? &w : nullptr,
+                              affine ? &b : nullptr);
+      },
+      [](DType d, Generator& g) {
+        auto m = [&](const Shape& s) { return make(s, d, g); };
+        return Samples{
+            sample({m({4, 3}), m({3}), m({3})}, {"basic"}, "(N, C) affine"),
+            sample({m({2, 3, 4}), m({3}), m({3})}, {"basic"}, "(N, C, L)"),
+            sample({m({2, 3, 2, 2})}, {"basic"}, "(N, C, H, W) no affine"),
+            sample({make_noncontig({2, 3, 4}, d, g), m({3}), m({3})},
+                   {"noncontig"}),
+        };
+      },
+      {0, 1, 2}));
+  db.back().needs_zero_size = false;
+  db.back().needs_scalar = false;
+
+  db.push_back(nn_entry(
+      "batch_norm.eval",
+      [](const TensorList& t) {
+        return batch_norm(t.at(0), t.at(1), t.at(2), opt(t, 3), opt(t, 4),
+                          false, kEps);
+      },
+      [](const TensorList& t) {
+        const Nd x = read(t.at(0)), mean = read(t.at(1)), var = read(t.at(2));
+        const bool affine = t.size() > 4;
+        const Nd w = affine ? read(t[3]) : Nd{}, b = affine ? read(t[4]) : Nd{};
+        return batch_norm_ref(x, &mean, &var, affine ? &w : nullptr,
+                              affine ? &b : nullptr);
+      },
+      [](DType d, Generator& g) {
+        auto m = [&](const Shape& s) { return make(s, d, g); };
+        auto var = [&](const Shape& s) {
+          return make(s, d, g, Domain::kPositive);
+        };
+        return Samples{
+            sample({m({4, 3}), m({3}), var({3}), m({3}), m({3})}, {"basic"}),
+            sample({m({2, 3, 4}), m({3}), var({3})}, {"basic"}, "no affine"),
+            sample({m({2, 3, 2, 2}), m({3}), var({3}), m({3}), m({3})},
+                   {"basic"}),
+            sample({make_noncontig({2, 3, 4}, d, g), m({3}), var({3}), m({3}),
+                    m({3})},
+                   {"noncontig"}),
+            sample({m({0, 3}), m({3}), var({3}), m({3}), m({3})},
+                   {"zero-size"}),
+        };
+      },
+      {0, 3, 4}));
+  db.back().needs_scalar = false;
+
+  OpInfo ln = nn_entry(
+      "layer_norm", {}, {},
+      [](DType d, Generator& g) {
+        auto m = [&](const Shape& s) { return make(s, d, g); };
+        return Samples{
+            layer_norm_sample({m({3, 4}), m({4}), m({4})}, {"basic"}, {4}),
+            layer_norm_sample({m({2, 3, 4}), m({3, 4}), m({3, 4})}, {"basic"},
+                              {3, 4}),
+            layer_norm_sample({m({2, 3, 4})}, {"basic"}, {4}),
+            layer_norm_sample({m({5})}, {"basic"}, {5}),
+            layer_norm_sample({make_noncontig({3, 4}, d, g), m({4}), m({4})},
+                              {"noncontig"}, {4}),
+            layer_norm_sample({m({0, 4}), m({4}), m({4})}, {"zero-size"}, {4}),
+        };
+      },
+      {0, 1, 2});
+  ln.op = layer_norm_sample({}, {}, {4}).op;
+  ln.reference = layer_norm_sample({}, {}, {4}).reference;
+  ln.needs_scalar = false;
+  db.push_back(ln);
+
+  OpInfo drop = nn_entry(
+      "dropout", dropout_sample({}, {}, 0.0, true).op,
+      dropout_sample({}, {}, 0.0, true).reference,
+      [](DType d, Generator& g) {
+        return Samples{
+            dropout_sample(make({3, 4}, d, g), {"basic"}, 0.0, true),
+            dropout_sample(make({3, 4}, d, g), {"basic"}, 0.5, false),
+            dropout_sample(make_noncontig({4, 3}, d, g), {"noncontig"}, 0.0,
+                           true),
+            dropout_sample(make({0, 3}, d, g), {"zero-size"}, 0.3, false),
+            dropout_sample(make({}, d, g), {"scalar"}, 0.0, true),
+        };
+      },
+      {0});
+  db.push_back(drop);
+
+  OpInfo emb = nn_entry(
+      "embedding",
+      [](const TensorList& t) { return embedding(t.at(0), t.at(1)); },
+      [](const TensorList& t) {
+        const Nd w = read(t.at(0)), idx = read(t.at(1));
+        const int64_t dim = w.shape[1];
+        Shape shape = idx.shape;
+        shape.push_back(dim);
+        Nd y = full_nd(shape, 0, w.dtype);
+        for (int64_t i = 0; i < idx.numel(); ++i) {
+          for (int64_t j = 0; j < dim; ++j) {
+            y.data[i * dim + j] =
+                w.data[static_cast<int64_t>(idx.data[i]) * dim + j];
+          }
+        }
+        return y;
+      },
+      [](DType d, Generator& g) {
+        return Samples{
+            sample({make({6, 3}, d, g), make_index({4}, 6, g)}, {"basic"}),
+            sample({make({6, 3}, d, g), make_index({2, 3}, 6, g)}, {"basic"}),
+            sample({make({6, 3}, d, g), make_index({}, 6, g)}, {"scalar"}),
+            sample({make_noncontig({6, 3}, d, g),
+                    make_index({3, 2}, 6, g).transpose(0, 1)},
+                   {"noncontig"}),
+            sample({make({6, 3}, d, g), make_index({0}, 6, g)}, {"zero-size"}),
+        };
+      },
+      {0});
+  db.push_back(emb);
+}
+
+}  // namespace fnx::opinfo
