@@ -23,7 +23,11 @@ Tensor square(const Tensor& x) { return mul(x, x); }
 Tensor reciprocal(const Tensor& x) { return 1.0 / to_floating(x); }
 
 // where() rather than maximum(): the derivative at 0 is 0, as in torch.
-Tensor relu(const Tensor& x) { return where(x > 0.0, x, scalar_like(0, x)); }
+// where(x <= 0, 0, x): NaN passes through (as torch) and the derivative at
+// 0 is 0.
+Tensor relu(const Tensor& x) {
+  return where(x <= scalar_like(0, x), scalar_like(0, x), x);
+}
 
 Tensor gelu(const Tensor& x) {
   Tensor xf = to_floating(x);

@@ -103,6 +103,11 @@ PoolOptions pool2d_options(std::string_view op, const Tensor& x,
     FNX_CHECK(o.padding[i] <= o.kernel[i] / 2, op, "padding ",
               shape_str(o.padding), " must be at most half of the kernel ",
               shape_str(o.kernel));
+    const int64_t window = o.dilation[i] * (o.kernel[i] - 1) + 1;
+    const int64_t padded = x.shape()[x.dim() - 2 + i] + 2 * o.padding[i];
+    FNX_CHECK(window <= padded, op, "the pooling window (", window,
+              " with dilation) is larger than the padded input (", padded,
+              ") in spatial dim ", i, " of input ", shape_str(x.shape()));
   }
   return o;
 }
@@ -189,21 +194,31 @@ Tensor mse_loss(const Tensor& input, const Tensor& target) {
 
 // log_probs (N, C, *d) with target (N, *d), or log_probs (C) with a 0-d
 // target; mean of -log_probs[target].
-Tensor nll_loss(const Tensor& log_probs, const Tensor& target) {
-  check_index_dtype("nll_loss", target, "target");
-  FNX_CHECK(log_probs.dim() >= 1, "nll_loss",
-            "log_probs must be (C) or "
-            "(N, C, ...), got shape ",
-            shape_str(log_probs.shape()));
-  const int64_t class_dim = log_probs.dim() == 1 ? 0 : 1;
-  Shape expected = log_probs.shape();
+namespace {
+
+// Checks class-id targets against (C) or (N, C, ...) scores; `op` is the
+// user-facing op (nll_loss or cross_entropy).
+void check_class_target(std::string_view op, const Tensor& scores,
+                        const Tensor& target) {
+  check_index_dtype(op, target, "target");
+  FNX_CHECK(scores.dim() >= 1, op,
+            "scores must be (C) or (N, C, ...), got shape ",
+            shape_str(scores.shape()));
+  const int64_t class_dim = scores.dim() == 1 ? 0 : 1;
+  Shape expected = scores.shape();
   expected.erase(expected.begin() + class_dim);
-  FNX_CHECK(target.shape() == expected, "nll_loss", "target shape ",
-            shape_str(target.shape()), " does not match log_probs shape ",
-            shape_str(log_probs.shape()), " (expected target shape ",
+  FNX_CHECK(target.shape() == expected, op, "target shape ",
+            shape_str(target.shape()), " does not match input shape ",
+            shape_str(scores.shape()), " (expected target shape ",
             shape_str(expected), ")");
-  const int64_t classes = log_probs.shape()[class_dim];
-  check_ids("nll_loss", target, classes, "target");
+  check_ids(op, target, scores.shape()[class_dim], "target");
+}
+
+}  // namespace
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target) {
+  check_class_target("nll_loss", log_probs, target);
+  const int64_t class_dim = log_probs.dim() == 1 ? 0 : 1;
   Tensor index = unsqueeze(as_int64(target), class_dim);
   return neg(mean(gather(log_probs, class_dim, index)));
 }
@@ -217,8 +232,11 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target) {
             "(N, C, ...), got shape ",
             shape_str(logits.shape()));
   const int64_t class_dim = logits.dim() == 1 ? 0 : 1;
+  if (!is_floating(target.dtype())) {
+    check_class_target("cross_entropy", logits, target);
+    return nll_loss(log_softmax(logits, class_dim), target);
+  }
   Tensor log_probs = log_softmax(logits, class_dim);
-  if (!is_floating(target.dtype())) return nll_loss(log_probs, target);
   FNX_CHECK(target.shape() == logits.shape(), "cross_entropy",
             "probability target shape ", shape_str(target.shape()),
             " must equal logits shape ", shape_str(logits.shape()),

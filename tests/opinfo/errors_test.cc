@@ -27,15 +27,7 @@ const double kInf = std::numeric_limits<double>::infinity();
 // Library bugs found by this file (reported), by check name. A known
 // failure still has to throw fnx::Error (nothing may crash); only the part
 // that is wrong (the bracketed op name, a propagated value) is skipped.
-const std::set<std::string> kKnownFailures = {
-    // max_pool2d validates through its unfold primitive: the message says
-    // "[unfold] the window ... is larger than the padded input".
-    "max_pool2d names itself",
-    // cross_entropy's target check reports "[nll_loss] target shape ...".
-    "cross_entropy names itself",
-    // relu(NaN) returns 0 (torch and maximum(NaN, 0) give NaN).
-    "relu propagates NaN",
-};
+const std::set<std::string> kKnownFailures = {};
 
 // Whether `check` is a known failure; `still_wrong` says whether the
 // library still misbehaves, so a fixed bug is noticed (and the entry
