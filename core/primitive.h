@@ -88,7 +88,10 @@ class Tensor;
   X(Normal, Random, 0)                    \
   /* memory */                            \
   X(Copy, Copy, 1)                        \
-  X(CopyInto, Copy, 2)
+  X(CopyInto, Copy, 2)                    \
+  /* identity that differentiation sees */\
+  /* as a constant (detach)            */ \
+  X(StopGradient, Identity, 1)
 
 enum class Prim : uint16_t {
 #define FNX_PRIM_ENUM(name, family, arity) name,
@@ -103,7 +106,7 @@ inline constexpr int kNumPrims = 0 FNX_PRIMITIVES(FNX_PRIM_COUNT);
 // Families group primitives that share a rule helper in every table.
 enum class PrimFamily : uint8_t {
   Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, View, Cat, Pad,
-  Index, Matmul, Conv, Unfold, Creation, Random, Copy
+  Index, Matmul, Conv, Unfold, Creation, Random, Copy, Identity
 };
 
 struct PrimInfo {

@@ -18,6 +18,11 @@ Tensor::Tensor(double value) : Tensor(scalar_tensor(value)) {}
 Tensor::Tensor(std::initializer_list<double> values)
     : Tensor(from_vector(std::vector<double>(values), DType::Float32)) {}
 
+void Tensor::throw_undefined() {
+  fail("tensor", "this tensor is undefined (default-constructed or moved ",
+       "from); give it a value before using it");
+}
+
 int64_t Tensor::size(int64_t d) const {
   return impl_->shape[normalize_dim(d, dim(), "size")];
 }

@@ -53,14 +53,15 @@ class Tensor {
   Tensor(std::initializer_list<double> values);  // 1-d float32
 
   bool defined() const { return impl_ != nullptr; }
-  const Shape& shape() const { return impl_->shape; }
-  int64_t dim() const { return static_cast<int64_t>(impl_->shape.size()); }
+  // Metadata of an undefined tensor is an fnx::Error, never a crash.
+  const Shape& shape() const { return checked().shape; }
+  int64_t dim() const { return static_cast<int64_t>(checked().shape.size()); }
   int64_t size(int64_t d) const;  // negative d counts from the end
-  int64_t numel() const { return fnx::numel(impl_->shape); }
-  const Strides& strides() const { return impl_->strides; }
-  int64_t offset() const { return impl_->offset; }
-  DType dtype() const { return impl_->dtype; }
-  Device device() const { return impl_->device; }
+  int64_t numel() const { return fnx::numel(checked().shape); }
+  const Strides& strides() const { return checked().strides; }
+  int64_t offset() const { return checked().offset; }
+  DType dtype() const { return checked().dtype; }
+  Device device() const { return checked().device; }
   bool is_contiguous() const;
   bool is_wrapper() const { return impl_ && impl_->wrapper != nullptr; }
 
@@ -106,6 +107,7 @@ class Tensor {
   Tensor flatten(int64_t start = 0, int64_t end = -1) const;
   Tensor contiguous() const;
   Tensor clone() const;
+  Tensor detach() const;  // stop_gradient(*this)
   Tensor to(DType dtype) const;
   Tensor to(Device device) const;
   Tensor sum() const;
@@ -124,6 +126,12 @@ class Tensor {
   Tensor operator[](int64_t index) const { return select(0, index); }
 
  private:
+  const TensorImpl& checked() const {
+    if (impl_ == nullptr) [[unlikely]] throw_undefined();
+    return *impl_;
+  }
+  [[noreturn]] static void throw_undefined();
+
   std::shared_ptr<TensorImpl> impl_;
 };
 

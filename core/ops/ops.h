@@ -255,6 +255,11 @@ Tensor clone(const Tensor& x);  // always a fresh contiguous copy
 Tensor& copy_(Tensor& dst, const Tensor& src);
 Tensor to_device(const Tensor& x, Device device);
 
+// The same values, seen by every differentiation transform as a constant
+// (JAX's stop_gradient, torch's detach). Other transforms pass it through.
+Tensor stop_gradient(const Tensor& x);
+inline Tensor detach(const Tensor& x) { return stop_gradient(x); }
+
 // ---------------- comparison helpers ----------------
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5,
               double atol = 1e-8, bool equal_nan = false);

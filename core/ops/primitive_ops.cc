@@ -460,6 +460,8 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
   return dst;
 }
 
+Tensor stop_gradient(const Tensor& x) { return call1(Prim::StopGradient, x); }
+
 Tensor to_device(const Tensor& x, Device device) {
   if (x.device() == device) return x;
   fail("to", "moving a tensor from ", x.device().str(), " to ", device.str(),

@@ -514,6 +514,10 @@ OutMeta infer_meta(const OpCall& call) {
     case PrimFamily::Creation:
     case PrimFamily::Random: return source(call);
     case PrimFamily::Copy: return copy(call);
+    case PrimFamily::Identity: {
+      const Tensor& x = call.inputs[0];
+      return {x.shape(), x.dtype(), x.device()};
+    }
   }
   fail(info.name, "has no shape rule");
 }

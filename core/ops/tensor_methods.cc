@@ -67,6 +67,7 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
 Tensor Tensor::contiguous() const { return fnx::contiguous(*this); }
 
 Tensor Tensor::clone() const { return fnx::clone(*this); }
+Tensor Tensor::detach() const { return fnx::stop_gradient(*this); }
 
 // Same dtype: this tensor itself, as torch's .to().
 Tensor Tensor::to(DType dtype) const {

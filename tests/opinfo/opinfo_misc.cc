@@ -204,6 +204,13 @@ void add_misc_ops(std::vector<OpInfo>& db) {
     return to_device(t, Device::cpu());
   }));
   db.push_back(copy_entry());
+  // Identity on values; its derivative is zero by definition (not what
+  // finite differences see), so the differentiation suites skip it.
+  OpInfo stop = memory_entry("stop_gradient", Impl::kPrimitive,
+                             [](const Tensor& t) { return stop_gradient(t); });
+  stop.differentiable = false;
+  stop.diff_args.clear();
+  db.push_back(stop);
 
   const auto& all = all_dtypes();
   db.push_back(creation_entry(

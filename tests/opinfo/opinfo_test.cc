@@ -185,7 +185,7 @@ TEST(OpDatabase, CoversEveryOpInOpsH) {
       "mse_loss", "nll_loss", "cross_entropy", "dropout", "batch_norm",
       "layer_norm", "embedding",
       // memory
-      "contiguous", "clone", "copy_", "to_device"};
+      "contiguous", "clone", "copy_", "to_device", "stop_gradient"};
   for (const std::string& op : ops_h) {
     const bool covered = std::any_of(
         op_database().begin(), op_database().end(), [&](const OpInfo& info) {

@@ -1,0 +1,100 @@
+// The unary elementwise primitives: one generic driver, one functor per
+// primitive (backends/cpu/scalar_math.h).
+#include <array>
+#include <cstdint>
+
+#include "backends/cpu/common.h"
+#include "backends/cpu/loops.h"
+#include "backends/cpu/scalar_math.h"
+#include "core/registry.h"
+
+namespace fnx::cpu {
+namespace {
+
+template <typename Op, typename In, typename Out>
+void unary_run(char* out_ptr, int64_t out_stride, const char* in_ptr,
+               int64_t in_stride, int64_t n) {
+  const Op op;
+  Out* out = reinterpret_cast<Out*>(out_ptr);
+  const In* in = reinterpret_cast<const In*>(in_ptr);
+  if (out_stride == sizeof(Out) && in_stride == sizeof(In)) {
+    for (int64_t i = 0; i < n; ++i) out[i] = op(in[i]);
+  } else if (out_stride == sizeof(Out) && in_stride == 0) {
+    const Out v = op(*in);
+    for (int64_t i = 0; i < n; ++i) out[i] = v;
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      *reinterpret_cast<Out*>(out_ptr + i * out_stride) =
+          op(*reinterpret_cast<const In*>(in_ptr + i * in_stride));
+    }
+  }
+}
+
+// Ops with a bool result (LogicalNot) read the input in its own dtype; the
+// others compute in the result dtype, converting the input first if the
+// shape rule asked for a different one.
+template <typename Op>
+Tensor unary_kernel(const OpCall& call, const OutMeta& out) {
+  constexpr bool kBoolResult = requires { Op::kBoolResult; };
+  const Tensor& x0 = call.inputs[0];
+  const DType compute = kBoolResult ? x0.dtype() : out.dtype;
+  Tensor converted;
+  const Tensor* x = &x0;
+  if (x0.dtype() != compute) {
+    converted = cast_to(x0, compute);
+    x = &converted;
+  }
+  Tensor result = make_result(out);
+  const int64_t n = numel(out.shape);
+  if (n == 0) return result;
+  FNX_DISPATCH_ALL_TYPES(compute, [&] {
+    using In = scalar_t;
+    using Out = decltype(Op{}(In{}));
+    FNX_CHECK(dtype_of<Out>() == out.dtype, call.name(), "result dtype ",
+              dtype_name(out.dtype), " does not match the kernel's ",
+              dtype_name(dtype_of<Out>()));
+    Out* po = data_ptr<Out>(result);
+    const In* px = data_ptr<In>(*x);
+    if (n == 1) {
+      *po = Op{}(*px);
+      return;
+    }
+    const Strides so = contiguous_strides(out.shape);
+    const Strides sx = broadcast_strides(*x, out.shape);
+    const auto plan =
+        make_plan<2>(out.shape, {&so, &sx}, {sizeof(Out), sizeof(In)});
+    run_plan(plan,
+             {reinterpret_cast<char*>(po),
+              reinterpret_cast<char*>(const_cast<In*>(px))},
+             [](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s,
+                int64_t len) {
+               unary_run<Op, In, Out>(p[0], s[0], p[1], s[1], len);
+             });
+  });
+  return result;
+}
+
+}  // namespace
+
+FNX_REGISTER_PLUGIN("cpu") {
+  constexpr DeviceType kCpu = DeviceType::CPU;
+  r.kernel(kCpu, Prim::Neg, &unary_kernel<NegOp>);
+  r.kernel(kCpu, Prim::Abs, &unary_kernel<AbsOp>);
+  r.kernel(kCpu, Prim::Sign, &unary_kernel<SignOp>);
+  r.kernel(kCpu, Prim::Exp, &unary_kernel<ExpOp>);
+  r.kernel(kCpu, Prim::Log, &unary_kernel<LogOp>);
+  r.kernel(kCpu, Prim::Log1p, &unary_kernel<Log1pOp>);
+  r.kernel(kCpu, Prim::Expm1, &unary_kernel<Expm1Op>);
+  r.kernel(kCpu, Prim::Sqrt, &unary_kernel<SqrtOp>);
+  r.kernel(kCpu, Prim::Rsqrt, &unary_kernel<RsqrtOp>);
+  r.kernel(kCpu, Prim::Sin, &unary_kernel<SinOp>);
+  r.kernel(kCpu, Prim::Cos, &unary_kernel<CosOp>);
+  r.kernel(kCpu, Prim::Tanh, &unary_kernel<TanhOp>);
+  r.kernel(kCpu, Prim::Logistic, &unary_kernel<LogisticOp>);
+  r.kernel(kCpu, Prim::Erf, &unary_kernel<ErfOp>);
+  r.kernel(kCpu, Prim::Floor, &unary_kernel<FloorOp>);
+  r.kernel(kCpu, Prim::Ceil, &unary_kernel<CeilOp>);
+  r.kernel(kCpu, Prim::LogicalNot, &unary_kernel<LogicalNotOp>);
+}
+
+}  // namespace fnx::cpu
