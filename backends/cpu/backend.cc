@@ -3,5 +3,5 @@
 #include "core/registry.h"
 
 FNX_REGISTER_PLUGIN("cpu") {
-  r.backend(fnx::DeviceType::CPU, "cpu (OpenBLAS, OpenMP)");
+  r.backend(fnx::DeviceType::CPU, "cpu (OpenBLAS, thread pool)");
 }

@@ -1,5 +1,6 @@
 #include "backends/cpu/common.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "backends/cpu/loops.h"
@@ -52,21 +53,91 @@ void copy_run(char* dst, int64_t ds, const char* src, int64_t ss, int64_t n) {
   }
 }
 
+// A copy whose destination is contiguous along the last dim and whose
+// source is contiguous along dim `d` (a transpose, possibly batched): done
+// in square tiles so both sides stay in cache.
+template <typename To, typename From>
+void tiled_transpose_copy(const LoopPlan<2>& plan, int d, char* dst,
+                          const char* src) {
+  constexpr int64_t kTile = 32;
+  const int nd = plan.ndim();
+  const int64_t rows = plan.sizes[d];
+  const int64_t cols = plan.sizes[nd - 1];
+  const int64_t drs = plan.strides[0][d] / int64_t{sizeof(To)};
+  const int64_t scs = plan.strides[1][nd - 1] / int64_t{sizeof(From)};
+  Shape outer_sizes;
+  Strides outer_dst, outer_src;  // bytes
+  for (int k = 0; k < nd - 1; ++k) {
+    if (k == d) continue;
+    outer_sizes.push_back(plan.sizes[k]);
+    outer_dst.push_back(plan.strides[0][k]);
+    outer_src.push_back(plan.strides[1][k]);
+  }
+  const int64_t n_outer = numel(outer_sizes);
+  const int64_t n_outer_dims = static_cast<int64_t>(outer_sizes.size());
+  const int64_t row_tiles = (rows + kTile - 1) / kTile;
+  parallel_for(
+      0, n_outer * row_tiles, grain_for(kTile * cols),
+      [&](int64_t b, int64_t e) {
+        for (int64_t item = b; item < e; ++item) {
+          const int64_t o = item / row_tiles;
+          const int64_t r0 = (item % row_tiles) * kTile;
+          const int64_t r1 = std::min(rows, r0 + kTile);
+          To* dbase = reinterpret_cast<To*>(
+              dst + offset_of(o, outer_sizes, outer_dst, n_outer_dims));
+          const From* sbase = reinterpret_cast<const From*>(
+              src + offset_of(o, outer_sizes, outer_src, n_outer_dims));
+          for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+            const int64_t c1 = std::min(cols, c0 + kTile);
+            for (int64_t r = r0; r < r1; ++r) {
+              To* drow = dbase + r * drs;
+              const From* scol = sbase + r;
+              for (int64_t c = c0; c < c1; ++c) {
+                drow[c] = convert<To>(scol[c * scs]);
+              }
+            }
+          }
+        }
+      });
+}
+
+// The dim (other than the last) along which the source is contiguous when
+// the destination is contiguous along the last dim and the source is not;
+// -1 when the plain row loop is as good.
+int transpose_dim(const LoopPlan<2>& plan, int64_t dst_item, int64_t src_item) {
+  const int nd = plan.ndim();
+  if (nd < 2 || plan.strides[0][nd - 1] != dst_item ||
+      plan.strides[1][nd - 1] == src_item || plan.strides[1][nd - 1] == 0 ||
+      plan.sizes[nd - 1] < 8) {
+    return -1;
+  }
+  for (int k = nd - 2; k >= 0; --k) {
+    if (plan.strides[1][k] == src_item && plan.sizes[k] >= 8) return k;
+  }
+  return -1;
+}
+
 }  // namespace
 
 void strided_copy(const Shape& shape, void* dst, DType dst_dtype,
                   const Strides& dst_strides, const void* src, DType src_dtype,
                   const Strides& src_strides) {
-  const auto plan = make_plan<2>(shape, {&dst_strides, &src_strides},
-                                 {static_cast<int64_t>(itemsize(dst_dtype)),
-                                  static_cast<int64_t>(itemsize(src_dtype))});
+  const int64_t dst_item = static_cast<int64_t>(itemsize(dst_dtype));
+  const int64_t src_item = static_cast<int64_t>(itemsize(src_dtype));
+  const auto plan =
+      make_plan<2>(shape, {&dst_strides, &src_strides}, {dst_item, src_item});
   if (plan.numel == 0) return;
   const std::array<char*, 2> base = {
       static_cast<char*>(dst), static_cast<char*>(const_cast<void*>(src))};
+  const int tdim = transpose_dim(plan, dst_item, src_item);
   FNX_DISPATCH_ALL_TYPES(dst_dtype, [&] {
     using To = scalar_t;
     FNX_DISPATCH_ALL_TYPES(src_dtype, [&] {
       using From = scalar_t;
+      if (tdim >= 0) {
+        tiled_transpose_copy<To, From>(plan, tdim, base[0], base[1]);
+        return;
+      }
       run_plan(
           plan, base,
           [](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s,

@@ -86,7 +86,7 @@ void to_sample_major(const T* src, int64_t samples, int64_t rows, int64_t p,
 
 // GEMMs this small run single-threaded in OpenBLAS; they are batched over
 // the samples of a chunk instead of issued one per sample.
-constexpr int64_t kSmallGemm = 0;
+constexpr int64_t kSmallGemm = 64 * 64 * 64;
 
 // Forward, per chunk of samples: one im2col pass, then either a GEMM per
 // (sample, group) reading the columns in place (large GEMMs), or one GEMM

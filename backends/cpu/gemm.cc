@@ -24,25 +24,34 @@ void scale(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   }
 }
 
+// The plain loop (integer types): over rows of C, accumulating rows of
+// op(B) or dot products, with wrapping arithmetic.
 template <typename T>
-void naive_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+void plain_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                 T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
                 T beta, T* c, int64_t ldc) {
   scale(m, n, beta, c, ldc);
+  const MulOp mul;
+  const AddOp add;
   for (int64_t i = 0; i < m; ++i) {
     T* crow = c + i * ldc;
-    for (int64_t p = 0; p < k; ++p) {
-      const T av = MulOp{}(alpha, trans_a ? a[p * lda + i] : a[i * lda + p]);
-      if (av == T(0)) continue;
-      if (!trans_b) {
+    auto a_at = [&](int64_t p) {
+      return trans_a ? a[p * lda + i] : a[i * lda + p];
+    };
+    if (!trans_b) {
+      for (int64_t p = 0; p < k; ++p) {
+        const T av = mul(alpha, a_at(p));
         const T* brow = b + p * ldb;
         for (int64_t j = 0; j < n; ++j) {
-          crow[j] = AddOp{}(crow[j], MulOp{}(av, brow[j]));
+          crow[j] = add(crow[j], mul(av, brow[j]));
         }
-      } else {
-        for (int64_t j = 0; j < n; ++j) {
-          crow[j] = AddOp{}(crow[j], MulOp{}(av, b[j * ldb + p]));
-        }
+      }
+    } else {
+      for (int64_t j = 0; j < n; ++j) {
+        const T* bcol = b + j * ldb;
+        T acc = T(0);
+        for (int64_t p = 0; p < k; ++p) acc = add(acc, mul(a_at(p), bcol[p]));
+        crow[j] = add(crow[j], mul(alpha, acc));
       }
     }
   }
@@ -74,7 +83,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
                   c, ldc);
     }
   } else {
-    naive_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    plain_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
 }
 

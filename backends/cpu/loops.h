@@ -1,8 +1,9 @@
 // Iteration helpers shared by every CPU kernel: a strided N-d loop over
 // several operands (dims coalesced, broadcasting through stride 0, the
 // innermost dim handed to a kernel-supplied loop so contiguous data becomes
-// a flat loop the compiler vectorizes) and parallel_for, which starts an
-// OpenMP region only when the work is large enough to pay for it.
+// a flat loop the compiler vectorizes) and parallel_for, which uses the
+// thread pool (backends/cpu/thread_pool.h) only when the work is large
+// enough to pay for it.
 #pragma once
 
 #include <algorithm>
@@ -30,14 +31,14 @@ int max_threads();
 namespace internal {
 using RangeFn = void (*)(const void* ctx, int64_t begin, int64_t end);
 // Splits [begin, end) into at most max_threads() chunks of at least `grain`
-// iterations and runs them under OpenMP. The first exception thrown by any
+// iterations and runs them on the thread pool. The first exception thrown by any
 // chunk is rethrown on the calling thread.
 void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, RangeFn fn,
                        const void* ctx);
 }  // namespace internal
 
 // Calls fn(b, e) over disjoint subranges covering [begin, end). Runs inline
-// (no OpenMP region) when the range holds at most `grain` iterations.
+// (no thread handoff) when the range holds at most `grain` iterations.
 template <typename F>
 void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn) {
   if (begin >= end) return;

@@ -109,8 +109,8 @@ Tensor matmul_kernel(const OpCall& call, const OutMeta& out) {
                 n);
       }
     };
-    // Many small matrices: one GEMM per thread at a time (OpenBLAS runs
-    // such small GEMMs single-threaded). Large ones: OpenBLAS's threads.
+    // Many small matrices: several GEMMs at once (OpenBLAS runs GEMMs under
+    // 64^3 multiply-adds single-threaded). Large ones: OpenBLAS's threads.
     const int64_t work = m * n * std::max<int64_t>(k, 1);
     if (nb >= 4 && work < 64 * 64 * 64) {
       parallel_for(0, nb, grain_for(work), run);

@@ -79,6 +79,38 @@ TEST(Copy, CloneIsContiguous) {
   EXPECT_EQ(values(c), values(t));
 }
 
+TEST(Copy, TransposesCopyInTiles) {
+  // 2-d and batched transposes, sizes not multiples of the tile, with and
+  // without a dtype conversion.
+  const Tensor a = arange_t({37, 45}, kF64);
+  const auto av = values(transposed(a));
+  EXPECT_EQ(values(run(Prim::Copy, NoAttrs{}, {transposed(a)}, {45, 37}, kF64)),
+            av);
+  EXPECT_EQ(
+      values(run(Prim::Cast, CastAttrs{kI32}, {transposed(a)}, {45, 37}, kI32)),
+      av);
+  const Tensor b = arange_t({3, 40, 50}, kF32);
+  const Tensor bp = view(b, {40, 3, 50}, {50, 2000, 1});  // (1, 0, 2)
+  EXPECT_EQ(values(run(Prim::Copy, NoAttrs{}, {bp}, {40, 3, 50}, kF32)),
+            values(bp));
+  const Tensor bt = view(b, {50, 3, 40}, {1, 2000, 50});  // (2, 0, 1)
+  EXPECT_EQ(values(run(Prim::Copy, NoAttrs{}, {bt}, {50, 3, 40}, kF32)),
+            values(bt));
+  // Into a strided destination.
+  const Tensor dst = make(std::vector<double>(45 * 74, -1), {45, 74}, kF64);
+  run(Prim::CopyInto, NoAttrs{},
+      {view(dst, {45, 37}, {74, 2}, 1), transposed(a)}, {45, 37}, kF64);
+  const auto dv = values(dst);
+  EXPECT_EQ(dv[0], -1);
+  EXPECT_EQ(dv[1], av[0]);
+  EXPECT_EQ(dv[74 + 3], av[37 + 1]);
+  // Large enough to be split between threads.
+  const Tensor big = random_t({300, 700}, kF32, 9);
+  EXPECT_EQ(
+      values(run(Prim::Copy, NoAttrs{}, {transposed(big)}, {700, 300}, kF32)),
+      values(transposed(big)));
+}
+
 TEST(Copy, CopyIntoBroadcastsCastsAndReturnsDst) {
   const Tensor dst = make(std::vector<double>(6, 0), {2, 3}, kF64);
   const uint64_t v0 = dst.impl()->storage->version();
