@@ -53,9 +53,9 @@ void BM_CblasSgemm(benchmark::State& state) {
   set_flops(state, n);
 }
 
-BENCHMARK(BM_FnxMatmul)->Arg(256)->Arg(1024)->Arg(2048)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_CblasSgemm)->Arg(256)->Arg(1024)->Arg(2048)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FnxMatmulTransposedOperand)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FnxMatmul)->Arg(256)->Arg(1024)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CblasSgemm)->Arg(256)->Arg(1024)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FnxMatmulTransposedOperand)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_FnxBatchedMatmulSmall(benchmark::State& state) {
   Generator gen(1);
@@ -66,7 +66,7 @@ void BM_FnxBatchedMatmulSmall(benchmark::State& state) {
     benchmark::DoNotOptimize(c.raw_data());
   }
 }
-BENCHMARK(BM_FnxBatchedMatmulSmall)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_FnxBatchedMatmulSmall)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace fnx
