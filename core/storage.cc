@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "core/cpu_allocator.h"
 #include "core/error.h"
 
 namespace fnx {
@@ -12,22 +13,11 @@ namespace {
 
 std::atomic<int64_t> g_live_bytes{0};
 
-class CpuAllocator final : public Allocator {
- public:
-  void* allocate(std::size_t nbytes) override {
-    // aligned_alloc wants a multiple of the alignment.
-    const std::size_t rounded = (std::max<std::size_t>(nbytes, 1) + 63) & ~std::size_t{63};
-    return std::aligned_alloc(64, rounded);
-  }
-  void deallocate(void* ptr, std::size_t) override { std::free(ptr); }
-};
-
 struct AllocatorTable {
   std::array<std::atomic<Allocator*>, kNumDeviceTypes> by_type;
   AllocatorTable() {
-    static CpuAllocator cpu;
     for (auto& a : by_type) a.store(nullptr);
-    by_type[static_cast<int>(DeviceType::CPU)].store(&cpu);
+    by_type[static_cast<int>(DeviceType::CPU)].store(&cpu_allocator());
   }
 };
 
