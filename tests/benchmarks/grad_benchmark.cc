@@ -1,0 +1,159 @@
+// Reverse-mode benchmarks:
+//  - per-sample gradients of the torch.func tutorial CNN (conv 1->32 3x3,
+//    conv 32->64 3x3, max_pool 2, linear 9216->128, linear 128->10,
+//    log_softmax + nll_loss; batch 64 of 1x28x28): vmap(grad) against a
+//    per-example loop of grad (tests/benchmarks/grad_vs_functorch.py runs
+//    the same with functorch side by side);
+//  - jacrev of tanh(W x + b) for D = 16 and for Din 2048, Dout 32;
+//  - grad's overhead per op on tiny tensors.
+// Run with the opt config:
+//   bazel run --config=opt //tests/benchmarks:grad_benchmark
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "core/ops/ops.h"
+#include "core/param_dict.h"
+#include "transforms/grad/grad.h"
+#include "transforms/jacobians/jacrev.h"
+#include "transforms/vmap/vmap.h"
+
+namespace fnx {
+namespace {
+
+constexpr int64_t kBatch = 64;
+
+// Kaiming-uniform-like init, as torch's layers.
+Tensor init(const Shape& shape, int64_t fan_in, Generator& gen) {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
+  return uniform(shape, -bound, bound, DType::Float32, &gen);
+}
+
+ParamDict cnn_params() {
+  Generator gen(0);
+  return ParamDict{
+      {"conv1.weight", init({32, 1, 3, 3}, 9, gen)},
+      {"conv1.bias", init({32}, 9, gen)},
+      {"conv2.weight", init({64, 32, 3, 3}, 288, gen)},
+      {"conv2.bias", init({64}, 288, gen)},
+      {"fc1.weight", init({128, 9216}, 9216, gen)},
+      {"fc1.bias", init({128}, 9216, gen)},
+      {"fc2.weight", init({10, 128}, 128, gen)},
+      {"fc2.bias", init({10}, 128, gen)},
+  };
+}
+
+// x: (N, 1, 28, 28) -> log-probabilities (N, 10).
+Tensor cnn(const ParamDict& p, const Tensor& x) {
+  Tensor h = relu(conv2d(x, p.at("conv1.weight"), p.at("conv1.bias")));
+  h = relu(conv2d(h, p.at("conv2.weight"), p.at("conv2.bias")));
+  h = max_pool2d(h, {.kernel = {2}});
+  h = flatten(h, 1);
+  h = relu(linear(h, p.at("fc1.weight"), p.at("fc1.bias")));
+  h = linear(h, p.at("fc2.weight"), p.at("fc2.bias"));
+  return log_softmax(h, 1);
+}
+
+// One example (1, 28, 28) with its class id (a 0-d int64).
+Tensor example_loss(const ParamDict& p, const Tensor& sample,
+                    const Tensor& target) {
+  return nll_loss(cnn(p, unsqueeze(sample, 0)), unsqueeze(target, 0));
+}
+
+struct Data {
+  ParamDict params = cnn_params();
+  Tensor samples, targets;
+  Data() {
+    Generator gen(1);
+    samples = randn({kBatch, 1, 28, 28}, DType::Float32, &gen);
+    targets = randint(0, 10, {kBatch}, DType::Int64, &gen);
+  }
+};
+
+void BM_PerSampleGradCnnVmap(benchmark::State& state) {
+  const Data d;
+  auto per_sample = vmap(grad(example_loss), {none, 0, 0});
+  for (auto _ : state) {
+    ParamDict g = per_sample(d.params, d.samples, d.targets);
+    benchmark::DoNotOptimize(g.at("fc1.weight").impl());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_PerSampleGradCnnVmap)->Unit(benchmark::kMillisecond);
+
+void BM_PerSampleGradCnnLoop(benchmark::State& state) {
+  const Data d;
+  for (auto _ : state) {
+    std::vector<ParamDict> grads;
+    for (int64_t i = 0; i < kBatch; ++i) {
+      grads.push_back(grad(example_loss)(d.params, d.samples[i], d.targets[i]));
+    }
+    benchmark::DoNotOptimize(grads.back().at("fc1.weight").impl());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_PerSampleGradCnnLoop)->Unit(benchmark::kMillisecond);
+
+// jacrev of tanh(W x + b): args are Dout, Din.
+void BM_JacrevTanhLayer(benchmark::State& state) {
+  const int64_t out = state.range(0), in = state.range(1);
+  Generator gen(2);
+  const Tensor w = randn({out, in}, DType::Float32, &gen);
+  const Tensor b = randn({out}, DType::Float32, &gen);
+  const Tensor x = randn({in}, DType::Float32, &gen);
+  auto f = [&](const Tensor& t) { return tanh(mv(w, t) + b); };
+  auto jac = jacrev(f);
+  for (auto _ : state) {
+    Tensor j = jac(x);
+    benchmark::DoNotOptimize(j.impl());
+  }
+}
+BENCHMARK(BM_JacrevTanhLayer)
+    ->Args({16, 16})
+    ->Args({32, 2048})
+    ->Unit(benchmark::kMicrosecond);
+
+// Overhead per op: a chain of n multiplications of 1-element tensors, as
+// plain ops, under grad (forward + backward), and as vjp's forward alone.
+constexpr int kChain = 100;
+
+Tensor chain(const Tensor& x) {
+  Tensor y = x;
+  const Tensor c = full({1}, 1.0001);
+  for (int i = 0; i < kChain; ++i) y = y * c;
+  return y.sum();
+}
+
+void BM_ChainPlain(benchmark::State& state) {
+  const Tensor x = full({1}, 1.0);
+  for (auto _ : state) {
+    Tensor y = chain(x);
+    benchmark::DoNotOptimize(y.impl());
+  }
+  state.SetItemsProcessed(state.iterations() * kChain);
+}
+BENCHMARK(BM_ChainPlain);
+
+void BM_ChainGrad(benchmark::State& state) {
+  const Tensor x = full({1}, 1.0);
+  for (auto _ : state) {
+    Tensor g = grad(chain)(x);
+    benchmark::DoNotOptimize(g.impl());
+  }
+  state.SetItemsProcessed(state.iterations() * kChain);
+}
+BENCHMARK(BM_ChainGrad);
+
+void BM_ChainVjpForward(benchmark::State& state) {
+  const Tensor x = full({1}, 1.0);
+  for (auto _ : state) {
+    auto [y, fn] = vjp(chain, x);
+    benchmark::DoNotOptimize(y.impl());
+  }
+  state.SetItemsProcessed(state.iterations() * kChain);
+}
+BENCHMARK(BM_ChainVjpForward);
+
+}  // namespace
+}  // namespace fnx

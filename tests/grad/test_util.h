@@ -1,0 +1,57 @@
+// Helpers shared by the grad tests.
+#pragma once
+
+#include <cmath>
+#include <sstream>
+#include <string>
+
+#include "core/error.h"
+#include "core/ops/ops.h"
+#include "core/tensor.h"
+#include "gtest/gtest.h"
+
+namespace fnx::testing {
+
+// Same shape and every value within atol + rtol * |expected|.
+inline ::testing::AssertionResult close(const Tensor& got,
+                                        const Tensor& expected,
+                                        double atol = 1e-6,
+                                        double rtol = 1e-6) {
+  if (!got.defined() || !expected.defined()) {
+    return ::testing::AssertionFailure() << "undefined tensor";
+  }
+  if (got.shape() != expected.shape()) {
+    return ::testing::AssertionFailure()
+           << "shape " << shape_str(got.shape()) << ", expected "
+           << shape_str(expected.shape());
+  }
+  const std::vector<double> g = got.to_vector(), e = expected.to_vector();
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    const bool ok = std::isnan(e[i])
+                        ? std::isnan(g[i])
+                        : std::abs(g[i] - e[i]) <= atol + rtol * std::abs(e[i]);
+    if (!ok) {
+      return ::testing::AssertionFailure()
+             << "element " << i << ": got " << g[i] << ", expected " << e[i]
+             << "\n got " << got.str() << "\n expected " << expected.str();
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Runs fn, expecting an fnx::Error whose message contains `part`.
+template <typename Fn>
+::testing::AssertionResult throws_with(Fn&& fn, const std::string& part) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    if (std::string(e.what()).find(part) != std::string::npos) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << "message \"" << e.what() << "\" lacks \"" << part << "\"";
+  }
+  return ::testing::AssertionFailure() << "no fnx::Error thrown";
+}
+
+}  // namespace fnx::testing

@@ -1,0 +1,98 @@
+#include "transforms/grad/backward.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "core/error.h"
+#include "core/ops/ops.h"
+#include "transforms/grad/vjp_rule.h"
+
+namespace fnx::grad {
+namespace {
+
+void accumulate(Tensor& acc, const Tensor& g) {
+  acc = acc.defined() ? add(acc, g) : g;
+}
+
+// Every node reachable from the roots, latest first: a node is recorded
+// after its inputs, so all of its cotangent has arrived when it comes up.
+std::vector<Node*> reverse_topological(
+    std::span<const std::shared_ptr<Node>> roots) {
+  std::vector<Node*> order;
+  std::vector<Node*> stack;
+  std::unordered_map<const Node*, bool> seen;
+  for (const auto& r : roots) {
+    if (r && seen.emplace(r.get(), true).second) stack.push_back(r.get());
+  }
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    order.push_back(n);
+    for (const auto& p : n->parents) {
+      if (p && seen.emplace(p.get(), true).second) stack.push_back(p.get());
+    }
+  }
+  std::sort(order.begin(), order.end(),
+            [](const Node* a, const Node* b) { return a->seq > b->seq; });
+  return order;
+}
+
+// A rule that returns the wrong shape or dtype is a bug in the plugin:
+// stop here with the primitive's name rather than fail somewhere later.
+void check_cotangent(const Node& n, std::size_t i, const Tensor& g) {
+  const TensorMeta& meta = n.inputs[i];
+  if (g.shape() == meta.shape && g.dtype() == meta.dtype) return;
+  fail("grad", "internal error: the VJP rule of ", prim_name(n.prim),
+       " gave input ", i, " a cotangent of shape ", shape_str(g.shape()), " ",
+       dtype_name(g.dtype()), " for an input of shape ", shape_str(meta.shape),
+       " ", dtype_name(meta.dtype), "; please report this bug");
+}
+
+}  // namespace
+
+std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
+                             std::span<const Tensor> cotangents,
+                             std::size_t num_leaves) {
+  const std::vector<Node*> order = reverse_topological(roots);
+  std::unordered_map<const Node*, std::size_t> slot;
+  slot.reserve(order.size());
+  for (std::size_t k = 0; k < order.size(); ++k) slot[order[k]] = k;
+
+  std::vector<Tensor> grads(order.size());
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    if (roots[i] && cotangents[i].defined()) {
+      accumulate(grads[slot.at(roots[i].get())], cotangents[i]);
+    }
+  }
+  std::vector<Tensor> leaf_grads(num_leaves);
+  absl::InlinedVector<Tensor, 4> in_grads;
+  absl::InlinedVector<char, 4> needs;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const Node& n = *order[k];
+    const Tensor g = std::move(grads[k]);  // released as soon as it is used
+    if (!g.defined()) continue;
+    if (n.is_leaf()) {
+      accumulate(leaf_grads.at(static_cast<std::size_t>(n.leaf_index)), g);
+      continue;
+    }
+    for (const SavedTensor& s : n.saved_inputs) s.check(n.prim);
+    n.saved_output.check(n.prim);
+    const std::size_t arity = n.parents.size();
+    in_grads.assign(arity, Tensor());
+    needs.assign(arity, 0);
+    for (std::size_t i = 0; i < arity; ++i) needs[i] = n.parents[i] != nullptr;
+    const VjpArgs args{n.prim,   n.attrs,  n.saved_inputs, n.saved_output.value,
+                       n.inputs, n.output, needs,          n.views.get()};
+    n.rule->fn(args, g, std::span<Tensor>(in_grads));
+    for (std::size_t i = 0; i < arity; ++i) {
+      if (!n.parents[i] || !in_grads[i].defined()) continue;
+      check_cotangent(n, i, in_grads[i]);
+      accumulate(grads[slot.at(n.parents[i].get())], in_grads[i]);
+    }
+  }
+  return leaf_grads;
+}
+
+}  // namespace fnx::grad

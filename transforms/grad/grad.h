@@ -1,0 +1,413 @@
+// Reverse-mode differentiation: grad, grad_and_value, vjp, and the grad
+// mode guards. torch.func's semantics, in C++ spelling:
+//
+//   auto f = [](const Tensor& x) { return sin(x).sum(); };
+//   Tensor g = grad(f)(x);                        // cos(x)
+//   Tensor h = grad(grad(f))(x);                  // any order
+//   auto [gw, gb] = grad<0, 1>(loss)(w, b, data); // argnums: a tuple of
+//                                                 // gradients, each shaped
+//                                                 // like its argument
+//   ParamDict gp = grad(loss)(params, x);         // trees: a ParamDict in,
+//                                                 // a ParamDict out
+//   auto [g, aux] = grad(f2, {.has_aux = true})(x);   // f2 returns
+//                                                     // std::pair{loss, aux}
+//   auto [g, value] = grad_and_value(f)(x);       // grad first, as torch
+//   auto [out, vjp_fn] = vjp(f, x, y);            // w.r.t. every primal
+//   auto [gx, gy] = vjp_fn(cotangent);            // callable many times
+//
+// - grad's f returns a 0-d Tensor (or std::pair{0-d Tensor, aux} with
+//   has_aux); gradients of outputs that do not depend on an input are
+//   zeros, as torch.func. Differentiated leaves must be floating point.
+// - With has_aux, f returns std::pair{output, aux}; aux is returned as it
+//   is, never differentiated. A std::pair return always means (output,
+//   aux): return several outputs as a std::tuple or std::vector.
+// - Arguments that are not selected (and non-tensor arguments) pass
+//   through untouched and are constants.
+// - Grad mode: NoGradGuard inside f stops recording (values computed under
+//   it are constants); grad ignores a NoGradGuard around the grad call.
+// - Levels: each grad/vjp call records on its own tape, so nested grads of
+//   the same variable do not confuse their perturbations. Tensors captured
+//   from outside f (and an outer grad's values, to an inner one) are
+//   constants.
+// - In place (copy_): writing into a tracked value, or a view of one, is
+//   differentiated (the base is rebased, as in torch). Writing a tracked
+//   value into a tensor grad does not track (a captured one, or one built
+//   only from constants) is an error, as is writing into an input being
+//   differentiated; a tensor the tape saved and that was overwritten since
+//   is an error when the gradient needs it.
+//
+// The templates only flatten and rebuild trees; the work happens in the
+// grad plugin (//transforms/grad, or libfnx_grad.so loaded at run time),
+// found through the registry when called.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/tree.h"
+#include "transforms/grad/grad_api.h"
+
+namespace fnx {
+
+struct GradOptions {
+  bool has_aux = false;  // f returns std::pair{output, aux}
+};
+struct VjpOptions {
+  bool has_aux = false;  // f returns std::pair{output, aux}
+};
+
+// Whether operations are recorded for differentiation on this thread.
+// True unless a NoGradGuard is active (grad turns it on for f).
+inline bool is_grad_enabled() {
+  const grad_internal::GradTransform* t = grad_internal::find_transform();
+  return t == nullptr || t->is_grad_enabled();
+}
+
+// Sets the thread's grad mode for a scope and restores it on exit. Without
+// the grad plugin nothing is ever recorded, so they do nothing.
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool enabled) : t_(grad_internal::find_transform()) {
+    if (t_ == nullptr) return;
+    prev_ = t_->is_grad_enabled();
+    t_->set_grad_enabled(enabled);
+  }
+  ~GradModeGuard() {
+    if (t_ != nullptr) t_->set_grad_enabled(prev_);
+  }
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  const grad_internal::GradTransform* t_;
+  bool prev_ = true;
+};
+
+// torch.no_grad(): values computed in the scope are constants to every
+// grad level. grad(f) respects one inside f and ignores one around it.
+class NoGradGuard : public GradModeGuard {
+ public:
+  NoGradGuard() : GradModeGuard(false) {}
+};
+
+// torch.enable_grad(): recording on again inside a NoGradGuard.
+class EnableGradGuard : public GradModeGuard {
+ public:
+  EnableGradGuard() : GradModeGuard(true) {}
+};
+
+namespace grad_internal {
+
+template <typename T>
+struct IsPair : std::false_type {};
+template <typename A, typename B>
+struct IsPair<std::pair<A, B>> : std::true_type {};
+template <typename T>
+inline constexpr bool kIsPair = IsPair<std::remove_cvref_t<T>>::value;
+
+// Position of J in I..., or -1.
+template <std::size_t J, std::size_t... I>
+constexpr int index_in() {
+  int pos = 0, found = -1;
+  ((found = (found < 0 && I == J) ? pos : found, ++pos), ...);
+  return found;
+}
+
+template <std::size_t... I>
+constexpr bool unique_argnums() {
+  constexpr std::size_t n = sizeof...(I);
+  if constexpr (n == 0) {
+    return true;
+  } else {
+    const std::size_t v[n] = {I...};
+    for (std::size_t a = 0; a < n; ++a) {
+      for (std::size_t b = a + 1; b < n; ++b) {
+        if (v[a] == v[b]) return false;
+      }
+    }
+    return true;
+  }
+}
+
+// The arguments as f sees them: argument J is the rebuilt one when J is
+// selected, else the caller's.
+template <std::size_t J, std::size_t... I, typename Args, typename Rebuilt>
+const auto& pick(const Args& args, const Rebuilt& rebuilt) {
+  constexpr int k = index_in<J, I...>();
+  if constexpr (k >= 0) {
+    return std::get<k>(rebuilt);
+  } else {
+    return std::get<J>(args);
+  }
+}
+
+template <std::size_t... I, typename F, typename Args, typename Rebuilt,
+          std::size_t... J>
+decltype(auto) call_picked(const F& f, const Args& args, const Rebuilt& rebuilt,
+                           std::index_sequence<J...>) {
+  return f(pick<J, I...>(args, rebuilt)...);
+}
+
+template <typename T>
+using Value = std::remove_cvref_t<T>;
+
+// The selected arguments, rebuilt from leaves[pos...] (in argnums order).
+template <std::size_t... I, typename Args>
+auto rebuild(const Args& args, std::span<const Tensor> leaves,
+             std::size_t& pos) {
+  // Braced initialization runs left to right: leaves are consumed in order.
+  return std::tuple<Value<std::tuple_element_t<I, Args>>...>{
+      tree_unflatten_from(std::get<I>(args), leaves, pos)...};
+}
+
+// A copy of `tree` with its leaves dropped: keeps the structure (for
+// rebuilding) without keeping tracked values, and their tape, alive.
+template <typename T>
+Value<T> structure_only(const T& tree) {
+  return tree_map(tree, [](const Tensor&) { return Tensor(); });
+}
+
+// The leaves of the selected arguments (the primals).
+template <std::size_t... I, typename Args>
+std::vector<Tensor> selected_leaves(const Args& args) {
+  std::vector<Tensor> leaves;
+  (tree_flatten_into(std::get<I>(args), leaves), ...);
+  return leaves;
+}
+
+// One gradient tree per selected argument: the tree itself for one
+// argnum, a tuple of them for several.
+template <std::size_t... I, typename Args>
+auto gradients_like(const Args& args, const std::vector<Tensor>& grads) {
+  std::size_t pos = 0;
+  auto all = rebuild<I...>(args, grads, pos);
+  if constexpr (sizeof...(I) == 1) {
+    return std::get<0>(std::move(all));
+  } else {
+    return all;
+  }
+}
+
+inline void check_has_aux(std::string_view caller, bool returned_pair,
+                          bool has_aux) {
+  if (returned_pair && !has_aux) {
+    fail(caller,
+         "f returned a std::pair, which means (output, aux), but has_aux is "
+         "not set; pass {.has_aux = true}, or return several outputs as a "
+         "std::tuple or std::vector");
+  }
+  if (!returned_pair && has_aux) {
+    fail(caller,
+         "has_aux is set but f did not return a std::pair{output, aux}; "
+         "return the pair, or leave has_aux unset");
+  }
+}
+
+// Runs `entry` (the plugin's grad or vjp) on f with arguments I... of
+// `args` as primals. Stores the structure of the output and aux in
+// `out_like` / `aux_like` (leaves dropped).
+template <std::size_t... I, typename F, typename Args, typename OutLike,
+          typename AuxLike, typename Entry>
+auto run(const F& f, const Args& args, std::optional<OutLike>& out_like,
+         std::optional<AuxLike>& aux_like, Entry entry) {
+  const std::vector<Tensor> primals = selected_leaves<I...>(args);
+  FlatFn flat = [&](const std::vector<Tensor>& leaves) {
+    std::size_t pos = 0;
+    const auto rebuilt = rebuild<I...>(args, leaves, pos);
+    auto result = call_picked<I...>(
+        f, args, rebuilt, std::make_index_sequence<std::tuple_size_v<Args>>());
+    FlatOut out;
+    if constexpr (kIsPair<decltype(result)>) {
+      tree_flatten_into(result.first, out.outputs);
+      tree_flatten_into(result.second, out.aux);
+      out_like.emplace(structure_only(result.first));
+      aux_like.emplace(structure_only(result.second));
+    } else {
+      tree_flatten_into(result, out.outputs);
+      out_like.emplace(structure_only(result));
+    }
+    return out;
+  };
+  return entry(flat, std::span<const Tensor>(primals));
+}
+
+template <typename F, typename... Args>
+using Result = Value<std::invoke_result_t<const F&, const Value<Args>&...>>;
+
+template <typename R>
+struct SplitAux {
+  using Out = R;
+  using Aux = std::tuple<>;
+};
+template <typename A, typename B>
+struct SplitAux<std::pair<A, B>> {
+  using Out = Value<A>;
+  using Aux = Value<B>;
+};
+
+// grad and grad_and_value.
+template <bool kWithValue, typename F, std::size_t... I>
+class GradFn {
+ public:
+  GradFn(F f, GradOptions options) : f_(std::move(f)), options_(options) {}
+
+  template <typename... Args>
+  auto operator()(const Args&... args) const {
+    static_assert(sizeof...(I) > 0, "grad: argnums must not be empty");
+    static_assert(unique_argnums<I...>(), "grad: argnums must be unique");
+    static_assert(((I < sizeof...(Args)) && ...),
+                  "grad: an argnum is past the last argument");
+    using Args_ = std::tuple<const Args&...>;
+    static_assert((is_tree_v<std::tuple_element_t<I, Args_>> && ...),
+                  "grad: a selected argument has no tensors (not a Tensor, "
+                  "container of tensors, ParamDict or FNX_TREE_STRUCT)");
+    using R = Result<F, Args...>;
+    using Split = SplitAux<R>;
+    static_assert(std::is_same_v<typename Split::Out, Tensor>,
+                  "grad: f must return a Tensor (a 0-d one), or "
+                  "std::pair{Tensor, aux} with has_aux");
+    constexpr bool kAux = kIsPair<R>;
+    const char* caller = kWithValue ? "grad_and_value" : "grad";
+    check_has_aux(caller, kAux, options_.has_aux);
+    const Args_ args_tuple(args...);
+    std::optional<Tensor> out_like;
+    std::optional<typename Split::Aux> aux_like;
+    const GradTransform& t = transform(caller);
+    GradResult r =
+        run<I...>(f_, args_tuple, out_like, aux_like,
+                  [&](const FlatFn& flat, std::span<const Tensor> primals) {
+                    return t.grad(flat, primals, caller);
+                  });
+    auto grads = gradients_like<I...>(args_tuple, r.grads);
+    if constexpr (kAux) {
+      auto aux = tree_unflatten(*aux_like, r.aux);
+      if constexpr (kWithValue) {
+        return std::pair{std::move(grads),
+                         std::pair{std::move(r.value), std::move(aux)}};
+      } else {
+        return std::pair{std::move(grads), std::move(aux)};
+      }
+    } else if constexpr (kWithValue) {
+      return std::pair{std::move(grads), std::move(r.value)};
+    } else {
+      return grads;
+    }
+  }
+
+ private:
+  F f_;
+  GradOptions options_;
+};
+
+}  // namespace grad_internal
+
+// The gradient of f (which returns a 0-d Tensor) w.r.t. arguments
+// Argnums... (default: the first), shaped like them.
+template <std::size_t... Argnums, typename F>
+auto grad(F f, GradOptions options = {}) {
+  if constexpr (sizeof...(Argnums) == 0) {
+    return grad_internal::GradFn<false, F, 0>(std::move(f), options);
+  } else {
+    return grad_internal::GradFn<false, F, Argnums...>(std::move(f), options);
+  }
+}
+
+// (gradient, value), or (gradient, (value, aux)) with has_aux.
+template <std::size_t... Argnums, typename F>
+auto grad_and_value(F f, GradOptions options = {}) {
+  if constexpr (sizeof...(Argnums) == 0) {
+    return grad_internal::GradFn<true, F, 0>(std::move(f), options);
+  } else {
+    return grad_internal::GradFn<true, F, Argnums...>(std::move(f), options);
+  }
+}
+
+// The pullback vjp returns: cotangents shaped like the output tree in, one
+// gradient tree per primal out (always a tuple, as torch.func). Copies
+// share the tape, which is freed when the last copy goes.
+template <typename Out, typename... Primals>
+class VjpFn {
+ public:
+  VjpFn(std::shared_ptr<const grad_internal::Pullback> pullback, Out out_like,
+        std::tuple<Primals...> primals_like)
+      : pullback_(std::move(pullback)),
+        out_like_(std::move(out_like)),
+        primals_like_(std::move(primals_like)) {}
+
+  std::tuple<Primals...> operator()(const Out& cotangents) const {
+    if (!tree_same_structure(out_like_, cotangents)) {
+      fail("vjp", "the cotangents have structure ", tree_structure(cotangents),
+           " but the output has structure ", tree_structure(out_like_),
+           "; pass one cotangent per output, in the same tree");
+    }
+    const std::vector<Tensor> flat = tree_flatten(cotangents);
+    const std::vector<Tensor> grads = pullback_->apply(flat);
+    std::size_t pos = 0;
+    return std::apply(
+        [&](const Primals&... like) {
+          return std::tuple<Primals...>{
+              tree_unflatten_from(like, grads, pos)...};
+        },
+        primals_like_);
+  }
+
+ private:
+  std::shared_ptr<const grad_internal::Pullback> pullback_;
+  Out out_like_;
+  std::tuple<Primals...> primals_like_;
+};
+
+namespace grad_internal {
+
+template <typename F, typename... Primals>
+auto vjp_impl(const F& f, VjpOptions options, const Primals&... primals) {
+  static_assert(sizeof...(Primals) > 0, "vjp: needs at least one primal");
+  using Args_ = std::tuple<const Primals&...>;
+  using R = Result<F, Primals...>;
+  using Split = SplitAux<R>;
+  using Out = typename Split::Out;
+  constexpr bool kAux = kIsPair<R>;
+  check_has_aux("vjp", kAux, options.has_aux);
+  const Args_ args_tuple(primals...);
+  std::optional<Out> out_like;
+  std::optional<typename Split::Aux> aux_like;
+  const GradTransform& t = transform("vjp");
+  VjpResult r = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return run<I...>(f, args_tuple, out_like, aux_like,
+                     [&](const FlatFn& flat, std::span<const Tensor> leaves) {
+                       return t.vjp(flat, leaves, "vjp");
+                     });
+  }
+  (std::index_sequence_for<Primals...>());
+  Out out = tree_unflatten(*out_like, r.out.outputs);
+  VjpFn<Out, Value<Primals>...> fn(
+      std::move(r.pullback), structure_only(out),
+      std::tuple<Value<Primals>...>(structure_only(primals)...));
+  if constexpr (kAux) {
+    return std::tuple{std::move(out), std::move(fn),
+                      tree_unflatten(*aux_like, r.out.aux)};
+  } else {
+    return std::tuple{std::move(out), std::move(fn)};
+  }
+}
+
+}  // namespace grad_internal
+
+// (output, vjp_fn): f's output and its pullback w.r.t. every primal.
+template <typename F, typename... Primals>
+auto vjp(const F& f, const Primals&... primals) {
+  return grad_internal::vjp_impl(f, VjpOptions{}, primals...);
+}
+
+// With {.has_aux = true}: (output, vjp_fn, aux).
+template <typename F, typename... Primals>
+auto vjp(const F& f, VjpOptions options, const Primals&... primals) {
+  return grad_internal::vjp_impl(f, options, primals...);
+}
+
+}  // namespace fnx

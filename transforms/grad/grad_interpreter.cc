@@ -1,0 +1,245 @@
+#include "transforms/grad/grad_interpreter.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/container/inlined_vector.h"
+#include "core/dispatch.h"
+#include "core/error.h"
+#include "core/registry.h"
+#include "transforms/grad/grad_mode.h"
+
+namespace fnx::grad {
+
+const Tensor* dense_base(const Tensor& t) {
+  const Tensor* p = &t;
+  while (p->defined() && p->is_wrapper()) p = &p->impl()->wrapper->inner;
+  return p->defined() ? p : nullptr;
+}
+
+const Storage* storage_of(const Tensor& t) {
+  const Tensor* base = dense_base(t);
+  return base ? base->impl()->storage.get() : nullptr;
+}
+
+GradInterpreter::GradInterpreter(std::string_view caller)
+    : Interpreter("grad"),
+      caller_(caller),
+      table_(Registry::get().table_id(kVjpTable)) {}
+
+std::shared_ptr<Node> GradInterpreter::new_node(const VjpRule* rule, Prim prim,
+                                                const Attrs& attrs) {
+  auto node = std::make_shared<Node>();
+  node->seq = next_seq_++;
+  node->rule = rule;
+  node->prim = prim;
+  node->attrs = attrs;
+  return node;
+}
+
+void GradInterpreter::attach(const std::shared_ptr<Node>& node,
+                             const Tensor& carrier) const {
+  const Tensor& inner = carrier.impl()->wrapper->inner;
+  node->output = TensorMeta::of(inner);
+  node->storage = storage_of(inner);
+  node->version = node->storage ? node->storage->version() : 0;
+  node->carrier = carrier.impl_ptr();
+  carrier.impl()->wrapper->payload = node;
+}
+
+Tensor GradInterpreter::track_leaf(const Tensor& primal, int index) {
+  auto node = new_node(nullptr, Prim::Neg, NoAttrs{});
+  node->leaf_index = index;
+  if (const Storage* s = storage_of(primal)) leaf_storage_.push_back(s);
+  Tensor wrapper = make_wrapper(primal, primal.shape(), primal.dtype(), node);
+  attach(node, wrapper);
+  return wrapper;
+}
+
+std::shared_ptr<Node> GradInterpreter::node_of(const Tensor& t) const {
+  if (!owns(t)) return nullptr;
+  return std::static_pointer_cast<Node>(t.impl()->wrapper->payload);
+}
+
+Tensor GradInterpreter::concrete(const Tensor& wrapper, std::string_view what) {
+  return unwrap(wrapper).concrete(what);
+}
+
+// A tracked value whose memory was written by something this level did not
+// see (another view of the same base, or a captured alias of an input)
+// would differentiate as its old value: refuse to use it.
+void GradInterpreter::check_fresh(const Tensor& input, const Node& node) const {
+  if (node.storage == nullptr || node.storage->version() == node.version) {
+    return;
+  }
+  fail(caller_, "a tracked tensor of shape ", shape_str(input.shape()),
+       " was modified in place after it was computed, by a write that ",
+       caller_,
+       " could not follow (through another view of the same memory, or "
+       "through a captured tensor that aliases an input). Take views again "
+       "after writing, and do not write into captured tensors inside the "
+       "function");
+}
+
+Tensor GradInterpreter::process(const OpCall& call) {
+  const auto* rule =
+      static_cast<const VjpRule*>(Registry::get().rule(table_, call.prim));
+  if (rule == nullptr) {
+    fail(caller_, "no VJP rule for the primitive ", call.name(),
+         "; the grad plugin registers one for every primitive, so this "
+         "plugin build is older than the core (rebuild //transforms/grad)");
+  }
+  const std::size_t n = call.inputs.size();
+  absl::InlinedVector<Tensor, 4> inner(n);
+  absl::InlinedVector<std::shared_ptr<Node>, 4> parents(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    parents[i] = node_of(call.inputs[i]);
+    if (parents[i]) {
+      check_fresh(call.inputs[i], *parents[i]);
+      inner[i] = unwrap(call.inputs[i]);
+    } else {
+      inner[i] = call.inputs[i];
+    }
+  }
+  if (call.prim == Prim::CopyInto) {
+    return copy_into(call, inner, parents[0], parents[1]);
+  }
+  Tensor out = dispatch(call.prim, call.attrs, std::span<const Tensor>(inner));
+  if (!grad_enabled() || !rule->differentiable) return out;
+  return record(call, *rule, inner, parents, std::move(out));
+}
+
+Tensor GradInterpreter::record(const OpCall& call, const VjpRule& rule,
+                               std::span<const Tensor> inner,
+                               std::span<std::shared_ptr<Node>> parents,
+                               Tensor out) {
+  if (!is_floating(out.dtype())) return out;
+  bool tracked = false;
+  for (std::size_t i = 0; i < parents.size(); ++i) {
+    // Integer and bool inputs (indices, masks) never get a cotangent.
+    if (parents[i] && !is_floating(inner[i].dtype())) parents[i] = nullptr;
+    tracked |= parents[i] != nullptr;
+  }
+  if (!tracked) return out;
+  auto node = new_node(&rule, call.prim, call.attrs);
+  node->parents.assign(parents.begin(), parents.end());
+  node->inputs.reserve(inner.size());
+  node->saved_inputs.resize(inner.size());
+  for (std::size_t i = 0; i < inner.size(); ++i) {
+    node->inputs.push_back(TensorMeta::of(inner[i]));
+    if (i < 32 && ((rule.save_inputs >> i) & 1)) {
+      node->saved_inputs[i] = SavedTensor::save(inner[i]);
+    }
+  }
+  if (rule.save_output) node->saved_output = SavedTensor::save(out);
+  Shape shape = out.shape();
+  const DType dtype = out.dtype();
+  Tensor wrapper = make_wrapper(std::move(out), std::move(shape), dtype, node);
+  attach(node, wrapper);
+  return wrapper;
+}
+
+namespace {
+
+bool is_view_prim(Prim p) { return prim_info(p).family == PrimFamily::View; }
+
+}  // namespace
+
+// copy_(dst, src) is the one in-place primitive.
+//  - Writing a tracked value into memory this level does not track (a
+//    captured tensor) would mutate the caller's data and drop the
+//    gradient: an error, as in torch.func.
+//  - Writing into an input being differentiated (or a view of it) is an
+//    error, as torch refuses for leaves that require grad.
+//  - Writing into a tracked value gives it a new history in place (every
+//    handle to it sees it). When dst is a view of a tracked base, the base
+//    gets a new history too (its old value where the view does not reach,
+//    src where it does), as torch's view rebasing; other views of the base
+//    become stale, and tensors saved for backward that share the memory
+//    are caught by their version counters.
+//  - Under no_grad the write is invisible to the tape, as in torch.
+Tensor GradInterpreter::copy_into(const OpCall& call,
+                                  std::span<const Tensor> inner,
+                                  const std::shared_ptr<Node>& dst,
+                                  const std::shared_ptr<Node>& src) {
+  const bool recording = grad_enabled();
+  if (recording && dst == nullptr && src != nullptr) {
+    fail(caller_, "copy_: writing a value tracked by ", caller_,
+         " into a tensor it does not track (one captured from outside the "
+         "function, or an outer transform's value) would mutate that tensor "
+         "and lose the gradient. Mutating a captured tensor inside ",
+         caller_,
+         " is an error: pass the tensor in as an argument, or build the "
+         "result out of place (where, cat, pad, index_add)");
+  }
+  // The chain of views from the written base to dst, over the same memory.
+  const Storage* memory = storage_of(inner[0]);
+  std::shared_ptr<Node> base = dst;
+  ViewChain chain;
+  while (base && is_view_prim(base->prim) && !base->is_leaf() &&
+         base->parents[0] && base->parents[0]->storage == memory) {
+    chain.insert(chain.begin(), ViewStep{base->prim, base->attrs,
+                                         base->inputs[0], base->output});
+    base = base->parents[0];
+  }
+  if (recording && dst != nullptr &&
+      std::find(leaf_storage_.begin(), leaf_storage_.end(), memory) !=
+          leaf_storage_.end()) {
+    fail(caller_,
+         "copy_: cannot write in place into an input being differentiated "
+         "(or a view of it), as torch refuses for leaves that require grad; "
+         "write into a clone instead (x.clone().copy_(...))");
+  }
+  Tensor out = dispatch(call.prim, call.attrs, inner);
+  if (dst == nullptr) return out;
+  const Tensor& dst_wrapper = call.inputs[0];
+  dst_wrapper.impl()->wrapper->inner = out;  // a lower level may rebind it
+  if (!recording) {
+    // Invisible to the tape: the histories stay, now at the new version.
+    for (Node* n = dst.get(); n != nullptr;
+         n = n == base.get() ? nullptr : n->parents[0].get()) {
+      n->version = memory ? memory->version() : 0;
+    }
+    return dst_wrapper;
+  }
+  const TensorMeta src_meta = TensorMeta::of(inner[1]);
+  auto write = [&](const VjpRule* rule, std::shared_ptr<Node> old_value) {
+    auto node = new_node(rule, Prim::CopyInto, call.attrs);
+    const bool src_tracked = src && is_floating(inner[1].dtype());
+    node->parents = {std::move(old_value), src_tracked ? src : nullptr};
+    return node;
+  };
+  if (chain.empty()) {
+    auto node = write(rule_for(Prim::CopyInto), nullptr);
+    node->inputs = {TensorMeta::of(inner[0]), src_meta};
+    node->saved_inputs.resize(2);
+    attach(node, dst_wrapper);
+    return dst_wrapper;
+  }
+  auto views = std::make_shared<const ViewChain>(std::move(chain));
+  auto new_base = write(&kWriteThroughViewRule, base);
+  new_base->inputs = {base->output, src_meta};
+  new_base->saved_inputs.resize(2);
+  new_base->views = views;
+  if (auto carrier = base->carrier.lock()) {
+    attach(new_base, Tensor(carrier));
+  } else {  // nothing can see the base any more; only dst needs it
+    new_base->output = base->output;
+    new_base->storage = memory;
+    new_base->version = memory ? memory->version() : 0;
+  }
+  auto view = new_node(&kViewOfRule, Prim::CopyInto, call.attrs);
+  view->parents = {new_base};
+  view->inputs = {new_base->output};
+  view->saved_inputs.resize(1);
+  view->views = views;
+  attach(view, dst_wrapper);
+  return dst_wrapper;
+}
+
+const VjpRule* rule_for(Prim prim) {
+  static const int table = Registry::get().table_id(kVjpTable);
+  return static_cast<const VjpRule*>(Registry::get().rule(table, prim));
+}
+
+}  // namespace fnx::grad

@@ -1,0 +1,60 @@
+// The grad level: one Interpreter per grad/vjp call, with its own tape.
+// Values it tracks are wrappers whose payload is their tape node. process()
+// runs each primitive on the unwrapped values (reaching the levels below)
+// and records a node when a floating result depends on a tracked input.
+// Inputs that are not its wrappers (captured tensors, values of outer
+// levels) are constants to it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/interpreter.h"
+#include "transforms/grad/tape.h"
+#include "transforms/grad/vjp_rule.h"
+
+namespace fnx::grad {
+
+class GradInterpreter final : public Interpreter {
+ public:
+  explicit GradInterpreter(std::string_view caller);
+
+  // Tracks `primal` as differentiated input number `index` (a leaf).
+  Tensor track_leaf(const Tensor& primal, int index);
+
+  Tensor process(const OpCall& call) override;
+  // Inside f a tracked value has one concrete value (unlike under vmap):
+  // item() and printing read it.
+  Tensor concrete(const Tensor& wrapper, std::string_view what) override;
+
+  // The node of one of this level's values, or null.
+  std::shared_ptr<Node> node_of(const Tensor& t) const;
+
+ private:
+  std::shared_ptr<Node> new_node(const VjpRule* rule, Prim prim,
+                                 const Attrs& attrs);
+  // Makes `node` the history of the wrapper `carrier` (new or existing).
+  void attach(const std::shared_ptr<Node>& node, const Tensor& carrier) const;
+  Tensor record(const OpCall& call, const VjpRule& rule,
+                std::span<const Tensor> inner,
+                std::span<std::shared_ptr<Node>> parents, Tensor out);
+  void check_fresh(const Tensor& input, const Node& node) const;
+  Tensor copy_into(const OpCall& call, std::span<const Tensor> inner,
+                   const std::shared_ptr<Node>& dst,
+                   const std::shared_ptr<Node>& src);
+
+  std::string caller_;
+  int64_t next_seq_ = 0;
+  int table_;
+  // Memory of the differentiated inputs: writing into it is an error.
+  std::vector<const Storage*> leaf_storage_;
+};
+
+// The dense tensor at the bottom of a stack of wrappers (the memory a value
+// lives in), or null.
+const Tensor* dense_base(const Tensor& t);
+const Storage* storage_of(const Tensor& t);
+
+}  // namespace fnx::grad

@@ -1,0 +1,103 @@
+// VJP rules of matmul, the convolution family and unfold/fold. Conv's
+// transposes are primitives themselves (conv_input_grad, conv_weight_grad),
+// so the three rules close over each other and conv: every order of
+// derivative stays within the family. unfold and fold are each other's
+// transpose.
+#include "core/ops/ops.h"
+#include "transforms/grad/rule_helpers.h"
+#include "transforms/grad/vjp_rule.h"
+
+namespace fnx::grad {
+namespace {
+
+// a (..., m, k) @ b (..., k, n), batch dims broadcasting:
+//   grad_a = g @ b^T (contracting n), grad_b = a^T @ g (contracting m).
+// A contraction over a dim of size 1 is an outer product: computed as a
+// broadcasting multiply, one pass over the result instead of a GEMM that
+// first zeroes it (per-sample weight gradients of a linear layer under vmap
+// are exactly this).
+Tensor contract(const Tensor& x, const Tensor& y, int64_t contracted) {
+  return contracted == 1 ? mul(x, y) : matmul(x, y);
+}
+
+void matmul_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
+  const Tensor& a = v.input(0);
+  const Tensor& b = v.input(1);
+  const int64_t m = g.shape()[g.dim() - 2], n = g.shape()[g.dim() - 1];
+  if (v.needs(0)) {
+    grads[0] = sum_to(contract(g, transpose(b, -1, -2), n), v.meta[0].shape);
+  }
+  if (v.needs(1)) {
+    grads[1] = sum_to(contract(transpose(a, -1, -2), g, m), v.meta[1].shape);
+  }
+}
+
+ConvOptions options_of(const VjpArgs& v) {
+  return conv_options(v.attr<ConvAttrs>());
+}
+
+// y = conv(x, w).
+void conv_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
+  const ConvOptions o = options_of(v);
+  if (v.needs(0)) {
+    grads[0] = conv_input_grad(g, v.input(1), v.meta[0].shape, o);
+  }
+  if (v.needs(1)) {
+    grads[1] = conv_weight_grad(v.input(0), g, v.meta[1].shape, o);
+  }
+}
+
+// x_bar = conv_input_grad(y_bar, w) is linear in both: <G, x_bar> =
+// <conv(G, w), y_bar>.
+void conv_input_grad_vjp(const VjpArgs& v, const Tensor& g,
+                         std::span<Tensor> grads) {
+  const ConvOptions o = options_of(v);
+  if (v.needs(0)) grads[0] = conv(g, v.input(1), o);
+  if (v.needs(1)) {
+    grads[1] = conv_weight_grad(g, v.input(0), v.meta[1].shape, o);
+  }
+}
+
+// w_bar = conv_weight_grad(x, y_bar): <G, w_bar> = <conv(x, G), y_bar>.
+void conv_weight_grad_vjp(const VjpArgs& v, const Tensor& g,
+                          std::span<Tensor> grads) {
+  const ConvOptions o = options_of(v);
+  if (v.needs(0)) {
+    grads[0] = conv_input_grad(v.input(1), g, v.meta[0].shape, o);
+  }
+  if (v.needs(1)) grads[1] = conv(v.input(0), g, o);
+}
+
+// Patches back onto the input (overlaps summed; padding dropped).
+void unfold_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
+  if (!v.needs(0)) return;
+  const Shape& in = v.meta[0].shape;
+  const Shape spatial(in.begin() + 2, in.end());
+  grads[0] = fold(g, spatial, pool_options(v.attr<UnfoldAttrs>()));
+}
+
+void fold_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
+  if (v.needs(0)) grads[0] = unfold(g, pool_options(v.attr<UnfoldAttrs>()), 0);
+}
+
+constexpr VjpRule kMatmul{&matmul_vjp, kSave0 | kSave1, false, true};
+constexpr VjpRule kConv{&conv_vjp, kSave0 | kSave1, false, true};
+constexpr VjpRule kConvInputGrad{&conv_input_grad_vjp, kSave0 | kSave1, false,
+                                 true};
+constexpr VjpRule kConvWeightGrad{&conv_weight_grad_vjp, kSave0 | kSave1, false,
+                                  true};
+constexpr VjpRule kUnfold{&unfold_vjp, kSaveNone, false, true};
+constexpr VjpRule kFold{&fold_vjp, kSaveNone, false, true};
+
+}  // namespace
+
+void register_linalg_rules(Registrar& r) {
+  add_rule(r, Prim::Matmul, kMatmul);
+  add_rule(r, Prim::Conv, kConv);
+  add_rule(r, Prim::ConvInputGrad, kConvInputGrad);
+  add_rule(r, Prim::ConvWeightGrad, kConvWeightGrad);
+  add_rule(r, Prim::Unfold, kUnfold);
+  add_rule(r, Prim::Fold, kFold);
+}
+
+}  // namespace fnx::grad

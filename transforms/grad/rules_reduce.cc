@@ -1,0 +1,41 @@
+// VJP rules of the reductions: sum spreads the cotangent back over the
+// reduced dims; amax/amin give it to the extreme elements, split evenly
+// between ties; argmax/argmin are not differentiable.
+#include "core/ops/ops.h"
+#include "transforms/grad/rule_helpers.h"
+#include "transforms/grad/vjp_rule.h"
+
+namespace fnx::grad {
+namespace {
+
+void sum_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
+  if (!v.needs(0)) return;
+  const auto& a = v.attr<ReduceAttrs>();
+  grads[0] = unreduce(g, v.meta[0].shape, a.dims, a.keepdim);
+}
+constexpr VjpRule kSum{&sum_vjp, kSaveNone, false, true};
+
+void extreme_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
+  if (!v.needs(0)) return;
+  const auto& a = v.attr<ReduceAttrs>();
+  const Shape& shape = v.meta[0].shape;
+  const Tensor& x = v.input(0);
+  const Tensor y = unreduce(v.output, shape, a.dims, a.keepdim);
+  const Tensor hit = cast(eq(x, y), g.dtype());
+  const Tensor count = unreduce(sum_keepdim(hit, a.dims), shape, a.dims,
+                                /*keepdim=*/true);
+  grads[0] = unreduce(g, shape, a.dims, a.keepdim) * (hit / count);
+}
+constexpr VjpRule kExtreme{&extreme_vjp, kSave0, true, true};
+
+}  // namespace
+
+void register_reduce_rules(Registrar& r) {
+  add_rule(r, Prim::Sum, kSum);
+  add_rule(r, Prim::Amax, kExtreme);
+  add_rule(r, Prim::Amin, kExtreme);
+  add_rule(r, Prim::Argmax, kConstantRule);
+  add_rule(r, Prim::Argmin, kConstantRule);
+}
+
+}  // namespace fnx::grad

@@ -1,0 +1,253 @@
+// jacrev: the Jacobian by reverse mode, as torch.func.jacrev, built only
+// from the public vjp (transforms/grad/grad.h) and vmap
+// (transforms/vmap/vmap.h): one vjp, then its pullback vmapped over the
+// standard basis of the output.
+//
+//   Tensor J = jacrev(f)(x);                 // shape out.shape + x.shape
+//   auto [Jw, Jb] = jacrev<0, 1>(f)(w, b, x);
+//   auto [J, aux] = jacrev(g, {.has_aux = true})(x);   // g returns
+//                                                     // std::pair{out, aux}
+//   jacrev(f, {.chunk_size = 16})(x);        // 16 basis rows per vmap
+//
+// - argnums select arguments as grad's do; each Jacobian tree is shaped
+//   like its argument with leaves of shape out.shape + leaf.shape.
+// - f may return a Tensor (the Jacobian trees as above) or any tree of
+//   tensors: then a std::vector with one entry per output leaf (in
+//   tree_flatten order), each as for a Tensor output.
+// - chunk_size bounds memory: that many basis rows per vmap call (unset:
+//   all at once; 1: a plain loop over rows, with no vmap at all). The
+//   result does not depend on it.
+// - Composes: jacrev(jacrev(f)) is the Hessian; vmap(jacrev(f)) batches it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/ops/ops.h"
+#include "core/tree.h"
+#include "transforms/grad/grad.h"
+#include "transforms/vmap/vmap.h"
+
+namespace fnx {
+
+struct JacrevOptions {
+  bool has_aux = false;  // f returns std::pair{output, aux}
+  std::optional<int64_t> chunk_size = std::nullopt;
+};
+
+namespace jacrev_internal {
+
+template <typename T>
+using Value = std::remove_cvref_t<T>;
+
+template <typename T>
+struct IsPair : std::false_type {};
+template <typename A, typename B>
+struct IsPair<std::pair<A, B>> : std::true_type {};
+
+// Position of J in I..., or -1.
+template <std::size_t J, std::size_t... I>
+constexpr int index_in() {
+  int pos = 0, found = -1;
+  ((found = (found < 0 && I == J) ? pos : found, ++pos), ...);
+  return found;
+}
+
+// f with argument J taken from `selected` when J is in I..., else from
+// `args`.
+template <std::size_t... I, typename F, typename Args, typename Selected,
+          std::size_t... J>
+decltype(auto) call_selected(const F& f, const Args& args,
+                             const Selected& selected,
+                             std::index_sequence<J...>) {
+  auto pick = [&]<std::size_t K>() -> decltype(auto) {
+    constexpr int k = index_in<K, I...>();
+    if constexpr (k >= 0) {
+      return std::get<k>(selected);
+    } else {
+      return std::get<K>(args);
+    }
+  };
+  return f(pick.template operator()<J>()...);
+}
+
+// Rows [r0, r1) of the identity of size m, split per output leaf and
+// shaped (rows, *leaf shape) -- or (*leaf shape) for a single row when
+// `squeeze`.
+inline std::vector<Tensor> basis_rows(const std::vector<Tensor>& outs,
+                                      int64_t m, int64_t r0, int64_t r1,
+                                      bool squeeze) {
+  const Tensor rows = unsqueeze(arange(r1 - r0) + static_cast<double>(r0), 1);
+  const Tensor cols = unsqueeze(arange(m), 0);
+  const Tensor eye_rows = eq(rows, cols);
+  std::vector<Tensor> cts;
+  int64_t offset = 0;
+  for (const Tensor& o : outs) {
+    Tensor piece = slice(eye_rows, 1, offset, offset + o.numel());
+    Shape shape = o.shape();
+    if (!squeeze) shape.insert(shape.begin(), r1 - r0);
+    cts.push_back(reshape(cast(piece, o.dtype()), shape));
+    offset += o.numel();
+  }
+  return cts;
+}
+
+// Concatenates per-chunk gradients along the row dim, per input leaf.
+inline std::vector<Tensor> concat_rows(
+    const std::vector<std::vector<Tensor>>& chunks) {
+  std::vector<Tensor> rows;
+  for (std::size_t k = 0; k < chunks.front().size(); ++k) {
+    std::vector<Tensor> parts;
+    for (const auto& c : chunks) parts.push_back(c[k]);
+    rows.push_back(parts.size() == 1 ? parts[0] : cat(parts, 0));
+  }
+  return rows;
+}
+
+// The gradient of every basis row, per input leaf: (m, *input leaf shape)
+// with m the number of output elements.
+template <typename Out, typename Fn>
+std::vector<Tensor> jacobian_rows(const Out& out,
+                                  const std::vector<Tensor>& outs,
+                                  const std::vector<Tensor>& ins,
+                                  const Fn& vjp_fn,
+                                  std::optional<int64_t> chunk_size) {
+  FNX_CHECK(!chunk_size || *chunk_size >= 1, "jacrev",
+            "chunk_size must be >= 1 (or unset), got ", chunk_size.value_or(0));
+  int64_t m = 0;
+  for (const Tensor& o : outs) m += o.numel();
+  if (m == 0) {
+    std::vector<Tensor> rows;
+    for (const Tensor& in : ins) {
+      Shape shape = in.shape();
+      shape.insert(shape.begin(), 0);
+      rows.push_back(zeros(shape, in.dtype(), in.device()));
+    }
+    return rows;
+  }
+  const int64_t chunk = chunk_size.value_or(m);
+  auto flat_grads = [&](const Out& ct) { return tree_flatten(vjp_fn(ct)); };
+  std::vector<std::vector<Tensor>> chunks;
+  for (int64_t r0 = 0; r0 < m; r0 += chunk) {
+    const int64_t r1 = std::min(m, r0 + chunk);
+    if (chunk == 1) {
+      // A plain loop: no vmap constraints (torch.func's chunk_size=1).
+      const Out ct = tree_unflatten(out, basis_rows(outs, m, r0, r1, true));
+      std::vector<Tensor> g = flat_grads(ct);
+      for (Tensor& t : g) t = unsqueeze(t, 0);
+      chunks.push_back(std::move(g));
+    } else {
+      const Out cts = tree_unflatten(out, basis_rows(outs, m, r0, r1, false));
+      chunks.push_back(
+          vmap([&](const Out& ct) { return flat_grads(ct); })(cts));
+    }
+  }
+  return concat_rows(chunks);
+}
+
+template <typename F, std::size_t... I>
+class JacrevFn {
+ public:
+  JacrevFn(F f, JacrevOptions options) : f_(std::move(f)), options_(options) {}
+
+  template <typename... Args>
+  auto operator()(const Args&... args) const {
+    static_assert(sizeof...(I) > 0, "jacrev: argnums must not be empty");
+    static_assert(((I < sizeof...(Args)) && ...),
+                  "jacrev: an argnum is past the last argument");
+    using All = std::tuple<const Args&...>;
+    const All all(args...);
+    // f as a function of the selected arguments only.
+    auto g = [&](const Value<std::tuple_element_t<I, All>>&... selected) {
+      return call_selected<I...>(f_, all, std::forward_as_tuple(selected...),
+                                 std::index_sequence_for<Args...>());
+    };
+    using R = Value<std::invoke_result_t<
+        decltype(g) const&, const Value<std::tuple_element_t<I, All>>&...>>;
+    constexpr bool kAux = IsPair<R>::value;
+    if (kAux != options_.has_aux) {
+      fail("jacrev", kAux ? "f returned a std::pair, which means (output, "
+                            "aux), but has_aux is not set; pass {.has_aux = "
+                            "true}, or return several outputs as a "
+                            "std::tuple or std::vector"
+                          : "has_aux is set but f did not return a "
+                            "std::pair{output, aux}");
+    }
+    if constexpr (kAux) {
+      auto [out, vjp_fn, aux] =
+          vjp(g, VjpOptions{.has_aux = true}, std::get<I>(all)...);
+      return std::pair{assemble(out, vjp_fn, all), std::move(aux)};
+    } else {
+      auto [out, vjp_fn] = vjp(g, std::get<I>(all)...);
+      return assemble(out, vjp_fn, all);
+    }
+  }
+
+ private:
+  // Per output leaf, the Jacobian trees shaped like the selected arguments.
+  template <typename Out, typename Fn, typename All>
+  auto assemble(const Out& out, const Fn& vjp_fn, const All& all) const {
+    const std::vector<Tensor> outs = tree_flatten(out);
+    std::vector<Tensor> ins;
+    (tree_flatten_into(std::get<I>(all), ins), ...);
+    const std::vector<Tensor> rows =
+        jacobian_rows(out, outs, ins, vjp_fn, options_.chunk_size);
+    using Jac = decltype(like_arguments(all, ins));
+    std::vector<Jac> per_output;
+    int64_t offset = 0;
+    for (const Tensor& o : outs) {
+      std::vector<Tensor> leaves;
+      for (std::size_t k = 0; k < ins.size(); ++k) {
+        Shape shape = o.shape();
+        shape.insert(shape.end(), ins[k].shape().begin(), ins[k].shape().end());
+        leaves.push_back(
+            reshape(slice(rows[k], 0, offset, offset + o.numel()), shape));
+      }
+      per_output.push_back(like_arguments(all, leaves));
+      offset += o.numel();
+    }
+    if constexpr (std::is_same_v<Out, Tensor>) {
+      return per_output.front();
+    } else {
+      return per_output;
+    }
+  }
+
+  // The selected arguments rebuilt around `leaves`: one tree for one
+  // argnum, a tuple of them for several.
+  template <typename All>
+  static auto like_arguments(const All& all,
+                             const std::vector<Tensor>& leaves) {
+    std::size_t pos = 0;
+    std::tuple<Value<std::tuple_element_t<I, All>>...> trees{
+        tree_unflatten_from(std::get<I>(all), leaves, pos)...};
+    if constexpr (sizeof...(I) == 1) {
+      return std::get<0>(std::move(trees));
+    } else {
+      return trees;
+    }
+  }
+
+  F f_;
+  JacrevOptions options_;
+};
+
+}  // namespace jacrev_internal
+
+// The Jacobian of f w.r.t. arguments Argnums... (default: the first).
+template <std::size_t... Argnums, typename F>
+auto jacrev(F f, JacrevOptions options = {}) {
+  if constexpr (sizeof...(Argnums) == 0) {
+    return jacrev_internal::JacrevFn<F, 0>(std::move(f), options);
+  } else {
+    return jacrev_internal::JacrevFn<F, Argnums...>(std::move(f), options);
+  }
+}
+
+}  // namespace fnx
