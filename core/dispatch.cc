@@ -65,8 +65,16 @@ Tensor dispatch_transformed(Prim prim, const Attrs& attrs,
            "transform's rule?). Pass it in as an argument instead.");
     }
   }
-  if (is_source(prim) && depth > 0 && top_interpreter()->wants_random_ops()) {
-    index = std::max(index, depth - 1);
+  // Random and creation ops go to the highest interpreter that asks for
+  // them (vmap's randomness modes), even under other transforms: in
+  // vmap(grad(f)) a random op in f must still meet vmap.
+  if (is_source(prim)) {
+    for (int i = depth - 1; i > index; --i) {
+      if (interpreter_at(i)->wants_random_ops()) {
+        index = i;
+        break;
+      }
+    }
   }
   // Validate in the user's terms (logical shapes) before any transform
   // rewrites the call.

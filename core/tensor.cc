@@ -23,16 +23,26 @@ void Tensor::throw_undefined() {
        "from); give it a value before using it");
 }
 
+const TensorImpl& Tensor::visible_wrapper_impl() const {
+  const TensorImpl* impl = impl_.get();
+  while (impl->wrapper != nullptr && !impl->wrapper->owner->alive()) {
+    impl = impl->wrapper->inner.impl();
+  }
+  return *impl;
+}
+
 int64_t Tensor::size(int64_t d) const {
-  return impl_->shape[normalize_dim(d, dim(), "size")];
+  return shape()[normalize_dim(d, dim(), "size")];
 }
 
 bool Tensor::is_contiguous() const {
+  const Shape& sizes = shape();
+  const Strides& steps = strides();
   int64_t expected = 1;
   for (int64_t i = dim() - 1; i >= 0; --i) {
-    if (impl_->shape[i] == 1) continue;
-    if (impl_->strides[i] != expected) return false;
-    expected *= impl_->shape[i];
+    if (sizes[i] == 1) continue;
+    if (steps[i] != expected) return false;
+    expected *= sizes[i];
   }
   return true;
 }

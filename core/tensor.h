@@ -126,10 +126,14 @@ class Tensor {
   Tensor operator[](int64_t index) const { return select(0, index); }
 
  private:
+  // The metadata this tensor shows: its own, except that a wrapper whose
+  // transform has ended shows the tensor it holds (it acts as that tensor).
   const TensorImpl& checked() const {
     if (impl_ == nullptr) [[unlikely]] throw_undefined();
+    if (impl_->wrapper != nullptr) [[unlikely]] return visible_wrapper_impl();
     return *impl_;
   }
+  const TensorImpl& visible_wrapper_impl() const;
   [[noreturn]] static void throw_undefined();
 
   std::shared_ptr<TensorImpl> impl_;

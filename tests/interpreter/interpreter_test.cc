@@ -113,6 +113,33 @@ TEST(Interpreter, RandomOpsReachTopWhenAsked) {
   }
 }
 
+TEST(Interpreter, RandomOpsFindTheAskingLevelBelowOthers) {
+  // vmap(grad(f)) with a random op in f: the op must still meet vmap.
+  TracingInterpreter loud("loud", /*see_random=*/true), quiet("quiet");
+  InterpreterScope outer(loud);
+  InterpreterScope inner(quiet);
+  Tensor r = rand({2});
+  EXPECT_EQ(loud.log, (Log{"loud:uniform"}));
+  EXPECT_TRUE(quiet.log.empty());
+  EXPECT_EQ(live_level(r), loud.level());
+}
+
+TEST(Interpreter, EscapedWrapperShowsTheShapeItHolds) {
+  TracingInterpreter trace("A");
+  Tensor escaped;
+  {
+    InterpreterScope scope(trace);
+    // A wrapper whose logical shape differs from what it holds (as a
+    // batched value's does).
+    escaped = trace.make_wrapper(zeros({3, 2}), {2}, DType::Float32, nullptr);
+    EXPECT_EQ(escaped.shape(), (Shape{2}));
+  }
+  EXPECT_EQ(escaped.shape(), (Shape{3, 2}));
+  EXPECT_EQ(escaped.dim(), 2);
+  EXPECT_TRUE(escaped.is_contiguous());
+  EXPECT_EQ(escaped.reshape({-1}).shape(), (Shape{6}));
+}
+
 TEST(Interpreter, ScopesRestoreTheStack) {
   EXPECT_EQ(interpreter_depth(), 0);
   {

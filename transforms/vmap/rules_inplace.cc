@@ -1,0 +1,48 @@
+// Batching rule of copy_ (the one in-place primitive). Writing into a
+// batched tensor writes every example's slice of its physical tensor in one
+// copy; writing a batched value into an unbatched tensor is an error, as in
+// torch.func (one memory location would need a value per example).
+#include "core/error.h"
+#include "core/ops/ops.h"
+#include "transforms/vmap/batching_util.h"
+
+namespace fnx::vmap_internal {
+namespace {
+
+BatchedValue copy_into_rule(const BatchContext& ctx, const OpCall& call,
+                            std::span<const BatchedValue> args) {
+  const BatchedValue& dst = args[0];
+  const BatchedValue& src = args[1];
+  if (!dst.batched()) {
+    fail("vmap", "copy_: cannot write a batched value (per-example shape ",
+         shape_str(call.inputs[1].shape()), ", batch size ", ctx.batch_size,
+         ") into a tensor that is not batched (shape ",
+         shape_str(call.inputs[0].shape()),
+         "): every example would write its own value into the same memory. "
+         "Write into a batched tensor instead (e.g. clone a mapped input, or "
+         "build the destination from one), or return the value from the "
+         "mapped function");
+  }
+  const int64_t rank = dst.logical_rank();
+  Tensor aligned;
+  if (src.batched()) {
+    aligned = movedim(pad_after_batch(batch_first(src), rank), 0, dst.bdim);
+  } else {
+    // Right-align src's dims with dst's, then a size-1 batch dim.
+    Shape shape(rank - src.value.dim(), 1);
+    shape.insert(shape.end(), src.value.shape().begin(),
+                 src.value.shape().end());
+    aligned = unsqueeze(reshape(src.value, shape), dst.bdim);
+  }
+  Tensor target = dst.value;
+  copy_(target, aligned);
+  return batched_at(target, dst.bdim);
+}
+
+}  // namespace
+
+FNX_REGISTER_PLUGIN("vmap") {
+  add_batching_rule(r, Prim::CopyInto, &copy_into_rule);
+}
+
+}  // namespace fnx::vmap_internal

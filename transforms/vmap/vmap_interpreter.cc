@@ -1,0 +1,83 @@
+#include "transforms/vmap/vmap_interpreter.h"
+
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "core/error.h"
+#include "transforms/vmap/fallback.h"
+
+namespace fnx::vmap_internal {
+
+VmapInterpreter::VmapInterpreter(const BatchContext& context)
+    : Interpreter("vmap"), context_(context) {}
+
+Tensor VmapInterpreter::wrap(Tensor physical, int64_t bdim) const {
+  FNX_CHECK(bdim >= 0 && bdim < physical.dim(), "vmap",
+            "internal error: a batching rule put the batch dim at ", bdim,
+            " of a result of shape ", shape_str(physical.shape()),
+            "; please report it");
+  std::shared_ptr<BatchPayload> payload;
+  if (bdim < static_cast<int64_t>(payloads_.size())) {
+    auto& cached = payloads_[bdim];
+    if (cached == nullptr) cached = std::make_shared<BatchPayload>(bdim, -1);
+    payload = cached;
+  } else {
+    payload = std::make_shared<BatchPayload>(bdim, -1);
+  }
+  Shape logical = physical.shape();
+  logical.erase(logical.begin() + bdim);
+  const DType dtype = physical.dtype();
+  return make_wrapper(std::move(physical), std::move(logical), dtype,
+                      std::move(payload));
+}
+
+Tensor VmapInterpreter::wrap_input(Tensor physical, int64_t bdim,
+                                   int argument) const {
+  Shape logical = physical.shape();
+  logical.erase(logical.begin() + bdim);
+  const DType dtype = physical.dtype();
+  return make_wrapper(std::move(physical), std::move(logical), dtype,
+                      std::make_shared<BatchPayload>(bdim, argument));
+}
+
+const BatchPayload& VmapInterpreter::payload(const Tensor& wrapper) const {
+  return *static_cast<const BatchPayload*>(payload_of(wrapper));
+}
+
+BatchedValue VmapInterpreter::unwrap_batched(const Tensor& t) const {
+  if (!owns(t)) return {t, -1};
+  return {unwrap(t), payload(t).bdim};
+}
+
+Tensor VmapInterpreter::process(const OpCall& call) {
+  absl::InlinedVector<BatchedValue, 4> args;
+  args.reserve(call.inputs.size());
+  for (const Tensor& t : call.inputs) args.push_back(unwrap_batched(t));
+  BatchedValue out = run_batching_rule(context_, call, args);
+  if (call.prim == Prim::CopyInto && owns(call.inputs[0])) {
+    // In place: the caller's BatchedTensor stays the destination. A level
+    // below may answer with a new tensor standing for the written one.
+    const Tensor& dst = call.inputs[0];
+    if (!out.value.is_same(args[0].value)) {
+      dst.impl()->wrapper->inner = std::move(out.value);
+    }
+    return dst;
+  }
+  if (!out.batched()) return std::move(out.value);
+  return wrap(std::move(out.value), out.bdim);
+}
+
+Tensor VmapInterpreter::concrete(const Tensor& wrapper, std::string_view what) {
+  const BatchPayload& p = payload(wrapper);
+  const std::string source = p.argument >= 0
+                                 ? str_cat("mapped argument ", p.argument)
+                                 : std::string("a batched tensor");
+  fail("vmap", what, "() needs the value of ", source, " (per-example shape ",
+       shape_str(wrapper.shape()), ", batch size ", context_.batch_size,
+       "), which differs from example to example: data-dependent reads "
+       "(item(), to_vector(), printing, allclose) cannot run inside vmap. "
+       "Compute with tensor ops instead (where(), masks) or return the "
+       "value from the mapped function.");
+}
+
+}  // namespace fnx::vmap_internal
