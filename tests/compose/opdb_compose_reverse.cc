@@ -1,0 +1,112 @@
+// The compositions of grad with vmap and with itself: vmap(grad),
+// grad(vmap), grad(grad) and vmap(vmap(grad)), each against per-example
+// loops or finite differences.
+#include <vector>
+
+#include "core/ops/ops.h"
+#include "gtest/gtest.h"
+#include "tests/compose/opdb_compose.h"
+#include "transforms/grad/grad.h"
+#include "transforms/vmap/vmap.h"
+
+namespace fnx::compose {
+
+using opinfo::all_close;
+using opinfo::random_like;
+
+namespace {
+
+constexpr VmapOptions kSame{.randomness = Randomness::same};
+
+void expect_leaves_close(const std::vector<Tensor>& got,
+                         const std::vector<std::vector<Tensor>>& loop,
+                         double tol) {
+  EXPECT_EQ(got.size(), loop.front().size());
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    EXPECT_TRUE(all_close(got[k], stack_leaves(loop, k), tol)) << "leaf " << k;
+  }
+}
+
+}  // namespace
+
+bool vmap_of_grad(const Case& c) {
+  constexpr int64_t kBatch = 3;
+  Generator gen(c.seed);
+  const std::vector<Tensor> xs = c.batch(kBatch, gen);
+  auto g = grad([&c](const std::vector<Tensor>& x) { return c.phi(x); });
+  const std::vector<Tensor> got = vmap(g, 0, 0, kSame)(xs);
+  std::vector<std::vector<Tensor>> loop;
+  for (int64_t b = 0; b < kBatch; ++b) loop.push_back(g(example(xs, b)));
+  expect_leaves_close(got, loop, tolerance(c));
+  return true;
+}
+
+bool grad_of_vmap(const Case& c) {
+  constexpr int64_t kBatch = 3;
+  Generator gen(c.seed);
+  const std::vector<Tensor> xs = c.batch(kBatch, gen);
+  auto phi = [&c](const std::vector<Tensor>& x) { return c.phi(x); };
+  auto total = [&](const std::vector<Tensor>& x) {
+    return vmap(phi, 0, 0, kSame)(x).sum();
+  };
+  const std::vector<Tensor> got = grad(total)(xs);
+  std::vector<std::vector<Tensor>> loop;
+  for (int64_t b = 0; b < kBatch; ++b)
+    loop.push_back(grad(phi)(example(xs, b)));
+  expect_leaves_close(got, loop, tolerance(c));
+  return true;
+}
+
+// grad(<grad phi, r>) = H r, against finite differences of grad phi.
+bool grad_of_grad(const Case& c) {
+  if (!c.smooth || c.w.dtype() != DType::Float64) return false;
+  Generator gen(c.seed);
+  const std::vector<Tensor> r = random_like(c.x, gen);
+  auto phi = [&c](const std::vector<Tensor>& x) { return c.phi(x); };
+  auto pairing = [&](const std::vector<Tensor>& x) {
+    const std::vector<Tensor> gx = grad(phi)(x);
+    Tensor acc = zeros({}, DType::Float64);
+    for (std::size_t k = 0; k < gx.size(); ++k)
+      acc = acc + (gx[k] * r[k]).sum();
+    return acc;
+  };
+  const std::vector<Tensor> hr = grad(pairing)(c.x);
+  constexpr double kEps = 1e-6;
+  const std::vector<Tensor> hi = grad(phi)(opinfo::moved(c.x, r, kEps));
+  const std::vector<Tensor> lo = grad(phi)(opinfo::moved(c.x, r, -kEps));
+  for (std::size_t k = 0; k < hr.size(); ++k) {
+    const Tensor fd =
+        (hi[k].to(DType::Float64) - lo[k].to(DType::Float64)) / (2 * kEps);
+    EXPECT_TRUE(all_close(hr[k].to(DType::Float64), fd, 1e-5)) << "leaf " << k;
+  }
+  return true;
+}
+
+bool vmap_of_vmap_of_grad(const Case& c) {
+  constexpr int64_t kOuter = 2, kInner = 2;
+  Generator gen(c.seed);
+  std::vector<std::vector<Tensor>> rows;
+  for (int64_t i = 0; i < kOuter; ++i) rows.push_back(c.batch(kInner, gen));
+  std::vector<Tensor> xs;  // (outer, inner, *shape) per leaf
+  for (std::size_t k = 0; k < c.x.size(); ++k)
+    xs.push_back(stack_leaves(rows, k));
+  auto g = grad([&c](const std::vector<Tensor>& x) { return c.phi(x); });
+  const std::vector<Tensor> got = vmap(vmap(g, 0, 0, kSame), 0, 0, kSame)(xs);
+  std::vector<std::vector<Tensor>> loop;  // flattened (outer * inner)
+  for (int64_t i = 0; i < kOuter; ++i) {
+    for (int64_t j = 0; j < kInner; ++j) {
+      loop.push_back(g(example(example(xs, i), j)));
+    }
+  }
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    Shape flat = got[k].shape();
+    flat.erase(flat.begin());
+    flat[0] = kOuter * kInner;
+    EXPECT_TRUE(
+        all_close(reshape(got[k], flat), stack_leaves(loop, k), tolerance(c)))
+        << "leaf " << k;
+  }
+  return true;
+}
+
+}  // namespace fnx::compose

@@ -1,0 +1,68 @@
+// Helpers shared by the forward-mode tests.
+#pragma once
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/ops/ops.h"
+#include "core/tensor.h"
+#include "gtest/gtest.h"
+
+namespace fnx::testing {
+
+// Same shape and every value within atol + rtol * |expected|.
+inline ::testing::AssertionResult close(const Tensor& got,
+                                        const Tensor& expected,
+                                        double atol = 1e-6,
+                                        double rtol = 1e-6) {
+  if (!got.defined() || !expected.defined()) {
+    return ::testing::AssertionFailure() << "undefined tensor";
+  }
+  if (got.shape() != expected.shape()) {
+    return ::testing::AssertionFailure()
+           << "shape " << shape_str(got.shape()) << ", expected "
+           << shape_str(expected.shape());
+  }
+  const std::vector<double> g = got.to_vector(), e = expected.to_vector();
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    const bool ok = std::isnan(e[i])
+                        ? std::isnan(g[i])
+                        : std::abs(g[i] - e[i]) <= atol + rtol * std::abs(e[i]);
+    if (!ok) {
+      return ::testing::AssertionFailure()
+             << "element " << i << ": got " << g[i] << ", expected " << e[i]
+             << "\n got " << got.str() << "\n expected " << expected.str();
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Runs fn, expecting an fnx::Error whose message contains every part.
+template <typename Fn>
+::testing::AssertionResult throws_with(Fn&& fn,
+                                       const std::vector<std::string>& parts) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    for (const std::string& part : parts) {
+      if (what.find(part) == std::string::npos) {
+        return ::testing::AssertionFailure()
+               << "message \"" << what << "\" lacks \"" << part << "\"";
+      }
+    }
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "no fnx::Error thrown";
+}
+
+inline Tensor f64(const std::vector<double>& v, const Shape& shape) {
+  return from_vector(v, shape, DType::Float64);
+}
+inline Tensor f64(const std::vector<double>& v) {
+  return from_vector(v, {static_cast<int64_t>(v.size())}, DType::Float64);
+}
+
+}  // namespace fnx::testing

@@ -1,0 +1,24 @@
+// hessian(f) = jacfwd(jacrev(f)): forward-over-reverse, as torch.func's and
+// JAX's. f returns a 0-d Tensor (or any tree; see jacfwd.h for the result
+// structure); the Hessian w.r.t. a Tensor argument x has shape
+// x.shape + x.shape.
+//
+//   Tensor H = hessian(f)(x);
+//   auto [Hw, Hb] = hessian<0, 1>(f)(w, b);   // Hessian rows per argument:
+//                                             // a tuple of tuples
+#pragma once
+
+#include <cstddef>
+#include <utility>
+
+#include "transforms/jacobians/jacfwd.h"
+#include "transforms/jacobians/jacrev.h"
+
+namespace fnx {
+
+template <std::size_t... Argnums, typename F>
+auto hessian(F f) {
+  return jacfwd<Argnums...>(jacrev<Argnums...>(std::move(f)));
+}
+
+}  // namespace fnx

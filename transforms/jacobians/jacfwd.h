@@ -1,0 +1,134 @@
+// jacfwd: the Jacobian by forward mode, as torch.func.jacfwd: jvp vmapped
+// over the standard basis of the inputs, in C++ spelling, with a chunk_size
+// (which torch.func's jacfwd lacks) to bound memory.
+//
+//   Tensor J = jacfwd(f)(x);                      // shape out.shape + x.shape
+//   auto [Jw, Jb] = jacfwd<0, 1>(f)(w, b, x);
+//   auto [J, aux] = jacfwd(g, {.has_aux = true})(x);  // g returns
+//                                                     // std::pair{out, aux}
+//   jacfwd(f, {.chunk_size = 64})(x);             // 64 basis tangents per vmap
+//   auto [value, J] = value_and_jacfwd(f)(x);     // f's value too, same cost
+//
+// - argnums select arguments (default: the first); each Jacobian tree is
+//   shaped like its argument with leaves of shape out.shape + leaf.shape.
+//   For a tree output: a std::vector with one entry per output leaf (in
+//   tree_flatten order). The same conventions as jacrev, so the two agree.
+// - randomness is passed to the vmap over the basis (Randomness::error,
+//   different, same); chunk_size maps that many basis tangents at a time
+//   (unset: all at once). The result does not depend on chunk_size.
+// - value_and_jacfwd returns std::pair{value, jacobian}; with has_aux,
+//   std::pair{std::pair{value, aux}, jacobian} (JAX's value_and_grad order).
+// - Composes: jacfwd(jacrev(f)) is the Hessian (hessian.h), vmap(jacfwd(f))
+//   batches it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "core/tree.h"
+#include "transforms/jacobians/jacobian_util.h"
+#include "transforms/jvp/jvp_api.h"
+#include "transforms/vmap/vmap_entry.h"
+
+namespace fnx {
+
+struct JacfwdOptions {
+  bool has_aux = false;  // f returns std::pair{output, aux}
+  Randomness randomness = Randomness::error;
+  std::optional<int64_t> chunk_size = std::nullopt;
+};
+
+namespace jacfwd_internal {
+
+struct FlatJacobian {
+  std::vector<Tensor> values;  // f's output leaves
+  std::vector<Tensor> aux;
+  // blocks[o * primals.size() + i]: d output o / d primal i, of shape
+  // output.shape + primal.shape.
+  std::vector<Tensor> blocks;
+};
+
+// The work, on flat lists (transforms/jacobians/jacfwd.cc): one jvp vmapped
+// over the basis of every primal leaf.
+FlatJacobian jacfwd_flat(const jvp_internal::FlatFn& f,
+                         std::span<const Tensor> primals,
+                         const JacfwdOptions& options, std::string_view caller);
+
+template <bool kWithValue, typename F, std::size_t... I>
+class JacfwdFn {
+ public:
+  JacfwdFn(F f, JacfwdOptions options) : f_(std::move(f)), options_(options) {}
+
+  template <typename... Args>
+  auto operator()(const Args&... args) const {
+    using namespace jacobian_internal;
+    static_assert(sizeof...(I) > 0, "jacfwd: argnums must not be empty");
+    static_assert(((I < sizeof...(Args)) && ...),
+                  "jacfwd: an argnum is past the last argument");
+    using All = std::tuple<const Args&...>;
+    using R = Value<std::invoke_result_t<const F&, const Args&...>>;
+    using Split = SplitAux<R>;
+    const char* caller = kWithValue ? "value_and_jacfwd" : "jacfwd";
+    check_has_aux(caller, kIsPair<R>, options_.has_aux);
+    const All all(args...);
+    const Selected<F, All, I...> sel(f_, all);
+    std::optional<typename Split::Out> out_like;
+    std::optional<typename Split::Aux> aux_like;
+    jvp_internal::FlatFn flat = [&](const std::vector<Tensor>& leaves) {
+      return sel.template call<R>(leaves, out_like, aux_like);
+    };
+    FlatJacobian r = jacfwd_flat(flat, sel.leaves(), options_, caller);
+    auto jac =
+        sel.template assemble<typename Split::Out>(r.blocks, r.values.size());
+    if constexpr (kWithValue) {
+      auto value = tree_unflatten(*out_like, r.values);
+      if constexpr (kIsPair<R>) {
+        return std::pair{
+            std::pair{std::move(value), tree_unflatten(*aux_like, r.aux)},
+            std::move(jac)};
+      } else {
+        return std::pair{std::move(value), std::move(jac)};
+      }
+    } else if constexpr (kIsPair<R>) {
+      return std::pair{std::move(jac), tree_unflatten(*aux_like, r.aux)};
+    } else {
+      return jac;
+    }
+  }
+
+ private:
+  F f_;
+  JacfwdOptions options_;
+};
+
+}  // namespace jacfwd_internal
+
+// The Jacobian of f w.r.t. arguments Argnums... (default: the first).
+template <std::size_t... Argnums, typename F>
+auto jacfwd(F f, JacfwdOptions options = {}) {
+  if constexpr (sizeof...(Argnums) == 0) {
+    return jacfwd_internal::JacfwdFn<false, F, 0>(std::move(f), options);
+  } else {
+    return jacfwd_internal::JacfwdFn<false, F, Argnums...>(std::move(f),
+                                                           options);
+  }
+}
+
+// (value, Jacobian) from one evaluation of f.
+template <std::size_t... Argnums, typename F>
+auto value_and_jacfwd(F f, JacfwdOptions options = {}) {
+  if constexpr (sizeof...(Argnums) == 0) {
+    return jacfwd_internal::JacfwdFn<true, F, 0>(std::move(f), options);
+  } else {
+    return jacfwd_internal::JacfwdFn<true, F, Argnums...>(std::move(f),
+                                                          options);
+  }
+}
+
+}  // namespace fnx

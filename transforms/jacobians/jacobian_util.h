@@ -1,0 +1,170 @@
+// What the forward-mode Jacobian APIs (jacfwd, jacobian, value_and_jac*)
+// share: calling f with its selected arguments replaced, flattening what it
+// returns, and shaping Jacobian blocks like the selected arguments -- the
+// same conventions as jacrev (transforms/jacobians/jacrev.h).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/tree.h"
+#include "transforms/jvp/jvp_api.h"
+
+namespace fnx::jacobian_internal {
+
+template <typename T>
+using Value = std::remove_cvref_t<T>;
+
+template <typename T>
+struct IsPair : std::false_type {};
+template <typename A, typename B>
+struct IsPair<std::pair<A, B>> : std::true_type {};
+template <typename T>
+inline constexpr bool kIsPair = IsPair<Value<T>>::value;
+
+template <typename R>
+struct SplitAux {
+  using Out = R;
+  using Aux = std::tuple<>;
+};
+template <typename A, typename B>
+struct SplitAux<std::pair<A, B>> {
+  using Out = Value<A>;
+  using Aux = Value<B>;
+};
+
+// Position of J in I..., or -1.
+template <std::size_t J, std::size_t... I>
+constexpr int index_in() {
+  int pos = 0, found = -1;
+  ((found = (found < 0 && I == J) ? pos : found, ++pos), ...);
+  return found;
+}
+
+// f with argument J taken from `selected` when J is in I..., else from
+// `args`.
+template <std::size_t... I, typename F, typename Args, typename Selected,
+          std::size_t... J>
+decltype(auto) call_with_selected(const F& f, const Args& args,
+                                  const Selected& selected,
+                                  std::index_sequence<J...>) {
+  auto pick = [&]<std::size_t K>() -> decltype(auto) {
+    constexpr int k = index_in<K, I...>();
+    if constexpr (k >= 0) {
+      return std::get<k>(selected);
+    } else {
+      return std::get<K>(args);
+    }
+  };
+  return f(pick.template operator()<J>()...);
+}
+
+// The selected arguments rebuilt around leaves[pos...]: one tree for one
+// argnum, a tuple of them for several.
+template <std::size_t... I, typename All>
+auto like_arguments(const All& all, std::span<const Tensor> leaves,
+                    std::size_t& pos) {
+  // Braced initialization runs left to right: leaves are consumed in order.
+  std::tuple<Value<std::tuple_element_t<I, All>>...> trees{
+      tree_unflatten_from(std::get<I>(all), leaves, pos)...};
+  if constexpr (sizeof...(I) == 1) {
+    return std::get<0>(std::move(trees));
+  } else {
+    return trees;
+  }
+}
+
+template <typename T>
+Value<T> structure_only(const T& tree) {
+  return tree_map(tree, [](const Tensor&) { return Tensor(); });
+}
+
+// The result of f as a function of the selected arguments' leaves.
+template <typename F, typename All, std::size_t... I>
+class Selected {
+ public:
+  Selected(const F& f, const All& all) : f_(f), all_(all) {}
+
+  // The selected arguments' leaves (the primals).
+  std::vector<Tensor> leaves() const {
+    std::vector<Tensor> out;
+    (tree_flatten_into(std::get<I>(all_), out), ...);
+    return out;
+  }
+
+  // Calls f with the selected arguments rebuilt from `leaves`, flattening
+  // its output (and aux, for a std::pair return) and remembering their
+  // structure in `out_like` / `aux_like`.
+  template <typename R, typename OutLike, typename AuxLike>
+  jvp_internal::FlatOut call(const std::vector<Tensor>& leaves,
+                             std::optional<OutLike>& out_like,
+                             std::optional<AuxLike>& aux_like) const {
+    std::size_t pos = 0;
+    const std::tuple<Value<std::tuple_element_t<I, All>>...> selected{
+        tree_unflatten_from(std::get<I>(all_), leaves, pos)...};
+    R result = call_with_selected<I...>(
+        f_, all_, selected, std::make_index_sequence<std::tuple_size_v<All>>());
+    jvp_internal::FlatOut out;
+    if constexpr (kIsPair<R>) {
+      tree_flatten_into(result.first, out.outputs);
+      tree_flatten_into(result.second, out.aux);
+      out_like.emplace(structure_only(result.first));
+      aux_like.emplace(structure_only(result.second));
+    } else {
+      tree_flatten_into(result, out.outputs);
+      out_like.emplace(structure_only(result));
+    }
+    return out;
+  }
+
+  // Per output leaf, the Jacobian trees shaped like the selected arguments
+  // from blocks[o * n_in + i] (output leaf o, input leaf i): the trees
+  // themselves when the output is a Tensor, else a std::vector with one
+  // entry per output leaf (jacrev's convention).
+  template <typename Out>
+  auto assemble(const std::vector<Tensor>& blocks,
+                std::size_t num_outputs) const {
+    const std::size_t n_in = num_outputs == 0 ? 0 : blocks.size() / num_outputs;
+    using Jac = decltype(like_arguments<I...>(all_, std::span<const Tensor>(),
+                                              std::declval<std::size_t&>()));
+    std::vector<Jac> per_output;
+    per_output.reserve(num_outputs);
+    for (std::size_t o = 0; o < num_outputs; ++o) {
+      std::size_t pos = 0;
+      per_output.push_back(like_arguments<I...>(
+          all_, std::span<const Tensor>(blocks).subspan(o * n_in, n_in), pos));
+    }
+    if constexpr (std::is_same_v<Out, Tensor>) {
+      return per_output.front();
+    } else {
+      return per_output;
+    }
+  }
+
+ private:
+  const F& f_;
+  const All& all_;
+};
+
+inline void check_has_aux(std::string_view caller, bool returned_pair,
+                          bool has_aux) {
+  if (returned_pair && !has_aux) {
+    fail(caller,
+         "f returned a std::pair, which means (output, aux), but has_aux is "
+         "not set; pass {.has_aux = true}, or return several outputs as a "
+         "std::tuple or std::vector");
+  }
+  if (!returned_pair && has_aux) {
+    fail(caller,
+         "has_aux is set but f did not return a std::pair{output, aux}; "
+         "return the pair, or leave has_aux unset");
+  }
+}
+
+}  // namespace fnx::jacobian_internal

@@ -1,0 +1,284 @@
+// Forward-mode differentiation: jvp and linearize, as torch.func's, in C++
+// spelling.
+//
+//   auto f = [](const Tensor& x, const Tensor& y) { return sin(x) * y; };
+//   auto [out, t] = jvp(f, std::tuple{x, y}, std::tuple{tx, ty});
+//   auto [out2, t2] = jvp(g, x, tx);              // one argument: no tuple
+//   auto [o, t, aux] = jvp(h, std::tuple{x}, std::tuple{tx},
+//                          {.has_aux = true});    // h returns pair{out, aux}
+//   auto [y, jvp_fn] = linearize(f, x, y);        // f runs once, here
+//   Tensor t3 = jvp_fn(tx, ty);                   // no primal recomputation
+//
+// - primals: a std::tuple of f's arguments (each a tree: Tensor,
+//   std::vector, ParamDict, FNX_TREE_STRUCT...); anything else is f's only
+//   argument. tangents: the same structure, each tangent with its primal's
+//   shape and dtype (an fnx::Error says which one differs). An undefined
+//   Tensor() tangent is a zero tangent that allocates nothing; integer and
+//   bool primals take only that.
+// - Returns std::tuple{output, output tangent} (or {output, tangent, aux}
+//   with has_aux). Outputs that do not depend on the primals get zero
+//   tangents. With has_aux, f returns std::pair{output, aux}; aux is
+//   returned as is. A std::pair return always means (output, aux): return
+//   several outputs as a std::tuple or std::vector.
+// - Each call is its own level: nested jvp, and jvp mixed with grad and
+//   vmap in any order, never confuse their perturbations; tensors captured
+//   from outside f are constants.
+// - linearize(f, primals...) runs f once and records the tangent
+//   computation; jvp_fn(tangents...) replays only that (it is itself
+//   transformable: vmap(jvp_fn) gives a Jacobian). Call jvp_fn outside any
+//   transform that was active inside f only if f's values did not come
+//   from it.
+//
+// The templates only flatten and rebuild trees; the work happens in the jvp
+// plugin (//transforms/jvp, or libfnx_jvp.so loaded at run time), found
+// through the registry when called.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/tree.h"
+#include "transforms/jvp/jvp_api.h"
+
+namespace fnx {
+
+struct JvpOptions {
+  bool has_aux = false;  // f returns std::pair{output, aux}
+};
+
+namespace jvp_internal {
+
+template <typename T>
+using Value = std::remove_cvref_t<T>;
+
+template <typename T>
+struct IsTuple : std::false_type {};
+template <typename... Ts>
+struct IsTuple<std::tuple<Ts...>> : std::true_type {};
+template <typename T>
+inline constexpr bool kIsTuple = IsTuple<Value<T>>::value;
+
+template <typename T>
+struct IsPair : std::false_type {};
+template <typename A, typename B>
+struct IsPair<std::pair<A, B>> : std::true_type {};
+template <typename T>
+inline constexpr bool kIsPair = IsPair<Value<T>>::value;
+
+// The arguments f is called with: a tuple's elements, or the value itself.
+template <typename P>
+struct ArgsOf {
+  using Type = std::tuple<Value<P>>;
+  static std::tuple<const Value<P>&> refs(const P& p) { return {p}; }
+};
+template <typename... Ts>
+struct ArgsOf<std::tuple<Ts...>> {
+  using Type = std::tuple<Value<Ts>...>;
+  static const std::tuple<Ts...>& refs(const std::tuple<Ts...>& p) { return p; }
+};
+
+// The argument trees rebuilt from leaves[pos...] (static data copied).
+template <typename Refs, std::size_t... I>
+auto rebuild_args(const Refs& refs, std::span<const Tensor> leaves,
+                  std::size_t& pos, std::index_sequence<I...>) {
+  // Braced initialization runs left to right: leaves are consumed in order.
+  return std::tuple<Value<std::tuple_element_t<I, Refs>>...>{
+      tree_unflatten_from(std::get<I>(refs), leaves, pos)...};
+}
+
+template <typename Refs>
+auto rebuild_all(const Refs& refs, std::span<const Tensor> leaves) {
+  std::size_t pos = 0;
+  return rebuild_args(refs, leaves, pos,
+                      std::make_index_sequence<std::tuple_size_v<Refs>>());
+}
+
+// A copy of `tree` with its leaves dropped (keeps the structure without
+// keeping values alive).
+template <typename T>
+Value<T> structure_only(const T& tree) {
+  return tree_map(tree, [](const Tensor&) { return Tensor(); });
+}
+
+inline void check_has_aux(std::string_view caller, bool returned_pair,
+                          bool has_aux) {
+  if (returned_pair && !has_aux) {
+    fail(caller,
+         "f returned a std::pair, which means (output, aux), but has_aux is "
+         "not set; pass {.has_aux = true}, or return several outputs as a "
+         "std::tuple or std::vector");
+  }
+  if (!returned_pair && has_aux) {
+    fail(caller,
+         "has_aux is set but f did not return a std::pair{output, aux}; "
+         "return the pair, or leave has_aux unset");
+  }
+}
+
+template <typename R>
+struct SplitAux {
+  using Out = R;
+  using Aux = std::tuple<>;
+};
+template <typename A, typename B>
+struct SplitAux<std::pair<A, B>> {
+  using Out = Value<A>;
+  using Aux = Value<B>;
+};
+
+// The flat function the plugin runs: rebuilds f's arguments around the
+// leaves it is given, calls f and flattens what it returns, remembering the
+// structure of the output and aux.
+template <typename F, typename Refs, typename R>
+class Flattened {
+ public:
+  using Split = SplitAux<R>;
+  Flattened(const F& f, const Refs& refs) : f_(f), refs_(refs) {}
+
+  FlatOut operator()(const std::vector<Tensor>& leaves) {
+    const auto args = rebuild_all(refs_, leaves);
+    R result = std::apply(f_, args);
+    FlatOut out;
+    if constexpr (kIsPair<R>) {
+      tree_flatten_into(result.first, out.outputs);
+      tree_flatten_into(result.second, out.aux);
+      out_like.emplace(structure_only(result.first));
+      aux_like.emplace(structure_only(result.second));
+    } else {
+      tree_flatten_into(result, out.outputs);
+      out_like.emplace(structure_only(result));
+    }
+    return out;
+  }
+  FlatFn fn() {
+    return
+        [this](const std::vector<Tensor>& leaves) { return (*this)(leaves); };
+  }
+
+  std::optional<typename Split::Out> out_like;
+  std::optional<typename Split::Aux> aux_like;
+
+ private:
+  const F& f_;
+  const Refs& refs_;
+};
+
+template <typename F, typename Refs>
+using ResultOf = Value<decltype(std::apply(std::declval<const F&>(),
+                                           std::declval<const Refs&>()))>;
+
+template <typename P, typename T>
+void check_structure(std::string_view caller, const P& primals,
+                     const T& tangents) {
+  bool same;
+  if constexpr (std::is_same_v<Value<P>, Value<T>>) {
+    same = tree_same_structure(primals, tangents);
+  } else {
+    same = tree_structure(primals) == tree_structure(tangents);
+  }
+  if (!same) {
+    fail(caller, "the tangents have structure ", tree_structure(tangents),
+         " but the primals have structure ", tree_structure(primals),
+         "; pass one tangent per primal, in the same tree");
+  }
+}
+
+// jvp, with `caller` naming the API in messages (hvp is built on it).
+template <typename F, typename P, typename T>
+auto jvp_as(std::string_view caller, const F& f, const P& primals,
+            const T& tangents, JvpOptions options) {
+  using Refs = Value<decltype(ArgsOf<Value<P>>::refs(primals))>;
+  using R = ResultOf<F, typename ArgsOf<Value<P>>::Type>;
+  static_assert(is_tree_v<typename SplitAux<R>::Out>,
+                "jvp: f must return a tree of tensors (Tensor, std::vector, "
+                "std::tuple, ParamDict, FNX_TREE_STRUCT...)");
+  check_has_aux(caller, kIsPair<R>, options.has_aux);
+  check_structure(caller, primals, tangents);
+  const Refs& refs = ArgsOf<Value<P>>::refs(primals);
+  const std::vector<Tensor> p = tree_flatten(primals);
+  const std::vector<Tensor> t = tree_flatten(tangents);
+  Flattened<F, Refs, R> flat(f, refs);
+  JvpResult r = transform(caller).jvp(flat.fn(), p, t, caller);
+  auto out = tree_unflatten(*flat.out_like, r.outputs);
+  auto tangent_out = tree_unflatten(*flat.out_like, r.tangents);
+  if constexpr (kIsPair<R>) {
+    return std::tuple{std::move(out), std::move(tangent_out),
+                      tree_unflatten(*flat.aux_like, r.aux)};
+  } else {
+    return std::tuple{std::move(out), std::move(tangent_out)};
+  }
+}
+
+}  // namespace jvp_internal
+
+// (output, jvp_out) of f at `primals` along `tangents`; with has_aux,
+// (output, jvp_out, aux).
+template <typename F, typename P, typename T>
+auto jvp(const F& f, const P& primals, const T& tangents,
+         JvpOptions options = {}) {
+  return jvp_internal::jvp_as("jvp", f, primals, tangents, options);
+}
+
+// The linear map linearize returns: tangents shaped like the primals in
+// (one argument per primal; undefined Tensor() leaves are zeros), the
+// output's tangent out. Copies share the recorded program.
+template <typename Out, typename... Primals>
+class LinearizedFn {
+ public:
+  LinearizedFn(std::shared_ptr<const jvp_internal::Linearized> fn, Out out_like,
+               std::tuple<Primals...> primals_like)
+      : fn_(std::move(fn)),
+        out_like_(std::move(out_like)),
+        primals_like_(std::move(primals_like)) {}
+
+  Out operator()(const Primals&... tangents) const {
+    std::apply(
+        [&](const Primals&... like) {
+          (jvp_internal::check_structure("linearize", like, tangents), ...);
+        },
+        primals_like_);
+    std::vector<Tensor> flat;
+    (tree_flatten_into(tangents, flat), ...);
+    return tree_unflatten(out_like_, fn_->apply(flat));
+  }
+  // Primitive calls one application replays (the recorded tangent
+  // computation, after dropping what the output does not need).
+  int64_t num_steps() const { return fn_->num_steps(); }
+
+ private:
+  std::shared_ptr<const jvp_internal::Linearized> fn_;
+  Out out_like_;
+  std::tuple<Primals...> primals_like_;
+};
+
+// (output, jvp_fn): f's output at `primals`, and its linearization there.
+template <typename F, typename... Primals>
+auto linearize(const F& f, const Primals&... primals) {
+  using namespace jvp_internal;
+  static_assert(sizeof...(Primals) > 0, "linearize: needs at least one primal");
+  using Refs = std::tuple<const Primals&...>;
+  using R = ResultOf<F, std::tuple<Value<Primals>...>>;
+  static_assert(!kIsPair<R>,
+                "linearize: f returned a std::pair; return several outputs as "
+                "a std::tuple or std::vector");
+  static_assert(is_tree_v<R>, "linearize: f must return a tree of tensors");
+  const Refs refs(primals...);
+  std::vector<Tensor> p;
+  (tree_flatten_into(primals, p), ...);
+  Flattened<F, Refs, R> flat(f, refs);
+  LinearizeResult r =
+      transform("linearize").linearize(flat.fn(), p, "linearize");
+  R out = tree_unflatten(*flat.out_like, r.out.outputs);
+  LinearizedFn<R, Value<Primals>...> fn(
+      std::move(r.fn), structure_only(out),
+      std::tuple<Value<Primals>...>(structure_only(primals)...));
+  return std::tuple{std::move(out), std::move(fn)};
+}
+
+}  // namespace fnx

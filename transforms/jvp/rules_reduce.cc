@@ -1,0 +1,43 @@
+// JVP rules of the reductions: sum is linear (the same sum of the tangent);
+// amax/amin take the mean of the tangent over the extreme elements (ties
+// share evenly, the transpose of grad's split); argmax/argmin are constants.
+#include "core/ops/ops.h"
+#include "transforms/jvp/jvp_rule.h"
+#include "transforms/jvp/rule_helpers.h"
+
+namespace fnx::jvp {
+namespace {
+
+// y with the reduced dims back as size 1, so it broadcasts against x.
+Tensor keep_reduced_dims(const Tensor& y, const Shape& in_shape,
+                         const ReduceAttrs& a) {
+  if (a.keepdim || a.dims.empty()) return y;
+  Shape kept = in_shape;
+  for (int64_t d : a.dims) kept[d] = 1;
+  return reshape(y, kept);
+}
+
+Tensor extreme_jvp(const JvpArgs& a) {
+  const auto& attrs = a.attr<ReduceAttrs>();
+  const Tensor& x = a.input(0);
+  const Tensor& t = a.tangent(0);
+  const Tensor y = keep_reduced_dims(a.out, x.shape(), attrs);
+  const Tensor hit = cast(eq(x, y), t.dtype());
+  const Tensor count = reduce_sum(hit, attrs.dims, /*keepdim=*/true);
+  return reduce_sum(t * (hit / count), attrs.dims, attrs.keepdim);
+}
+
+constexpr JvpRule kSum = rule<&linear<kArg0>>();
+constexpr JvpRule kExtreme = rule<&extreme_jvp>();
+
+}  // namespace
+
+void register_reduce_rules(Registrar& r) {
+  add_rule(r, Prim::Sum, kSum);
+  add_rule(r, Prim::Amax, kExtreme);
+  add_rule(r, Prim::Amin, kExtreme);
+  add_rule(r, Prim::Argmax, kConstantRule);
+  add_rule(r, Prim::Argmin, kConstantRule);
+}
+
+}  // namespace fnx::jvp
