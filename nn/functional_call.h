@@ -1,0 +1,100 @@
+// Modules made functional, as torch.func:
+//
+//   ParamDict params = model.named_parameters();
+//   Tensor y = nn::functional_call(model, params, x);   // == model(x)
+//   ParamDict g = grad([&](const ParamDict& p, const Tensor& x) {
+//     return nn::functional_call(model, p, x).sum();
+//   })(params, x);
+//
+//   auto [ps, bs] = nn::stack_module_state(models);   // leading dim: models
+//   auto fmodel = [&](const ParamDict& p, const ParamDict& b,
+//                     const Tensor& x) {
+//     return nn::functional_call(*models[0], {p, b}, x);
+//   };
+//   Tensor ys = vmap(fmodel, {0, 0, none})(ps, bs, x);
+//
+// functional_call runs module.forward(args...) with the given tensors in
+// place of the module's parameters and buffers of the same names; the
+// module is restored afterwards, also when forward throws. Keys the module
+// does not have, and tensors whose shape differs from the slot they
+// replace, are errors. With strict, every parameter and buffer must be
+// given; otherwise the missing ones keep the module's own tensors. With
+// tie_weights (the default, as torch), a tensor the module registers under
+// several names (tied weights) is replaced under all of them when one name
+// is given; giving tied names different tensors is an error. Without it,
+// only the names given are replaced.
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "core/param_dict.h"
+#include "core/tensor.h"
+#include "nn/module.h"
+
+namespace fnx::nn {
+
+struct FunctionalCallOptions {
+  bool strict = false;
+  bool tie_weights = true;
+};
+
+namespace functional_internal {
+
+// Swaps the tensors in for its lifetime (RAII).
+class Reparametrize {
+ public:
+  Reparametrize(Module& module, const ParamDict& values,
+                FunctionalCallOptions options);
+  ~Reparametrize();
+  Reparametrize(const Reparametrize&) = delete;
+  Reparametrize& operator=(const Reparametrize&) = delete;
+
+ private:
+  std::vector<std::pair<Tensor*, Tensor>> saved_;
+};
+
+// Both dicts in one; a key in both is an error.
+ParamDict merge(const ParamDict& params, const ParamDict& buffers);
+
+}  // namespace functional_internal
+
+template <typename M, typename... Args>
+auto functional_call(M& module, const ParamDict& params_and_buffers,
+                     const Args&... args) {
+  functional_internal::Reparametrize guard(module, params_and_buffers, {});
+  return module.forward(args...);
+}
+
+template <typename M, typename... Args>
+auto functional_call(M& module, const std::pair<ParamDict, ParamDict>& dicts,
+                     const Args&... args) {
+  functional_internal::Reparametrize guard(
+      module, functional_internal::merge(dicts.first, dicts.second), {});
+  return module.forward(args...);
+}
+
+template <typename M, typename... Args>
+auto functional_call(M& module, const ParamDict& params_and_buffers,
+                     FunctionalCallOptions options, const Args&... args) {
+  functional_internal::Reparametrize guard(module, params_and_buffers,
+                                           options);
+  return module.forward(args...);
+}
+
+template <typename M, typename... Args>
+auto functional_call(M& module, const std::pair<ParamDict, ParamDict>& dicts,
+                     FunctionalCallOptions options, const Args&... args) {
+  functional_internal::Reparametrize guard(
+      module, functional_internal::merge(dicts.first, dicts.second), options);
+  return module.forward(args...);
+}
+
+// The parameters and buffers of `models` stacked on a new leading dim (one
+// entry per model), detached. Every model must have the same names, shapes
+// and dtypes.
+std::pair<ParamDict, ParamDict> stack_module_state(
+    const std::vector<std::shared_ptr<Module>>& models);
+
+}  // namespace fnx::nn
