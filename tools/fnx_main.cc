@@ -1,6 +1,6 @@
 // The `fnx` command line tool:
 //   fnx info [--plugin path.so]...   plugins, backends, rule coverage
-//   fnx demo                         the seed talk's plain examples
+//   fnx demo [NAME]                  the demos (tools/demos/), all or one
 //   fnx help                         usage
 #include <algorithm>
 #include <iostream>
@@ -10,12 +10,12 @@
 
 #include "absl/status/status.h"
 #include "core/error.h"
-#include "core/generator.h"
-#include "core/ops/ops.h"
 #include "core/plugin.h"
 #include "core/primitive.h"
 #include "core/registry.h"
 #include "core/tensor.h"
+#include "tools/demos/demo_util.h"
+#include "tools/demos/demos.h"
 
 namespace fnx {
 namespace {
@@ -27,7 +27,11 @@ constexpr char kUsage[] =
     "  info [--plugin PATH.so]...  list loaded plugins, backends and which\n"
     "                              primitives have a kernel or rule in each\n"
     "                              table (loads the given plugins first)\n"
-    "  demo                        run the plain-tensor examples\n"
+    "  demo [NAME]                 run every demo in order, or the one named:\n"
+    "                                seed      the seed talk's examples\n"
+    "                                dpsgd     DP-SGD on the UCI digits\n"
+    "                                ensemble  10 MLPs trained at once\n"
+    "                                maml      MAML on sine waves\n"
     "  help                        print this message\n"
     "\n"
     "FNX_PLUGINS=a.so:b.so loads plugins at start-up.\n";
@@ -149,46 +153,32 @@ int run_info(const std::vector<std::string>& args) {
   return 0;
 }
 
-int run_demo() {
-  Generator gen(42);
-  std::cout << "# Two random vectors (seed 42)\n";
-  Tensor x = randn({5}, DType::Float32, &gen);
-  Tensor y = randn({5}, DType::Float32, &gen);
-  std::cout << "x = " << x.str() << "\n";
-  std::cout << "y = " << y.str() << "\n";
-  std::cout << "dot(x, y) = " << dot(x, y).str() << "\n\n";
-
-  std::cout << "# dot of two batches of vectors\n";
-  Tensor xs = randn({2, 5}, DType::Float32, &gen);
-  Tensor ys = randn({2, 5}, DType::Float32, &gen);
-  try {
-    Tensor d = dot(xs, ys);
-    std::cout << "dot(xs, ys) = " << d.str() << " (unexpected: no error)\n";
-  } catch (const Error& e) {
-    std::cout << "dot(xs, ys) with xs, ys of shape [2, 5] throws fnx::Error:\n"
-              << "  " << e.what() << "\n";
+// `fnx demo`: every demo in order; `fnx demo NAME`: that one.
+int run_demo(const std::string& argv0, const std::vector<std::string>& args) {
+  const std::vector<demos::Demo>& all = demos::all_demos();
+  if (args.size() > 1) {
+    std::cerr << "fnx demo: takes at most one demo name\n";
+    return 2;
   }
-  if (Registry::get().transform("vmap") != nullptr) {
-    std::cout << "vmap(dot)(xs, ys) batches it into one call of shape [2] "
-                 "(the vmap plugin is linked).\n\n";
-  } else {
-    std::cout << "vmap(dot)(xs, ys) will batch it into one call of shape [2] "
-                 "once the vmap plugin (//transforms/vmap) is linked.\n\n";
+  if (args.empty()) {
+    demos::Stopwatch watch;
+    for (const demos::Demo& demo : all) {
+      const int rc = demo.run(argv0, std::cout);
+      if (rc != 0) return rc;
+      std::cout << "\n";
+    }
+    std::cout << "all demos done in " << demos::format_seconds(watch.seconds())
+              << "\n";
+    return 0;
   }
-
-  std::cout << "# matmul\n";
-  Tensor a = from_vector(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3});
-  Tensor b = from_vector(std::vector<double>{1, 0, 0, 1, 1, 1}, {3, 2});
-  std::cout << "a =\n" << a.str() << "\n";
-  std::cout << "b =\n" << b.str() << "\n";
-  std::cout << "matmul(a, b) =\n" << matmul(a, b).str() << "\n\n";
-
-  std::cout << "# softmax\n";
-  Tensor logits = from_vector(std::vector<double>{1, 2, 3});
-  Tensor p = softmax(logits, 0);
-  std::cout << "softmax(" << logits.str() << ", 0) = " << p.str() << "\n";
-  std::cout << "sum = " << p.sum().item<float>() << "\n";
-  return 0;
+  for (const demos::Demo& demo : all) {
+    if (demo.name == args[0]) return demo.run(argv0, std::cout);
+  }
+  std::cerr << "fnx demo: no demo named '" << args[0] << "'; demos:\n";
+  for (const demos::Demo& demo : all) {
+    std::cerr << "  " << pad(demo.name, 10) << demo.summary << "\n";
+  }
+  return 2;
 }
 
 int run(int argc, char** argv) {
@@ -203,13 +193,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (command == "info") return run_info(args);
-  if (command == "demo") {
-    if (!args.empty()) {
-      std::cerr << "fnx demo: takes no arguments\n";
-      return 2;
-    }
-    return run_demo();
-  }
+  if (command == "demo") return run_demo(argv[0], args);
   std::cerr << "fnx: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }
