@@ -10,7 +10,7 @@
 #include "core/ops/ops.h"
 #include "core/param_dict.h"
 #include "gtest/gtest.h"
-#include "tests/jvp/test_util.h"
+#include "tests/testing/transform_test_util.h"
 #include "transforms/grad/grad.h"
 #include "transforms/jacobians/hessian.h"
 #include "transforms/jacobians/hvp.h"

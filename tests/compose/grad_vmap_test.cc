@@ -6,7 +6,7 @@
 #include "core/dispatch.h"
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
-#include "tests/grad/test_util.h"
+#include "tests/testing/transform_test_util.h"
 #include "transforms/grad/grad.h"
 #include "transforms/vmap/vmap.h"
 

@@ -8,7 +8,7 @@
 
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
-#include "tests/grad/test_util.h"
+#include "tests/testing/transform_test_util.h"
 
 namespace fnx {
 namespace {

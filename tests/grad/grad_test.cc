@@ -12,7 +12,7 @@
 #include "core/param_dict.h"
 #include "core/registry.h"
 #include "gtest/gtest.h"
-#include "tests/grad/test_util.h"
+#include "tests/testing/transform_test_util.h"
 
 namespace fnx {
 namespace {

@@ -8,7 +8,7 @@
 #include "core/interpreter.h"
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
-#include "tests/jvp/test_util.h"
+#include "tests/testing/transform_test_util.h"
 #include "transforms/jacobians/hessian.h"
 #include "transforms/jacobians/hvp.h"
 #include "transforms/jacobians/jacfwd.h"

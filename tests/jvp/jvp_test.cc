@@ -11,7 +11,7 @@
 #include "core/param_dict.h"
 #include "core/tree.h"
 #include "gtest/gtest.h"
-#include "tests/jvp/test_util.h"
+#include "tests/testing/transform_test_util.h"
 
 namespace fnx::testing {
 namespace {

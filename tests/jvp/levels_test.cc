@@ -11,7 +11,7 @@
 #include "core/ops/ops.h"
 #include "core/storage.h"
 #include "gtest/gtest.h"
-#include "tests/jvp/test_util.h"
+#include "tests/testing/transform_test_util.h"
 #include "transforms/jvp/jvp.h"
 
 namespace fnx::testing {

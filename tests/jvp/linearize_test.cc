@@ -8,7 +8,7 @@
 #include "core/dispatch.h"
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
-#include "tests/jvp/test_util.h"
+#include "tests/testing/transform_test_util.h"
 #include "transforms/grad/grad.h"
 #include "transforms/jvp/jvp.h"
 #include "transforms/vmap/vmap.h"

@@ -1,9 +1,11 @@
-// Helpers shared by the grad tests.
+// Helpers shared by the transform tests (grad, jvp, compose): tensor
+// closeness with a readable failure, expected fnx::Errors, float64 literals.
 #pragma once
 
 #include <cmath>
-#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "core/ops/ops.h"
@@ -39,19 +41,35 @@ inline ::testing::AssertionResult close(const Tensor& got,
   return ::testing::AssertionSuccess();
 }
 
-// Runs fn, expecting an fnx::Error whose message contains `part`.
+// Runs fn, expecting an fnx::Error whose message contains every part.
 template <typename Fn>
-::testing::AssertionResult throws_with(Fn&& fn, const std::string& part) {
+::testing::AssertionResult throws_with(Fn&& fn,
+                                       const std::vector<std::string>& parts) {
   try {
     fn();
   } catch (const Error& e) {
-    if (std::string(e.what()).find(part) != std::string::npos) {
-      return ::testing::AssertionSuccess();
+    const std::string what = e.what();
+    for (const std::string& part : parts) {
+      if (what.find(part) == std::string::npos) {
+        return ::testing::AssertionFailure()
+               << "message \"" << what << "\" lacks \"" << part << "\"";
+      }
     }
-    return ::testing::AssertionFailure()
-           << "message \"" << e.what() << "\" lacks \"" << part << "\"";
+    return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure() << "no fnx::Error thrown";
+}
+
+template <typename Fn>
+::testing::AssertionResult throws_with(Fn&& fn, const char* part) {
+  return throws_with(std::forward<Fn>(fn), std::vector<std::string>{part});
+}
+
+inline Tensor f64(const std::vector<double>& v, const Shape& shape) {
+  return from_vector(v, shape, DType::Float64);
+}
+inline Tensor f64(const std::vector<double>& v) {
+  return from_vector(v, {static_cast<int64_t>(v.size())}, DType::Float64);
 }
 
 }  // namespace fnx::testing
