@@ -12,7 +12,7 @@
 #include "nn/layers.h"
 #include "nn/losses.h"
 #include "nn/optim.h"
-#include "tests/grad/test_util.h"
+#include "tests/testing/transform_test_util.h"
 
 namespace fnx {
 namespace {

@@ -13,7 +13,7 @@
 #include "nn/functional_call.h"
 #include "nn/layers.h"
 #include "nn/module.h"
-#include "tests/grad/test_util.h"
+#include "tests/testing/transform_test_util.h"
 
 namespace fnx {
 namespace {

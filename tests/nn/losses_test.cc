@@ -6,7 +6,7 @@
 #include "fnx.h"
 #include "gtest/gtest.h"
 #include "nn/losses.h"
-#include "tests/grad/test_util.h"
+#include "tests/testing/transform_test_util.h"
 
 namespace fnx {
 namespace {

@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "nn/layers.h"
 #include "nn/module.h"
-#include "tests/grad/test_util.h"
+#include "tests/testing/transform_test_util.h"
 
 namespace fnx {
 namespace {
