@@ -2,10 +2,12 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <climits>
 #include <type_traits>
 
 #include "backends/cpu/scalar_math.h"
+#include "backends/cpu/thread_pool.h"
 #include "core/error.h"
 
 namespace fnx::cpu {
@@ -57,6 +59,66 @@ void plain_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
   }
 }
 
+// OpenBLAS runs single-threaded; fnx splits large GEMMs over its own pool.
+// Debian's pthreads OpenBLAS keeps its idle threads spinning in sched_yield
+// after every call, taking the cores fnx's loops need between GEMMs.
+bool single_threaded_blas() {
+  static const bool done = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  return done;
+}
+
+template <typename T>
+void blas_call(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+               T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
+               T beta, T* c, int64_t ldc) {
+  const auto ta = trans_a ? CblasTrans : CblasNoTrans;
+  const auto tb = trans_b ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                ldc);
+  } else {
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                ldc);
+  }
+}
+
+// Splits C into blocks of rows (or of columns when it is wider than tall),
+// one per pool thread, each a single-threaded BLAS call.
+template <typename T>
+void parallel_blas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                   T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
+                   T beta, T* c, int64_t ldc) {
+  single_threaded_blas();
+  constexpr int64_t kMinWork = int64_t{1} << 21;  // ~ a 128^3 GEMM
+  const int64_t threads = pool_threads();
+  const bool split_rows = m >= n;
+  const int64_t extent = split_rows ? m : n;
+  const int64_t parts = std::min<int64_t>(
+      {threads, extent / 16, std::max<int64_t>(1, m * n * k / kMinWork)});
+  if (parts <= 1) {
+    blas_call(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  const int64_t block = (extent + parts - 1) / parts;
+  pool_run(parts, [&](int64_t p) {
+    const int64_t lo = p * block;
+    const int64_t len = std::min(extent, lo + block) - lo;
+    if (len <= 0) return;
+    if (split_rows) {
+      const T* a_block = trans_a ? a + lo : a + lo * lda;
+      blas_call(trans_a, trans_b, len, n, k, alpha, a_block, lda, b, ldb, beta,
+                c + lo * ldc, ldc);
+    } else {
+      const T* b_block = trans_b ? b + lo * ldb : b + lo;
+      blas_call(trans_a, trans_b, m, len, k, alpha, a, lda, b_block, ldb, beta,
+                c + lo, ldc);
+    }
+  });
+}
+
 }  // namespace
 
 template <typename T>
@@ -73,15 +135,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha,
       FNX_CHECK(v <= INT_MAX, "matmul", "matrix dimension ", v,
                 " exceeds the BLAS limit of ", INT_MAX);
     }
-    const auto ta = trans_a ? CblasTrans : CblasNoTrans;
-    const auto tb = trans_b ? CblasTrans : CblasNoTrans;
-    if constexpr (std::is_same_v<T, float>) {
-      cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta,
-                  c, ldc);
-    } else {
-      cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta,
-                  c, ldc);
-    }
+    parallel_blas(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                  ldc);
   } else {
     plain_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
