@@ -10,7 +10,7 @@
 
 #include "core/generator.h"
 #include "core/tensor.h"
-#include "tests/jvp/opdb_util.h"
+#include "tests/opinfo/differentiation.h"
 #include "tests/opinfo/opinfo.h"
 
 namespace fnx::compose {

@@ -9,7 +9,7 @@
 
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
-#include "tests/jvp/opdb_util.h"
+#include "tests/opinfo/differentiation.h"
 #include "tests/opinfo/opinfo.h"
 
 namespace fnx::compose {

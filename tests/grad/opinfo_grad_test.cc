@@ -12,6 +12,7 @@
 #include "core/generator.h"
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
+#include "tests/opinfo/differentiation.h"
 #include "tests/opinfo/opinfo.h"
 #include "transforms/grad/grad.h"
 
@@ -23,90 +24,6 @@ constexpr double kEps = 1e-6;
 // along random directions beyond.
 constexpr int64_t kMaxElementwise1 = 96;
 constexpr int64_t kMaxElementwise2 = 32;
-
-// Samples at a non-differentiable point that the database does not tag
-// (reported to its owner): reducing an expanded input along the expanded
-// dim makes every element a tie (amax, amin) or the spread zero (std, where
-// sqrt has no derivative at 0; so does std of one element with correction
-// 0). Each is skipped only after checking that the point really is one.
-bool untagged_nondiff_point(const OpInfo& info, const SampleInput& s) {
-  if (info.name != "amax" && info.name != "amin" && info.name != "std") {
-    return false;
-  }
-  const Tensor x = s.inputs.at(0);
-  const Tensor y = info.op_for(s)(s.inputs);
-  if (info.name == "std") {
-    return y.numel() > 0 && amin(abs(y)).item<double>() == 0;
-  }
-  // More extreme elements than results: a tie.
-  const Tensor extreme = info.name == "amax" ? amax(x) : amin(x);
-  return eq(x, extreme).to(DType::Int64).sum().item<int64_t>() > 1 &&
-         y.numel() < x.numel();
-}
-
-// The differentiated inputs of a sample, or empty when it is not one the
-// gradient suites check (see opinfo.h).
-std::vector<int> diff_inputs(const OpInfo& info, const SampleInput& s) {
-  std::vector<int> out;
-  if (!info.differentiable || s.has_tag("nondiff-point") || s.has_tag("ties")) {
-    return out;
-  }
-  if (s.has_tag("expanded") || info.name == "std") {
-    if (untagged_nondiff_point(info, s)) return out;
-  }
-  for (int i : info.diff_args) {
-    if (i >= static_cast<int>(s.inputs.size())) continue;
-    if (!is_floating(s.inputs[i].dtype())) return {};
-    out.push_back(i);
-  }
-  return out;
-}
-
-struct Problem {
-  const OpInfo* info;
-  const SampleInput* sample;
-  std::vector<int> args;
-
-  // The op as a function of the differentiated inputs only.
-  Tensor operator()(const std::vector<Tensor>& x) const {
-    TensorList in = sample->inputs;
-    for (std::size_t k = 0; k < args.size(); ++k) in[args[k]] = x[k];
-    return info->op_for(*sample)(in);
-  }
-  std::vector<Tensor> primals() const {
-    std::vector<Tensor> x;
-    for (int i : args) x.push_back(sample->inputs[i]);
-    return x;
-  }
-};
-
-double host_dot(const Tensor& a, const Tensor& b) {
-  const std::vector<double> x = a.to_vector(), y = b.to_vector();
-  double s = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) s += x[i] * y[i];
-  return s;
-}
-
-double dot_all(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
-  double s = 0;
-  for (std::size_t k = 0; k < a.size(); ++k) s += host_dot(a[k], b[k]);
-  return s;
-}
-
-// x + t * u, as fresh contiguous float64 tensors (a float32 input of a
-// float64 sample is promoted by the op anyway; in float32 the step would be
-// lost to rounding).
-std::vector<Tensor> moved(const std::vector<Tensor>& x,
-                          const std::vector<Tensor>& u, double t) {
-  std::vector<Tensor> out;
-  for (std::size_t k = 0; k < x.size(); ++k) {
-    std::vector<double> v = x[k].to_vector();
-    const std::vector<double> d = u[k].to_vector();
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] += t * d[i];
-    out.push_back(from_vector(v, x[k].shape(), DType::Float64));
-  }
-  return out;
-}
 
 // Unit directions (one per element) when there are few elements, else
 // `random` random ones.
@@ -164,29 +81,14 @@ template <typename Phi>
   return ::testing::AssertionSuccess();
 }
 
-std::string describe(const SampleInput& s) {
-  std::ostringstream out;
-  out << "inputs:";
-  for (const Tensor& t : s.inputs) {
-    out << "\n  " << (t.defined() ? t.str() : "undefined");
-  }
-  return out.str();
-}
-
 class OpGrad : public ::testing::TestWithParam<std::string> {};
-
-const OpInfo& entry(const std::string& name) {
-  const OpInfo* info = find_op(name);
-  EXPECT_NE(info, nullptr) << name;
-  return *info;
-}
 
 TEST_P(OpGrad, FirstOrderMatchesFiniteDifferences) {
   const OpInfo& info = entry(GetParam());
   int checked = 0;
   for_each_sample(info, [&](DType dtype, size_t i, const SampleInput& s) {
     if (dtype != DType::Float64) return;
-    const Problem p{&info, &s, diff_inputs(info, s)};
+    const Problem p{&info, &s, diff_inputs(info, s, /*smooth_only=*/true)};
     if (p.args.empty()) return;
     SCOPED_TRACE(sample_id(info, dtype, i) + " " + s.desc);
     const std::vector<Tensor> x = p.primals();
@@ -216,7 +118,7 @@ TEST_P(OpGrad, SecondOrderMatchesFiniteDifferencesOfTheFirst) {
   const OpInfo& info = entry(GetParam());
   for_each_sample(info, [&](DType dtype, size_t i, const SampleInput& s) {
     if (dtype != DType::Float64) return;
-    const Problem p{&info, &s, diff_inputs(info, s)};
+    const Problem p{&info, &s, diff_inputs(info, s, /*smooth_only=*/true)};
     if (p.args.empty()) return;
     SCOPED_TRACE(sample_id(info, dtype, i) + " " + s.desc);
     const std::vector<Tensor> x = p.primals();
@@ -244,23 +146,6 @@ TEST_P(OpGrad, SecondOrderMatchesFiniteDifferencesOfTheFirst) {
                            1e-5, y.dtype() == DType::Float32))
         << describe(s);
   });
-}
-
-std::vector<std::string> differentiable_entries() {
-  std::vector<std::string> names;
-  for (const OpInfo& info : op_database()) {
-    if (info.differentiable && !info.diff_args.empty())
-      names.push_back(info.name);
-  }
-  return names;
-}
-
-std::string test_name(const ::testing::TestParamInfo<std::string>& p) {
-  std::string s = p.param;
-  for (char& c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  }
-  return s;
 }
 
 INSTANTIATE_TEST_SUITE_P(Database, OpGrad,

@@ -14,7 +14,7 @@
 #include "core/generator.h"
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
-#include "tests/jvp/opdb_util.h"
+#include "tests/opinfo/differentiation.h"
 #include "tests/opinfo/opinfo.h"
 #include "transforms/grad/grad.h"
 #include "transforms/jvp/jvp.h"

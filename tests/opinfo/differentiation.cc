@@ -1,4 +1,4 @@
-#include "tests/jvp/opdb_util.h"
+#include "tests/opinfo/differentiation.h"
 
 #include <cctype>
 #include <cmath>

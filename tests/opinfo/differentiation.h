@@ -1,6 +1,7 @@
-// What the forward-mode suites over the op database share: which inputs of
-// a sample are differentiated, the op as a function of those inputs only,
-// random tangents and host-side arithmetic for finite differences.
+// What the differentiation suites (grad, jvp, compose) share over the op
+// database: which inputs of a sample are differentiated, the op as a
+// function of those inputs only, random directions and host-side arithmetic
+// for finite differences.
 #pragma once
 
 #include <string>
