@@ -7,6 +7,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -122,7 +123,27 @@ class Tensor {
   Tensor sqrt() const;
   Tensor pow(const Tensor& exponent) const;
   Tensor matmul(const Tensor& other) const;
+  // In place (core/ops/ops.h has the rules); callable on temporaries, so
+  // x.slice(0, 1, 3).mul_(2.0) writes into x.
   Tensor& copy_(const Tensor& src);
+  Tensor& add_(const Tensor& other);
+  Tensor& sub_(const Tensor& other);
+  Tensor& mul_(const Tensor& other);
+  Tensor& div_(const Tensor& other);
+  Tensor& add_(double other);
+  Tensor& sub_(double other);
+  Tensor& mul_(double other);
+  Tensor& div_(double other);
+  Tensor& fill_(double value);
+  Tensor& zero_();
+  Tensor& clamp_(std::optional<double> min, std::optional<double> max);
+  Tensor& relu_();
+  Tensor& masked_fill_(const Tensor& mask, double value);
+  Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& index_copy_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& index_put_(const Tensor& index, const Tensor& values,
+                     bool accumulate = false);
+  Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src);
   Tensor operator[](int64_t index) const { return select(0, index); }
 
  private:

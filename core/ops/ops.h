@@ -166,6 +166,10 @@ Tensor unsqueeze(const Tensor& x, int64_t dim);
 Tensor flatten(const Tensor& x, int64_t start = 0, int64_t end = -1);
 Tensor movedim(const Tensor& x, int64_t from, int64_t to);
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+// base with slice(base, dim, start, stop, step) replaced by src (broadcast
+// and cast to it), out of place (torch.slice_scatter).
+Tensor slice_scatter(const Tensor& base, const Tensor& src, int64_t dim,
+                     int64_t start, int64_t stop, int64_t step = 1);
 
 // ---------------- shape ops that copy ----------------
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim = 0);
@@ -253,6 +257,41 @@ Tensor contiguous(const Tensor& x);
 Tensor clone(const Tensor& x);  // always a fresh contiguous copy
 // Writes src (broadcast, cast) into dst in place; dst may be a view.
 Tensor& copy_(Tensor& dst, const Tensor& src);
+
+// ---------------- in place ----------------
+// Each is its out-of-place op written back with copy_ (so every transform
+// that handles copy_ handles them all). The destination may be a view: the
+// memory it shares with its base changes (x.slice(0, 1, 3).mul_(2) changes
+// x). The other operand broadcasts to the destination, never the reverse;
+// a result of a kind the destination cannot hold (float into int) is an
+// error. A transform may rebind the handle (see copy_).
+Tensor& add_(Tensor& x, const Tensor& y);
+Tensor& sub_(Tensor& x, const Tensor& y);
+Tensor& mul_(Tensor& x, const Tensor& y);
+Tensor& div_(Tensor& x, const Tensor& y);
+Tensor& add_(Tensor& x, double y);
+Tensor& sub_(Tensor& x, double y);
+Tensor& mul_(Tensor& x, double y);
+Tensor& div_(Tensor& x, double y);
+Tensor& fill_(Tensor& x, double value);
+Tensor& fill_(Tensor& x, const Tensor& value);  // a 0-d tensor
+Tensor& zero_(Tensor& x);
+Tensor& clamp_(Tensor& x, std::optional<double> min, std::optional<double> max);
+Tensor& relu_(Tensor& x);
+Tensor& masked_fill_(Tensor& x, const Tensor& mask, double value);
+// x.index_add_(dim, index, src): x[.., index[i], ..] += src[.., i, ..].
+Tensor& index_add_(Tensor& x, int64_t dim, const Tensor& index,
+                   const Tensor& src);
+// x[.., index[i], ..] = src[.., i, ..] (repeated indices: their sum; torch
+// leaves that case unspecified).
+Tensor& index_copy_(Tensor& x, int64_t dim, const Tensor& index,
+                    const Tensor& src);
+// x[index] = values along dim 0 (values broadcast to x[index]'s shape), or
+// += with accumulate, as torch's x.index_put_((index,), values, accumulate).
+Tensor& index_put_(Tensor& x, const Tensor& index, const Tensor& values,
+                   bool accumulate = false);
+Tensor& scatter_add_(Tensor& x, int64_t dim, const Tensor& index,
+                     const Tensor& src);
 Tensor to_device(const Tensor& x, Device device);
 
 // The same values, seen by every differentiation transform as a constant

@@ -23,6 +23,15 @@ int64_t normalize_insert_dim(int64_t dim, int64_t rank, std::string_view op) {
   return dim < 0 ? dim + rank + 1 : dim;
 }
 
+// pad() along one dim only (negative amounts crop).
+Tensor pad_one_dim(const Tensor& x, int64_t dim, int64_t lo, int64_t hi,
+                   double value) {
+  std::vector<int64_t> pads(2 * (x.dim() - dim), 0);
+  pads[pads.size() - 2] = lo;
+  pads[pads.size() - 1] = hi;
+  return pad(x, pads, value);
+}
+
 Dims identity_perm(int64_t rank) {
   Dims perm(rank);
   for (int64_t i = 0; i < rank; ++i) perm[i] = i;
@@ -209,6 +218,40 @@ std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
   out.reserve(static_cast<size_t>(x.shape()[d]));
   for (int64_t i = 0; i < x.shape()[d]; ++i) out.push_back(select(x, d, i));
   return out;
+}
+
+// Places `src` at the sliced positions (zeros elsewhere) with pad, then
+// picks base or it with a mask placed the same way: pure, so every
+// transform (and functionalization's write-back through a slice) runs it.
+Tensor slice_scatter(const Tensor& base, const Tensor& src, int64_t dim,
+                     int64_t start, int64_t stop, int64_t step) {
+  const Tensor window = slice(base, dim, start, stop, step);  // validates
+  const int64_t d = normalize_dim(dim, base.dim(), "slice_scatter");
+  const int64_t size = base.shape()[d];
+  const int64_t lo = std::clamp<int64_t>(start < 0 ? start + size : start, 0,
+                                         size);
+  FNX_CHECK(broadcast_shapes(src.shape(), window.shape(), "slice_scatter") ==
+                window.shape(),
+            "slice_scatter",
+            "the source of shape ", shape_str(src.shape()),
+            " does not broadcast to the slice's shape ",
+            shape_str(window.shape()), " (base ", shape_str(base.shape()),
+            ", dim ", d, ")");
+  const int64_t n = window.shape()[d];
+  if (n == 0) return base;
+  auto spread = [&](const Tensor& t) {
+    Tensor out = t;
+    if (step > 1) {
+      out = pad_one_dim(unsqueeze(t, d + 1), d + 1, 0, step - 1, 0);
+      Shape merged = t.shape();
+      merged[d] = n * step;
+      out = reshape(out, merged);
+    }
+    return pad_one_dim(out, d, lo, size - lo - out.shape()[d], 0);
+  };
+  const Tensor value = cast(broadcast_to(src, window.shape()), base.dtype());
+  const Tensor mask = spread(ones(window.shape(), DType::Bool, base.device()));
+  return where(mask, spread(value), base);
 }
 
 }  // namespace fnx

@@ -108,9 +108,56 @@ Tensor Tensor::matmul(const Tensor& other) const {
   return fnx::matmul(*this, other);
 }
 
-Tensor& Tensor::copy_(const Tensor& src) {
-  fnx::copy_(*this, src);
-  return *this;
+Tensor& Tensor::copy_(const Tensor& src) { return fnx::copy_(*this, src); }
+
+Tensor& Tensor::add_(const Tensor& other) { return fnx::add_(*this, other); }
+
+Tensor& Tensor::sub_(const Tensor& other) { return fnx::sub_(*this, other); }
+
+Tensor& Tensor::mul_(const Tensor& other) { return fnx::mul_(*this, other); }
+
+Tensor& Tensor::div_(const Tensor& other) { return fnx::div_(*this, other); }
+
+Tensor& Tensor::add_(double other) { return fnx::add_(*this, other); }
+
+Tensor& Tensor::sub_(double other) { return fnx::sub_(*this, other); }
+
+Tensor& Tensor::mul_(double other) { return fnx::mul_(*this, other); }
+
+Tensor& Tensor::div_(double other) { return fnx::div_(*this, other); }
+
+Tensor& Tensor::fill_(double value) { return fnx::fill_(*this, value); }
+
+Tensor& Tensor::zero_() { return fnx::zero_(*this); }
+
+Tensor& Tensor::clamp_(std::optional<double> min, std::optional<double> max) {
+  return fnx::clamp_(*this, min, max);
+}
+
+Tensor& Tensor::relu_() { return fnx::relu_(*this); }
+
+Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
+  return fnx::masked_fill_(*this, mask, value);
+}
+
+Tensor& Tensor::index_add_(int64_t dim, const Tensor& index,
+                           const Tensor& src) {
+  return fnx::index_add_(*this, dim, index, src);
+}
+
+Tensor& Tensor::index_copy_(int64_t dim, const Tensor& index,
+                            const Tensor& src) {
+  return fnx::index_copy_(*this, dim, index, src);
+}
+
+Tensor& Tensor::index_put_(const Tensor& index, const Tensor& values,
+                           bool accumulate) {
+  return fnx::index_put_(*this, index, values, accumulate);
+}
+
+Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index,
+                             const Tensor& src) {
+  return fnx::scatter_add_(*this, dim, index, src);
 }
 
 }  // namespace fnx
