@@ -10,6 +10,7 @@
 #include "core/plugin.h"
 #include "core/tensor.h"
 #include "core/tree.h"
+#include "transforms/functionalize/functionalize.h"
 #include "transforms/grad/grad.h"
 #include "transforms/jacobians/hessian.h"
 #include "transforms/jacobians/hvp.h"

@@ -155,6 +155,16 @@ FNX_INSTANTIATE_ACCESSORS(float)
 FNX_INSTANTIATE_ACCESSORS(double)
 #undef FNX_INSTANTIATE_ACCESSORS
 
+const std::shared_ptr<Storage>& memory_of(const Tensor& t) {
+  static const std::shared_ptr<Storage> kNone;
+  const TensorImpl* p = t.impl();
+  while (p != nullptr) {
+    if (p->storage != nullptr || p->wrapper == nullptr) return p->storage;
+    p = p->wrapper->inner.impl();
+  }
+  return kNone;
+}
+
 Tensor empty(const Shape& shape, DType dtype, Device device) {
   for (int64_t s : shape) {
     FNX_CHECK(s >= 0, "empty", "negative dimension in shape ",

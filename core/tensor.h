@@ -36,7 +36,8 @@ struct TensorImpl {
   int64_t offset = 0;  // in elements
   DType dtype = DType::Float32;
   Device device;
-  std::shared_ptr<Storage> storage;       // dense tensors only
+  std::shared_ptr<Storage> storage;       // dense; optional on wrappers
+                                          // (see memory_of)
   std::unique_ptr<WrapperState> wrapper;  // transform wrappers only
 
   TensorImpl();
@@ -167,6 +168,13 @@ struct WrapperState {
   std::shared_ptr<LevelHandle> owner;
   std::shared_ptr<WrapperPayload> payload;
 };
+
+// The storage standing for the memory `t` shows: a dense tensor's own; for
+// a wrapper, the storage it carries if any (functionalization gives each
+// aliasing group one, as its identity and version counter), else that of
+// the tensor it wraps. Null for an undefined tensor. Transforms use it to
+// tell which values alias and whether a saved value was written since.
+const std::shared_ptr<Storage>& memory_of(const Tensor& t);
 
 // Makes a dense tensor with fresh contiguous storage (uninitialized).
 Tensor empty(const Shape& shape, DType dtype = DType::Float32,

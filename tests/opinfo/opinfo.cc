@@ -34,6 +34,7 @@ const std::vector<OpInfo>& op_database() {
     add_conv_ops(entries);
     add_nn_ops(entries);
     add_misc_ops(entries);
+    add_inplace_ops(entries);
     return entries;
   }();
   return db;

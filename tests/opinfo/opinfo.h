@@ -74,12 +74,19 @@ using TensorList = std::vector<Tensor>;
 using OpFn = std::function<Tensor(const TensorList&)>;
 using RefFn = std::function<Nd(const TensorList&)>;
 
+// An in-place sample's write: mutates inputs[0] (through whatever view the
+// sample names) using the other inputs.
+using MutateFn = std::function<void(TensorList&)>;
+
 struct SampleInput {
   TensorList inputs;
   std::vector<std::string> tags;  // see the header comment
   std::string desc;               // bound parameters, in words
   OpFn op;                        // per-sample op (empty: OpInfo::op)
   RefFn reference;                // set exactly when op is
+  // In-place entries only: the write itself. `op` is "clone inputs[0],
+  // mutate the clone, return it", so every suite sees a function.
+  MutateFn mutate;
 
   bool has_tag(std::string_view tag) const;
 };
@@ -107,6 +114,9 @@ struct OpInfo {
   // The result is a view of inputs[0] (shares its storage) except in
   // samples tagged "copy".
   bool is_view = false;
+  // An in-place op: its samples carry `mutate`, which writes into
+  // inputs[0]; op returns that write applied to a clone of inputs[0].
+  bool in_place = false;
   // Whether samples() must contain a "zero-size" / "scalar" sample (checked
   // by the database test; false where the op has no such case).
   bool needs_zero_size = true;

@@ -40,7 +40,7 @@ OpInfo memory_entry(std::string name, Impl impl,
 SampleInput copy_sample(TensorList in, std::vector<std::string> tags,
                         std::string desc, std::function<Tensor(Tensor&)> view,
                         std::function<Nd(const Nd&, const Nd&)> ref) {
-  return sample_with(
+  SampleInput s = sample_with(
       std::move(in), std::move(tags), std::move(desc),
       [view](const TensorList& t) {
         Tensor dst = clone(t.at(0));
@@ -49,6 +49,11 @@ SampleInput copy_sample(TensorList in, std::vector<std::string> tags,
         return dst;
       },
       [ref](const TensorList& t) { return ref(read(t.at(0)), read(t.at(1))); });
+  s.mutate = [view](TensorList& t) {
+    Tensor target = view ? view(t.at(0)) : t.at(0);
+    copy_(target, t.at(1));
+  };
+  return s;
 }
 
 Nd copy_ref(const Nd& dst, const Nd& src) {
@@ -100,6 +105,7 @@ OpInfo copy_entry() {
   };
   info.dtypes = all_dtypes();
   info.diff_args = {0, 1};
+  info.in_place = true;
   return info;
 }
 

@@ -83,5 +83,6 @@ void add_linalg_ops(std::vector<OpInfo>& db);
 void add_conv_ops(std::vector<OpInfo>& db);
 void add_nn_ops(std::vector<OpInfo>& db);
 void add_misc_ops(std::vector<OpInfo>& db);
+void add_inplace_ops(std::vector<OpInfo>& db);
 
 }  // namespace fnx::opinfo

@@ -116,8 +116,11 @@ Tensor stack_at(const std::vector<Tensor>& examples, int64_t dim) {
 
 bool writes_batched_into_unbatched(const OpInfo& info,
                                    const InDimsChoice& choice) {
-  return info.name == "copy_" && !choice[0].has_value() &&
-         choice[1].has_value();
+  if (!info.in_place || choice[0].has_value()) return false;
+  for (std::size_t i = 1; i < choice.size(); ++i) {
+    if (choice[i].has_value()) return true;
+  }
+  return false;
 }
 
 }  // namespace fnx::testing

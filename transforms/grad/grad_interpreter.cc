@@ -6,21 +6,13 @@
 #include "absl/container/inlined_vector.h"
 #include "core/dispatch.h"
 #include "core/error.h"
+#include "core/ops/ops.h"
 #include "core/registry.h"
 #include "transforms/grad/grad_mode.h"
 
 namespace fnx::grad {
 
-const Tensor* dense_base(const Tensor& t) {
-  const Tensor* p = &t;
-  while (p->defined() && p->is_wrapper()) p = &p->impl()->wrapper->inner;
-  return p->defined() ? p : nullptr;
-}
-
-const Storage* storage_of(const Tensor& t) {
-  const Tensor* base = dense_base(t);
-  return base ? base->impl()->storage.get() : nullptr;
-}
+const Storage* storage_of(const Tensor& t) { return memory_of(t).get(); }
 
 GradInterpreter::GradInterpreter(std::string_view caller)
     : Interpreter("grad"),
@@ -190,6 +182,7 @@ Tensor GradInterpreter::copy_into(const OpCall& call,
          "(or a view of it), as torch refuses for leaves that require grad; "
          "write into a clone instead (x.clone().copy_(...))");
   }
+  if (recording && src != nullptr) keep_original_values(*src, memory);
   Tensor out = dispatch(call.prim, call.attrs, inner);
   if (dst == nullptr) return out;
   const Tensor& dst_wrapper = call.inputs[0];
@@ -235,6 +228,24 @@ Tensor GradInterpreter::copy_into(const OpCall& call,
   view->views = views;
   attach(view, dst_wrapper);
   return dst_wrapper;
+}
+
+// An in-place op is its out-of-place op followed by copy_ (mul_ is
+// copy_(x, mul(x, y))). What that op saved from the memory being written is
+// the in-place op's original input (torch's "original self"): keep a copy,
+// so the write does not invalidate the backward pass of the op itself.
+// Values saved by earlier ops stay checked by their versions.
+void GradInterpreter::keep_original_values(Node& producer,
+                                           const Storage* memory) const {
+  if (memory == nullptr) return;
+  auto keep = [memory](SavedTensor& s) {
+    if (s.value.defined() && s.storage == memory &&
+        memory->version() == s.version) {
+      s = SavedTensor::save(fnx::clone(s.value));
+    }
+  };
+  for (SavedTensor& s : producer.saved_inputs) keep(s);
+  keep(producer.saved_output);
 }
 
 const VjpRule* rule_for(Prim prim) {

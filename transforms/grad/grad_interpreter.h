@@ -44,6 +44,7 @@ class GradInterpreter final : public Interpreter {
   Tensor copy_into(const OpCall& call, std::span<const Tensor> inner,
                    const std::shared_ptr<Node>& dst,
                    const std::shared_ptr<Node>& src);
+  void keep_original_values(Node& producer, const Storage* memory) const;
 
   std::string caller_;
   int64_t next_seq_ = 0;
@@ -52,9 +53,7 @@ class GradInterpreter final : public Interpreter {
   std::vector<const Storage*> leaf_storage_;
 };
 
-// The dense tensor at the bottom of a stack of wrappers (the memory a value
-// lives in), or null.
-const Tensor* dense_base(const Tensor& t);
+// The memory a value lives in (core's memory_of), or null.
 const Storage* storage_of(const Tensor& t);
 
 }  // namespace fnx::grad

@@ -11,9 +11,9 @@ namespace fnx::grad {
 SavedTensor SavedTensor::save(const Tensor& t) {
   SavedTensor s;
   s.value = t;
-  if (const Tensor* base = dense_base(t)) {
-    s.storage = base->impl()->storage.get();
-    s.version = s.storage->version();
+  if (const Storage* memory = storage_of(t)) {
+    s.storage = memory;
+    s.version = memory->version();
   }
   return s;
 }

@@ -8,20 +8,12 @@
 
 namespace fnx::jvp {
 
-const Storage* storage_of(const Tensor& t) {
-  const Tensor* p = &t;
-  while (p->defined() && p->is_wrapper()) p = &p->impl()->wrapper->inner;
-  return p->defined() ? p->impl()->storage.get() : nullptr;
-}
+const Storage* storage_of(const Tensor& t) { return memory_of(t).get(); }
 
 namespace {
 
 // Whether some other tensor (a view) shares the memory `t` lives in.
-bool memory_is_shared(const Tensor& t) {
-  const Tensor* p = &t;
-  while (p->is_wrapper()) p = &p->impl()->wrapper->inner;
-  return p->impl()->storage.use_count() > 1;
-}
+bool memory_is_shared(const Tensor& t) { return memory_of(t).use_count() > 1; }
 
 }  // namespace
 
@@ -148,6 +140,7 @@ Tensor JvpInterpreter::copy_into(const OpCall& call,
          "its memory exist, whose tangents would go stale. Write into a "
          "clone() instead");
   }
+  if (before_write_) before_write_(storage_of(primals[0]));
   Tensor out = dispatch(call.prim, call.attrs, primals);
   // A lower level may answer with a new value.
   dst.impl()->wrapper->inner = out;

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <span>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,11 @@ class JvpInterpreter final : public Interpreter {
   Tensor concrete(const Tensor& wrapper, std::string_view what) override;
 
   const std::string& caller() const { return caller_; }
+  // Called with the primal memory each in-place write is about to change
+  // (linearize keeps the residuals it recorded from that memory).
+  void set_before_write(std::function<void(const Storage*)> hook) {
+    before_write_ = std::move(hook);
+  }
 
  private:
   Tensor copy_into(const OpCall& call, std::span<const Tensor> primals,
@@ -55,6 +61,7 @@ class JvpInterpreter final : public Interpreter {
 
   std::string caller_;
   int table_;
+  std::function<void(const Storage*)> before_write_;
 };
 
 // The storage at the bottom of a stack of wrappers (the memory a value

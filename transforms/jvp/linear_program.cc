@@ -77,4 +77,16 @@ std::vector<Tensor> LinearProgram::run(std::span<const Tensor> tangents) const {
   return out;
 }
 
+void LinearProgram::preserve_constants(const Storage* memory) {
+  if (memory == nullptr) return;
+  for (Step& step : steps) {
+    for (Arg& arg : step.args) {
+      if (arg.id < 0 && arg.constant.defined() &&
+          memory_of(arg.constant).get() == memory) {
+        arg.constant = clone(arg.constant);
+      }
+    }
+  }
+}
+
 }  // namespace fnx::jvp

@@ -46,6 +46,10 @@ struct LinearProgram {
   // Drops steps no output depends on (kept whole when a step writes in
   // place, whose effects reach values through shared memory).
   void prune();
+  // The primal memory `memory` is about to be written in place: constants
+  // recorded from it (residuals such as x in d(x*y) = dx*y + x*dy) are
+  // replaced by copies, so a replay sees the values the step used.
+  void preserve_constants(const Storage* memory);
   // One tangent per input (undefined = zero); one per output.
   std::vector<Tensor> run(std::span<const Tensor> tangents) const;
 };

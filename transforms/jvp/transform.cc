@@ -134,6 +134,9 @@ LinearizeResult run_linearize(const FlatFn& f, std::span<const Tensor> primals,
                               std::string_view caller) {
   TraceInterpreter trace(/*record=*/true);
   JvpInterpreter level(caller);
+  level.set_before_write([&trace](const Storage* memory) {
+    trace.program().preserve_constants(memory);
+  });
   LinearizeResult r;
   {
     InterpreterScope trace_scope(trace);
