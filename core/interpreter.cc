@@ -34,7 +34,8 @@ using internal::interpreter_stack;
 
 Interpreter::Interpreter(std::string name)
     : name_(std::move(name)),
-      handle_(std::make_shared<LevelHandle>(g_next_level.fetch_add(1), this)) {}
+      handle_(std::make_shared<LevelHandle>(g_next_level.fetch_add(1), this)),
+      first_serial_(Storage::next_serial()) {}
 
 Interpreter::~Interpreter() { handle_->kill(); }
 

@@ -61,6 +61,12 @@ class Interpreter {
   // modes need this).
   virtual bool wants_random_ops() const { return false; }
 
+  // Whether `memory` was allocated after this interpreter was made, i.e.
+  // by the function it transforms rather than captured from outside.
+  bool made_inside(const Storage* memory) const {
+    return memory != nullptr && memory->serial() >= first_serial_;
+  }
+
   int64_t level() const { return handle_->level(); }
   const std::string& name() const { return name_; }
   const std::shared_ptr<LevelHandle>& handle() const { return handle_; }
@@ -84,6 +90,7 @@ class Interpreter {
  private:
   std::string name_;
   std::shared_ptr<LevelHandle> handle_;
+  uint64_t first_serial_;
 };
 
 // Pushes an interpreter for the lifetime of the scope; popping kills its

@@ -12,6 +12,7 @@ namespace fnx {
 namespace {
 
 std::atomic<int64_t> g_live_bytes{0};
+std::atomic<uint64_t> g_next_serial{1};
 
 struct AllocatorTable {
   std::array<std::atomic<Allocator*>, kNumDeviceTypes> by_type;
@@ -48,7 +49,11 @@ std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes, Device device) {
 
 Storage::Storage(void* data, std::size_t nbytes, Device device,
                  Allocator* owner)
-    : data_(data), nbytes_(nbytes), device_(device), owner_(owner) {
+    : data_(data),
+      nbytes_(nbytes),
+      device_(device),
+      owner_(owner),
+      serial_(g_next_serial.fetch_add(1, std::memory_order_relaxed)) {
   g_live_bytes.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
 }
 
@@ -58,5 +63,9 @@ Storage::~Storage() {
 }
 
 int64_t live_storage_bytes() { return g_live_bytes.load(); }
+
+uint64_t Storage::next_serial() {
+  return g_next_serial.load(std::memory_order_relaxed);
+}
 
 }  // namespace fnx

@@ -41,6 +41,12 @@ class Storage {
   // value they saved.
   uint64_t version() const { return version_; }
   void bump_version() { ++version_; }
+  // Process-wide creation order: a storage made later has a larger serial
+  // (transforms tell memory made inside their function from captured
+  // memory with it).
+  uint64_t serial() const { return serial_; }
+  // The serial the next storage will get.
+  static uint64_t next_serial();
 
  private:
   void* data_;
@@ -48,6 +54,7 @@ class Storage {
   Device device_;
   Allocator* owner_;
   uint64_t version_ = 0;
+  uint64_t serial_;
 };
 
 // Bytes held by live storages on all devices: tests use it to prove that

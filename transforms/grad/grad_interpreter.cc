@@ -155,17 +155,12 @@ Tensor GradInterpreter::copy_into(const OpCall& call,
                                   const std::shared_ptr<Node>& dst,
                                   const std::shared_ptr<Node>& src) {
   const bool recording = grad_enabled();
+  const Storage* memory = storage_of(inner[0]);
+  if (recording && src != nullptr) keep_original_values(*src, memory);
   if (recording && dst == nullptr && src != nullptr) {
-    fail(caller_, "copy_: writing a value tracked by ", caller_,
-         " into a tensor it does not track (one captured from outside the "
-         "function, or an outer transform's value) would mutate that tensor "
-         "and lose the gradient. Mutating a captured tensor inside ",
-         caller_,
-         " is an error: pass the tensor in as an argument, or build the "
-         "result out of place (where, cat, pad, index_add)");
+    return write_untracked(call, inner, src);
   }
   // The chain of views from the written base to dst, over the same memory.
-  const Storage* memory = storage_of(inner[0]);
   std::shared_ptr<Node> base = dst;
   ViewChain chain;
   while (base && is_view_prim(base->prim) && !base->is_leaf() &&
@@ -182,7 +177,6 @@ Tensor GradInterpreter::copy_into(const OpCall& call,
          "(or a view of it), as torch refuses for leaves that require grad; "
          "write into a clone instead (x.clone().copy_(...))");
   }
-  if (recording && src != nullptr) keep_original_values(*src, memory);
   Tensor out = dispatch(call.prim, call.attrs, inner);
   if (dst == nullptr) return out;
   const Tensor& dst_wrapper = call.inputs[0];
@@ -228,6 +222,48 @@ Tensor GradInterpreter::copy_into(const OpCall& call,
   view->views = views;
   attach(view, dst_wrapper);
   return dst_wrapper;
+}
+
+// A tracked value written into a tensor this level does not track. When
+// the function made that tensor (a clone of a constant, a zeros buffer) and
+// nothing else views its memory, the tensor simply becomes tracked, with
+// the written value as its history; the caller's handle is rebound to the
+// new wrapper (copy_ follows it). Otherwise the write would mutate memory
+// the tape cannot follow (a captured tensor, or a buffer another view
+// reaches) and lose the gradient: an error.
+Tensor GradInterpreter::write_untracked(const OpCall& call,
+                                        std::span<const Tensor> inner,
+                                        const std::shared_ptr<Node>& src) {
+  const std::shared_ptr<Storage>& memory = memory_of(inner[0]);
+  if (!made_inside(memory.get())) {
+    fail(caller_, "copy_: writing a value tracked by ", caller_,
+         " into a tensor it does not track (one captured from outside the "
+         "function, or an outer transform's value) would mutate that tensor "
+         "and lose the gradient. Mutating a captured tensor inside ",
+         caller_,
+         " is an error: pass the tensor in as an argument, or build the "
+         "result out of place (where, cat, pad, index_add)");
+  }
+  if (memory.use_count() > 1) {
+    fail(caller_, "copy_: writing a value tracked by ", caller_,
+         " into a view of a buffer the function made from constants (shape ",
+         shape_str(call.inputs[0].shape()),
+         "): the buffer's other views would not see the gradient. Make the "
+         "buffer from the inputs, build it out of place, or wrap the "
+         "function in functionalize(), which turns such writes into pure "
+         "ops: ",
+         caller_, "(functionalize(f))");
+  }
+  Tensor out = dispatch(call.prim, call.attrs, inner);
+  auto node = new_node(rule_for(Prim::CopyInto), Prim::CopyInto, call.attrs);
+  node->parents = {nullptr, is_floating(inner[1].dtype()) ? src : nullptr};
+  node->inputs = {TensorMeta::of(inner[0]), TensorMeta::of(inner[1])};
+  node->saved_inputs.resize(2);
+  Shape shape = out.shape();
+  const DType dtype = out.dtype();
+  Tensor wrapper = make_wrapper(std::move(out), std::move(shape), dtype, node);
+  attach(node, wrapper);
+  return wrapper;
 }
 
 // An in-place op is its out-of-place op followed by copy_ (mul_ is

@@ -45,6 +45,8 @@ class GradInterpreter final : public Interpreter {
                    const std::shared_ptr<Node>& dst,
                    const std::shared_ptr<Node>& src);
   void keep_original_values(Node& producer, const Storage* memory) const;
+  Tensor write_untracked(const OpCall& call, std::span<const Tensor> inner,
+                         const std::shared_ptr<Node>& src);
 
   std::string caller_;
   int64_t next_seq_ = 0;

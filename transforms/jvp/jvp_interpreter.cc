@@ -119,15 +119,25 @@ Tensor JvpInterpreter::copy_into(const OpCall& call,
   const Tensor& dst = call.inputs[0];
   const Tensor& src_tangent = tangents[1];
   if (!owns(dst)) {
-    if (src_tangent.defined()) {
+    if (!src_tangent.defined()) return dispatch(call.prim, call.attrs, primals);
+    // A tensor the function made from constants, that no other view
+    // reaches, takes the tangent (the caller's handle is rebound). Anything
+    // else (a captured tensor, a buffer other views reach) would drop it.
+    if (!made_inside(storage_of(primals[0])) || memory_is_shared(primals[0])) {
       fail(caller_, "copy_: writing a value that has a tangent into a tensor ",
            "of shape ", shape_str(dst.shape()),
-           " that has none (one captured from outside the function, or made "
-           "from constants inside it) would drop the tangent. Write into a "
-           "value computed from the inputs (e.g. x.clone()), or build the "
-           "result out of place (where, cat, pad, index_add)");
+           " that has none (one captured from outside the function, or a "
+           "view of a buffer made from constants inside it) would drop the "
+           "tangent. Write into a value computed from the inputs (e.g. "
+           "x.clone()), build the result out of place (where, cat, pad, "
+           "index_add), or wrap the function in functionalize()");
     }
-    return dispatch(call.prim, call.attrs, primals);
+    if (before_write_) before_write_(storage_of(primals[0]));
+    Tensor out = dispatch(call.prim, call.attrs, primals);
+    if (!is_floating(dst.dtype())) return out;
+    return make_dual(out,
+                     clone(expand(cast(src_tangent, dst.dtype()), dst.shape())),
+                     /*owns=*/true);
   }
   auto* dual = static_cast<Dual*>(payload_of(dst));
   const bool in_place = dual != nullptr && dual->owns;

@@ -19,6 +19,15 @@ BatchedValue same_layout_rule(const BatchContext&, const OpCall& call,
   return batched_at(dispatch(call.prim, call.attrs, inputs), args[0].bdim);
 }
 
+// clone / contiguous: the copy is batch-first and contiguous, so that each
+// example is contiguous as its unbatched clone would be (a later reshape of
+// it is then a view, and writes through that view reach the clone).
+BatchedValue copy_rule(const BatchContext&, const OpCall& call,
+                       std::span<const BatchedValue> args) {
+  const Tensor inputs[] = {batch_first(args[0])};
+  return batched_at(dispatch(call.prim, call.attrs, inputs), 0);
+}
+
 // Broadcasting n-ary ops (binary, compare, where). Unbatched operands are
 // left alone: they broadcast against the logical dims from the right.
 BatchedValue broadcasting_rule(const BatchContext&, const OpCall& call,
@@ -74,7 +83,7 @@ FNX_REGISTER_PLUGIN("vmap") {
         break;
     }
   }
-  add_batching_rule(r, Prim::Copy, &same_layout_rule);
+  add_batching_rule(r, Prim::Copy, &copy_rule);
 }
 
 }  // namespace fnx::vmap_internal
