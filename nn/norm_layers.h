@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/dtype.h"
 #include "nn/module.h"
@@ -37,6 +38,10 @@ class BatchNorm : public Module {
             int64_t rank_b, BatchNormOptions options);
 
  private:
+  // The running statistics' update with the statistics of the whole batch
+  // (see the class comment for what that is under vmap).
+  void update_running_stats(const Tensor& x, const std::string& op);
+
   int64_t num_features_;
   int64_t rank_a_, rank_b_;
   BatchNormOptions options_;

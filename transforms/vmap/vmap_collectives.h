@@ -95,8 +95,11 @@ inline Tensor all_gather(const Tensor& x, const Tensor& keep, const char* op) {
 }
 }  // namespace vmap_detail
 
-inline Tensor vmap_all_gather(const Tensor& x, const Tensor& keep = Tensor()) {
-  return vmap_detail::all_gather(x, keep, "vmap_all_gather");
+// `caller` is the name errors start with: a layer built on the collective
+// passes its own ("nn.BatchNorm2d").
+inline Tensor vmap_all_gather(const Tensor& x, const Tensor& keep = Tensor(),
+                              const char* caller = "vmap_all_gather") {
+  return vmap_detail::all_gather(x, keep, caller);
 }
 
 // The mean of x over the examples of the vmap levels that batch x and not
