@@ -210,5 +210,89 @@ TEST(BatchNormVmap, MicroBatchesAndASecondBatchNormSeeTheirOwnInputs) {
   }
 }
 
+TEST(BatchNormVmap, EnsembleOfPerSampleGradsKeepsPerModelStatistics) {
+  // vmap over 2 stacked models of per-sample grads over 4 examples each:
+  // the collective averages over a model's examples, never across models.
+  Generator gen(5);
+  std::vector<std::shared_ptr<nn::Module>> models = {make_cnn(11),
+                                                     make_cnn(12)};
+  auto [params, buffers] = nn::stack_module_state(models);
+  nn::Module& base = *models[0];
+  const Tensor xs = randn({2, 4, 1, 4, 4}, DType::Float64, &gen);
+  const Tensor ys = from_vector(std::vector<int64_t>{0, 1, 1, 0, 1, 1, 0, 0},
+                                {2, 4}, DType::Int64);
+  auto loss = [&](const ParamDict& p, const ParamDict& b, const Tensor& x,
+                  const Tensor& y) {
+    return nn::cross_entropy(
+        nn::functional_call(base, std::pair{p, b}, unsqueeze(x, 0)),
+        unsqueeze(y, 0));
+  };
+  auto per_model = [&](const ParamDict& p, const ParamDict& b,
+                       const Tensor& model_xs, const Tensor& model_ys) {
+    return vmap(grad(loss), {none, none, 0, 0})(p, b, model_xs, model_ys);
+  };
+  const ParamDict grads = vmap(per_model)(params, buffers, xs, ys);
+  for (int64_t m = 0; m < 2; ++m) {
+    auto plain = make_cnn(11 + m);
+    (*plain)(xs[m]);
+    for (const auto& [name, t] : plain->named_buffers()) {
+      EXPECT_TRUE(close(buffers.at(name)[m], t, 1e-12, 1e-12))
+          << name << " model " << m;
+    }
+    auto loop = make_cnn(11 + m);
+    const ParamDict own = loop->named_parameters();
+    for (int64_t i = 0; i < 4; ++i) {
+      const ParamDict g = grad([&](const ParamDict& p) {
+        return nn::cross_entropy(
+            nn::functional_call(*loop, p, unsqueeze(xs[m][i], 0)),
+            unsqueeze(ys[m][i], 0));
+      })(own);
+      for (const auto& [name, t] : g) {
+        EXPECT_TRUE(close(grads.at(name)[m][i], t, 1e-10))
+            << name << " model " << m << " example " << i;
+      }
+    }
+  }
+}
+
+TEST(BatchNormVmap, EvalModeUsesAndKeepsTheRunningStatistics) {
+  Generator gen(6);
+  auto net = make_cnn(13);
+  (*net)(randn({8, 1, 4, 4}, DType::Float64, &gen));  // some statistics
+  net->eval();
+  const ParamDict before = clone_all(net->named_buffers());
+  const Tensor xs = randn({5, 1, 4, 4}, DType::Float64, &gen);
+  const Tensor ys = vmap(
+      [&](const Tensor& x) { return squeeze((*net)(unsqueeze(x, 0)), 0); })(xs);
+  EXPECT_TRUE(close(ys, (*net)(xs), 1e-10));
+  EXPECT_TRUE(same_buffers(net->named_buffers(), before));
+}
+
+TEST(BatchNormVmap, Errors) {
+  Generator gen(7);
+  auto net = make_cnn(14);
+  const ParamDict params = net->named_parameters();
+  const Tensor xs = randn({4, 1, 4, 4}, DType::Float64, &gen);
+  auto logits = [&](const ParamDict& p, const Tensor& x) {
+    return nn::functional_call(*net, p, unsqueeze(x, 0)).sum();
+  };
+  // A chunk sees only its examples: the statistics would be wrong.
+  EXPECT_TRUE(throws_with(
+      [&] {
+        vmap(grad(logits), {none, 0}, 0, {.chunk_size = 2})(params, xs);
+      },
+      {"[nn.BatchNorm2d]", "chunk_size", "leave chunk_size unset"}));
+  EXPECT_EQ(net->named_buffers().at("1.num_batches_tracked").item<int64_t>(),
+            0);
+  // One value per channel per example cannot be normalised (as torch).
+  nn::BatchNorm1d bn(3, kBn64);
+  EXPECT_TRUE(throws_with(
+      [&] {
+        vmap([&](const Tensor& x) { return bn(unsqueeze(x, 0)); })(
+            randn({4, 3}, DType::Float64, &gen));
+      },
+      {"[batch_norm]", "more than 1 value"}));
+}
+
 }  // namespace
 }  // namespace fnx
