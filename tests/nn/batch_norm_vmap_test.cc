@@ -89,6 +89,15 @@ TEST(BatchNormVmap, PerSampleGradsOfACnnKeepTheRunningStatistics) {
   EXPECT_FALSE(equal(net->named_buffers().at("1.running_mean"),
                      make_cnn(7)->named_buffers().at("1.running_mean")));
 
+  // The gradients torch.func's patched model gives.
+  auto patched = make_cnn(7);
+  nn::replace_all_batch_norm_modules_(*patched);
+  const ParamDict patched_grads =
+      vmap(grad(loss_of(*patched)), {none, 0, 0})(params, xs, ys);
+  for (const auto& [name, t] : patched_grads) {
+    EXPECT_TRUE(close(grads.at(name), t, 1e-12)) << name;
+  }
+
   // Each example normalised with its own statistics: the loop of grad on a
   // batch of one, in training mode.
   auto loop = make_cnn(7);
