@@ -129,6 +129,23 @@ TEST(BatchNormVmap, PerSampleJacobiansOfTheInput) {  // functorch#867
     EXPECT_TRUE(close(jac[i], jacrev(logits_of(*loop, params))(xs[i]), 1e-10))
         << "example " << i;
   }
+  // Forward mode: jacfwd's own vmap batches only the tangents, so the
+  // statistics still come from the per-example level.
+  auto fwd = make_cnn(8);
+  EXPECT_TRUE(close(vmap(jacfwd(logits_of(*fwd, params)))(xs), jac, 1e-10));
+  EXPECT_TRUE(same_buffers(fwd->named_buffers(), plain->named_buffers()));
+}
+
+TEST(BatchNormVmap, TwoNestedPerExampleLevelsAreOneBatch) {
+  // A (2, 3) grid of examples mapped by two vmaps: both levels are reduced.
+  Generator gen(8);
+  const Tensor xs = randn({2, 3, 1, 4, 4}, DType::Float64, &gen);
+  auto net = make_cnn(15);
+  auto one = [&](const Tensor& x) { return (*net)(unsqueeze(x, 0)); };
+  vmap(vmap(one))(xs);
+  auto plain = make_cnn(15);
+  (*plain)(xs.reshape({6, 1, 4, 4}));
+  EXPECT_TRUE(same_buffers(net->named_buffers(), plain->named_buffers()));
 }
 
 TEST(BatchNormVmap, BatchNorm1dPerSampleWithBuffersPassedToFunctionalCall) {
