@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "core/dispatch.h"
+#include "core/interpreter.h"
 #include "fnx.h"
 #include "gtest/gtest.h"
 #include "tests/testing/transform_test_util.h"
@@ -146,6 +148,23 @@ TEST(VmapCollectives, CarriesNoGradient) {
             zeros({4, 3}, DType::Float64), 0.0));
 }
 
+// A toy transform that keeps its wrappers through stop_gradient (as no fnx
+// differentiation transform does): a value v is held as v + shift.
+class ShiftInterpreter final : public Interpreter {
+ public:
+  ShiftInterpreter() : Interpreter("shift") {}
+  Tensor wrap(const Tensor& v) const {
+    return make_wrapper(v + 1.0, v.shape(), v.dtype(), nullptr);
+  }
+  Tensor process(const OpCall& call) override {
+    std::vector<Tensor> values;
+    for (const Tensor& t : call.inputs) {
+      values.push_back(owns(t) ? unwrap(t) - 1.0 : t);
+    }
+    return wrap(dispatch(call.prim, call.attrs, values));
+  }
+};
+
 TEST(VmapCollectives, Errors) {
   Generator gen(7);
   const Tensor xs = rand64({4, 3}, gen);
@@ -161,6 +180,19 @@ TEST(VmapCollectives, Errors) {
   // A chunk as large as the batch is no chunking.
   EXPECT_TRUE(close(vmap(mean_of, 0, none, {.chunk_size = 4})(xs), xs.mean({0}),
                     1e-14));
+  // Another transform's wrapper over the batched value cannot be taken
+  // apart.
+  EXPECT_TRUE(throws_with(
+      [&] {
+        vmap(
+            [](const Tensor& x) {
+              ShiftInterpreter shift;
+              InterpreterScope scope(shift);
+              return vmap_mean(shift.wrap(x));
+            },
+            0, none)(xs);
+      },
+      {"[vmap_mean]", "shift transform", "outside that transform"}));
   // Without the collective, the write is still the clear copy_ error.
   EXPECT_TRUE(throws_with(
       [&] {
