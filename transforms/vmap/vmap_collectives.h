@@ -77,13 +77,8 @@ inline const CollectivesEntry* collectives_entry() {
   return e;
 }
 
-}  // namespace vmap_detail
-
-// Every example's x, stacked in front: shape (B_1, ..., B_k, *x.shape())
-// for the k vmap levels that batch x and not keep, outermost level first
-// (k = 0: x itself). The result is the same for every example of those
-// levels and carries no gradient.
-namespace vmap_detail {
+// The collective: the plugin's when x is a transform wrapper and the plugin
+// is there; otherwise nothing batches x.
 inline Tensor all_gather(const Tensor& x, const Tensor& keep, const char* op) {
   FNX_CHECK(x.defined(), op, "x is an undefined tensor; pass a tensor");
   if (x.is_wrapper()) {
@@ -93,10 +88,14 @@ inline Tensor all_gather(const Tensor& x, const Tensor& keep, const char* op) {
   }
   return stop_gradient(x);
 }
+
 }  // namespace vmap_detail
 
-// `caller` is the name errors start with: a layer built on the collective
-// passes its own ("nn.BatchNorm2d").
+// Every example's x, stacked in front: shape (B_1, ..., B_k, *x.shape())
+// for the k vmap levels that batch x and not keep, outermost level first
+// (k = 0: x itself). The result is the same for every example of those
+// levels and carries no gradient. `caller` is the name errors start with:
+// a layer built on the collective passes its own ("nn.BatchNorm2d").
 inline Tensor vmap_all_gather(const Tensor& x, const Tensor& keep = Tensor(),
                               const char* caller = "vmap_all_gather") {
   return vmap_detail::all_gather(x, keep, caller);
