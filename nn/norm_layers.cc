@@ -44,11 +44,12 @@ BatchNorm::BatchNorm(const char* type_name, int64_t num_features,
 
 Tensor BatchNorm::forward(const Tensor& x) {
   const std::string op = str_cat("nn.", type_name());
-  FNX_CHECK(
-      (x.dim() == rank_a_ || x.dim() == rank_b_) && x.size(1) == num_features_,
-      op, "expected input of rank ", rank_a_,
-      rank_a_ == rank_b_ ? std::string() : str_cat(" or ", rank_b_), " with ",
-      num_features_, " channels in dim 1, got shape ", shape_str(x.shape()));
+  FNX_CHECK((x.dim() == rank_a_ || x.dim() == rank_b_) &&
+                x.size(1) == num_features_,
+            op, "expected input of rank ", rank_a_,
+            rank_a_ == rank_b_ ? std::string() : str_cat(" or ", rank_b_),
+            " with ", num_features_, " channels in dim 1, got shape ",
+            shape_str(x.shape()));
   const bool affine = has_param("weight");
   const Tensor w = affine ? param("weight") : Tensor();
   const Tensor b = affine ? param("bias") : Tensor();

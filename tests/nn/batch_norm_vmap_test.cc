@@ -44,7 +44,7 @@ std::shared_ptr<nn::Sequential> make_cnn(uint64_t seed) {
           std::make_shared<nn::Linear>(48, 2, gen, kLin64)});
 }
 
-// Every buffer of `got` against `expected` (num_batches_tracked exactly).
+// Every buffer of `got` against `expected` (float64, tight tolerance).
 ::testing::AssertionResult same_buffers(const ParamDict& got,
                                         const ParamDict& expected) {
   if (got.keys() != expected.keys()) {
@@ -52,8 +52,9 @@ std::shared_ptr<nn::Sequential> make_cnn(uint64_t seed) {
   }
   for (const auto& [name, t] : expected) {
     const auto result = close(got.at(name), t, 1e-12, 1e-12);
-    if (!result)
+    if (!result) {
       return ::testing::AssertionFailure() << name << ": " << result.message();
+    }
   }
   return ::testing::AssertionSuccess();
 }
