@@ -4,8 +4,23 @@
 #include "core/ops/ops.h"
 #include "core/shape.h"
 #include "core/str_cat.h"
+#include "transforms/vmap/vmap_collectives.h"
 
 namespace fnx::nn {
+namespace {
+
+// The dims of `all` (x with k gathered example dims in front) to reduce:
+// every dim but the channel dim, k + 1.
+Dims all_but_channel(const Tensor& all, const Tensor& x) {
+  const int64_t k = all.dim() - x.dim();
+  Dims dims;
+  for (int64_t d = 0; d < all.dim(); ++d) {
+    if (d != k + 1) dims.push_back(d);
+  }
+  return dims;
+}
+
+}  // namespace
 
 BatchNorm::BatchNorm(const char* type_name, int64_t num_features,
                      int64_t rank_a, int64_t rank_b, BatchNormOptions options)
@@ -45,23 +60,25 @@ Tensor BatchNorm::forward(const Tensor& x) {
   }
   const Tensor y =
       batch_norm(x, Tensor(), Tensor(), w, b, /*training=*/true, options_.eps);
-  if (is_training() && tracking) {
-    Dims dims;
-    for (int64_t d = 0; d < x.dim(); ++d) {
-      if (d != 1) dims.push_back(d);
-    }
-    const Tensor xd = detach(x);
-    const double m = options_.momentum;
-    Tensor& rm = *find_tensor("running_mean");
-    Tensor& rv = *find_tensor("running_var");
-    Tensor& count = *find_tensor("num_batches_tracked");
-    const Tensor new_mean = rm * (1 - m) + mean(xd, dims) * m;
-    const Tensor new_var = rv * (1 - m) + var(xd, dims, /*correction=*/1) * m;
-    rm.copy_(new_mean);
-    rv.copy_(new_var);
-    count.copy_(count + scalar_like(1, count));
-  }
+  if (is_training() && tracking) update_running_stats(x, op);
   return y;
+}
+
+void BatchNorm::update_running_stats(const Tensor& x, const std::string& op) {
+  Tensor& rm = *find_tensor("running_mean");
+  Tensor& rv = *find_tensor("running_var");
+  Tensor& count = *find_tensor("num_batches_tracked");
+  // Every example of the vmap levels that batch x but not the buffer, with
+  // no gradient; x itself (detached) outside vmap.
+  const Tensor for_mean = vmap_all_gather(x, rm, op.c_str());
+  const Tensor for_var = vmap_all_gather(x, rv, op.c_str());
+  const double m = options_.momentum;
+  const Tensor batch_mean = mean(for_mean, all_but_channel(for_mean, x));
+  const Tensor batch_var =
+      var(for_var, all_but_channel(for_var, x), /*correction=*/1);
+  rm.copy_(rm * (1 - m) + batch_mean * m);
+  rv.copy_(rv * (1 - m) + batch_var * m);
+  count.copy_(count + scalar_like(1, count));
 }
 
 void BatchNorm::stop_tracking_running_stats() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/dtype.h"
 #include "nn/module.h"
@@ -24,6 +25,29 @@ struct BatchNormOptions {
 // running buffers in place (running_var with the unbiased variance); in
 // eval mode it uses the running statistics. Under functional_call the
 // buffers passed in are the ones updated, as torch.func.
+//
+// Under vmap (per-example gradients, vmap(grad(loss), {none, 0, 0}), with
+// the model as it is; no replace_all_batch_norm_modules_ needed):
+// - Normalisation: each per-example computation normalises with the
+//   statistics of the batch it sees, its own input (an example unsqueezed
+//   to a batch of one: over its spatial positions; a micro-batch: over its
+//   rows). So vmap keeps its contract: outputs and per-example gradients
+//   equal a loop over the examples, each example's gradient depends on that
+//   example only (what per-example clipping, as in DP-SGD, relies on), and
+//   the gradients are those replace_all_batch_norm_modules_ gives.
+// - Running statistics: updated once per call (num_batches_tracked += 1)
+//   with the mean and unbiased variance over every example's input to the
+//   layer, gathered with vmap_all_gather(x, buffer) (vmap_collectives.h):
+//   the vmap levels that batch the input but not the buffer are taken as
+//   one batch split into examples; levels that batch the buffer too (a
+//   stacked ensemble, stack_module_state) keep one set of statistics per
+//   model. For a BatchNorm whose input no earlier BatchNorm normalised,
+//   this is exactly what one plain training forward over the whole batch
+//   gives; a later BatchNorm's input was normalised per example upstream,
+//   so its statistics are those of that input, as computed under vmap.
+// - A vmap with chunk_size smaller than its batch (each chunk would see
+//   only its own examples) is an fnx::Error naming the layer. A batch of one
+//   example with one value per channel cannot be normalised, as in torch.
 class BatchNorm : public Module {
  public:
   Tensor forward(const Tensor& x) override;
@@ -37,6 +61,10 @@ class BatchNorm : public Module {
             int64_t rank_b, BatchNormOptions options);
 
  private:
+  // The running statistics' update with the statistics of the whole batch
+  // (see the class comment for what that is under vmap).
+  void update_running_stats(const Tensor& x, const std::string& op);
+
   int64_t num_features_;
   int64_t rank_a_, rank_b_;
   BatchNormOptions options_;
@@ -76,8 +104,10 @@ class GroupNorm : public Module {
 };
 
 // torch.func.replace_all_batch_norm_modules_: every BatchNorm in `root`
-// (itself included) stops tracking running statistics, so the model can run
-// under vmap (no in-place buffer updates of per-example statistics).
+// (itself included) stops tracking running statistics (from then on batch
+// statistics are used in eval mode too). Not needed for vmap any more (see
+// BatchNorm); kept for torch.func's API and for models that should not
+// track statistics.
 void replace_all_batch_norm_modules_(Module& root);
 
 }  // namespace fnx::nn

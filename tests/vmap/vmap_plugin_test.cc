@@ -1,7 +1,8 @@
 // vmap as a shared object: this binary links the core and the CPU backend
 // (exported with -rdynamic) but not //transforms/vmap. Calling vmap before
-// libfnx_vmap.so is loaded is a clear error; after loading, vmap works and
-// its rules live in the program's one registry.
+// libfnx_vmap.so is loaded is a clear error (the collectives are the
+// identity then); after loading, vmap and its collectives work and its
+// rules live in the program's one registry.
 #include <string>
 
 #include "core/ops/ops.h"
@@ -9,6 +10,7 @@
 #include "core/registry.h"
 #include "gtest/gtest.h"
 #include "transforms/vmap/vmap.h"
+#include "transforms/vmap/vmap_collectives.h"
 
 namespace fnx {
 namespace {
@@ -27,6 +29,10 @@ TEST(VmapPlugin, CallingVmapWithoutThePluginIsAClearError) {
                  "//transforms/vmap or load libfnx_vmap.so");
   }
   EXPECT_EQ(Registry::get().transform("vmap"), nullptr);
+  // Nothing can be batched without the plugin: the collectives are the
+  // identity.
+  EXPECT_TRUE(equal(vmap_mean(x), x));
+  EXPECT_EQ(Registry::get().transform("vmap_collectives"), nullptr);
 }
 
 TEST(VmapPlugin, LoadedPluginRegistersIntoTheProgramsRegistry) {
@@ -37,7 +43,7 @@ TEST(VmapPlugin, LoadedPluginRegistersIntoTheProgramsRegistry) {
     if (p.name == "vmap") {
       recorded = true;
       EXPECT_NE(p.path, "");
-      EXPECT_GE(p.entries, kNumPrims + 1);  // a rule per primitive + entry
+      EXPECT_GE(p.entries, kNumPrims + 2);  // a rule per primitive + entries
     }
   }
   EXPECT_TRUE(recorded);
@@ -61,6 +67,11 @@ TEST(VmapPlugin, VmapWorksOnceLoaded) {
       vmap([](const Tensor& v) { return v + randn({100}); }, 0, 0,
            {.randomness = Randomness::different})(zeros({10, 100}));
   EXPECT_FALSE(allclose(r[0], r[1]));
+  // The collectives' entry point comes with the plugin.
+  EXPECT_NE(Registry::get().transform("vmap_collectives"), nullptr);
+  const Tensor m =
+      vmap([](const Tensor& v) { return vmap_mean(v); }, 0, none)(x);
+  EXPECT_TRUE(allclose(m, x.mean({0}), 1e-12, 1e-12));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Batching rule of copy_ (the one in-place primitive). Writing into a
 // batched tensor writes every example's slice of its physical tensor in one
 // copy; writing a batched value into an unbatched tensor is an error, as in
-// torch.func (one memory location would need a value per example).
+// torch.func (one memory location would need a value per example; the
+// collectives of vmap_collectives.h make one value out of the examples').
 #include "core/error.h"
 #include "core/ops/ops.h"
 #include "transforms/vmap/batching_util.h"
@@ -20,7 +21,9 @@ BatchedValue copy_into_rule(const BatchContext& ctx, const OpCall& call,
          shape_str(call.inputs[0].shape()),
          "): every example would write its own value into the same memory. "
          "Write into a batched tensor instead (e.g. clone a mapped input, or "
-         "build the destination from one), or return the value from the "
+         "build the destination from one), write one value for the whole "
+         "batch (e.g. vmap_mean(value, destination) from "
+         "transforms/vmap/vmap_collectives.h), or return the value from the "
          "mapped function");
   }
   const int64_t rank = dst.logical_rank();
