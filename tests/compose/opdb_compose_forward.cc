@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/compose/opdb_compose.h"
 #include "transforms/grad/grad.h"
+#include "transforms/functionalize/functionalize.h"
 #include "transforms/jacobians/hessian.h"
 #include "transforms/jacobians/jacfwd.h"
 #include "transforms/jacobians/jacrev.h"
@@ -77,13 +78,22 @@ bool jacfwd_equals_jacrev(const Case& c) {
 // Small inputs: the Hessian of phi itself. Larger ones: the Hessian of phi
 // restricted to a random 6-dimensional subspace through x (D^T H D), the
 // same compositions over the op at a fraction of the cost.
+//
+// Forward over forward cannot follow an in-place write into a view of a
+// buffer made from constants (the inner tangent buffer, to the outer jvp;
+// see jvp's copy_): for in-place entries jacfwd(jacfwd) runs on the
+// functionalized function, whose writes are pure ops.
 bool hessians_agree(const Case& c) {
   auto phi = [&c](const std::vector<Tensor>& x) { return c.phi(x); };
+  auto forward_twice = [&c](const auto& fn, const auto& x) {
+    return c.info->in_place ? jacfwd(jacfwd(functionalize(fn)))(x)
+                            : jacfwd(jacfwd(fn))(x);
+  };
   const double tol = 10 * tolerance(c);
   if (numel_of(c.x) <= kMaxHessianInputs) {
     const auto h = hessian(phi)(c.x);
     const auto rr = jacrev(jacrev(phi))(c.x);
-    const auto ff = jacfwd(jacfwd(phi))(c.x);
+    const auto ff = forward_twice(phi, c.x);
     EXPECT_EQ(h.size(), c.x.size());
     for (std::size_t i = 0; i < h.size(); ++i) {
       for (std::size_t j = 0; j < h[i].size(); ++j) {
@@ -112,7 +122,7 @@ bool hessians_agree(const Case& c) {
   const Tensor a = zeros({kDirections}, DType::Float64);
   const Tensor h = hessian(psi)(a);
   EXPECT_TRUE(all_close(h, jacrev(jacrev(psi))(a), tol)) << "vs jacrev(jacrev)";
-  EXPECT_TRUE(all_close(h, jacfwd(jacfwd(psi))(a), tol)) << "vs jacfwd(jacfwd)";
+  EXPECT_TRUE(all_close(h, forward_twice(psi, a), tol)) << "vs jacfwd(jacfwd)";
   return true;
 }
 

@@ -203,6 +203,49 @@ TEST(VmapInPlace, BatchedIntoUnbatchedIsAnError) {
       {"[vmap] copy_", "batched value", "not batched", "[3]"}));
 }
 
+// VmapOptions::promote_inplace_writes (functorch#1025): an accumulator
+// the function makes becomes batched when written with per-example values.
+TEST(VmapInPlace, PromotedWriteMakesTheBufferBatched) {
+  const Tensor x = rand64({4, 3});
+  auto f = [](const Tensor& a) {
+    Tensor acc = zeros({3}, DType::Float64);
+    acc.add_(a * 2.0);
+    acc.add_(1.0);
+    return acc;
+  };
+  const Tensor got = vmap(f, 0, 0, {.promote_inplace_writes = true})(x);
+  EXPECT_TRUE(same_values(got, x * 2.0 + 1.0));
+  EXPECT_TRUE(throws_error([&] { vmap(f)(x); }, {"[vmap] copy_", "batched"}));
+}
+
+TEST(VmapInPlace, PromotionRefusesViewsAndCapturedTensors) {
+  const Tensor x = rand64({4, 3});
+  const VmapOptions promote{.promote_inplace_writes = true};
+  EXPECT_TRUE(throws_error(
+      [&] {
+        vmap(
+            [](const Tensor& a) {
+              Tensor buffer = zeros({2, 3}, DType::Float64);
+              buffer.select(0, 0).copy_(a);
+              return buffer;
+            },
+            0, 0, promote)(x);
+      },
+      {"[vmap] copy_", "view", "functionalize"}));
+  Tensor captured = zeros({3}, DType::Float64);
+  EXPECT_TRUE(throws_error(
+      [&] {
+        vmap(
+            [&](const Tensor& a) {
+              Tensor handle = captured;
+              handle.copy_(a);
+              return a;
+            },
+            0, 0, promote)(x);
+      },
+      {"[vmap] copy_", "captured"}));
+}
+
 // ---- composition with another transform's wrappers ----
 
 // A toy transform with a meaning: a value v is represented as v + shift.

@@ -51,6 +51,10 @@ struct BatchContext {
   // Index of this chunk's first example in the whole batch (chunk_size).
   int64_t example_offset = 0;
   RandomReplay* replay = nullptr;  // null when not chunked
+  // VmapOptions::promote_inplace_writes, and the first storage serial of
+  // this call (memory with a smaller one existed before it: captured).
+  bool promote_inplace_writes = false;
+  uint64_t first_serial = 0;
 };
 
 using BatchingRule = BatchedValue (*)(const BatchContext& ctx,

@@ -11,9 +11,41 @@ namespace fnx::vmap_internal {
 namespace {
 
 BatchedValue copy_into_rule(const BatchContext& ctx, const OpCall& call,
+                            std::span<const BatchedValue> args);
+
+// VmapOptions::promote_inplace_writes: the destination becomes batched,
+// every example starting from its old value. Exact only when the written
+// handle is all there is of that memory: made by the mapped function, and
+// no other view of it alive.
+BatchedValue promote_and_write(const BatchContext& ctx, const OpCall& call,
+                               const BatchedValue& dst,
+                               const BatchedValue& src) {
+  const std::shared_ptr<Storage>& memory = memory_of(dst.value);
+  const bool made_inside =
+      memory != nullptr && memory->serial() >= ctx.first_serial;
+  if (!made_inside || memory.use_count() > 1) {
+    fail("vmap", "copy_: promote_inplace_writes cannot make this tensor of "
+         "shape ", shape_str(call.inputs[0].shape()), " batched: it ",
+         made_inside ? "is a view of a buffer other views reach"
+                     : "was captured from outside the mapped function",
+         ", and only the written handle would change. Write through views "
+         "with vmap(functionalize(f)), or make the buffer inside the "
+         "function and write it whole");
+  }
+  Shape batched_shape = dst.value.shape();
+  batched_shape.insert(batched_shape.begin(), ctx.batch_size);
+  BatchedValue grown{clone(expand(unsqueeze(dst.value, 0), batched_shape)), 0};
+  const BatchedValue grown_args[] = {grown, src};
+  return copy_into_rule(ctx, call, grown_args);
+}
+
+BatchedValue copy_into_rule(const BatchContext& ctx, const OpCall& call,
                             std::span<const BatchedValue> args) {
   const BatchedValue& dst = args[0];
   const BatchedValue& src = args[1];
+  if (!dst.batched() && ctx.promote_inplace_writes) {
+    return promote_and_write(ctx, call, dst, src);
+  }
   if (!dst.batched()) {
     fail("vmap", "copy_: cannot write a batched value (per-example shape ",
          shape_str(call.inputs[1].shape()), ", batch size ", ctx.batch_size,

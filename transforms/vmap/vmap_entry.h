@@ -32,6 +32,14 @@ struct VmapOptions {
   // The batch size when no input is mapped (JAX's axis_size); when inputs
   // are mapped it must agree with them.
   std::optional<int64_t> axis_size = std::nullopt;
+  // An in-place write of a batched value into a tensor that is not batched
+  // makes that tensor batched (its old value broadcast over the batch, then
+  // written) instead of being an error (pytorch/functorch#1025): for
+  // buffers the mapped function makes, such as an accumulator from zeros().
+  // Only the handle written through changes, so the tensor must be one the
+  // function made and that no other view reaches; to write per-example
+  // values through views of a buffer, use vmap(functionalize(f)).
+  bool promote_inplace_writes = false;
 };
 
 namespace vmap_detail {

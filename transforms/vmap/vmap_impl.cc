@@ -189,6 +189,7 @@ std::vector<Tensor> run_chunked(const Inputs& in, const Mapping& m,
                                 const VmapOptions& options, BodyRef body) {
   const int64_t chunk = *options.chunk_size;
   RandomReplay replay;
+  const uint64_t first_serial = Storage::next_serial();
   std::vector<std::vector<Tensor>> pieces;
   std::vector<int64_t> out_dims;
   std::vector<Tensor> leaves(in.leaves.size());
@@ -201,7 +202,9 @@ std::vector<Tensor> run_chunked(const Inputs& in, const Mapping& m,
     }
     replay.recording = start == 0;
     replay.next = 0;
-    const BatchContext ctx{len, options.randomness, start, &replay};
+    const BatchContext ctx{len,     options.randomness,
+                           start,   &replay,
+                           options.promote_inplace_writes, first_serial};
     const Run run = run_level(in, leaves, m.dims, ctx, body);
     if (start == 0) {
       pieces.resize(run.outputs.size());
@@ -237,7 +240,9 @@ std::vector<Tensor> run_vmap(const Inputs& in, const VmapOptions& options,
   if (options.chunk_size && *options.chunk_size < m.batch_size) {
     return run_chunked(in, m, options, body);
   }
-  const BatchContext ctx{m.batch_size, options.randomness, 0, nullptr};
+  const BatchContext ctx{m.batch_size, options.randomness, 0, nullptr,
+                         options.promote_inplace_writes,
+                         Storage::next_serial()};
   return place_all(run_level(in, m.leaves, m.dims, ctx, body), m.batch_size);
 }
 
