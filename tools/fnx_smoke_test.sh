@@ -23,6 +23,8 @@ fi
 info="$("${fnx}" info)"
 grep -q "cpu" <<< "${info}"
 grep -q "matmul" <<< "${info}"
+# Every rule table full: batching, vjp, jvp, functionalize.
+grep -q "^total  *62/62  *0/62  *62/62  *62/62  *62/62  *62/62" <<< "${info}"
 with_plugin="$("${fnx}" info --plugin "${plugin}")"
 grep -q "test_table" <<< "${with_plugin}"
 with_nn="$("${fnx}" info --plugin "${nn_plugin}")"
