@@ -220,9 +220,10 @@ std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
   return out;
 }
 
-// Places `src` at the sliced positions (zeros elsewhere) with pad, then
-// picks base or it with a mask placed the same way: pure, so every
-// transform (and functionalization's write-back through a slice) runs it.
+// Pure, so every transform (and functionalization's write-back through a
+// slice) runs it. A unit step joins base's pieces around src with cat (one
+// pass); a larger step places src at the sliced positions with pad and
+// picks it or base with a mask placed the same way.
 Tensor slice_scatter(const Tensor& base, const Tensor& src, int64_t dim,
                      int64_t start, int64_t stop, int64_t step) {
   const Tensor window = slice(base, dim, start, stop, step);  // validates
@@ -239,6 +240,14 @@ Tensor slice_scatter(const Tensor& base, const Tensor& src, int64_t dim,
             ", dim ", d, ")");
   const int64_t n = window.shape()[d];
   if (n == 0) return base;
+  const Tensor value = cast(broadcast_to(src, window.shape()), base.dtype());
+  if (step == 1) {  // one pass: the pieces before and after, joined
+    std::vector<Tensor> pieces;
+    if (lo > 0) pieces.push_back(slice(base, d, 0, lo));
+    pieces.push_back(value);
+    if (lo + n < size) pieces.push_back(slice(base, d, lo + n, size));
+    return pieces.size() == 1 ? value : cat(pieces, d);
+  }
   auto spread = [&](const Tensor& t) {
     Tensor out = t;
     if (step > 1) {
@@ -249,7 +258,6 @@ Tensor slice_scatter(const Tensor& base, const Tensor& src, int64_t dim,
     }
     return pad_one_dim(out, d, lo, size - lo - out.shape()[d], 0);
   };
-  const Tensor value = cast(broadcast_to(src, window.shape()), base.dtype());
   const Tensor mask = spread(ones(window.shape(), DType::Bool, base.device()));
   return where(mask, spread(value), base);
 }

@@ -6,7 +6,10 @@
 // compositions) sees a function; SampleInput::mutate is the write itself,
 // for the functionalization suite. References write the op's value at the
 // base positions the view reaches.
+// Also slice_scatter, the pure form of a write through a slice.
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
 
 #include "tests/opinfo/opinfo_util.h"
@@ -264,6 +267,70 @@ OpInfo scatter_add_entry() {
   return info;
 }
 
+// slice_scatter(base, src, dim, start, stop, step): the pure form of a write
+// through a slice. Reference: base with the sliced positions replaced.
+SampleInput slice_scatter_sample(TensorList in, std::vector<std::string> tags,
+                                 int64_t dim, int64_t start, int64_t stop,
+                                 int64_t step) {
+  std::string desc = "dim " + std::to_string(dim) + ", " +
+                     std::to_string(start) + ":" + std::to_string(stop) + ":" +
+                     std::to_string(step);
+  return sample_with(
+      std::move(in), std::move(tags), std::move(desc),
+      [=](const TensorList& t) {
+        return slice_scatter(t.at(0), t.at(1), dim, start, stop, step);
+      },
+      [=](const TensorList& t) {
+        Nd out = read(t.at(0));
+        const int64_t size = out.shape[dim];
+        int64_t lo = start < 0 ? start + size : start;
+        int64_t hi = stop < 0 ? stop + size : stop;
+        lo = std::clamp<int64_t>(lo, 0, size);
+        hi = std::clamp<int64_t>(hi, lo, size);
+        Shape window = out.shape;
+        window[dim] = (hi - lo + step - 1) / step;
+        const Nd src = broadcast_nd(read(t.at(1)), window);
+        for (int64_t k = 0; k < src.numel(); ++k) {
+          const Index i = unravel(k, src.shape);
+          Index j = i;
+          j[dim] = lo + i[dim] * step;
+          out[j] = round_to(src[i], out.dtype);
+        }
+        return out;
+      });
+}
+
+OpInfo slice_scatter_entry() {
+  OpInfo info;
+  info.name = "slice_scatter";
+  info.family = "shape";
+  info.impl = Impl::kComposite;
+  info.dtypes = numeric_dtypes();
+  info.diff_args = {0, 1};
+  info.needs_scalar = false;
+  info.samples = [](DType d, Generator& g) {
+    return Samples{
+        slice_scatter_sample({make({4, 6}, d, g), make({2, 6}, d, g)},
+                             {"basic"}, 0, 1, 3, 1),
+        slice_scatter_sample({make({4, 6}, d, g), make({4, 3}, d, g)},
+                             {"basic"}, 1, 0, 6, 2),
+        slice_scatter_sample({make({4, 6}, d, g), make({4, 2}, d, g)},
+                             {"basic"}, 1, -2, 6, 1),
+        slice_scatter_sample({make({4, 6}, d, g), make({6}, d, g)},
+                             {"broadcast"}, 0, 0, 4, 1),
+        slice_scatter_sample({make_noncontig({4, 6}, d, g), make({4, 2}, d, g)},
+                             {"noncontig"}, 1, 1, 5, 2),
+        slice_scatter_sample({make({4, 6}, d, g), make({0, 6}, d, g)},
+                             {"zero-size"}, 0, 2, 2, 1),
+    };
+  };
+  Generator g(0);
+  const SampleInput first = info.samples(kF64, g).at(0);
+  info.op = first.op;
+  info.reference = first.reference;
+  return info;
+}
+
 }  // namespace
 
 void add_inplace_ops(std::vector<OpInfo>& db) {
@@ -316,6 +383,7 @@ void add_inplace_ops(std::vector<OpInfo>& db) {
       },
       true, true));
   db.push_back(scatter_add_entry());
+  db.push_back(slice_scatter_entry());
 }
 
 }  // namespace fnx::opinfo

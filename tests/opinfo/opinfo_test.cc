@@ -189,7 +189,7 @@ TEST(OpDatabase, CoversEveryOpInOpsH) {
       // in place
       "add_", "sub_", "mul_", "div_", "fill_", "zero_", "clamp_", "relu_",
       "masked_fill_", "index_add_", "index_copy_", "index_put_",
-      "scatter_add_"};
+      "scatter_add_", "slice_scatter"};
   for (const std::string& op : ops_h) {
     const bool covered = std::any_of(
         op_database().begin(), op_database().end(), [&](const OpInfo& info) {
