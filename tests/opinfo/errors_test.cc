@@ -211,6 +211,38 @@ TEST(Errors, OverlappingInPlaceWrite) {
   expect_error([&] { copy_(dst, ones({3, 3}, kF32)); }, "copy_");
 }
 
+TEST(Errors, InPlaceOps) {
+  // A result the destination's dtype cannot hold.
+  Tensor ints = zeros({3}, DType::Int64);
+  expect_error([&] { ints.mul_(f32({3}) * 0.5); }, "mul_",
+               {"float32", "int64", "[3]"});
+  Tensor flags = zeros({3}, DType::Bool);
+  expect_error([&] { flags.add_(ones({3}, DType::Int32)); }, "add_",
+               {"int32", "bool"});
+  // The other operand broadcasts to the destination, never the reverse.
+  Tensor row = zeros({3}, kF32);
+  expect_error([&] { row.add_(ones({2, 3}, kF32)); }, "add_",
+               {"[2, 3]", "[3]"});
+  expect_error([&] { row.masked_fill_(ones({3}, kF32), 1); }, "masked_fill_",
+               {"bool"});
+  expect_error([&] { fill_(row, ones({2}, kF32)); }, "fill_", {"0-d"});
+  Tensor table = zeros({4, 2}, kF32);
+  expect_error(
+      [&] {
+        table.index_put_(zeros({1, 2}, DType::Int64), ones({2}, kF32));
+      },
+      "index_put_", {"1-d"});
+  expect_error(
+      [&] {
+        Tensor scalar = zeros({}, kF32);
+        scalar.index_put_(zeros({1}, DType::Int64), ones({}, kF32));
+      },
+      "index_put_", {"at least 1 dim"});
+  expect_error(
+      [&] { slice_scatter(table, ones({3, 2}, kF32), 0, 0, 2); },
+      "slice_scatter", {"[3, 2]", "[2, 2]"});
+}
+
 TEST(Errors, CudaDeviceWithoutBackend) {
   // zeros is a composite of the Full primitive, which has no CUDA kernel.
   EXPECT_THROW(zeros({2}, kF32, Device::cuda()), Error);
