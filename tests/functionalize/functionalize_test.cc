@@ -146,6 +146,18 @@ TEST(Functionalize, WriteBacksDoNotSeeEachOther) {
   EXPECT_TRUE(close(got, eager));
 }
 
+// fill_ writes a broadcast scalar: the result is a real tensor, which the
+// caller can write in place afterwards, as after eager fill_.
+TEST(Functionalize, BroadcastWritesGiveDenseResults) {
+  Tensor y = functionalize([](Tensor x) {
+    Tensor c = x.clone();
+    c.fill_(2.0);
+    return c;
+  })(arange_f64({2, 3}));
+  y.slice(1, 0, 1).add_(1.0);
+  EXPECT_TRUE(close(y, f64({3, 2, 2, 3, 2, 2}, {2, 3})));
+}
+
 TEST(Functionalize, WritingAnExpandedViewIsAnError) {
   auto f = [](Tensor x) {
     Tensor e = x.clone().expand({3, 2});

@@ -137,9 +137,14 @@ Tensor FunctionalInterpreter::write(const OpCall& call) const {
     // side effect functionalization does not own; it happens, as in torch.
     return dispatch(Prim::CopyInto, call.attrs, {dst, src_value});
   }
-  Tensor value = expand(cast(src_value, dst.dtype()), dst.shape());
-  // Removing views too: dst must not share memory with src.
-  if (mode() == ViewMode::copies) value = clone(value);
+  Tensor value = cast(src_value, dst.dtype());
+  if (value.shape() != dst.shape()) {
+    // A broadcast write fills every element, as in eager mode: an expanded
+    // value would make a later in-place write into the result overlap.
+    value = clone(expand(value, dst.shape()));
+  } else if (mode() == ViewMode::copies && value.is_same(src_value)) {
+    value = clone(value);  // removing views too: dst must not alias src
+  }
   FunctionalPayload& p = payload(dst);
   Memory& memory = *p.memory;
   memory.value = p.views.empty()
