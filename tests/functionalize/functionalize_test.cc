@@ -158,6 +158,32 @@ TEST(Functionalize, BroadcastWritesGiveDenseResults) {
   EXPECT_TRUE(close(y, f64({3, 2, 2, 3, 2, 2}, {2, 3})));
 }
 
+// The same tensor passed twice is one tensor; a view of an input passed
+// beside it, written, is an error rather than a different result.
+TEST(Functionalize, AliasedInputs) {
+  auto f = [](Tensor a, Tensor b) {
+    a.mul_(2.0);
+    return b + 0.0;
+  };
+  Tensor x = arange_f64({3});
+  Tensor eager_x = arange_f64({3});
+  const Tensor eager = f(eager_x, eager_x);
+  OpRecorder recorder;
+  Tensor got;
+  {
+    InterpreterScope scope(recorder);
+    const Tensor wrapped = recorder.wrap(x);
+    got = functionalize(f)(wrapped, wrapped);
+  }
+  EXPECT_TRUE(close(got, eager));
+  EXPECT_TRUE(close(x, eager_x));
+  EXPECT_EQ(recorder.count(Prim::CopyInto), 1);
+  Tensor base = arange_f64({4});
+  EXPECT_TRUE(throws_with([&] { functionalize(f)(base, base.slice(0, 0, 2)); },
+                          std::vector<std::string>{"[functionalize]",
+                                                   "shares memory"}));
+}
+
 TEST(Functionalize, WritingAnExpandedViewIsAnError) {
   auto f = [](Tensor x) {
     Tensor e = x.clone().expand({3, 2});

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/error.h"
 #include "core/interpreter.h"
 #include "core/ops/ops.h"
 #include "core/plugin.h"
@@ -11,6 +12,47 @@
 
 namespace fnx::functionalize_internal {
 namespace {
+
+std::size_t first_with_same_wrapper(const std::vector<Tensor>& wrapped,
+                                    std::size_t i) {
+  for (std::size_t j = 0; j < i; ++j) {
+    if (wrapped[j].is_same(wrapped[i])) return j;
+  }
+  return i;
+}
+
+// The same tensor passed twice is one functional tensor (a write through
+// one argument shows through the other, as in eager mode).
+Tensor wrap_input(const FunctionalInterpreter& interpreter,
+                  std::span<const Tensor> inputs,
+                  const std::vector<Tensor>& wrapped, std::size_t i) {
+  const Tensor& t = inputs[i];
+  if (!t.defined()) return t;
+  for (std::size_t j = 0; j < i; ++j) {
+    if (inputs[j].is_same(t)) return wrapped[j];
+  }
+  return interpreter.wrap_fresh(t);
+}
+
+// Distinct inputs that share memory (x and a view of x) are separate
+// functional tensors: a write through one would not show through the
+// other, so a function that writes one of them gets an error, not a
+// silently different result.
+void check_not_aliased(std::span<const Tensor> inputs, std::size_t written) {
+  const Storage* memory = memory_of(inputs[written]).get();
+  for (std::size_t j = 0; memory != nullptr && j < inputs.size(); ++j) {
+    if (j == written || inputs[j].is_same(inputs[written])) continue;
+    if (memory_of(inputs[j]).get() == memory) {
+      fail("functionalize", "the function wrote input leaf ", written,
+           " (shape ", shape_str(inputs[written].shape()),
+           "), which shares memory with input leaf ", j, " (shape ",
+           shape_str(inputs[j].shape()),
+           "); functionalize treats different input tensors as separate, "
+           "so the write would not show through the other. Pass the base "
+           "tensor once and take the view inside the function");
+    }
+  }
+}
 
 std::vector<Tensor> run(std::span<const Tensor> inputs,
                         const FunctionalizeOptions& options,
@@ -21,8 +63,8 @@ std::vector<Tensor> run(std::span<const Tensor> inputs,
   {
     InterpreterScope scope(interpreter);
     wrapped.reserve(inputs.size());
-    for (const Tensor& t : inputs) {
-      wrapped.push_back(t.defined() ? interpreter.wrap_fresh(t) : t);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      wrapped.push_back(wrap_input(interpreter, inputs, wrapped, i));
     }
     body(wrapped, out);
   }
@@ -33,10 +75,13 @@ std::vector<Tensor> run(std::span<const Tensor> inputs,
   std::vector<std::size_t> mutated;
   std::vector<const Storage*> targets;
   for (std::size_t i = 0; i < wrapped.size(); ++i) {
-    if (wrapped[i].defined() && interpreter.written(wrapped[i])) {
-      mutated.push_back(i);
-      targets.push_back(memory_of(inputs[i]).get());
+    if (!wrapped[i].defined() || !interpreter.written(wrapped[i]) ||
+        first_with_same_wrapper(wrapped, i) != i) {
+      continue;
     }
+    check_not_aliased(inputs, i);
+    mutated.push_back(i);
+    targets.push_back(memory_of(inputs[i]).get());
   }
   if (mutated.empty()) return out;
   // Values that share memory with an input about to be overwritten are
