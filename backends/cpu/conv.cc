@@ -287,10 +287,12 @@ Tensor conv_weight_grad_kernel(const OpCall& call, const OutMeta& out) {
     const T* px = data_ptr<T>(x);
     const T* pg = data_ptr<T>(go);
     T* pw = data_ptr<T>(result);
-    if (p.n > 0 && per_unit(p.groups)) {
+    if (p.n > 0 && p.groups >= p.n && per_unit(p.groups)) {
       // One unit per group (per-example weight gradients under vmap are one
-      // group per example): the samples' products accumulate in the
+      // group per example, N = 1): the samples' products accumulate in the
       // group's own block of the result, so no two units share outputs.
+      // With more samples than groups (a depthwise layer's batch) the
+      // chunks' GEMMs, whose inner dimension spans samples, do better.
       const ConvGeometry gg = group_geometry(p);
       const bool direct = p.g.col_is_image();
       const int64_t col_size = direct ? 0 : p.rows_g() * p.p();
