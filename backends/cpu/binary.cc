@@ -107,13 +107,39 @@ template <typename T>
 void where_run(const std::array<char*, 4>& p, const std::array<int64_t, 4>& s,
                int64_t n) {
   constexpr int64_t kT = sizeof(T);
-  if (s[0] == kT && s[1] == 1 && s[2] == kT && s[3] == kT) {
+  if (s[0] == kT && s[1] == 1) {
     T* out = reinterpret_cast<T*>(p[0]);
-    const bool* c = reinterpret_cast<const bool*>(p[1]);
+    // Read as bytes (0 or 1) and with both sides loaded whatever the
+    // condition: GCC vectorizes that select, while with bool loads or a
+    // conditional load it branches per element, and relu's random
+    // conditions mispredict half the branches.
+    const auto* c = reinterpret_cast<const unsigned char*>(p[1]);
     const T* a = reinterpret_cast<const T*>(p[2]);
     const T* b = reinterpret_cast<const T*>(p[3]);
-    for (int64_t i = 0; i < n; ++i) out[i] = c[i] ? a[i] : b[i];
-    return;
+    if (s[2] == kT && s[3] == kT) {
+      for (int64_t i = 0; i < n; ++i) {
+        const T ai = a[i], bi = b[i];
+        out[i] = c[i] ? ai : bi;
+      }
+      return;
+    }
+    // One side a scalar: relu (where(x <= 0, 0, x)) and its gradient.
+    if (s[2] == kT && s[3] == 0) {
+      const T bv = *b;
+      for (int64_t i = 0; i < n; ++i) {
+        const T ai = a[i];
+        out[i] = c[i] ? ai : bv;
+      }
+      return;
+    }
+    if (s[2] == 0 && s[3] == kT) {
+      const T av = *a;
+      for (int64_t i = 0; i < n; ++i) {
+        const T bi = b[i];
+        out[i] = c[i] ? av : bi;
+      }
+      return;
+    }
   }
   for (int64_t i = 0; i < n; ++i) {
     const bool c = *reinterpret_cast<const bool*>(p[1] + i * s[1]);

@@ -1,16 +1,23 @@
 // Convolution over 1-3 spatial dims as im2col + GEMM, and its two
 // transposes: ConvInputGrad (GEMM w^T . grad_out, then col2im) and
-// ConvWeightGrad (grad_out . im2col(x)^T summed over samples). Samples are
-// processed in chunks whose column matrix stays under a memory budget, with
-// one parallel im2col / col2im pass per chunk; small GEMMs are batched over
-// the samples of a chunk so OpenBLAS sees few, large calls.
+// ConvWeightGrad (grad_out . im2col(x)^T summed over samples).
+//
+// Two plans. With at least one (sample, group) unit per pool thread, the
+// units run in parallel, each with a single-threaded GEMM and a column
+// matrix of its own that stays in the core's cache between im2col and the
+// GEMM (per-sample gradients under vmap are all like this: batch 64, or
+// one group per example). Otherwise samples are processed in chunks whose
+// column matrix stays under a memory budget, with one parallel im2col /
+// col2im pass per chunk, and small GEMMs batched over the samples of a
+// chunk so OpenBLAS sees few, large calls.
 #include <algorithm>
-#include <memory>
+#include <atomic>
 
 #include "backends/cpu/common.h"
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/im2col.h"
 #include "backends/cpu/loops.h"
+#include "backends/cpu/thread_pool.h"
 #include "core/registry.h"
 
 namespace fnx::cpu {
@@ -65,9 +72,43 @@ int64_t chunk_samples(const ConvProblem& p, int64_t extra_rows) {
                              std::max<int64_t>(p.n, 1));
 }
 
+// Scratch memory from the CPU allocator, whose cache hands back the
+// blocks of the previous call: column matrices from new[] were fresh pages
+// every call, and their first-touch faults cost more than im2col itself.
 template <typename T>
-std::unique_ptr<T[]> buffer(int64_t n) {
-  return std::unique_ptr<T[]>(new T[std::max<int64_t>(n, 1)]);
+class Scratch {
+ public:
+  explicit Scratch(int64_t n)
+      : t_(empty({std::max<int64_t>(n, 1)}, dtype_of<T>())) {}
+  T* get() const { return data_ptr<T>(t_); }
+
+ private:
+  Tensor t_;
+};
+
+// Whether the (sample, group) units are enough to keep every pool thread
+// busy with one GEMM each.
+bool per_unit(int64_t units) { return units >= pool_threads(); }
+
+// The geometry of one group's channels of one sample.
+ConvGeometry group_geometry(const ConvProblem& p) {
+  ConvGeometry g = p.g;
+  g.channels = p.cin_g();
+  return g;
+}
+
+// Runs body(unit, scratch) for every unit in [0, units) on the pool, with
+// `per_part` scratch elements per worker. Workers take units one at a time,
+// so a core slowed down by other processes delays no one else.
+template <typename T, typename F>
+void for_each_unit(int64_t units, int64_t per_part, const F& body) {
+  const int64_t parts = std::min<int64_t>(pool_threads(), units);
+  Scratch<T> scratch(parts * per_part);
+  std::atomic<int64_t> next{0};
+  pool_run(parts, [&](int64_t part) {
+    T* mine = scratch.get() + part * per_part;
+    for (int64_t u = next++; u < units; u = next++) body(u, mine);
+  });
 }
 
 // (samples, rows, p) <-> (rows, samples * p), both contiguous.
@@ -88,11 +129,11 @@ void to_sample_major(const T* src, int64_t samples, int64_t rows, int64_t p,
 // the samples of a chunk instead of issued one per sample.
 constexpr int64_t kSmallGemm = 64 * 64 * 64;
 
-// Forward, per chunk of samples: one im2col pass, then either a GEMM per
-// (sample, group) reading the columns in place (large GEMMs), or one GEMM
-// per group over the whole chunk and a regrouping copy (small ones). GEMMs
-// are never issued from several threads at once: the pthreads OpenBLAS
-// serializes such calls.
+// Forward. Large GEMMs with enough (sample, group) units: one unit per
+// task (im2col of the unit, one GEMM). Otherwise per chunk of samples: one
+// im2col pass, then either a GEMM per (sample, group) reading the columns
+// in place (large GEMMs), or one GEMM per group over the whole chunk and a
+// regrouping copy (small ones).
 Tensor conv_kernel(const OpCall& call, const OutMeta& out) {
   const Tensor x = contiguous(cast_to(call.inputs[0], out.dtype));
   const Tensor w = contiguous(cast_to(call.inputs[1], out.dtype));
@@ -108,13 +149,28 @@ Tensor conv_kernel(const OpCall& call, const OutMeta& out) {
   const int64_t chunk = chunk_samples(p, batched ? p.c_out : 0);
   const int64_t x_sample = p.c_in * p.g.in_numel;
   const int64_t y_sample = p.c_out * p.p();
+  const int64_t units = p.n * p.groups;
   FNX_DISPATCH_ALL_TYPES(out.dtype, [&] {
     using T = scalar_t;
     const T* px = data_ptr<T>(x);
     const T* pw = data_ptr<T>(w);
     T* py = data_ptr<T>(result);
-    auto col = direct ? nullptr : buffer<T>(p.g.col_rows() * chunk * p.p());
-    auto tmp = batched ? buffer<T>(p.c_out * chunk * p.p()) : nullptr;
+    if (!batched && per_unit(units)) {
+      const ConvGeometry gg = group_geometry(p);
+      const int64_t col_size = direct ? 0 : p.rows_g() * p.p();
+      for_each_unit<T>(units, col_size, [&](int64_t u, T* col) {
+        const int64_t j = u / p.groups, gi = u % p.groups;
+        const T* xg = px + j * x_sample + gi * p.cin_g() * p.g.in_numel;
+        if (!direct) im2col_batch(xg, 1, gg, T(0), col);
+        gemm<T>(false, false, p.cout_g(), p.p(), p.rows_g(), T(1),
+                pw + gi * p.cout_g() * p.rows_g(), p.rows_g(),
+                direct ? xg : col, p.p(), T(0),
+                py + j * y_sample + gi * p.cout_g() * p.p(), p.p());
+      });
+      return;
+    }
+    Scratch<T> col(direct ? 0 : p.g.col_rows() * chunk * p.p());
+    Scratch<T> tmp(batched ? p.c_out * chunk * p.p() : 0);
     for (int64_t n0 = 0; n0 < p.n; n0 += chunk) {
       const int64_t cnt = std::min(chunk, p.n - n0);
       const int64_t ld = cnt * p.p();
@@ -144,9 +200,10 @@ Tensor conv_kernel(const OpCall& call, const OutMeta& out) {
   return result;
 }
 
-// Inputs (grad_out, weight); the result has attrs.input_shape. Per chunk:
-// grad_out regrouped as (C_out, samples * P), one GEMM per group into the
-// column matrix, one col2im pass.
+// Inputs (grad_out, weight); the result has attrs.input_shape. Per unit
+// when there are enough units (GEMM into the unit's column matrix, col2im);
+// otherwise per chunk: grad_out regrouped as (C_out, samples * P), one GEMM per
+// group into the column matrix, one col2im pass.
 Tensor conv_input_grad_kernel(const OpCall& call, const OutMeta& out) {
   const Tensor go = contiguous(cast_to(call.inputs[0], out.dtype));
   const Tensor w = contiguous(cast_to(call.inputs[1], out.dtype));
@@ -160,17 +217,35 @@ Tensor conv_input_grad_kernel(const OpCall& call, const OutMeta& out) {
   Tensor result = make_result(out);
   const int64_t total = numel(out.shape);
   if (total == 0) return result;
-  fill(byte_ptr(result), out.dtype, total, 0);
   const int64_t chunk = chunk_samples(p, p.c_out);
   const int64_t x_sample = p.c_in * p.g.in_numel;
   const int64_t y_sample = p.c_out * p.p();
+  const int64_t units = p.n * p.groups;
   FNX_DISPATCH_ALL_TYPES(out.dtype, [&] {
     using T = scalar_t;
     const T* pg = data_ptr<T>(go);
     const T* pw = data_ptr<T>(w);
     T* px = data_ptr<T>(result);
-    auto col = buffer<T>(p.g.col_rows() * chunk * p.p());
-    auto grad = buffer<T>(p.c_out * chunk * p.p());
+    if (per_unit(units)) {
+      // Each unit's grad_out block (C_out / groups, P) is contiguous: the
+      // GEMM reads it in place, and col2im writes the unit's own channels.
+      const ConvGeometry gg = group_geometry(p);
+      const int64_t x_group = p.cin_g() * p.g.in_numel;
+      for_each_unit<T>(units, p.rows_g() * p.p(), [&](int64_t u, T* col) {
+        const int64_t j = u / p.groups, gi = u % p.groups;
+        T* xg = px + j * x_sample + gi * x_group;
+        std::fill(xg, xg + x_group, T(0));
+        gemm<T>(true, false, p.rows_g(), p.p(), p.cout_g(), T(1),
+                pw + gi * p.cout_g() * p.rows_g(), p.rows_g(),
+                pg + j * y_sample + gi * p.cout_g() * p.p(), p.p(), T(0), col,
+                p.p());
+        col2im_batch(col, 1, gg, xg);
+      });
+      return;
+    }
+    fill(px, out.dtype, total, 0);
+    Scratch<T> col(p.g.col_rows() * chunk * p.p());
+    Scratch<T> grad(p.c_out * chunk * p.p());
     for (int64_t n0 = 0; n0 < p.n; n0 += chunk) {
       const int64_t cnt = std::min(chunk, p.n - n0);
       const int64_t ld = cnt * p.p();
@@ -187,7 +262,8 @@ Tensor conv_input_grad_kernel(const OpCall& call, const OutMeta& out) {
   return result;
 }
 
-// Inputs (x, grad_out); the result has attrs.weight_shape. Per chunk: one
+// Inputs (x, grad_out); the result has attrs.weight_shape. Per group when
+// there are enough groups; otherwise per chunk: one
 // im2col pass, grad_out regrouped as (C_out, samples * P), and one GEMM per
 // group whose inner dimension runs over every sample and position.
 Tensor conv_weight_grad_kernel(const OpCall& call, const OutMeta& out) {
@@ -203,7 +279,6 @@ Tensor conv_weight_grad_kernel(const OpCall& call, const OutMeta& out) {
   Tensor result = make_result(out);
   const int64_t total = numel(out.shape);
   if (total == 0) return result;
-  fill(byte_ptr(result), out.dtype, total, 0);
   const int64_t chunk = chunk_samples(p, p.c_out);
   const int64_t x_sample = p.c_in * p.g.in_numel;
   const int64_t y_sample = p.c_out * p.p();
@@ -212,8 +287,30 @@ Tensor conv_weight_grad_kernel(const OpCall& call, const OutMeta& out) {
     const T* px = data_ptr<T>(x);
     const T* pg = data_ptr<T>(go);
     T* pw = data_ptr<T>(result);
-    auto col = buffer<T>(p.g.col_rows() * chunk * p.p());
-    auto grad = buffer<T>(p.c_out * chunk * p.p());
+    if (p.n > 0 && p.groups >= p.n && per_unit(p.groups)) {
+      // One unit per group (per-example weight gradients under vmap are one
+      // group per example, N = 1): the samples' products accumulate in the
+      // group's own block of the result, so no two units share outputs.
+      // With more samples than groups (a depthwise layer's batch) the
+      // chunks' GEMMs, whose inner dimension spans samples, do better.
+      const ConvGeometry gg = group_geometry(p);
+      const bool direct = p.g.col_is_image();
+      const int64_t col_size = direct ? 0 : p.rows_g() * p.p();
+      for_each_unit<T>(p.groups, col_size, [&](int64_t gi, T* col) {
+        for (int64_t j = 0; j < p.n; ++j) {
+          const T* xg = px + j * x_sample + gi * p.cin_g() * p.g.in_numel;
+          if (!direct) im2col_batch(xg, 1, gg, T(0), col);
+          gemm<T>(false, true, p.cout_g(), p.rows_g(), p.p(), T(1),
+                  pg + j * y_sample + gi * p.cout_g() * p.p(), p.p(),
+                  direct ? xg : col, p.p(), j == 0 ? T(0) : T(1),
+                  pw + gi * p.cout_g() * p.rows_g(), p.rows_g());
+        }
+      });
+      return;
+    }
+    fill(pw, out.dtype, total, 0);
+    Scratch<T> col(p.g.col_rows() * chunk * p.p());
+    Scratch<T> grad(p.c_out * chunk * p.p());
     for (int64_t n0 = 0; n0 < p.n; n0 += chunk) {
       const int64_t cnt = std::min(chunk, p.n - n0);
       const int64_t ld = cnt * p.p();

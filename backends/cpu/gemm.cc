@@ -93,7 +93,9 @@ void parallel_blas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    T beta, T* c, int64_t ldc) {
   single_threaded_blas();
   constexpr int64_t kMinWork = int64_t{1} << 21;  // ~ a 128^3 GEMM
-  const int64_t threads = pool_threads();
+  // Inside a pool task (kernels running one GEMM per sample in parallel)
+  // the pool runs nested work serially: one call is then cheaper than parts.
+  const int64_t threads = in_pool_task() ? 1 : pool_threads();
   const bool split_rows = m >= n;
   const int64_t extent = split_rows ? m : n;
   const int64_t parts = std::min<int64_t>(

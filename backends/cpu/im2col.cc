@@ -1,6 +1,7 @@
 #include "backends/cpu/im2col.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "backends/cpu/loops.h"
 #include "backends/cpu/scalar_math.h"
@@ -54,12 +55,37 @@ ConvGeometry make_conv_geometry(std::string_view op, int64_t channels,
 
 namespace {
 
+// visit_row for 2 spatial dims (conv2d, unfold, pooling: the hot case),
+// without the generic walk over dims: one bounds check per output row.
+template <typename Visit>
+void visit_row_2d(const ConvGeometry& g, int64_t kidx, const Visit& visit) {
+  const int64_t kh = kidx / g.kernel[1];
+  const int64_t kw = kidx % g.kernel[1];
+  const int64_t s = g.stride[1];
+  const int64_t off = kw * g.dilation[1] - g.padding[1];
+  const int64_t n_in = g.in[1];
+  const int64_t n_out = g.out[1];
+  int64_t hi = n_in - off <= 0 ? 0 : (n_in - off + s - 1) / s;
+  hi = std::min(hi, n_out);
+  const int64_t lo = std::min(off >= 0 ? 0 : (-off + s - 1) / s, hi);
+  const int64_t ih0 = kh * g.dilation[0] - g.padding[0];
+  for (int64_t oh = 0; oh < g.out[0]; ++oh) {
+    const int64_t ih = ih0 + oh * g.stride[0];
+    if (ih >= 0 && ih < g.in[0]) {
+      visit(oh, lo, hi, ih * n_in + lo * s + off);
+    } else {
+      visit(oh, int64_t{0}, int64_t{0}, int64_t{0});
+    }
+  }
+}
+
 // Visits column row (c, kernel index kidx): for each group of output
 // positions sharing all but the last spatial index (q = 0, 1, ...) calls
 // visit(q, lo, hi, src) where output positions [lo, hi) of the last dim read
 // image element src + (o - lo) * stride_last and the rest are padding.
 template <typename Visit>
 void visit_row(const ConvGeometry& g, int64_t kidx, const Visit& visit) {
+  if (g.spatial() == 2) return visit_row_2d(g, kidx, visit);
   const int64_t nd = g.spatial();
   const int64_t last = nd - 1;
   int64_t k[8];
@@ -123,7 +149,9 @@ void im2col_batch(const T* images, int64_t n, const ConvGeometry& g,
           for (int64_t i = 0; i < lo; ++i) dst[i] = pad_value;
           const T* in = src_c + src;
           if (s == 1) {
-            for (int64_t i = lo; i < hi; ++i) dst[i] = in[i - lo];
+            // Runs are short (an output row): memcpy beats the vectorized
+            // loop's scalar remainder.
+            if (hi > lo) std::memcpy(dst + lo, in, (hi - lo) * sizeof(T));
           } else {
             for (int64_t i = lo; i < hi; ++i) dst[i] = in[(i - lo) * s];
           }

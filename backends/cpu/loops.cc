@@ -6,7 +6,7 @@
 
 namespace fnx::cpu {
 
-int max_threads() { return pool_threads(); }
+int max_threads() { return in_pool_task() ? 1 : pool_threads(); }
 
 namespace internal {
 

@@ -113,6 +113,8 @@ int pool_threads() {
   return n;
 }
 
+bool in_pool_task() { return t_in_task; }
+
 void pool_run(int64_t n, const std::function<void(int64_t)>& task) {
   if (n <= 0) return;
   if (n == 1 || t_in_task || pool_threads() == 1 || !pool().try_run(n, task)) {

@@ -12,6 +12,10 @@ namespace fnx::cpu {
 // Threads that parallel work may use (hardware threads, at least 1).
 int pool_threads();
 
+// Whether the calling thread is running a pool task (nested parallel work
+// runs serially there, so kernels should not split it).
+bool in_pool_task();
+
 // Runs task(i) for i in [0, n) on the pool and the calling thread, and
 // returns when all are done; the first exception is rethrown here. Called
 // from inside a task, or while another thread holds the pool, it runs the
