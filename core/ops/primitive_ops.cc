@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "core/dispatch.h"
 #include "core/error.h"
+#include "core/interpreter.h"
 #include "core/ops/ops.h"
 
 namespace fnx {
@@ -467,6 +468,11 @@ Tensor stop_gradient(const Tensor& x) { return call1(Prim::StopGradient, x); }
 // The source is made contiguous on its own device first.
 Tensor to_device(const Tensor& x, Device device) {
   if (x.device() == device) return x;
+  FNX_CHECK(!x.is_wrapper() || !x.impl()->wrapper->owner->alive(), "to",
+            "moving a value from ", x.device().str(), " to ", device.str(),
+            " inside a transform (vmap, grad, jvp...) is not supported: no "
+            "transform rule sees the move. Move the inputs before calling the "
+            "transform");
   const Tensor src = contiguous(x.concrete("to"));
   const Device from = src.device();
   Allocator& remote = device_allocator(
