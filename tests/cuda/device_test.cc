@@ -50,7 +50,7 @@ TEST(CudaDevice, RoundTripsKeepValues) {
   EXPECT_TRUE(close(flags.to(device()), flags, 0, 0));
   // Large copies go through pinned staging buffers, in several chunks.
   const Tensor big = randn({5, 1 << 20}, DType::Float32, &gen);
-  EXPECT_TRUE(close(big.to(device()).to(Device::cpu()), big, 0, 0));
+  EXPECT_TRUE(equal(big.to(device()).to(Device::cpu()), big));
   // Empty tensors move too.
   EXPECT_EQ(zeros({0, 3}).to(device()).shape(), (Shape{0, 3}));
 }
