@@ -12,6 +12,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "backends/cuda/cuda.h"
 #include "backends/cuda/tensors.h"
@@ -67,15 +69,36 @@ bool benchmark_mode() {
   return on;
 }
 
+// The fastest usable algorithm (cuDNN lists them fastest first). Without
+// TF32, algorithms that need tensor-op math are passed over while another
+// one exists.
 template <typename Perf>
-const Perf* pick(const Perf* perf, int n) {
+const Perf* pick(const Perf* perf, int n, bool tf32) {
+  const Perf* fallback = nullptr;
   for (int i = 0; i < n; ++i) {
-    if (perf[i].status == CUDNN_STATUS_SUCCESS &&
-        perf[i].memory <= kMaxWorkspace) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS ||
+        perf[i].memory > kMaxWorkspace) {
+      continue;
+    }
+    if (tf32 || perf[i].mathType == CUDNN_FMA_MATH ||
+        perf[i].mathType == CUDNN_DEFAULT_MATH) {
       return &perf[i];
     }
+    if (fallback == nullptr) fallback = &perf[i];
   }
-  return nullptr;
+  return fallback;
+}
+
+// Records the choice; the descriptor runs it with the math it needs, but
+// never TF32 unless allowed.
+template <typename Perf>
+void take(Plan& p, const Perf* best, bool tf32, std::string_view op) {
+  FNX_CHECK(best != nullptr, op, "cuDNN has no algorithm for this ",
+            "convolution within ", kMaxWorkspace, " bytes of workspace");
+  p.algo = best->algo;
+  p.workspace = best->memory;
+  FNX_CUDA_CHECK(cudnnSetConvolutionMathType(
+      p.conv, tf32 ? best->mathType : CUDNN_FMA_MATH));
 }
 
 std::string plan_key(Pass pass, const Shape& x, const Shape& w, const Shape& y,
@@ -88,7 +111,7 @@ std::string plan_key(Pass pass, const Shape& x, const Shape& w, const Shape& y,
 
 // Chooses the algorithm for a plan whose descriptors are set.
 void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
-                      const Tensor& w, const Tensor& y) {
+                      const Tensor& w, const Tensor& y, bool tf32) {
   cudnnHandle_t h = ctx.cudnn();
   constexpr int kMax = 16;
   int n = 0;
@@ -114,11 +137,7 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
         FNX_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
             h, p.x, p.w, p.conv, p.y, kMax, &n, perf));
       }
-      const auto* best = pick(perf, n);
-      FNX_CHECK(best != nullptr, "conv", "cuDNN has no forward algorithm for ",
-                "this convolution within ", kMaxWorkspace, " bytes of workspace");
-      p.algo = best->algo;
-      p.workspace = best->memory;
+      take(p, pick(perf, n, tf32), tf32, "conv");
       break;
     }
     case Pass::BackwardData: {
@@ -131,12 +150,7 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
         FNX_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             h, p.w, p.y, p.conv, p.x, kMax, &n, perf));
       }
-      const auto* best = pick(perf, n);
-      FNX_CHECK(best != nullptr, "conv_input_grad", "cuDNN has no algorithm ",
-                "for this convolution within ", kMaxWorkspace,
-                " bytes of workspace");
-      p.algo = best->algo;
-      p.workspace = best->memory;
+      take(p, pick(perf, n, tf32), tf32, "conv_input_grad");
       break;
     }
     case Pass::BackwardFilter: {
@@ -149,12 +163,7 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
         FNX_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             h, p.x, p.y, p.conv, p.w, kMax, &n, perf));
       }
-      const auto* best = pick(perf, n);
-      FNX_CHECK(best != nullptr, "conv_weight_grad", "cuDNN has no algorithm ",
-                "for this convolution within ", kMaxWorkspace,
-                " bytes of workspace");
-      p.algo = best->algo;
-      p.workspace = best->memory;
+      take(p, pick(perf, n, tf32), tf32, "conv_weight_grad");
       break;
     }
   }
@@ -199,7 +208,7 @@ const Plan& plan_for(const Context& ctx, Pass pass, const Tensor& x,
       cudnnSetConvolutionGroupCount(p->conv, static_cast<int>(a.groups)));
   FNX_CUDA_CHECK(cudnnSetConvolutionMathType(
       p->conv, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
-  choose_algorithm(ctx, pass, *p, x, w, y);
+  choose_algorithm(ctx, pass, *p, x, w, y, tf32);
   return *cache->emplace(key, std::move(p)).first->second;
 }
 
