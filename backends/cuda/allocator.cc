@@ -14,7 +14,7 @@ namespace fnx::cuda {
 namespace {
 
 constexpr int kMaxDevices = 16;
-constexpr std::size_t kSmall = std::size_t{1} << 20;   // 1 MiB
+constexpr std::size_t kSmall = std::size_t{1} << 20;  // 1 MiB
 constexpr std::size_t kSmallRound = 512;
 constexpr std::size_t kLargeRound = std::size_t{2} << 20;  // 2 MiB
 
@@ -161,8 +161,8 @@ class CudaAllocator final : public Allocator {
   void to_device(void* dst, Device device, const void* src, std::size_t n) {
     const Context& ctx = context(device);
     if (n < kStageFrom) {
-      FNX_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice,
-                                     ctx.stream));
+      FNX_CUDA_CHECK(
+          cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, ctx.stream));
       return;
     }
     Staging& s = staging_[static_cast<std::size_t>(ctx.index)];
@@ -184,8 +184,8 @@ class CudaAllocator final : public Allocator {
   void to_host(void* dst, const void* src, Device device, std::size_t n) {
     const Context& ctx = context(device);
     if (n < kStageFrom) {
-      FNX_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToHost,
-                                     ctx.stream));
+      FNX_CUDA_CHECK(
+          cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToHost, ctx.stream));
       FNX_CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
       return;
     }
@@ -214,16 +214,16 @@ class CudaAllocator final : public Allocator {
                        Device src_device, std::size_t n) {
     const Context& from = context(src_device);
     if (dst_device == src_device) {
-      FNX_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToDevice,
-                                     from.stream));
+      FNX_CUDA_CHECK(
+          cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToDevice, from.stream));
       return;
     }
     // The source's producers finish first; the copy finishes before the
     // source block can be reused by its own device.
     FNX_CUDA_CHECK(cudaStreamSynchronize(from.stream));
     const Context& to = context(dst_device);
-    FNX_CUDA_CHECK(cudaMemcpyPeerAsync(dst, to.index, src, from.index, n,
-                                       to.stream));
+    FNX_CUDA_CHECK(
+        cudaMemcpyPeerAsync(dst, to.index, src, from.index, n, to.stream));
     FNX_CUDA_CHECK(cudaStreamSynchronize(to.stream));
   }
 

@@ -14,9 +14,9 @@ namespace fnx::cuda {
 Allocator& cuda_allocator();
 
 struct MemoryStats {
-  int64_t allocated = 0;  // bytes in blocks handed out
-  int64_t cached = 0;     // bytes in blocks kept for reuse
-  int64_t peak = 0;       // most bytes handed out at once
+  int64_t allocated = 0;       // bytes in blocks handed out
+  int64_t cached = 0;          // bytes in blocks kept for reuse
+  int64_t peak = 0;            // most bytes handed out at once
   int64_t device_mallocs = 0;  // cudaMalloc calls so far
 };
 MemoryStats memory_stats(int device);

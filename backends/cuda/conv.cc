@@ -105,8 +105,8 @@ std::string plan_key(Pass pass, const Shape& x, const Shape& w, const Shape& y,
                      const ConvAttrs& a, DType dtype, bool tf32, int device) {
   return str_cat(static_cast<int>(pass), shape_str(x), shape_str(w),
                  shape_str(y), shape_str(a.stride), shape_str(a.padding),
-                 shape_str(a.dilation), a.groups, "|",
-                 static_cast<int>(dtype), tf32 ? "t" : "f", device);
+                 shape_str(a.dilation), a.groups, "|", static_cast<int>(dtype),
+                 tf32 ? "t" : "f", device);
 }
 
 // Chooses the algorithm for a plan whose descriptors are set.
@@ -183,8 +183,8 @@ const Plan& plan_for(const Context& ctx, Pass pass, const Tensor& x,
   if (it != cache->end()) return *it->second;
 
   auto p = std::make_unique<Plan>();
-  const cudnnDataType_t dt = x.dtype() == DType::Float32 ? CUDNN_DATA_FLOAT
-                                                         : CUDNN_DATA_DOUBLE;
+  const cudnnDataType_t dt =
+      x.dtype() == DType::Float32 ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE;
   const std::vector<int> xd = dims4(x.shape()), wd = dims4(w.shape()),
                          yd = dims4(y.shape());
   const std::size_t nsp = xd.size() - 2;
@@ -192,10 +192,12 @@ const Plan& plan_for(const Context& ctx, Pass pass, const Tensor& x,
   FNX_CUDA_CHECK(cudnnCreateTensorDescriptor(&p->y));
   FNX_CUDA_CHECK(cudnnCreateFilterDescriptor(&p->w));
   FNX_CUDA_CHECK(cudnnCreateConvolutionDescriptor(&p->conv));
-  FNX_CUDA_CHECK(cudnnSetTensorNdDescriptor(p->x, dt, static_cast<int>(xd.size()),
-                                            xd.data(), packed_strides(xd).data()));
-  FNX_CUDA_CHECK(cudnnSetTensorNdDescriptor(p->y, dt, static_cast<int>(yd.size()),
-                                            yd.data(), packed_strides(yd).data()));
+  FNX_CUDA_CHECK(
+      cudnnSetTensorNdDescriptor(p->x, dt, static_cast<int>(xd.size()),
+                                 xd.data(), packed_strides(xd).data()));
+  FNX_CUDA_CHECK(
+      cudnnSetTensorNdDescriptor(p->y, dt, static_cast<int>(yd.size()),
+                                 yd.data(), packed_strides(yd).data()));
   FNX_CUDA_CHECK(cudnnSetFilterNdDescriptor(
       p->w, dt, CUDNN_TENSOR_NCHW, static_cast<int>(wd.size()), wd.data()));
   const std::vector<int> pad = spatial_param(a.padding, nsp, 0);

@@ -22,10 +22,10 @@ Tensor unary_kernel(const OpCall& call, const OutMeta& out) {
   Tensor result = make_result(out);
   const Strides so = contiguous_strides(out.shape);
   const Strides sx = broadcast_strides(x, out.shape);
-  const Loop<2> loop = make_loop<2>(
-      call.name(), out.shape, {dptr(result), dptr(x)}, {&so, &sx},
-      {static_cast<int64_t>(itemsize(out.dtype)),
-       static_cast<int64_t>(itemsize(compute))});
+  const Loop<2> loop =
+      make_loop<2>(call.name(), out.shape, {dptr(result), dptr(x)}, {&so, &sx},
+                   {static_cast<int64_t>(itemsize(out.dtype)),
+                    static_cast<int64_t>(itemsize(compute))});
   launched(launch_unary(kOp, scalar_of(compute), loop, ctx.stream),
            call.name());
   return result;
@@ -48,8 +48,8 @@ Tensor binary_kernel(const OpCall& call, const OutMeta& out) {
   const Strides sb = broadcast_strides(b, out.shape);
   const int64_t item = static_cast<int64_t>(itemsize(compute));
   const Loop<3> loop = make_loop<3>(
-      call.name(), out.shape, {dptr(result), dptr(a), dptr(b)},
-      {&so, &sa, &sb}, {static_cast<int64_t>(itemsize(out.dtype)), item, item});
+      call.name(), out.shape, {dptr(result), dptr(a), dptr(b)}, {&so, &sa, &sb},
+      {static_cast<int64_t>(itemsize(out.dtype)), item, item});
   launched(launch_binary(kOp, scalar_of(compute), loop, ctx.stream),
            call.name());
   return result;

@@ -29,7 +29,8 @@ cudaError_t launch_plain_matmul(Scalar t, int64_t batch, int64_t m, int64_t n,
                                 void* c, cudaStream_t stream) {
   const int64_t total = batch * m * n;
   if (total <= 0) return cudaSuccess;
-  const unsigned blocks = static_cast<unsigned>((total + kThreads - 1) / kThreads);
+  const unsigned blocks =
+      static_cast<unsigned>((total + kThreads - 1) / kThreads);
   return dispatch_all(t, [&]<typename T>() {
     plain_matmul_kernel<T><<<blocks, kThreads, 0, stream>>>(
         batch, m, n, k, static_cast<const T*>(a), static_cast<const T*>(b),

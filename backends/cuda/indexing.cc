@@ -121,10 +121,10 @@ Tensor scatter_add_kernel(const OpCall& call, const OutMeta& out) {
       make_loop<3>(call.name(), shape, {dptr(result), dptr(index), dptr(src)},
                    {&os, &is, &gs.strides}, {item, 8, item});
   const IndexCheck check(ctx, out.device);
-  launched(launch_scatter_add(scalar_of(out.dtype), loop, gx.shape[dim],
-                              gx.strides[dim] * item, check.error(),
-                              ctx.stream),
-           call.name());
+  launched(
+      launch_scatter_add(scalar_of(out.dtype), loop, gx.shape[dim],
+                         gx.strides[dim] * item, check.error(), ctx.stream),
+      call.name());
   check.raise_if_bad(call.name(), dim, gx.shape[dim]);
   return result;
 }

@@ -35,12 +35,40 @@ struct Loop {
 // ---- elementwise (elementwise.cu) ----
 
 enum class UnaryOp : uint8_t {
-  Neg, Abs, Sign, Exp, Log, Log1p, Expm1, Sqrt, Rsqrt, Sin, Cos, Tanh,
-  Logistic, Erf, Floor, Ceil, LogicalNot
+  Neg,
+  Abs,
+  Sign,
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Sqrt,
+  Rsqrt,
+  Sin,
+  Cos,
+  Tanh,
+  Logistic,
+  Erf,
+  Floor,
+  Ceil,
+  LogicalNot
 };
 enum class BinaryOp : uint8_t {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
-  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  LogicalAnd,
+  LogicalOr
 };
 
 // Operands: (out, in). Computes in `in`; LogicalNot writes bool, the others
@@ -131,8 +159,7 @@ struct WindowGeometry {
 // images (images, *in) contiguous -> patches (images, kernel_numel,
 // out_numel) contiguous; padding reads pad_value.
 cudaError_t launch_unfold(Scalar t, const WindowGeometry& g, const void* x,
-                          void* patches, double pad_value,
-                          cudaStream_t stream);
+                          void* patches, double pad_value, cudaStream_t stream);
 // The transpose: each image element sums the patch entries that read it.
 cudaError_t launch_fold(Scalar t, const WindowGeometry& g, const void* patches,
                         void* images, cudaStream_t stream);

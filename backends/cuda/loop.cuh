@@ -75,11 +75,10 @@ cudaError_t run_loop(const Loop<N>& loop, F f, cudaStream_t stream) {
       s.ptrs[k] = loop.ptrs[k];
       s.steps[k] = loop.ndim == 0 ? 0 : loop.strides[k][0];
     }
-    flat_kernel<N><<<blocks_for(loop.numel), kThreads, 0, stream>>>(
-        loop.numel, s, f);
+    flat_kernel<N>
+        <<<blocks_for(loop.numel), kThreads, 0, stream>>>(loop.numel, s, f);
   } else {
-    strided_kernel<N><<<blocks_for(loop.numel), kThreads, 0, stream>>>(loop,
-                                                                       f);
+    strided_kernel<N><<<blocks_for(loop.numel), kThreads, 0, stream>>>(loop, f);
   }
   return cudaGetLastError();
 }
@@ -88,11 +87,16 @@ cudaError_t run_loop(const Loop<N>& loop, F f, cudaStream_t stream) {
 template <typename Body>
 cudaError_t dispatch_all(Scalar s, Body&& body) {
   switch (s) {
-    case Scalar::Bool: return body.template operator()<bool>();
-    case Scalar::Int32: return body.template operator()<int32_t>();
-    case Scalar::Int64: return body.template operator()<int64_t>();
-    case Scalar::Float32: return body.template operator()<float>();
-    case Scalar::Float64: return body.template operator()<double>();
+    case Scalar::Bool:
+      return body.template operator()<bool>();
+    case Scalar::Int32:
+      return body.template operator()<int32_t>();
+    case Scalar::Int64:
+      return body.template operator()<int64_t>();
+    case Scalar::Float32:
+      return body.template operator()<float>();
+    case Scalar::Float64:
+      return body.template operator()<double>();
   }
   return cudaErrorInvalidValue;
 }
@@ -100,9 +104,12 @@ cudaError_t dispatch_all(Scalar s, Body&& body) {
 template <typename Body>
 cudaError_t dispatch_floating(Scalar s, Body&& body) {
   switch (s) {
-    case Scalar::Float32: return body.template operator()<float>();
-    case Scalar::Float64: return body.template operator()<double>();
-    default: return cudaErrorInvalidValue;
+    case Scalar::Float32:
+      return body.template operator()<float>();
+    case Scalar::Float64:
+      return body.template operator()<double>();
+    default:
+      return cudaErrorInvalidValue;
   }
 }
 

@@ -112,18 +112,18 @@ void cublas_gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb,
       FNX_CUDA_CHECK(
           cublasSgemm(h, ta, tb, m, n, k, &one, a, lda, b, ldb, &zero, c, ldc));
     } else {
-      FNX_CUDA_CHECK(cublasSgemmStridedBatched(h, ta, tb, m, n, k, &one, a,
-                                               lda, sa, b, ldb, sb, &zero, c,
-                                               ldc, sc, batch));
+      FNX_CUDA_CHECK(cublasSgemmStridedBatched(h, ta, tb, m, n, k, &one, a, lda,
+                                               sa, b, ldb, sb, &zero, c, ldc,
+                                               sc, batch));
     }
   } else {
     if (batch == 1) {
       FNX_CUDA_CHECK(
           cublasDgemm(h, ta, tb, m, n, k, &one, a, lda, b, ldb, &zero, c, ldc));
     } else {
-      FNX_CUDA_CHECK(cublasDgemmStridedBatched(h, ta, tb, m, n, k, &one, a,
-                                               lda, sa, b, ldb, sb, &zero, c,
-                                               ldc, sc, batch));
+      FNX_CUDA_CHECK(cublasDgemmStridedBatched(h, ta, tb, m, n, k, &one, a, lda,
+                                               sa, b, ldb, sb, &zero, c, ldc,
+                                               sc, batch));
     }
   }
 }
@@ -167,13 +167,12 @@ Tensor matmul_kernel(const OpCall& call, const OutMeta& out) {
   const int count = fold ? 1 : as_int(nb, "batch count");
   FNX_DISPATCH_FLOATING_TYPES(out.dtype, [&] {
     using T = scalar_t;
-    cublas_gemm<T>(h, op_b, op_a, as_int(n, "n"), as_int(rows, "m"),
-                   as_int(k, "k"), reinterpret_cast<const T*>(dptr(b.t)),
-                   as_int(b.layout.ld, "ld"), b.batch_stride,
-                   reinterpret_cast<const T*>(dptr(a.t)),
-                   as_int(a.layout.ld, "ld"), a.batch_stride,
-                   reinterpret_cast<T*>(dptr(result)), as_int(n, "n"), m * n,
-                   count);
+    cublas_gemm<T>(
+        h, op_b, op_a, as_int(n, "n"), as_int(rows, "m"), as_int(k, "k"),
+        reinterpret_cast<const T*>(dptr(b.t)), as_int(b.layout.ld, "ld"),
+        b.batch_stride, reinterpret_cast<const T*>(dptr(a.t)),
+        as_int(a.layout.ld, "ld"), a.batch_stride,
+        reinterpret_cast<T*>(dptr(result)), as_int(n, "n"), m * n, count);
   });
   return result;
 }

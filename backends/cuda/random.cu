@@ -77,8 +77,8 @@ __global__ void uniform_kernel(T* dst, int64_t n, uint64_t seed,
 }
 
 template <typename T>
-__global__ void normal_kernel(T* dst, int64_t n, uint64_t seed,
-                              uint64_t offset, double mean, double std) {
+__global__ void normal_kernel(T* dst, int64_t n, uint64_t seed, uint64_t offset,
+                              double mean, double std) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
   const Block b = philox4x32(seed, offset + static_cast<uint64_t>(i) / 2);
@@ -100,10 +100,10 @@ cudaError_t launch_random(bool normal, Scalar t, void* dst, int64_t n,
   return dispatch_all(t, [&]<typename T>() {
     if (normal) {
       normal_kernel<T><<<blocks, kThreads, 0, stream>>>(static_cast<T*>(dst), n,
-                                                       seed, offset, a, b);
+                                                        seed, offset, a, b);
     } else {
       uniform_kernel<T><<<blocks, kThreads, 0, stream>>>(static_cast<T*>(dst),
-                                                        n, seed, offset, a, b);
+                                                         n, seed, offset, a, b);
     }
     return cudaGetLastError();
   });

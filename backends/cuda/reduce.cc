@@ -75,8 +75,7 @@ ReduceGeometry split_dims(std::string_view op, const Tensor& x,
   ReduceGeometry g;
   copy_dims(op, kept_sizes, kept_strides, g.kept_ndim, g.kept_sizes,
             g.kept_strides);
-  copy_dims(op, red_sizes, red_strides, g.red_ndim, g.red_sizes,
-            g.red_strides);
+  copy_dims(op, red_sizes, red_strides, g.red_ndim, g.red_sizes, g.red_strides);
   g.n_red = n_red;
   g.n_out = numel(kept_sizes);
   return g;
@@ -89,7 +88,8 @@ Tensor reduce_kernel(const OpCall& call, const OutMeta& out) {
   Tensor result = make_result(out);
   const int64_t n_out = numel(out.shape);
   if (n_out == 0) return result;
-  const ReduceGeometry g = split_dims(call.name(), x, call.attr<ReduceAttrs>().dims);
+  const ReduceGeometry g =
+      split_dims(call.name(), x, call.attr<ReduceAttrs>().dims);
   if (g.n_red == 0) {  // only Sum gets here (the shape rule refuses others)
     fill(ctx, dptr(result), out.dtype, n_out, 0);
     return result;
@@ -99,10 +99,10 @@ Tensor reduce_kernel(const OpCall& call, const OutMeta& out) {
   if (ws_bytes > 0) {
     ws = Storage::allocate(static_cast<std::size_t>(ws_bytes), out.device);
   }
-  launched(launch_reduce(kOp, scalar_of(x.dtype()), scalar_of(out.dtype), g,
-                         dptr(x), dptr(result),
-                         ws ? ws->data() : nullptr, ctx.stream),
-           call.name());
+  launched(
+      launch_reduce(kOp, scalar_of(x.dtype()), scalar_of(out.dtype), g, dptr(x),
+                    dptr(result), ws ? ws->data() : nullptr, ctx.stream),
+      call.name());
   return result;  // ws returns to the pool; later users queue behind us
 }
 
@@ -119,10 +119,9 @@ Tensor arg_kernel(const OpCall& call, const OutMeta& out) {
   }
   const int64_t dim = call.attr<ReduceAttrs>().dims.at(0);
   const ReduceGeometry g = split_dims(call.name(), x, Dims{dim});
-  launched(launch_arg_reduce(kMax, scalar_of(x.dtype()), g, x.shape()[dim],
-                             x.strides()[dim], dptr(x),
-                             reinterpret_cast<int64_t*>(dptr(result)),
-                             ctx.stream),
+  launched(launch_arg_reduce(
+               kMax, scalar_of(x.dtype()), g, x.shape()[dim], x.strides()[dim],
+               dptr(x), reinterpret_cast<int64_t*>(dptr(result)), ctx.stream),
            call.name());
   return result;
 }

@@ -27,9 +27,12 @@ struct Reducer {
     }
   }
   __device__ static Acc merge(Acc a, Acc b) {
-    if constexpr (K == ReduceOp::Sum) return AddOp{}(a, b);
-    else if constexpr (K == ReduceOp::Max) return MaximumOp{}(a, b);
-    else return MinimumOp{}(a, b);
+    if constexpr (K == ReduceOp::Sum)
+      return AddOp{}(a, b);
+    else if constexpr (K == ReduceOp::Max)
+      return MaximumOp{}(a, b);
+    else
+      return MinimumOp{}(a, b);
   }
 };
 
@@ -57,9 +60,10 @@ __device__ typename R::Acc reduce_range(const T* x, const ReduceGeometry& g,
     }
   } else {
     for (int64_t r = r0; r < r1; r += step) {
-      acc = R::merge(acc, static_cast<typename R::Acc>(
-                              x[base + offset_of(r, g.red_ndim, g.red_sizes,
-                                                 g.red_strides)]));
+      acc = R::merge(
+          acc,
+          static_cast<typename R::Acc>(
+              x[base + offset_of(r, g.red_ndim, g.red_sizes, g.red_strides)]));
     }
   }
   return acc;
@@ -91,7 +95,8 @@ __global__ void block_per_result(ReduceGeometry g, int64_t chunk_len,
   __syncthreads();
   for (int s = kThreads / 2; s > 0; s >>= 1) {
     if (threadIdx.x < s) {
-      shared[threadIdx.x] = R::merge(shared[threadIdx.x], shared[threadIdx.x + s]);
+      shared[threadIdx.x] =
+          R::merge(shared[threadIdx.x], shared[threadIdx.x + s]);
     }
     __syncthreads();
   }
@@ -119,14 +124,15 @@ cudaError_t reduce_typed(const ReduceGeometry& g, const T* x, Out* out,
   using Acc = typename R::Acc;
   const int64_t chunks = chunks_for(g);
   if (chunks == 0) {
-    thread_per_result<R, T, Out><<<blocks_for(g.n_out * kUnroll), kThreads, 0,
-                                   stream>>>(g, x, out);
+    thread_per_result<R, T, Out>
+        <<<blocks_for(g.n_out * kUnroll), kThreads, 0, stream>>>(g, x, out);
     return cudaGetLastError();
   }
   Acc* partial = static_cast<Acc*>(workspace);
-  const dim3 grid(static_cast<unsigned>(g.n_out), static_cast<unsigned>(chunks));
-  block_per_result<R, T, Out><<<grid, kThreads, 0, stream>>>(g, kChunk, x, out,
-                                                            partial);
+  const dim3 grid(static_cast<unsigned>(g.n_out),
+                  static_cast<unsigned>(chunks));
+  block_per_result<R, T, Out>
+      <<<grid, kThreads, 0, stream>>>(g, kChunk, x, out, partial);
   cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess || chunks == 1) return err;
   // Second pass: each result's chunks are contiguous partials of type Acc.
@@ -216,11 +222,11 @@ cudaError_t launch_arg_reduce(bool is_max, Scalar in, const ReduceGeometry& g,
   return dispatch_all(in, [&]<typename T>() {
     const T* px = static_cast<const T*>(x);
     if (is_max) {
-      arg_kernel<true, T><<<blocks, kThreads, 0, stream>>>(g, n, stride, px,
-                                                          result);
+      arg_kernel<true, T>
+          <<<blocks, kThreads, 0, stream>>>(g, n, stride, px, result);
     } else {
-      arg_kernel<false, T><<<blocks, kThreads, 0, stream>>>(g, n, stride, px,
-                                                           result);
+      arg_kernel<false, T>
+          <<<blocks, kThreads, 0, stream>>>(g, n, stride, px, result);
     }
     return cudaGetLastError();
   });

@@ -11,20 +11,23 @@
 namespace fnx::cuda {
 
 void check(cudaError_t status, std::string_view call) {
-  if (status == cudaSuccess) [[likely]] return;
+  if (status == cudaSuccess) [[likely]]
+    return;
   cudaGetLastError();  // clear a sticky launch error so it is not seen twice
   fail("cuda", call, ": ", cudaGetErrorName(status), ": ",
        cudaGetErrorString(status));
 }
 
 void check(cublasStatus_t status, std::string_view call) {
-  if (status == CUBLAS_STATUS_SUCCESS) [[likely]] return;
+  if (status == CUBLAS_STATUS_SUCCESS) [[likely]]
+    return;
   fail("cuda", call, ": ", cublasGetStatusName(status), ": ",
        cublasGetStatusString(status));
 }
 
 void check(cudnnStatus_t status, std::string_view call) {
-  if (status == CUDNN_STATUS_SUCCESS) [[likely]] return;
+  if (status == CUDNN_STATUS_SUCCESS) [[likely]]
+    return;
   fail("cuda", call, ": ", cudnnGetErrorString(status));
 }
 
@@ -80,10 +83,10 @@ Context& context(Device device) {
          "); run on a machine with an NVIDIA GPU and driver, or keep the "
          "tensors on Device::cpu()");
   }
-  FNX_CHECK(device.index >= 0 && device.index < d.count &&
-                device.index < kMaxDevices,
-            "cuda", "device ", device.str(), " does not exist: this machine has ",
-            d.count, " CUDA device(s), cuda:0 to cuda:", d.count - 1);
+  FNX_CHECK(
+      device.index >= 0 && device.index < d.count && device.index < kMaxDevices,
+      "cuda", "device ", device.str(), " does not exist: this machine has ",
+      d.count, " CUDA device(s), cuda:0 to cuda:", d.count - 1);
   DeviceState& s = d.states[static_cast<std::size_t>(device.index)];
   thread_local int t_current = -1;
   if (t_current != device.index) {

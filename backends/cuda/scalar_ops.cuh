@@ -50,41 +50,50 @@ __device__ __forceinline__ T wrap_neg(T x) {
 struct NegOp {
   template <typename T>
   __device__ T operator()(T x) const {
-    if constexpr (kIsBool<T>) return x;
-    else if constexpr (kIsInt<T>) return wrap_neg(x);
-    else return -x;
+    if constexpr (kIsBool<T>)
+      return x;
+    else if constexpr (kIsInt<T>)
+      return wrap_neg(x);
+    else
+      return -x;
   }
 };
 struct AbsOp {
   template <typename T>
   __device__ T operator()(T x) const {
-    if constexpr (kIsBool<T>) return x;
-    else if constexpr (kIsInt<T>) return x < 0 ? wrap_neg(x) : x;
-    else return x < T(0) ? -x : (x == T(0) ? T(0) : x);
+    if constexpr (kIsBool<T>)
+      return x;
+    else if constexpr (kIsInt<T>)
+      return x < 0 ? wrap_neg(x) : x;
+    else
+      return x < T(0) ? -x : (x == T(0) ? T(0) : x);
   }
 };
 struct SignOp {
   template <typename T>
   __device__ T operator()(T x) const {
-    if constexpr (kIsBool<T>) return x;
-    else if constexpr (kIsInt<T>) return static_cast<T>((x > 0) - (x < 0));
-    else return x != x ? x : static_cast<T>((x > T(0)) - (x < T(0)));
+    if constexpr (kIsBool<T>)
+      return x;
+    else if constexpr (kIsInt<T>)
+      return static_cast<T>((x > 0) - (x < 0));
+    else
+      return x != x ? x : static_cast<T>((x > T(0)) - (x < T(0)));
   }
 };
 
 // Float-only functions: floats directly, other types through double.
-#define FNX_CUDA_FLOAT_UNARY(Name, fexpr, dexpr)        \
-  struct Name {                                         \
-    __device__ float f(float v) const { return fexpr; } \
+#define FNX_CUDA_FLOAT_UNARY(Name, fexpr, dexpr)          \
+  struct Name {                                           \
+    __device__ float f(float v) const { return fexpr; }   \
     __device__ double f(double v) const { return dexpr; } \
-    template <typename T>                               \
-    __device__ T operator()(T x) const {                \
-      if constexpr (std::is_floating_point_v<T>) {      \
-        return f(x);                                    \
-      } else {                                          \
-        return convert<T>(f(static_cast<double>(x)));   \
-      }                                                 \
-    }                                                   \
+    template <typename T>                                 \
+    __device__ T operator()(T x) const {                  \
+      if constexpr (std::is_floating_point_v<T>) {        \
+        return f(x);                                      \
+      } else {                                            \
+        return convert<T>(f(static_cast<double>(x)));     \
+      }                                                   \
+    }                                                     \
   };
 FNX_CUDA_FLOAT_UNARY(ExpOp, expf(v), exp(v))
 FNX_CUDA_FLOAT_UNARY(LogOp, logf(v), log(v))
@@ -116,51 +125,60 @@ struct LogicalNotOp {
 struct AddOp {
   template <typename T>
   __device__ T operator()(T a, T b) const {
-    if constexpr (kIsBool<T>) return a || b;
+    if constexpr (kIsBool<T>)
+      return a || b;
     else if constexpr (kIsInt<T>) {
       using U = std::make_unsigned_t<T>;
       return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
-    } else return a + b;
+    } else
+      return a + b;
   }
 };
 struct SubOp {
   template <typename T>
   __device__ T operator()(T a, T b) const {
-    if constexpr (kIsBool<T>) return a != b;
+    if constexpr (kIsBool<T>)
+      return a != b;
     else if constexpr (kIsInt<T>) {
       using U = std::make_unsigned_t<T>;
       return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
-    } else return a - b;
+    } else
+      return a - b;
   }
 };
 struct MulOp {
   template <typename T>
   __device__ T operator()(T a, T b) const {
-    if constexpr (kIsBool<T>) return a && b;
+    if constexpr (kIsBool<T>)
+      return a && b;
     else if constexpr (kIsInt<T>) {
       using U = std::make_unsigned_t<T>;
       return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
-    } else return a * b;
+    } else
+      return a * b;
   }
 };
 // Integers: floor division, x / 0 = 0 (as the CPU backend).
 struct DivOp {
   template <typename T>
   __device__ T operator()(T a, T b) const {
-    if constexpr (kIsBool<T>) return b && a;
+    if constexpr (kIsBool<T>)
+      return b && a;
     else if constexpr (kIsInt<T>) {
       if (b == 0) return 0;
       if (b == -1) return wrap_neg(a);
       T q = a / b;
       if (a % b != 0 && ((a < 0) != (b < 0))) --q;
       return q;
-    } else return a / b;
+    } else
+      return a / b;
   }
 };
 struct PowOp {
   template <typename T>
   __device__ T operator()(T a, T b) const {
-    if constexpr (kIsBool<T>) return b ? a : true;
+    if constexpr (kIsBool<T>)
+      return b ? a : true;
     else if constexpr (kIsInt<T>) {
       if (b < 0) {
         if (a == 1) return 1;
@@ -184,24 +202,28 @@ struct PowOp {
 struct MaximumOp {
   template <typename T>
   __device__ T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>) return (a > b || a != a) ? a : b;
-    else return a > b ? a : b;
+    if constexpr (std::is_floating_point_v<T>)
+      return (a > b || a != a) ? a : b;
+    else
+      return a > b ? a : b;
   }
 };
 struct MinimumOp {
   template <typename T>
   __device__ T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>) return (a < b || a != a) ? a : b;
-    else return a < b ? a : b;
+    if constexpr (std::is_floating_point_v<T>)
+      return (a < b || a != a) ? a : b;
+    else
+      return a < b ? a : b;
   }
 };
 
-#define FNX_CUDA_COMPARE(Name, expr)              \
-  struct Name {                                   \
-    template <typename T>                         \
-    __device__ bool operator()(T a, T b) const {  \
-      return expr;                                \
-    }                                             \
+#define FNX_CUDA_COMPARE(Name, expr)             \
+  struct Name {                                  \
+    template <typename T>                        \
+    __device__ bool operator()(T a, T b) const { \
+      return expr;                               \
+    }                                            \
   };
 FNX_CUDA_COMPARE(EqOp, a == b)
 FNX_CUDA_COMPARE(NeOp, a != b)

@@ -96,13 +96,14 @@ template Loop<4> make_loop<4>(std::string_view, const Shape&,
 void strided_copy(const Context& ctx, const Shape& shape, char* dst,
                   DType dst_dtype, const Strides& dst_strides, const char* src,
                   DType src_dtype, const Strides& src_strides) {
-  const Loop<2> loop = make_loop<2>(
-      "copy", shape, {dst, const_cast<char*>(src)}, {&dst_strides, &src_strides},
-      {static_cast<int64_t>(itemsize(dst_dtype)),
-       static_cast<int64_t>(itemsize(src_dtype))});
-  launched(launch_copy(scalar_of(dst_dtype), scalar_of(src_dtype), loop,
-                       ctx.stream),
-           "copy kernel");
+  const Loop<2> loop =
+      make_loop<2>("copy", shape, {dst, const_cast<char*>(src)},
+                   {&dst_strides, &src_strides},
+                   {static_cast<int64_t>(itemsize(dst_dtype)),
+                    static_cast<int64_t>(itemsize(src_dtype))});
+  launched(
+      launch_copy(scalar_of(dst_dtype), scalar_of(src_dtype), loop, ctx.stream),
+      "copy kernel");
 }
 
 void fill(const Context& ctx, char* dst, DType dtype, int64_t n, double value) {

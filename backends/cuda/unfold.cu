@@ -33,7 +33,8 @@ __global__ void unfold_kernel(WindowGeometry g, const T* x, T* patches,
   int64_t at = 0;
   bool inside = true;
   for (int d = 0; d < g.spatial; ++d) {
-    const int64_t pos = oi[d] * g.stride[d] - g.padding[d] + ki[d] * g.dilation[d];
+    const int64_t pos =
+        oi[d] * g.stride[d] - g.padding[d] + ki[d] * g.dilation[d];
     inside = inside && pos >= 0 && pos < g.in[d];
     at = at * g.in[d] + pos;
   }

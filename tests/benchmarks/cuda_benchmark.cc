@@ -62,11 +62,14 @@ void BM_FnxSgemm(benchmark::State& state) {
     benchmark::DoNotOptimize(c.impl());
   }
   set_flops(state, 2.0 * n * n * n);
-  state.counters["peak_frac"] = benchmark::Counter(
-      2.0 * n * n * n / kH100Fp32Peak,
-      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_frac"] =
+      benchmark::Counter(2.0 * n * n * n / kH100Fp32Peak,
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_FnxSgemm)->Arg(4096)->Arg(8192)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_FnxSgemm)
+    ->Arg(4096)
+    ->Arg(8192)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 void BM_CublasSgemm(benchmark::State& state) {
@@ -95,15 +98,18 @@ void BM_CublasSgemm(benchmark::State& state) {
     cudaDeviceSynchronize();
   }
   set_flops(state, 2.0 * n * n * n);
-  state.counters["peak_frac"] = benchmark::Counter(
-      2.0 * n * n * n / kH100Fp32Peak,
-      benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_frac"] =
+      benchmark::Counter(2.0 * n * n * n / kH100Fp32Peak,
+                         benchmark::Counter::kIsIterationInvariantRate);
   cublasDestroy(h);
   cudaFree(a);
   cudaFree(b);
   cudaFree(c);
 }
-BENCHMARK(BM_CublasSgemm)->Arg(4096)->Arg(8192)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_CublasSgemm)
+    ->Arg(4096)
+    ->Arg(8192)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 constexpr int64_t kAddN = int64_t{1} << 28;
@@ -121,9 +127,8 @@ void BM_FnxAdd(benchmark::State& state) {
   }
   const double bytes = 3.0 * 4.0 * kAddN;
   state.SetBytesProcessed(static_cast<int64_t>(bytes) * state.iterations());
-  state.counters["hbm_frac"] =
-      benchmark::Counter(bytes / peak_bandwidth(),
-                         benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["hbm_frac"] = benchmark::Counter(
+      bytes / peak_bandwidth(), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_GBps"] = peak_bandwidth() * 1e-9;
 }
 BENCHMARK(BM_FnxAdd)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -204,8 +209,11 @@ void BM_FnxPerSampleGradCnn(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }
-BENCHMARK(BM_FnxPerSampleGradCnn)->Arg(64)->Arg(512)
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FnxPerSampleGradCnn)
+    ->Arg(64)
+    ->Arg(512)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace fnx

@@ -43,8 +43,8 @@ Tol tolerance_for(DType dtype);
 
 }  // namespace fnx::cuda_test
 
-#define FNX_SKIP_WITHOUT_CUDA()                                     \
-  do {                                                              \
-    const std::string fnx_why = ::fnx::cuda_test::skip_reason();    \
-    if (!fnx_why.empty()) GTEST_SKIP() << fnx_why;                  \
+#define FNX_SKIP_WITHOUT_CUDA()                                  \
+  do {                                                           \
+    const std::string fnx_why = ::fnx::cuda_test::skip_reason(); \
+    if (!fnx_why.empty()) GTEST_SKIP() << fnx_why;               \
   } while (0)

@@ -66,8 +66,8 @@ TEST(CudaDevice, HostReadsWaitForTheDevice) {
   const std::string text = full({2}, 1.5, DType::Float32, device()).str();
   EXPECT_NE(text.find("1.5000"), std::string::npos) << text;
   EXPECT_NE(text.find("device='cuda:0'"), std::string::npos) << text;
-  EXPECT_TRUE(throws_containing([&] { (void)x.data<float>(); },
-                                "is not host memory"));
+  EXPECT_TRUE(
+      throws_containing([&] { (void)x.data<float>(); }, "is not host memory"));
 }
 
 TEST(CudaDevice, FactoriesOnTheDevice) {
@@ -79,8 +79,8 @@ TEST(CudaDevice, FactoriesOnTheDevice) {
                     full({3}, 2.5, DType::Float64), 0, 0));
   EXPECT_TRUE(close(arange(7, DType::Int64, d), arange(7), 0, 0));
   EXPECT_TRUE(close(eye(3, DType::Float32, d), eye(3), 0, 0));
-  EXPECT_TRUE(close(linspace(0, 1, 5, DType::Float32, d), linspace(0, 1, 5),
-                    1e-7, 0));
+  EXPECT_TRUE(
+      close(linspace(0, 1, 5, DType::Float32, d), linspace(0, 1, 5), 1e-7, 0));
   const std::vector<double> values = {1, 2, 3};
   EXPECT_TRUE(close(from_vector(values, {3}, DType::Float32, d),
                     from_vector(values, {3}), 0, 0));
@@ -103,9 +103,9 @@ TEST(CudaDevice, SameSeedSameNumbers) {
   Generator g1(5), g2(5);
   EXPECT_TRUE(close(randint(0, 10, {100}, DType::Int64, &g2, device()),
                     randint(0, 10, {100}, DType::Int64, &g1), 0, 0));
-  EXPECT_TRUE(close(dropout(ones({64}, DType::Float32, device()), 0.5, true,
-                            &g2),
-                    dropout(ones({64}), 0.5, true, &g1), 0, 0));
+  EXPECT_TRUE(
+      close(dropout(ones({64}, DType::Float32, device()), 0.5, true, &g2),
+            dropout(ones({64}), 0.5, true, &g1), 0, 0));
 }
 
 TEST(CudaDevice, MixingDevicesIsAClearError) {
@@ -115,8 +115,9 @@ TEST(CudaDevice, MixingDevicesIsAClearError) {
   EXPECT_TRUE(throws_containing([&] { (void)(a + b); },
                                 "inputs are on different devices (cpu and "
                                 "cuda:0); move them with to(device)"));
-  EXPECT_TRUE(throws_containing([&] { (void)matmul(b.unsqueeze(0), a.unsqueeze(1)); },
-                                "different devices"));
+  EXPECT_TRUE(
+      throws_containing([&] { (void)matmul(b.unsqueeze(0), a.unsqueeze(1)); },
+                        "different devices"));
 }
 
 TEST(CudaDevice, MovingInsideATransformIsAClearError) {
@@ -126,15 +127,17 @@ TEST(CudaDevice, MovingInsideATransformIsAClearError) {
       [&] { (void)grad(f)(ones({3}, DType::Float32, device())); },
       "inside a transform (vmap, grad, jvp...) is not supported"));
   EXPECT_TRUE(throws_containing(
-      [&] { (void)vmap(f)(ones({2, 3}, DType::Float32, device())); },
+      [&] {
+        (void)vmap(f)(ones({2, 3}, DType::Float32, device()));
+      },
       "Move the inputs before calling the transform"));
 }
 
 TEST(CudaDevice, BadIndexIsAClearError) {
   FNX_SKIP_WITHOUT_CUDA();
   const Tensor x = ones({4, 3}, DType::Float32, device());
-  const Tensor idx = from_vector(std::vector<int64_t>{0, 7}, {2}, DType::Int64,
-                                 device());
+  const Tensor idx =
+      from_vector(std::vector<int64_t>{0, 7}, {2}, DType::Int64, device());
   EXPECT_TRUE(throws_containing([&] { (void)index_select(x, 0, idx); },
                                 "[index_select] index 7 is out of range for "
                                 "dim 0 of size 4"));

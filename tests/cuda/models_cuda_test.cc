@@ -111,10 +111,10 @@ TEST(ModelsCuda, CnnPerSampleGradients) {
   EXPECT_TRUE(close(batch_loss(to(params, device()), samples.to(device()),
                                targets.to(device())),
                     batch_loss(params, samples, targets), 1e-5, 1e-4));
-  expect_dicts_close(grad(batch_loss)(to(params, device()),
-                                      samples.to(device()),
-                                      targets.to(device())),
-                     grad(batch_loss)(params, samples, targets), 1e-5, 1e-3);
+  expect_dicts_close(
+      grad(batch_loss)(to(params, device()), samples.to(device()),
+                       targets.to(device())),
+      grad(batch_loss)(params, samples, targets), 1e-5, 1e-3);
 }
 
 // A few steps of gradient descent on a small MLP end at the same loss.

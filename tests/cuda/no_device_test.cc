@@ -35,7 +35,9 @@ bool gpu_present() {
 TEST(NoCudaDevice, CreatingACudaTensorIsAClearError) {
   if (gpu_present()) GTEST_SKIP() << "a CUDA device is present";
   for (const auto& make : std::vector<std::function<void()>>{
-           [] { (void)zeros({2, 2}, DType::Float32, Device::cuda()); },
+           [] {
+             (void)zeros({2, 2}, DType::Float32, Device::cuda());
+           },
            [] { (void)ones({3}).to(Device::cuda()); },
            [] { (void)randn({4}, DType::Float32, nullptr, Device::cuda()); },
        }) {
@@ -66,11 +68,13 @@ TEST(NoCudaDevice, MixingDevicesIsRefusedBeforeAnyKernel) {
   EXPECT_EQ(error_of([&] { (void)(on_cpu + on_cuda); }),
             "[add] inputs are on different devices (cpu and cuda:0); move them "
             "with to(device)");
-  EXPECT_NE(error_of([&] { (void)where(on_cpu > 0.0, on_cpu, on_cuda); })
-                .find("different devices"),
+  EXPECT_NE(error_of([&] {
+              (void)where(on_cpu > 0.0, on_cpu, on_cuda);
+            }).find("different devices"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { (void)cat({on_cuda, on_cpu}); })
-                .find("different devices"),
+  EXPECT_NE(error_of([&] {
+              (void)cat({on_cuda, on_cpu});
+            }).find("different devices"),
             std::string::npos);
 }
 

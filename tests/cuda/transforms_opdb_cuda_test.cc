@@ -82,12 +82,10 @@ void check_sample(const OpInfo& info, const SampleInput& s, size_t index) {
   p.w_cpu = randn(y.shape(), y.dtype(), &gen);
   p.w_dev = mirror(p.w_cpu, device());
 
-  auto g_cpu = grad([&](const std::vector<Tensor>& x) {
-    return phi(p.cpu, p.w_cpu, x);
-  });
-  auto g_dev = grad([&](const std::vector<Tensor>& x) {
-    return phi(p.dev, p.w_dev, x);
-  });
+  auto g_cpu = grad(
+      [&](const std::vector<Tensor>& x) { return phi(p.cpu, p.w_cpu, x); });
+  auto g_dev = grad(
+      [&](const std::vector<Tensor>& x) { return phi(p.dev, p.w_dev, x); });
   {
     SCOPED_TRACE("grad");
     expect_all_close(g_dev(p.x_dev), g_cpu(p.x_cpu), "grad");
@@ -132,8 +130,7 @@ TEST_P(TransformsCudaTest, MatchCpu) {
   opinfo::for_each_sample(info, [&](DType dtype, size_t i,
                                     const SampleInput& s) {
     if (dtype != DType::Float32) return;
-    SCOPED_TRACE(opinfo::sample_id(info, dtype, i) + " " +
-                 opinfo::describe(s));
+    SCOPED_TRACE(opinfo::sample_id(info, dtype, i) + " " + opinfo::describe(s));
     try {
       check_sample(info, s, i);
     } catch (const std::exception& e) {
