@@ -73,7 +73,8 @@ __global__ void uniform_kernel(T* dst, int64_t n, uint64_t seed,
     const Block b = philox4x32(seed, offset + static_cast<uint64_t>(i) / 4);
     u = uniform_float(b.w[i % 4]);
   }
-  dst[i] = from_double<T>(low + (high - low) * u);
+  // Rounded multiply and add (nvcc would fuse them): the CPU's arithmetic.
+  dst[i] = from_double<T>(__dadd_rn(low, __dmul_rn(high - low, u)));
 }
 
 template <typename T>
@@ -87,7 +88,7 @@ __global__ void normal_kernel(T* dst, int64_t n, uint64_t seed, uint64_t offset,
   const double radius = sqrt(-2.0 * log1p(-u1));
   const double theta = 2.0 * 3.14159265358979323846 * u2;
   const double z = radius * (i % 2 == 0 ? cos(theta) : sin(theta));
-  dst[i] = from_double<T>(mean + std * z);
+  dst[i] = from_double<T>(__dadd_rn(mean, __dmul_rn(std, z)));
 }
 
 }  // namespace
