@@ -1,5 +1,5 @@
 #!/bin/bash
-# The CUDA backend's device checks, in one run (about 10 minutes on a
+# The CUDA backend's device checks, in one run (at most 10 minutes on a
 # 16-core H100 machine): build with --config=cuda --config=opt, run the CUDA
 # test suites on the GPU, then the benchmarks next to PyTorch, printing
 # every figure. From the repository root:
@@ -35,7 +35,7 @@ TESTS=(
 )
 
 stamp "build (nvcc + g++, opt)"
-if ! timeout 330 bazel build "${FLAGS[@]}" //backends/cuda/... "${TESTS[@]}" \
+if ! timeout 300 bazel build "${FLAGS[@]}" //backends/cuda/... "${TESTS[@]}" \
     //tests/benchmarks:cuda_benchmark 2>&1 | grep -v '^\[' | tail -30; then
   echo "BUILD FAILED"
   exit 1
@@ -43,7 +43,7 @@ fi
 
 if [[ "${SKIP_TESTS:-0}" != 1 ]]; then
   stamp "tests on the GPU"
-  timeout 180 bazel test "${FLAGS[@]}" --test_output=errors \
+  timeout 150 bazel test "${FLAGS[@]}" --test_output=errors --test_timeout=140 \
     --test_summary=short "${TESTS[@]}" 2>&1 | grep -v '^\[' | tail -60
   test "${PIPESTATUS[0]}" -eq 0 || status=1
   for t in "${TESTS[@]}"; do
@@ -61,7 +61,7 @@ if [[ "${SKIP_TESTS:-0}" != 1 ]]; then
 fi
 
 stamp "benchmarks: fnx (Google Benchmark) and PyTorch"
-timeout 240 python3 tests/benchmarks/cuda_vs_torch.py \
+timeout 150 python3 tests/benchmarks/cuda_vs_torch.py \
   bazel-bin/tests/benchmarks/cuda_benchmark | tee /tmp/cuda_vs_torch.txt
 test "${PIPESTATUS[0]}" -eq 0 || status=1
 if [[ -n "${OUT:-}" ]]; then cp /tmp/cuda_vs_torch.txt "$OUT/"; fi
