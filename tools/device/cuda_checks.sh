@@ -29,6 +29,7 @@ TESTS=(
   //tests/cuda:no_device_test
   //tests/cuda:lazy_load_test
   //tests/cuda:runtime_errors_test
+  //tests/cuda:kernels_cuda_test
   //tests/cuda:models_cuda_test
   //tests/cuda:opinfo_cuda_test
   //tests/cuda:transforms_opdb_cuda_test
