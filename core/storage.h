@@ -41,7 +41,7 @@ class Allocator {
 void set_allocator(DeviceType type, Allocator* allocator);
 Allocator* allocator(DeviceType type);  // null when no backend installed one
 // The allocator for `type`, loading the type's backend plugin on first use
-// when none is installed (see ensure_device_backend in core/plugin.h); an
+// when none is installed (ensure_device_backend, core/plugin_loading.h); an
 // fnx::Error naming the device and what to do when there is still none.
 Allocator& device_allocator(Device device, std::string_view op);
 
