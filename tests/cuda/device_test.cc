@@ -108,6 +108,25 @@ TEST(CudaDevice, SameSeedSameNumbers) {
             dropout(ones({64}), 0.5, true, &g1), 0, 0));
 }
 
+// vmap's randomness modes replay the same Philox keys on every backend.
+TEST(CudaDevice, RandomnessUnderVmapMatchesCpu) {
+  FNX_SKIP_WITHOUT_CUDA();
+  auto f = [](const Tensor& x) {
+    return dropout(x, 0.5, true) +
+           uniform(x.shape(), -1, 1, x.dtype(), nullptr, x.device());
+  };
+  for (Randomness mode : {Randomness::different, Randomness::same}) {
+    const VmapOptions options{.randomness = mode};
+    manual_seed(3);
+    const Tensor want = vmap(f, 0, 0, options)(ones({5, 4}));
+    manual_seed(3);
+    const Tensor got =
+        vmap(f, 0, 0, options)(ones({5, 4}, DType::Float32, device()));
+    EXPECT_EQ(got.device(), device());
+    EXPECT_TRUE(close(got, want, 0, 0));
+  }
+}
+
 TEST(CudaDevice, MixingDevicesIsAClearError) {
   FNX_SKIP_WITHOUT_CUDA();
   const Tensor a = ones({3});
