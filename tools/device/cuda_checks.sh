@@ -8,7 +8,9 @@
 #   SKIP_TESTS=1 tools/device/cuda_checks.sh   # benchmarks only
 #
 # When $OUT is set (the device tool's result folder), test logs and the
-# benchmark JSON are copied there.
+# benchmark output are copied there. Stage limits (seconds) can be raised
+# for slower machines: BUILD_TIMEOUT (300), TEST_TIMEOUT (150),
+# BENCH_TIMEOUT (150).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 start=$(date +%s)
@@ -36,7 +38,7 @@ TESTS=(
 )
 
 stamp "build (nvcc + g++, opt)"
-if ! timeout 300 bazel build "${FLAGS[@]}" //backends/cuda/... "${TESTS[@]}" \
+if ! timeout "${BUILD_TIMEOUT:-300}" bazel build "${FLAGS[@]}" //backends/cuda/... "${TESTS[@]}" \
     //tests/benchmarks:cuda_benchmark 2>&1 | grep -v '^\[' | tail -30; then
   echo "BUILD FAILED"
   exit 1
@@ -44,7 +46,7 @@ fi
 
 if [[ "${SKIP_TESTS:-0}" != 1 ]]; then
   stamp "tests on the GPU"
-  timeout 150 bazel test "${FLAGS[@]}" --test_output=errors --test_timeout=140 \
+  timeout "${TEST_TIMEOUT:-150}" bazel test "${FLAGS[@]}" --test_output=errors --test_timeout=140 \
     --test_summary=short "${TESTS[@]}" 2>&1 | grep -v '^\[' | tail -60
   test "${PIPESTATUS[0]}" -eq 0 || status=1
   for t in "${TESTS[@]}"; do
@@ -62,7 +64,7 @@ if [[ "${SKIP_TESTS:-0}" != 1 ]]; then
 fi
 
 stamp "benchmarks: fnx (Google Benchmark) and PyTorch"
-timeout 150 python3 tests/benchmarks/cuda_vs_torch.py \
+timeout "${BENCH_TIMEOUT:-150}" python3 tests/benchmarks/cuda_vs_torch.py \
   bazel-bin/tests/benchmarks/cuda_benchmark | tee /tmp/cuda_vs_torch.txt
 test "${PIPESTATUS[0]}" -eq 0 || status=1
 if [[ -n "${OUT:-}" ]]; then cp /tmp/cuda_vs_torch.txt "$OUT/"; fi
