@@ -88,11 +88,9 @@ Context& context(Device device) {
       "cuda", "device ", device.str(), " does not exist: this machine has ",
       d.count, " CUDA device(s), cuda:0 to cuda:", d.count - 1);
   DeviceState& s = d.states[static_cast<std::size_t>(device.index)];
-  thread_local int t_current = -1;
-  if (t_current != device.index) {
-    FNX_CUDA_CHECK(cudaSetDevice(device.index));
-    t_current = device.index;
-  }
+  int current = -1;
+  FNX_CUDA_CHECK(cudaGetDevice(&current));
+  if (current != device.index) FNX_CUDA_CHECK(cudaSetDevice(device.index));
   std::call_once(s.once, [&] {
     s.ctx.index = device.index;
     FNX_CUDA_CHECK(
