@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "backends/cuda/window.h"
+
 namespace fnx::cuda {
 
 // Element types, numbered as fnx::DType.
@@ -147,15 +149,7 @@ cudaError_t launch_random(bool normal, Scalar t, void* dst, int64_t n,
 
 // ---- unfold / fold (unfold.cu) ----
 
-inline constexpr int kMaxSpatial = 3;
-struct WindowGeometry {
-  int spatial = 0;
-  int64_t images = 0;  // N * C
-  int64_t in[kMaxSpatial] = {}, kernel[kMaxSpatial] = {}, out[kMaxSpatial] = {};
-  int64_t stride[kMaxSpatial] = {}, padding[kMaxSpatial] = {},
-          dilation[kMaxSpatial] = {};
-  int64_t in_numel = 1, kernel_numel = 1, out_numel = 1;
-};
+// WindowGeometry: backends/cuda/window.h.
 // images (images, *in) contiguous -> patches (images, kernel_numel,
 // out_numel) contiguous; padding reads pad_value.
 cudaError_t launch_unfold(Scalar t, const WindowGeometry& g, const void* x,

@@ -7,11 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define FNX_HD __host__ __device__ __forceinline__
-#else
-#define FNX_HD inline
-#endif
+#include "backends/cuda/host_device.h"
 
 namespace fnx::cuda::philox {
 
