@@ -1,13 +1,13 @@
 // Elementwise kernels: unary, binary (broadcast through zero strides),
 // where, copy-with-cast, fill and iota. One functor per family over the
 // shared loop (loop.cuh), one per-element function per primitive
-// (scalar_ops.cuh).
+// (scalar_ops.h).
 #include <algorithm>
 #include <cstdint>
 
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/loop.cuh"
-#include "backends/cuda/scalar_ops.cuh"
+#include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
 namespace {

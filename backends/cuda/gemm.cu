@@ -2,7 +2,7 @@
 // per result element, wrapping arithmetic as the CPU backend.
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/loop.cuh"
-#include "backends/cuda/scalar_ops.cuh"
+#include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
 namespace {

@@ -4,7 +4,7 @@
 // IndexError for the host to raise.
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/loop.cuh"
-#include "backends/cuda/scalar_ops.cuh"
+#include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
 namespace {

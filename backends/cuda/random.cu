@@ -8,7 +8,7 @@
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/loop.cuh"
 #include "backends/cuda/philox.h"
-#include "backends/cuda/scalar_ops.cuh"
+#include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
 namespace {

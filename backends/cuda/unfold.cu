@@ -3,7 +3,7 @@
 // patch entries that read it, so no atomics and a deterministic order.
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/loop.cuh"
-#include "backends/cuda/scalar_ops.cuh"
+#include "backends/cuda/scalar_ops.h"
 #include "backends/cuda/window.h"
 
 namespace fnx::cuda {

@@ -2,12 +2,16 @@
 // (backends/cpu/scalar_math.h), with the same semantics for every element
 // type: wrapping integer arithmetic, float-only functions on integers
 // through double, NaN-propagating maximum/minimum, logical bool arithmetic,
-// and the total conversion between types.
+// and the total conversion between types. Compiled for the host too:
+// tests/cuda/scalar_ops_test.cc checks every function against the CPU's.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+
+#include "backends/cuda/host_device.h"
 
 namespace fnx::cuda {
 
@@ -19,7 +23,7 @@ inline constexpr bool kIsInt = std::is_integral_v<T> && !kIsBool<T>;
 // to bool: != 0 (NaN is true); NaN to integer: 0; out-of-range floats
 // saturate.
 template <typename To, typename From>
-__host__ __device__ __forceinline__ To convert(From x) {
+FNX_HD To convert(From x) {
   if constexpr (std::is_same_v<To, From>) {
     return x;
   } else if constexpr (std::is_same_v<To, bool>) {
@@ -40,7 +44,7 @@ __host__ __device__ __forceinline__ To convert(From x) {
 }
 
 template <typename T>
-__device__ __forceinline__ T wrap_neg(T x) {
+FNX_HD T wrap_neg(T x) {
   using U = std::make_unsigned_t<T>;
   return static_cast<T>(U(0) - static_cast<U>(x));
 }
@@ -49,7 +53,7 @@ __device__ __forceinline__ T wrap_neg(T x) {
 
 struct NegOp {
   template <typename T>
-  __device__ T operator()(T x) const {
+  FNX_HD T operator()(T x) const {
     if constexpr (kIsBool<T>)
       return x;
     else if constexpr (kIsInt<T>)
@@ -60,7 +64,7 @@ struct NegOp {
 };
 struct AbsOp {
   template <typename T>
-  __device__ T operator()(T x) const {
+  FNX_HD T operator()(T x) const {
     if constexpr (kIsBool<T>)
       return x;
     else if constexpr (kIsInt<T>)
@@ -71,7 +75,7 @@ struct AbsOp {
 };
 struct SignOp {
   template <typename T>
-  __device__ T operator()(T x) const {
+  FNX_HD T operator()(T x) const {
     if constexpr (kIsBool<T>)
       return x;
     else if constexpr (kIsInt<T>)
@@ -84,10 +88,10 @@ struct SignOp {
 // Float-only functions: floats directly, other types through double.
 #define FNX_CUDA_FLOAT_UNARY(Name, fexpr, dexpr)          \
   struct Name {                                           \
-    __device__ float f(float v) const { return fexpr; }   \
-    __device__ double f(double v) const { return dexpr; } \
+    FNX_HD float f(float v) const { return fexpr; }   \
+    FNX_HD double f(double v) const { return dexpr; } \
     template <typename T>                                 \
-    __device__ T operator()(T x) const {                  \
+    FNX_HD T operator()(T x) const {                  \
       if constexpr (std::is_floating_point_v<T>) {        \
         return f(x);                                      \
       } else {                                            \
@@ -115,7 +119,7 @@ FNX_CUDA_FLOAT_UNARY(CeilOp, ceilf(v), ceil(v))
 
 struct LogicalNotOp {
   template <typename T>
-  __device__ bool operator()(T x) const {
+  FNX_HD bool operator()(T x) const {
     return !convert<bool>(x);
   }
 };
@@ -124,7 +128,7 @@ struct LogicalNotOp {
 
 struct AddOp {
   template <typename T>
-  __device__ T operator()(T a, T b) const {
+  FNX_HD T operator()(T a, T b) const {
     if constexpr (kIsBool<T>)
       return a || b;
     else if constexpr (kIsInt<T>) {
@@ -136,7 +140,7 @@ struct AddOp {
 };
 struct SubOp {
   template <typename T>
-  __device__ T operator()(T a, T b) const {
+  FNX_HD T operator()(T a, T b) const {
     if constexpr (kIsBool<T>)
       return a != b;
     else if constexpr (kIsInt<T>) {
@@ -148,7 +152,7 @@ struct SubOp {
 };
 struct MulOp {
   template <typename T>
-  __device__ T operator()(T a, T b) const {
+  FNX_HD T operator()(T a, T b) const {
     if constexpr (kIsBool<T>)
       return a && b;
     else if constexpr (kIsInt<T>) {
@@ -161,7 +165,7 @@ struct MulOp {
 // Integers: floor division, x / 0 = 0 (as the CPU backend).
 struct DivOp {
   template <typename T>
-  __device__ T operator()(T a, T b) const {
+  FNX_HD T operator()(T a, T b) const {
     if constexpr (kIsBool<T>)
       return b && a;
     else if constexpr (kIsInt<T>) {
@@ -176,7 +180,7 @@ struct DivOp {
 };
 struct PowOp {
   template <typename T>
-  __device__ T operator()(T a, T b) const {
+  FNX_HD T operator()(T a, T b) const {
     if constexpr (kIsBool<T>)
       return b ? a : true;
     else if constexpr (kIsInt<T>) {
@@ -201,7 +205,7 @@ struct PowOp {
 };
 struct MaximumOp {
   template <typename T>
-  __device__ T operator()(T a, T b) const {
+  FNX_HD T operator()(T a, T b) const {
     if constexpr (std::is_floating_point_v<T>)
       return (a > b || a != a) ? a : b;
     else
@@ -210,7 +214,7 @@ struct MaximumOp {
 };
 struct MinimumOp {
   template <typename T>
-  __device__ T operator()(T a, T b) const {
+  FNX_HD T operator()(T a, T b) const {
     if constexpr (std::is_floating_point_v<T>)
       return (a < b || a != a) ? a : b;
     else
@@ -221,7 +225,7 @@ struct MinimumOp {
 #define FNX_CUDA_COMPARE(Name, expr)             \
   struct Name {                                  \
     template <typename T>                        \
-    __device__ bool operator()(T a, T b) const { \
+    FNX_HD bool operator()(T a, T b) const { \
       return expr;                               \
     }                                            \
   };
