@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "backends/cuda/reduce_geometry.h"
 #include "backends/cuda/window.h"
 
 namespace fnx::cuda {
@@ -16,9 +17,8 @@ namespace fnx::cuda {
 // Element types, numbered as fnx::DType.
 enum class Scalar : uint8_t { Bool, Int32, Int64, Float32, Float64 };
 
-// Iteration spaces have at most this many dims after size-1 dims are dropped
-// and mergeable dims coalesced (the host checks).
-inline constexpr int kMaxDims = 8;
+// kMaxDims (dims of an iteration space after merging) and ReduceGeometry:
+// backends/cuda/reduce_geometry.h.
 
 // N operands over one iteration space, row-major: operand k's element at
 // multi-index i is ptr[k] + sum_d i[d] * strides[k][d] (bytes; 0 broadcasts).
@@ -102,12 +102,6 @@ enum class ReduceOp : uint8_t { Sum, Max, Min };
 // Offsets are in elements. Float sums accumulate in double, integer sums in
 // int64; Max/Min propagate NaN. `workspace` holds at least
 // reduce_workspace_bytes(...) bytes (or is null when that is 0).
-struct ReduceGeometry {
-  int kept_ndim = 0, red_ndim = 0;
-  int64_t kept_sizes[kMaxDims] = {}, kept_strides[kMaxDims] = {};
-  int64_t red_sizes[kMaxDims] = {}, red_strides[kMaxDims] = {};
-  int64_t n_out = 0, n_red = 0;
-};
 int64_t reduce_workspace_bytes(const ReduceGeometry& g);
 cudaError_t launch_reduce(ReduceOp op, Scalar in, Scalar out,
                           const ReduceGeometry& g, const void* x, void* result,

@@ -6,6 +6,7 @@
 
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/loop.cuh"
+#include "backends/cuda/reduce_geometry.h"
 #include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
@@ -35,17 +36,6 @@ struct Reducer {
       return MinimumOp{}(a, b);
   }
 };
-
-__device__ __forceinline__ int64_t offset_of(int64_t i, int ndim,
-                                             const int64_t* sizes,
-                                             const int64_t* strides) {
-  int64_t off = 0;
-  for (int d = ndim - 1; d >= 0; --d) {
-    off += (i % sizes[d]) * strides[d];
-    i /= sizes[d];
-  }
-  return off;
-}
 
 // Reduces elements [r0, r1) of result o's reduced range.
 template <typename R, typename T>
