@@ -22,6 +22,8 @@ Tensor run_kernel_with_meta(const OpCall& call, const OutMeta& meta) {
   Kernel kernel = Registry::get().kernel(meta.device.type, call.prim);
   if (kernel == nullptr) {
     ensure_env_plugins_loaded();  // FNX_PLUGINS may bring the backend
+    // A device type's backend plugin, loaded on its first use.
+    ensure_device_backend(meta.device.type);
     kernel = Registry::get().kernel(meta.device.type, call.prim);
   }
   if (kernel == nullptr) {

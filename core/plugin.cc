@@ -136,4 +136,51 @@ void ensure_env_plugins_loaded() {
   in_progress = false;
 }
 
+namespace {
+
+// Where a backend plugin named by convention may be, in order.
+std::vector<std::string> backend_plugin_candidates(DeviceType type) {
+  const std::string type_name = device_type_name(type);
+  const std::string file = "libfnx_" + type_name + ".so";
+  const std::string in_repo = "backends/" + type_name + "/" + file;
+  std::vector<std::string> paths;
+  if (const char* dir = std::getenv("FNX_PLUGIN_DIR"); dir && *dir) {
+    paths.push_back(std::string(dir) + "/" + file);
+  }
+  std::error_code ec;
+  const std::filesystem::path exe =
+      std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::string exe_dir = exe.parent_path().string();
+    paths.push_back(exe_dir + "/" + file);
+    // bazel run / bazel-bin layout: <program>.runfiles/<workspace>/...
+    paths.push_back(exe.string() + ".runfiles/fnx/" + in_repo);
+  }
+  paths.push_back(in_repo);  // bazel test: the runfiles tree is the cwd
+  return paths;
+}
+
+}  // namespace
+
+void ensure_device_backend(DeviceType type) {
+  if (type == DeviceType::CPU) return;
+  ensure_env_plugins_loaded();
+  static std::mutex mutex;
+  static bool tried[kNumDeviceTypes] = {};
+  std::lock_guard<std::mutex> lock(mutex);
+  if (tried[static_cast<int>(type)]) return;
+  tried[static_cast<int>(type)] = true;
+  for (const std::string& path : backend_plugin_candidates(type)) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) continue;
+    const absl::Status status = load_plugin(path);
+    if (!status.ok()) {
+      std::fprintf(stderr, "fnx: %s backend: %s\n",
+                   device_type_name(type).c_str(),
+                   std::string(status.message()).c_str());
+    }
+    return;
+  }
+}
+
 }  // namespace fnx

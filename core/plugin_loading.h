@@ -18,4 +18,12 @@ bool defer_registration(std::string_view owner,
 // first registry query).
 void ensure_env_plugins_loaded();
 
+// The first time a device type other than the CPU has no kernel or no
+// allocator: loads FNX_PLUGINS, then the backend plugin by convention,
+// libfnx_<type>.so (libfnx_cuda.so), from the first of $FNX_PLUGIN_DIR,
+// the program's directory, its runfiles (backends/<type>/) and
+// backends/<type>/ under the working directory that exists. Once per type;
+// a plugin that exists but fails to load is reported on stderr.
+void ensure_device_backend(DeviceType type);
+
 }  // namespace fnx

@@ -3,10 +3,12 @@
 #include <array>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "core/cpu_allocator.h"
 #include "core/error.h"
+#include "core/plugin_loading.h"
 
 namespace fnx {
 namespace {
@@ -37,14 +39,31 @@ Allocator* allocator(DeviceType type) {
   return allocators()[static_cast<int>(type)].load(std::memory_order_relaxed);
 }
 
-std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes, Device device) {
+void Allocator::copy_bytes(void* dst, Device, const void* src, Device,
+                           std::size_t nbytes) {
+  if (nbytes > 0) std::memcpy(dst, src, nbytes);
+}
+
+Allocator& device_allocator(Device device, std::string_view op) {
   Allocator* alloc = allocator(device.type);
-  FNX_CHECK(alloc != nullptr, "allocate", "no allocator for device ",
-            device.str(), "; load its backend plugin (e.g. libfnx_cuda.so)");
-  void* data = alloc->allocate(nbytes);
+  if (alloc == nullptr && device.type != DeviceType::CPU) {
+    ensure_device_backend(device.type);  // libfnx_<type>.so, once
+    alloc = allocator(device.type);
+  }
+  FNX_CHECK(alloc != nullptr, op, "no backend for device ", device.str(),
+            ": link it (build with --config=", device_type_name(device.type),
+            ") or put libfnx_", device_type_name(device.type),
+            ".so where fnx finds it (FNX_PLUGIN_DIR, next to the program, "
+            "or FNX_PLUGINS)");
+  return *alloc;
+}
+
+std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes, Device device) {
+  Allocator& alloc = device_allocator(device, "allocate");
+  void* data = alloc.allocate_on(nbytes, device);
   FNX_CHECK(data != nullptr, "allocate", "out of memory allocating ", nbytes,
             " bytes on ", device.str());
-  return std::make_shared<Storage>(data, nbytes, device, alloc);
+  return std::make_shared<Storage>(data, nbytes, device, &alloc);
 }
 
 Storage::Storage(void* data, std::size_t nbytes, Device device,
@@ -59,7 +78,7 @@ Storage::Storage(void* data, std::size_t nbytes, Device device,
 
 Storage::~Storage() {
   g_live_bytes.fetch_sub(static_cast<int64_t>(nbytes_), std::memory_order_relaxed);
-  if (owner_ != nullptr) owner_->deallocate(data_, nbytes_);
+  if (owner_ != nullptr) owner_->deallocate_on(data_, nbytes_, device_);
 }
 
 int64_t live_storage_bytes() { return g_live_bytes.load(); }

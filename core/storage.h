@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "core/device.h"
 
@@ -16,12 +17,33 @@ class Allocator {
   virtual ~Allocator() = default;
   virtual void* allocate(std::size_t nbytes) = 0;
   virtual void deallocate(void* ptr, std::size_t nbytes) = 0;
+
+  // What Storage calls: a device backend allocates on `device` (its type's
+  // devices may be several); host allocators ignore it.
+  virtual void* allocate_on(std::size_t nbytes, Device device) {
+    (void)device;
+    return allocate(nbytes);
+  }
+  virtual void deallocate_on(void* ptr, std::size_t nbytes, Device device) {
+    (void)device;
+    deallocate(ptr, nbytes);
+  }
+  // Copies nbytes of contiguous memory between this allocator's device type
+  // and the host (or two devices of this type); core's to_device calls it.
+  // Returns once dst may be read on its device: a copy to the host waits for
+  // the device's pending work. The host allocator's copy is memcpy.
+  virtual void copy_bytes(void* dst, Device dst_device, const void* src,
+                          Device src_device, std::size_t nbytes);
 };
 
 // Installs the allocator for a device type (backends call this when they
 // register). The allocator must outlive every storage made with it.
 void set_allocator(DeviceType type, Allocator* allocator);
 Allocator* allocator(DeviceType type);  // null when no backend installed one
+// The allocator for `type`, loading the type's backend plugin on first use
+// when none is installed (ensure_device_backend, core/plugin_loading.h); an
+// fnx::Error naming the device and what to do when there is still none.
+Allocator& device_allocator(Device device, std::string_view op);
 
 class Storage {
  public:

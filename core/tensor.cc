@@ -61,6 +61,10 @@ Tensor Tensor::concrete(std::string_view what) const {
 void* Tensor::raw_data() const {
   FNX_CHECK(defined() && !is_wrapper(), "data",
             "raw data needs a dense tensor; call concrete() first");
+  FNX_CHECK(impl_->device.type == DeviceType::CPU, "data",
+            "the data of a tensor on ", impl_->device.str(),
+            " is not host memory; copy it with to(Device::cpu()) first "
+            "(item(), at(), to_vector() and str() do that for you)");
   return static_cast<char*>(impl_->storage->data()) +
          impl_->offset * static_cast<int64_t>(itemsize(impl_->dtype));
 }

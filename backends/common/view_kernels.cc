@@ -1,0 +1,116 @@
+#include "backends/common/view_kernels.h"
+
+#include "core/error.h"
+
+namespace fnx::backend {
+
+// Each run of old dims that is contiguous in memory ("chunk") must be
+// split exactly by a run of new dims.
+std::optional<Strides> view_strides(const Shape& old_shape,
+                                    const Strides& old_strides,
+                                    const Shape& new_shape) {
+  Strides new_strides(new_shape.size(), 0);
+  if (old_shape.empty()) {
+    for (auto& s : new_strides) s = 1;
+    return new_strides;
+  }
+  if (numel(old_shape) == 0) {
+    if (old_shape == new_shape) return old_strides;
+    return contiguous_strides(new_shape);
+  }
+  int64_t view_d = static_cast<int64_t>(new_shape.size()) - 1;
+  int64_t chunk_base_stride = old_strides.back();
+  int64_t tensor_numel = 1;
+  int64_t view_numel = 1;
+  for (int64_t tensor_d = static_cast<int64_t>(old_shape.size()) - 1;
+       tensor_d >= 0; --tensor_d) {
+    tensor_numel *= old_shape[tensor_d];
+    if (tensor_d == 0 ||
+        (old_shape[tensor_d - 1] != 1 &&
+         old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 &&
+             (view_numel < tensor_numel || new_shape[view_d] == 1)) {
+        new_strides[view_d] = view_numel * chunk_base_stride;
+        view_numel *= new_shape[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (tensor_d > 0) {
+        chunk_base_stride = old_strides[tensor_d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return new_strides;
+}
+
+std::optional<Tensor> reshape_view(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  const Shape& shape = call.attr<ShapeAttrs>().shape;
+  FNX_CHECK(numel(shape) == x.numel(), call.name(), "cannot reshape ",
+            shape_str(x.shape()), " (", x.numel(), " elements) to ",
+            shape_str(shape));
+  if (auto strides = view_strides(x.shape(), x.strides(), shape)) {
+    return make_view(x, shape, std::move(*strides), x.offset());
+  }
+  return std::nullopt;
+}
+
+Tensor permute_kernel(const OpCall& call, const OutMeta&) {
+  const Tensor& x = call.inputs[0];
+  const Dims& perm = call.attr<PermuteAttrs>().perm;
+  FNX_CHECK(static_cast<int64_t>(perm.size()) == x.dim(), call.name(),
+            "permutation of length ", perm.size(), " for a tensor of shape ",
+            shape_str(x.shape()));
+  Shape shape(perm.size());
+  Strides strides(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {
+    shape[i] = x.shape()[perm[i]];
+    strides[i] = x.strides()[perm[i]];
+  }
+  return make_view(x, std::move(shape), std::move(strides), x.offset());
+}
+
+Tensor expand_kernel(const OpCall& call, const OutMeta&) {
+  const Tensor& x = call.inputs[0];
+  const Shape& shape = call.attr<ShapeAttrs>().shape;
+  FNX_CHECK(shape.size() >= x.shape().size(), call.name(), "cannot expand ",
+            shape_str(x.shape()), " to fewer dims: ", shape_str(shape));
+  const size_t lead = shape.size() - x.shape().size();
+  Strides strides(shape.size(), 0);
+  for (size_t d = lead; d < shape.size(); ++d) {
+    const int64_t size = x.shape()[d - lead];
+    FNX_CHECK(size == shape[d] || size == 1, call.name(), "cannot expand ",
+              shape_str(x.shape()), " to ", shape_str(shape));
+    strides[d] = size == shape[d] ? x.strides()[d - lead] : 0;
+  }
+  return make_view(x, shape, std::move(strides), x.offset());
+}
+
+Tensor slice_kernel(const OpCall& call, const OutMeta&) {
+  const Tensor& x = call.inputs[0];
+  const auto& a = call.attr<SliceAttrs>();
+  FNX_CHECK(a.dim >= 0 && a.dim < x.dim() && a.step >= 1 && a.start >= 0 &&
+                a.stop <= x.shape()[a.dim],
+            call.name(), "invalid slice (dim ", a.dim, ", ", a.start, ":",
+            a.stop, ":", a.step, ") of a tensor of shape ",
+            shape_str(x.shape()));
+  Shape shape = x.shape();
+  Strides strides = x.strides();
+  const int64_t len =
+      a.stop > a.start ? (a.stop - a.start + a.step - 1) / a.step : 0;
+  shape[a.dim] = len;
+  const int64_t offset =
+      x.offset() + (len > 0 ? a.start * x.strides()[a.dim] : 0);
+  strides[a.dim] *= a.step;
+  return make_view(x, std::move(shape), std::move(strides), offset);
+}
+
+Tensor identity_kernel(const OpCall& call, const OutMeta&) {
+  const Tensor& x = call.inputs[0];
+  return make_view(x, x.shape(), x.strides(), x.offset());
+}
+
+}  // namespace fnx::backend

@@ -1,0 +1,31 @@
+// The view primitives' kernels, shared by every backend: they only compute
+// metadata (shape, strides, offset) over the input's storage, so they do
+// not depend on where the memory lives. Reshape has one device-specific
+// part, the copy when no strides can express the new shape: a backend
+// calls reshape_view() and copies when it returns nothing.
+#pragma once
+
+#include <optional>
+
+#include "core/primitive.h"
+#include "core/tensor.h"
+
+namespace fnx::backend {
+
+// Strides viewing (old_shape, old_strides) as new_shape without a copy, or
+// nullopt (torch's computeStride).
+std::optional<Strides> view_strides(const Shape& old_shape,
+                                    const Strides& old_strides,
+                                    const Shape& new_shape);
+
+// Reshape as a view of x's storage, or nullopt when it needs a copy
+// (checks the element count).
+std::optional<Tensor> reshape_view(const OpCall& call);
+
+Tensor permute_kernel(const OpCall& call, const OutMeta& out);
+Tensor expand_kernel(const OpCall& call, const OutMeta& out);
+Tensor slice_kernel(const OpCall& call, const OutMeta& out);
+// StopGradient on concrete tensors: an alias of the input.
+Tensor identity_kernel(const OpCall& call, const OutMeta& out);
+
+}  // namespace fnx::backend

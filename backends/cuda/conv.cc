@@ -1,0 +1,310 @@
+// Convolution on CUDA through cuDNN: Conv (forward), ConvInputGrad
+// (backward data) and ConvWeightGrad (backward filter), 1-3 spatial dims,
+// any stride / padding / dilation / groups (a per-example weight under
+// vmap is one grouped convolution, so per-sample conv gradients are one
+// cuDNN call). A plan (descriptors, algorithm, workspace size) is made once
+// per (pass, shapes, dtype, math mode, device) and cached; the algorithm is
+// cuDNN's heuristic choice, or measured (cudnnFind*) when
+// FNX_CUDNN_BENCHMARK=1. TF32 only when allowed (cuda.h).
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/cuda/cuda.h"
+#include "backends/cuda/tensors.h"
+#include "core/error.h"
+#include "core/registry.h"
+#include "core/str_cat.h"
+
+namespace fnx::cuda {
+namespace {
+
+enum class Pass { Forward, BackwardData, BackwardFilter };
+
+// Workspace above this is not considered (cuDNN's fastest algorithms can
+// ask for gigabytes).
+constexpr std::size_t kMaxWorkspace = std::size_t{1} << 30;
+
+struct Plan {
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  int algo = 0;
+  std::size_t workspace = 0;
+};
+
+// cuDNN wants 4 or 5 dims: 1-d convolutions get a trailing spatial dim of 1.
+std::vector<int> dims4(const Shape& s) {
+  std::vector<int> d(s.begin(), s.end());
+  if (d.size() == 3) d.push_back(1);
+  return d;
+}
+
+std::vector<int> packed_strides(const std::vector<int>& dims) {
+  std::vector<int> s(dims.size());
+  int acc = 1;
+  for (int i = static_cast<int>(dims.size()) - 1; i >= 0; --i) {
+    s[i] = acc;
+    acc *= dims[i];
+  }
+  return s;
+}
+
+std::vector<int> spatial_param(const Shape& v, std::size_t n, int fill) {
+  std::vector<int> out(v.begin(), v.end());
+  while (out.size() < n) out.push_back(fill);
+  return out;
+}
+
+bool benchmark_mode() {
+  static const bool on = [] {
+    const char* env = std::getenv("FNX_CUDNN_BENCHMARK");
+    return env != nullptr && std::strcmp(env, "1") == 0;
+  }();
+  return on;
+}
+
+// The fastest usable algorithm (cuDNN lists them fastest first). Without
+// TF32, algorithms that need tensor-op math are passed over while another
+// one exists.
+template <typename Perf>
+const Perf* pick(const Perf* perf, int n, bool tf32) {
+  const Perf* fallback = nullptr;
+  for (int i = 0; i < n; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS ||
+        perf[i].memory > kMaxWorkspace) {
+      continue;
+    }
+    if (tf32 || perf[i].mathType == CUDNN_FMA_MATH ||
+        perf[i].mathType == CUDNN_DEFAULT_MATH) {
+      return &perf[i];
+    }
+    if (fallback == nullptr) fallback = &perf[i];
+  }
+  return fallback;
+}
+
+// Records the choice; the descriptor runs it with the math it needs, but
+// never TF32 unless allowed.
+template <typename Perf>
+void take(Plan& p, const Perf* best, bool tf32, std::string_view op) {
+  FNX_CHECK(best != nullptr, op, "cuDNN has no algorithm for this ",
+            "convolution within ", kMaxWorkspace, " bytes of workspace");
+  p.algo = best->algo;
+  p.workspace = best->memory;
+  FNX_CUDA_CHECK(cudnnSetConvolutionMathType(
+      p.conv, tf32 ? best->mathType : CUDNN_FMA_MATH));
+}
+
+std::string plan_key(Pass pass, const Shape& x, const Shape& w, const Shape& y,
+                     const ConvAttrs& a, DType dtype, bool tf32, int device) {
+  return str_cat(static_cast<int>(pass), shape_str(x), shape_str(w),
+                 shape_str(y), shape_str(a.stride), shape_str(a.padding),
+                 shape_str(a.dilation), a.groups, "|", static_cast<int>(dtype),
+                 tf32 ? "t" : "f", device);
+}
+
+// Chooses the algorithm for a plan whose descriptors are set.
+void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
+                      const Tensor& w, const Tensor& y, bool tf32) {
+  cudnnHandle_t h = ctx.cudnn();
+  constexpr int kMax = 16;
+  int n = 0;
+  // Measuring runs the convolutions on scratch outputs of the right size.
+  std::shared_ptr<Storage> ws, scratch;
+  if (benchmark_mode()) {
+    ws = Storage::allocate(kMaxWorkspace / 4, x.device());
+  }
+  auto measure_into = [&](const Tensor& like) {
+    scratch = Storage::allocate(
+        static_cast<std::size_t>(like.numel()) * itemsize(like.dtype()),
+        like.device());
+    return scratch->data();
+  };
+  switch (pass) {
+    case Pass::Forward: {
+      cudnnConvolutionFwdAlgoPerf_t perf[kMax];
+      if (ws) {
+        FNX_CUDA_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
+            h, p.x, dptr(x), p.w, dptr(w), p.conv, p.y, measure_into(y), kMax,
+            &n, perf, ws->data(), kMaxWorkspace / 4));
+      } else {
+        FNX_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+            h, p.x, p.w, p.conv, p.y, kMax, &n, perf));
+      }
+      take(p, pick(perf, n, tf32), tf32, "conv");
+      break;
+    }
+    case Pass::BackwardData: {
+      cudnnConvolutionBwdDataAlgoPerf_t perf[kMax];
+      if (ws) {
+        FNX_CUDA_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
+            h, p.w, dptr(w), p.y, dptr(y), p.conv, p.x, measure_into(x), kMax,
+            &n, perf, ws->data(), kMaxWorkspace / 4));
+      } else {
+        FNX_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+            h, p.w, p.y, p.conv, p.x, kMax, &n, perf));
+      }
+      take(p, pick(perf, n, tf32), tf32, "conv_input_grad");
+      break;
+    }
+    case Pass::BackwardFilter: {
+      cudnnConvolutionBwdFilterAlgoPerf_t perf[kMax];
+      if (ws) {
+        FNX_CUDA_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
+            h, p.x, dptr(x), p.y, dptr(y), p.conv, p.w, measure_into(w), kMax,
+            &n, perf, ws->data(), kMaxWorkspace / 4));
+      } else {
+        FNX_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+            h, p.x, p.y, p.conv, p.w, kMax, &n, perf));
+      }
+      take(p, pick(perf, n, tf32), tf32, "conv_weight_grad");
+      break;
+    }
+  }
+}
+
+// The cached plan for x (N, C, *s), w (C_out, C / groups, *k), y (N,
+// C_out, *o); the tensors are only read when measuring.
+const Plan& plan_for(const Context& ctx, Pass pass, const Tensor& x,
+                     const Tensor& w, const Tensor& y, const ConvAttrs& a) {
+  static std::mutex mutex;
+  static auto* cache = new std::map<std::string, std::unique_ptr<Plan>>;
+  const bool tf32 = allow_tf32() && x.dtype() == DType::Float32;
+  const std::string key = plan_key(pass, x.shape(), w.shape(), y.shape(), a,
+                                   x.dtype(), tf32, ctx.index);
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache->find(key);
+  if (it != cache->end()) return *it->second;
+
+  auto p = std::make_unique<Plan>();
+  const cudnnDataType_t dt =
+      x.dtype() == DType::Float32 ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE;
+  const std::vector<int> xd = dims4(x.shape()), wd = dims4(w.shape()),
+                         yd = dims4(y.shape());
+  const std::size_t nsp = xd.size() - 2;
+  FNX_CUDA_CHECK(cudnnCreateTensorDescriptor(&p->x));
+  FNX_CUDA_CHECK(cudnnCreateTensorDescriptor(&p->y));
+  FNX_CUDA_CHECK(cudnnCreateFilterDescriptor(&p->w));
+  FNX_CUDA_CHECK(cudnnCreateConvolutionDescriptor(&p->conv));
+  FNX_CUDA_CHECK(
+      cudnnSetTensorNdDescriptor(p->x, dt, static_cast<int>(xd.size()),
+                                 xd.data(), packed_strides(xd).data()));
+  FNX_CUDA_CHECK(
+      cudnnSetTensorNdDescriptor(p->y, dt, static_cast<int>(yd.size()),
+                                 yd.data(), packed_strides(yd).data()));
+  FNX_CUDA_CHECK(cudnnSetFilterNdDescriptor(
+      p->w, dt, CUDNN_TENSOR_NCHW, static_cast<int>(wd.size()), wd.data()));
+  const std::vector<int> pad = spatial_param(a.padding, nsp, 0);
+  const std::vector<int> stride = spatial_param(a.stride, nsp, 1);
+  const std::vector<int> dilation = spatial_param(a.dilation, nsp, 1);
+  FNX_CUDA_CHECK(cudnnSetConvolutionNdDescriptor(
+      p->conv, static_cast<int>(nsp), pad.data(), stride.data(),
+      dilation.data(), CUDNN_CROSS_CORRELATION, dt));
+  FNX_CUDA_CHECK(
+      cudnnSetConvolutionGroupCount(p->conv, static_cast<int>(a.groups)));
+  FNX_CUDA_CHECK(cudnnSetConvolutionMathType(
+      p->conv, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+  choose_algorithm(ctx, pass, *p, x, w, y, tf32);
+  return *cache->emplace(key, std::move(p)).first->second;
+}
+
+// Runs one pass: x, w, y are contiguous; the pass writes the one that is
+// its result (y, x or w).
+void run(const Context& ctx, Pass pass, const Tensor& x, const Tensor& w,
+         const Tensor& y, const ConvAttrs& a) {
+  const Plan& p = plan_for(ctx, pass, x, w, y, a);
+  std::shared_ptr<Storage> ws;
+  if (p.workspace > 0) ws = Storage::allocate(p.workspace, x.device());
+  void* wsp = ws ? ws->data() : nullptr;
+  const double one_d = 1, zero_d = 0;
+  const float one_f = 1, zero_f = 0;
+  const bool is_float = x.dtype() == DType::Float32;
+  const void* one = is_float ? static_cast<const void*>(&one_f) : &one_d;
+  const void* zero = is_float ? static_cast<const void*>(&zero_f) : &zero_d;
+  cudnnHandle_t h = ctx.cudnn();
+  switch (pass) {
+    case Pass::Forward:
+      FNX_CUDA_CHECK(cudnnConvolutionForward(
+          h, one, p.x, dptr(x), p.w, dptr(w), p.conv,
+          static_cast<cudnnConvolutionFwdAlgo_t>(p.algo), wsp, p.workspace,
+          zero, p.y, dptr(y)));
+      break;
+    case Pass::BackwardData:
+      FNX_CUDA_CHECK(cudnnConvolutionBackwardData(
+          h, one, p.w, dptr(w), p.y, dptr(y), p.conv,
+          static_cast<cudnnConvolutionBwdDataAlgo_t>(p.algo), wsp, p.workspace,
+          zero, p.x, dptr(x)));
+      break;
+    case Pass::BackwardFilter:
+      FNX_CUDA_CHECK(cudnnConvolutionBackwardFilter(
+          h, one, p.x, dptr(x), p.y, dptr(y), p.conv,
+          static_cast<cudnnConvolutionBwdFilterAlgo_t>(p.algo), wsp,
+          p.workspace, zero, p.w, dptr(w)));
+      break;
+  }
+}
+
+bool any_empty(std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts) {
+    if (t->numel() == 0) return true;
+  }
+  return false;
+}
+
+Tensor conv_kernel(const OpCall& call, const OutMeta& out) {
+  const Context& ctx = context_of(out);
+  const Tensor x = contiguous(cast_to(call.inputs[0], out.dtype));
+  const Tensor w = contiguous(cast_to(call.inputs[1], out.dtype));
+  Tensor y = make_result(out);
+  if (any_empty({&x, &w, &y})) {
+    fill(ctx, dptr(y), out.dtype, y.numel(), 0);
+    return y;
+  }
+  run(ctx, Pass::Forward, x, w, y, call.attr<ConvAttrs>());
+  return y;
+}
+
+// Inputs (grad_out, weight); the result has the forward input's shape.
+Tensor conv_input_grad_kernel(const OpCall& call, const OutMeta& out) {
+  const Context& ctx = context_of(out);
+  const Tensor dy = contiguous(cast_to(call.inputs[0], out.dtype));
+  const Tensor w = contiguous(cast_to(call.inputs[1], out.dtype));
+  Tensor dx = make_result(out);
+  if (any_empty({&dy, &w, &dx})) {
+    fill(ctx, dptr(dx), out.dtype, dx.numel(), 0);
+    return dx;
+  }
+  run(ctx, Pass::BackwardData, dx, w, dy, call.attr<ConvAttrs>());
+  return dx;
+}
+
+// Inputs (x, grad_out); the result has the forward weight's shape.
+Tensor conv_weight_grad_kernel(const OpCall& call, const OutMeta& out) {
+  const Context& ctx = context_of(out);
+  const Tensor x = contiguous(cast_to(call.inputs[0], out.dtype));
+  const Tensor dy = contiguous(cast_to(call.inputs[1], out.dtype));
+  Tensor dw = make_result(out);
+  if (any_empty({&x, &dy, &dw})) {
+    fill(ctx, dptr(dw), out.dtype, dw.numel(), 0);
+    return dw;
+  }
+  run(ctx, Pass::BackwardFilter, x, dw, dy, call.attr<ConvAttrs>());
+  return dw;
+}
+
+}  // namespace
+
+FNX_REGISTER_PLUGIN("cuda") {
+  constexpr DeviceType kCuda = DeviceType::CUDA;
+  r.kernel(kCuda, Prim::Conv, &conv_kernel);
+  r.kernel(kCuda, Prim::ConvInputGrad, &conv_input_grad_kernel);
+  r.kernel(kCuda, Prim::ConvWeightGrad, &conv_weight_grad_kernel);
+}
+
+}  // namespace fnx::cuda

@@ -1,0 +1,163 @@
+// The interface between the backend's host code (.cc, g++) and its device
+// kernels (.cu, nvcc): plain structs and launch functions, no fnx types, so
+// the .cu files need no abseil or core headers. Each launch function
+// enqueues on `stream` and reports launch failures through the returned
+// cudaError_t (the host side turns it into an fnx::Error).
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "backends/cuda/reduce_geometry.h"
+#include "backends/cuda/window.h"
+
+namespace fnx::cuda {
+
+// Element types, numbered as fnx::DType.
+enum class Scalar : uint8_t { Bool, Int32, Int64, Float32, Float64 };
+
+// kMaxDims (dims of an iteration space after merging) and ReduceGeometry:
+// backends/cuda/reduce_geometry.h.
+
+// N operands over one iteration space, row-major: operand k's element at
+// multi-index i is ptr[k] + sum_d i[d] * strides[k][d] (bytes; 0 broadcasts).
+// `contiguous`: one dim (or none) and every operand steps by its item size
+// or by 0, which the kernels run as a flat loop.
+template <int N>
+struct Loop {
+  int ndim = 0;
+  int64_t numel = 0;
+  bool contiguous = false;
+  int64_t sizes[kMaxDims] = {};
+  int64_t strides[N][kMaxDims] = {};
+  char* ptrs[N] = {};
+};
+
+// ---- elementwise (elementwise.cu) ----
+
+enum class UnaryOp : uint8_t {
+  Neg,
+  Abs,
+  Sign,
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Sqrt,
+  Rsqrt,
+  Sin,
+  Cos,
+  Tanh,
+  Logistic,
+  Erf,
+  Floor,
+  Ceil,
+  LogicalNot
+};
+enum class BinaryOp : uint8_t {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  LogicalAnd,
+  LogicalOr
+};
+
+// Operands: (out, in). Computes in `in`; LogicalNot writes bool, the others
+// write `in`'s type (out must be that type).
+cudaError_t launch_unary(UnaryOp op, Scalar in, const Loop<2>& loop,
+                         cudaStream_t stream);
+// Operands: (out, a, b), a and b of type `in`; comparisons write bool, the
+// others `in`.
+cudaError_t launch_binary(BinaryOp op, Scalar in, const Loop<3>& loop,
+                          cudaStream_t stream);
+// Operands: (out, cond (bool), a, b), out/a/b of type t.
+cudaError_t launch_where(Scalar t, const Loop<4>& loop, cudaStream_t stream);
+// Operands: (dst, src): dst = convert<dst type>(src), with the CPU
+// backend's total conversion (NaN to integer is 0, saturation, != 0 to bool).
+cudaError_t launch_copy(Scalar dst, Scalar src, const Loop<2>& loop,
+                        cudaStream_t stream);
+// n contiguous elements of type t at dst set to `value` (converted).
+cudaError_t launch_fill(Scalar t, void* dst, int64_t n, double value,
+                        cudaStream_t stream);
+// dst[i] = i for i < n.
+cudaError_t launch_iota(Scalar t, void* dst, int64_t n, cudaStream_t stream);
+
+// ---- reductions (reduce.cu) ----
+
+enum class ReduceOp : uint8_t { Sum, Max, Min };
+
+// Reduces x (type `in`) into n_out contiguous results of type `out`: result
+// o reduces the elements at kept offset(o) + red offset(r), r < n_red.
+// Offsets are in elements. Float sums accumulate in double, integer sums in
+// int64; Max/Min propagate NaN. `workspace` holds at least
+// reduce_workspace_bytes(...) bytes (or is null when that is 0).
+int64_t reduce_workspace_bytes(const ReduceGeometry& g);
+cudaError_t launch_reduce(ReduceOp op, Scalar in, Scalar out,
+                          const ReduceGeometry& g, const void* x, void* result,
+                          void* workspace, cudaStream_t stream);
+// Argmax/argmin along one dim of size n (stride in elements) for each of
+// n_out results (kept dims as in ReduceGeometry); first occurrence wins,
+// NaN counts as the extreme.
+cudaError_t launch_arg_reduce(bool is_max, Scalar in, const ReduceGeometry& g,
+                              int64_t n, int64_t stride, const void* x,
+                              int64_t* result, cudaStream_t stream);
+
+// ---- indexing (index.cu) ----
+
+// Out-of-range indices are recorded in *bad (the first offending value)
+// and *flag set to 1; the host checks after the kernel.
+struct IndexError {
+  int* flag;
+  int64_t* bad;
+};
+// Operands (out, index (int64), x): out = x[.. + index * along_stride]
+// (x's strides are zero along the indexed dim; along_stride in bytes).
+cudaError_t launch_gather(Scalar t, const Loop<3>& loop, int64_t along_size,
+                          int64_t along_stride, IndexError err,
+                          cudaStream_t stream);
+// Operands (out, index (int64), src): out[.. + index * along_stride] += src
+// (atomic; bool is or).
+cudaError_t launch_scatter_add(Scalar t, const Loop<3>& loop,
+                               int64_t along_size, int64_t along_stride,
+                               IndexError err, cudaStream_t stream);
+
+// ---- random (random.cu) ----
+
+// Element i of n: Uniform in [a, b) or Normal(a, b), from Philox4x32-10 at
+// (seed, offset) with core/generator.h's element-to-counter mapping, the
+// same numbers as the CPU backend.
+cudaError_t launch_random(bool normal, Scalar t, void* dst, int64_t n,
+                          uint64_t seed, uint64_t offset, double a, double b,
+                          cudaStream_t stream);
+
+// ---- unfold / fold (unfold.cu) ----
+
+// WindowGeometry: backends/cuda/window.h.
+// images (images, *in) contiguous -> patches (images, kernel_numel,
+// out_numel) contiguous; padding reads pad_value.
+cudaError_t launch_unfold(Scalar t, const WindowGeometry& g, const void* x,
+                          void* patches, double pad_value, cudaStream_t stream);
+// The transpose: each image element sums the patch entries that read it.
+cudaError_t launch_fold(Scalar t, const WindowGeometry& g, const void* patches,
+                        void* images, cudaStream_t stream);
+
+// ---- integer / bool matmul (gemm.cu; floats go to cuBLAS) ----
+
+// c[b] = a[b] (m x k) * b[b] (k x n), all contiguous row-major, batches
+// strided by m*k, k*n and m*n; wrapping arithmetic, bool is or-of-ands.
+cudaError_t launch_plain_matmul(Scalar t, int64_t batch, int64_t m, int64_t n,
+                                int64_t k, const void* a, const void* b,
+                                void* c, cudaStream_t stream);
+
+}  // namespace fnx::cuda

@@ -1,0 +1,225 @@
+// Reductions: Sum/Amax/Amin over any set of dims and Argmax/Argmin over
+// one. Many results: a thread per result. Few results: a block per (result,
+// chunk of the reduced range) reducing in shared memory, and a second pass
+// over the chunks' partial results when there is more than one chunk.
+#include <type_traits>
+
+#include "backends/cuda/kernels.h"
+#include "backends/cuda/loop.cuh"
+#include "backends/cuda/reduce_geometry.h"
+#include "backends/cuda/scalar_ops.h"
+
+namespace fnx::cuda {
+namespace {
+
+template <ReduceOp K, typename T>
+struct Reducer {
+  using Acc = std::conditional_t<
+      K == ReduceOp::Sum,
+      std::conditional_t<std::is_floating_point_v<T>, double, int64_t>, T>;
+  __device__ static Acc init() {
+    if constexpr (K == ReduceOp::Sum) {
+      return Acc(0);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return K == ReduceOp::Max ? -INFINITY : INFINITY;
+    } else {
+      return K == ReduceOp::Max ? std::numeric_limits<T>::lowest()
+                                : std::numeric_limits<T>::max();
+    }
+  }
+  __device__ static Acc merge(Acc a, Acc b) {
+    if constexpr (K == ReduceOp::Sum)
+      return AddOp{}(a, b);
+    else if constexpr (K == ReduceOp::Max)
+      return MaximumOp{}(a, b);
+    else
+      return MinimumOp{}(a, b);
+  }
+};
+
+// Reduces elements [r0, r1) of result o's reduced range.
+template <typename R, typename T>
+__device__ typename R::Acc reduce_range(const T* x, const ReduceGeometry& g,
+                                        int64_t base, int64_t r0, int64_t r1,
+                                        int64_t step) {
+  typename R::Acc acc = R::init();
+  if (g.red_ndim == 1) {
+    const int64_t s = g.red_strides[0];
+    for (int64_t r = r0; r < r1; r += step) {
+      acc = R::merge(acc, static_cast<typename R::Acc>(x[base + r * s]));
+    }
+  } else {
+    for (int64_t r = r0; r < r1; r += step) {
+      acc = R::merge(
+          acc,
+          static_cast<typename R::Acc>(
+              x[base + offset_of(r, g.red_ndim, g.red_sizes, g.red_strides)]));
+    }
+  }
+  return acc;
+}
+
+template <typename R, typename T, typename Out>
+__global__ void thread_per_result(ReduceGeometry g, const T* x, Out* out) {
+  const int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (o >= g.n_out) return;
+  const int64_t base = offset_of(o, g.kept_ndim, g.kept_sizes, g.kept_strides);
+  out[o] = convert<Out>(reduce_range<R>(x, g, base, 0, g.n_red, 1));
+}
+
+// Block (o, c) reduces chunk c of result o; writes Out when there is one
+// chunk, else the Acc partial at [o * chunks + c].
+template <typename R, typename T, typename Out>
+__global__ void block_per_result(ReduceGeometry g, int64_t chunk_len,
+                                 const T* x, Out* out,
+                                 typename R::Acc* partial) {
+  using Acc = typename R::Acc;
+  __shared__ Acc shared[kThreads];
+  const int64_t o = blockIdx.x;
+  const int64_t c = blockIdx.y;
+  const int64_t base = offset_of(o, g.kept_ndim, g.kept_sizes, g.kept_strides);
+  const int64_t r0 = c * chunk_len;
+  const int64_t r1 = min(g.n_red, r0 + chunk_len);
+  shared[threadIdx.x] =
+      reduce_range<R>(x, g, base, r0 + threadIdx.x, r1, blockDim.x);
+  __syncthreads();
+  for (int s = kThreads / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) {
+      shared[threadIdx.x] =
+          R::merge(shared[threadIdx.x], shared[threadIdx.x + s]);
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x != 0) return;
+  if (gridDim.y == 1) {
+    out[o] = convert<Out>(shared[0]);
+  } else {
+    partial[o * gridDim.y + c] = shared[0];
+  }
+}
+
+// Chunks of the reduced range for few results with long reductions.
+constexpr int64_t kChunk = int64_t{1} << 16;
+constexpr int64_t kThreadPerResultFrom = 2048;
+
+int64_t chunks_for(const ReduceGeometry& g) {
+  if (g.n_out >= kThreadPerResultFrom) return 0;
+  return (g.n_red + kChunk - 1) / kChunk;
+}
+
+template <ReduceOp K, typename T, typename Out>
+cudaError_t reduce_typed(const ReduceGeometry& g, const T* x, Out* out,
+                         void* workspace, cudaStream_t stream) {
+  using R = Reducer<K, T>;
+  using Acc = typename R::Acc;
+  const int64_t chunks = chunks_for(g);
+  if (chunks == 0) {
+    thread_per_result<R, T, Out>
+        <<<blocks_for(g.n_out * kUnroll), kThreads, 0, stream>>>(g, x, out);
+    return cudaGetLastError();
+  }
+  Acc* partial = static_cast<Acc*>(workspace);
+  const dim3 grid(static_cast<unsigned>(g.n_out),
+                  static_cast<unsigned>(chunks));
+  block_per_result<R, T, Out>
+      <<<grid, kThreads, 0, stream>>>(g, kChunk, x, out, partial);
+  cudaError_t err = cudaGetLastError();
+  if (err != cudaSuccess || chunks == 1) return err;
+  // Second pass: each result's chunks are contiguous partials of type Acc.
+  ReduceGeometry g2;
+  g2.kept_ndim = 1;
+  g2.kept_sizes[0] = g.n_out;
+  g2.kept_strides[0] = chunks;
+  g2.red_ndim = 1;
+  g2.red_sizes[0] = chunks;
+  g2.red_strides[0] = 1;
+  g2.n_out = g.n_out;
+  g2.n_red = chunks;
+  using R2 = Reducer<K == ReduceOp::Sum ? ReduceOp::Sum : K, Acc>;
+  block_per_result<R2, Acc, Out>
+      <<<dim3(static_cast<unsigned>(g.n_out), 1), kThreads, 0, stream>>>(
+          g2, chunks, partial, out, nullptr);
+  return cudaGetLastError();
+}
+
+template <bool kMax, typename T>
+__global__ void arg_kernel(ReduceGeometry g, int64_t n, int64_t stride,
+                           const T* x, int64_t* out) {
+  const int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (o >= g.n_out) return;
+  const T* p = x + offset_of(o, g.kept_ndim, g.kept_sizes, g.kept_strides);
+  T best = p[0];
+  int64_t best_i = 0;
+  bool is_nan = false;
+  if constexpr (std::is_floating_point_v<T>) is_nan = best != best;
+  for (int64_t j = 1; j < n && !is_nan; ++j) {
+    const T v = p[j * stride];
+    if constexpr (std::is_floating_point_v<T>) {
+      if (v != v) {
+        best_i = j;
+        break;
+      }
+    }
+    if (kMax ? v > best : v < best) {
+      best = v;
+      best_i = j;
+    }
+  }
+  out[o] = best_i;
+}
+
+}  // namespace
+
+int64_t reduce_workspace_bytes(const ReduceGeometry& g) {
+  const int64_t chunks = chunks_for(g);
+  return chunks > 1 ? g.n_out * chunks * 8 : 0;  // Acc is at most 8 bytes
+}
+
+cudaError_t launch_reduce(ReduceOp op, Scalar in, Scalar out,
+                          const ReduceGeometry& g, const void* x, void* result,
+                          void* workspace, cudaStream_t stream) {
+  if (g.n_out <= 0) return cudaSuccess;
+  return dispatch_all(in, [&]<typename T>() {
+    const T* px = static_cast<const T*>(x);
+    if (op == ReduceOp::Sum) {
+      // Sum of a float type gives that type; of an integer type, int64.
+      if constexpr (std::is_floating_point_v<T>) {
+        if (out != in) return cudaErrorInvalidValue;
+        return reduce_typed<ReduceOp::Sum>(g, px, static_cast<T*>(result),
+                                           workspace, stream);
+      } else {
+        if (out != Scalar::Int64) return cudaErrorInvalidValue;
+        return reduce_typed<ReduceOp::Sum>(g, px, static_cast<int64_t*>(result),
+                                           workspace, stream);
+      }
+    }
+    if (out != in) return cudaErrorInvalidValue;
+    if (op == ReduceOp::Max) {
+      return reduce_typed<ReduceOp::Max>(g, px, static_cast<T*>(result),
+                                         workspace, stream);
+    }
+    return reduce_typed<ReduceOp::Min>(g, px, static_cast<T*>(result),
+                                       workspace, stream);
+  });
+}
+
+cudaError_t launch_arg_reduce(bool is_max, Scalar in, const ReduceGeometry& g,
+                              int64_t n, int64_t stride, const void* x,
+                              int64_t* result, cudaStream_t stream) {
+  if (g.n_out <= 0) return cudaSuccess;
+  const unsigned blocks =
+      static_cast<unsigned>((g.n_out + kThreads - 1) / kThreads);
+  return dispatch_all(in, [&]<typename T>() {
+    const T* px = static_cast<const T*>(x);
+    if (is_max) {
+      arg_kernel<true, T>
+          <<<blocks, kThreads, 0, stream>>>(g, n, stride, px, result);
+    } else {
+      arg_kernel<false, T>
+          <<<blocks, kThreads, 0, stream>>>(g, n, stride, px, result);
+    }
+    return cudaGetLastError();
+  });
+}
+
+}  // namespace fnx::cuda

@@ -1,0 +1,242 @@
+// Device versions of the CPU backend's per-element functions
+// (backends/cpu/scalar_math.h), with the same semantics for every element
+// type: wrapping integer arithmetic, float-only functions on integers
+// through double, NaN-propagating maximum/minimum, logical bool arithmetic,
+// and the total conversion between types. Compiled for the host too:
+// tests/cuda/scalar_ops_test.cc checks every function against the CPU's.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "backends/cuda/host_device.h"
+
+namespace fnx::cuda {
+
+template <typename T>
+inline constexpr bool kIsBool = std::is_same_v<T, bool>;
+template <typename T>
+inline constexpr bool kIsInt = std::is_integral_v<T> && !kIsBool<T>;
+
+// to bool: != 0 (NaN is true); NaN to integer: 0; out-of-range floats
+// saturate.
+template <typename To, typename From>
+FNX_HD To convert(From x) {
+  if constexpr (std::is_same_v<To, From>) {
+    return x;
+  } else if constexpr (std::is_same_v<To, bool>) {
+    return x != From(0);
+  } else if constexpr (std::is_floating_point_v<From> &&
+                       std::is_integral_v<To>) {
+    if (x != x) return To(0);
+    if (x >= static_cast<From>(std::numeric_limits<To>::max())) {
+      return std::numeric_limits<To>::max();
+    }
+    if (x <= static_cast<From>(std::numeric_limits<To>::lowest())) {
+      return std::numeric_limits<To>::lowest();
+    }
+    return static_cast<To>(x);
+  } else {
+    return static_cast<To>(x);
+  }
+}
+
+template <typename T>
+FNX_HD T wrap_neg(T x) {
+  using U = std::make_unsigned_t<T>;
+  return static_cast<T>(U(0) - static_cast<U>(x));
+}
+
+// ---------------- unary: Out operator()(T) ----------------
+
+struct NegOp {
+  template <typename T>
+  FNX_HD T operator()(T x) const {
+    if constexpr (kIsBool<T>)
+      return x;
+    else if constexpr (kIsInt<T>)
+      return wrap_neg(x);
+    else
+      return -x;
+  }
+};
+struct AbsOp {
+  template <typename T>
+  FNX_HD T operator()(T x) const {
+    if constexpr (kIsBool<T>)
+      return x;
+    else if constexpr (kIsInt<T>)
+      return x < 0 ? wrap_neg(x) : x;
+    else
+      return x < T(0) ? -x : (x == T(0) ? T(0) : x);
+  }
+};
+struct SignOp {
+  template <typename T>
+  FNX_HD T operator()(T x) const {
+    if constexpr (kIsBool<T>)
+      return x;
+    else if constexpr (kIsInt<T>)
+      return static_cast<T>((x > 0) - (x < 0));
+    else
+      return x != x ? x : static_cast<T>((x > T(0)) - (x < T(0)));
+  }
+};
+
+// Float-only functions: floats directly, other types through double.
+#define FNX_CUDA_FLOAT_UNARY(Name, fexpr, dexpr)          \
+  struct Name {                                           \
+    FNX_HD float f(float v) const { return fexpr; }   \
+    FNX_HD double f(double v) const { return dexpr; } \
+    template <typename T>                                 \
+    FNX_HD T operator()(T x) const {                  \
+      if constexpr (std::is_floating_point_v<T>) {        \
+        return f(x);                                      \
+      } else {                                            \
+        return convert<T>(f(static_cast<double>(x)));     \
+      }                                                   \
+    }                                                     \
+  };
+FNX_CUDA_FLOAT_UNARY(ExpOp, expf(v), exp(v))
+FNX_CUDA_FLOAT_UNARY(LogOp, logf(v), log(v))
+FNX_CUDA_FLOAT_UNARY(Log1pOp, log1pf(v), log1p(v))
+FNX_CUDA_FLOAT_UNARY(Expm1Op, expm1f(v), expm1(v))
+FNX_CUDA_FLOAT_UNARY(SqrtOp, sqrtf(v), sqrt(v))
+FNX_CUDA_FLOAT_UNARY(RsqrtOp, 1.0f / sqrtf(v), 1.0 / sqrt(v))
+FNX_CUDA_FLOAT_UNARY(SinOp, sinf(v), sin(v))
+FNX_CUDA_FLOAT_UNARY(CosOp, cosf(v), cos(v))
+FNX_CUDA_FLOAT_UNARY(TanhOp, tanhf(v), tanh(v))
+FNX_CUDA_FLOAT_UNARY(ErfOp, erff(v), erf(v))
+FNX_CUDA_FLOAT_UNARY(LogisticOp,
+                     v >= 0 ? 1.0f / (1.0f + expf(-v))
+                            : expf(v) / (1.0f + expf(v)),
+                     v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)))
+FNX_CUDA_FLOAT_UNARY(FloorOp, floorf(v), floor(v))
+FNX_CUDA_FLOAT_UNARY(CeilOp, ceilf(v), ceil(v))
+#undef FNX_CUDA_FLOAT_UNARY
+
+struct LogicalNotOp {
+  template <typename T>
+  FNX_HD bool operator()(T x) const {
+    return !convert<bool>(x);
+  }
+};
+
+// ---------------- binary: Out operator()(T, T) ----------------
+
+struct AddOp {
+  template <typename T>
+  FNX_HD T operator()(T a, T b) const {
+    if constexpr (kIsBool<T>)
+      return a || b;
+    else if constexpr (kIsInt<T>) {
+      using U = std::make_unsigned_t<T>;
+      return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+    } else
+      return a + b;
+  }
+};
+struct SubOp {
+  template <typename T>
+  FNX_HD T operator()(T a, T b) const {
+    if constexpr (kIsBool<T>)
+      return a != b;
+    else if constexpr (kIsInt<T>) {
+      using U = std::make_unsigned_t<T>;
+      return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
+    } else
+      return a - b;
+  }
+};
+struct MulOp {
+  template <typename T>
+  FNX_HD T operator()(T a, T b) const {
+    if constexpr (kIsBool<T>)
+      return a && b;
+    else if constexpr (kIsInt<T>) {
+      using U = std::make_unsigned_t<T>;
+      return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+    } else
+      return a * b;
+  }
+};
+// Integers: floor division, x / 0 = 0 (as the CPU backend).
+struct DivOp {
+  template <typename T>
+  FNX_HD T operator()(T a, T b) const {
+    if constexpr (kIsBool<T>)
+      return b && a;
+    else if constexpr (kIsInt<T>) {
+      if (b == 0) return 0;
+      if (b == -1) return wrap_neg(a);
+      T q = a / b;
+      if (a % b != 0 && ((a < 0) != (b < 0))) --q;
+      return q;
+    } else
+      return a / b;
+  }
+};
+struct PowOp {
+  template <typename T>
+  FNX_HD T operator()(T a, T b) const {
+    if constexpr (kIsBool<T>)
+      return b ? a : true;
+    else if constexpr (kIsInt<T>) {
+      if (b < 0) {
+        if (a == 1) return 1;
+        if (a == -1) return (b & 1) ? T(-1) : T(1);
+        return 0;
+      }
+      using U = std::make_unsigned_t<T>;
+      U result = 1, base = static_cast<U>(a);
+      for (U e = static_cast<U>(b); e != 0; e >>= 1) {
+        if (e & 1) result *= base;
+        base *= base;
+      }
+      return static_cast<T>(result);
+    } else if constexpr (std::is_same_v<T, float>) {
+      return powf(a, b);
+    } else {
+      return pow(a, b);
+    }
+  }
+};
+struct MaximumOp {
+  template <typename T>
+  FNX_HD T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>)
+      return (a > b || a != a) ? a : b;
+    else
+      return a > b ? a : b;
+  }
+};
+struct MinimumOp {
+  template <typename T>
+  FNX_HD T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>)
+      return (a < b || a != a) ? a : b;
+    else
+      return a < b ? a : b;
+  }
+};
+
+#define FNX_CUDA_COMPARE(Name, expr)             \
+  struct Name {                                  \
+    template <typename T>                        \
+    FNX_HD bool operator()(T a, T b) const { \
+      return expr;                               \
+    }                                            \
+  };
+FNX_CUDA_COMPARE(EqOp, a == b)
+FNX_CUDA_COMPARE(NeOp, a != b)
+FNX_CUDA_COMPARE(LtOp, a < b)
+FNX_CUDA_COMPARE(LeOp, a <= b)
+FNX_CUDA_COMPARE(GtOp, a > b)
+FNX_CUDA_COMPARE(GeOp, a >= b)
+FNX_CUDA_COMPARE(LogicalAndOp, convert<bool>(a) && convert<bool>(b))
+FNX_CUDA_COMPARE(LogicalOrOp, convert<bool>(a) || convert<bool>(b))
+#undef FNX_CUDA_COMPARE
+
+}  // namespace fnx::cuda

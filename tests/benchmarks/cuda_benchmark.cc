@@ -1,0 +1,220 @@
+// CUDA benchmarks (run on a GPU with --config=cuda --config=opt; the device
+// script tools/device/cuda_checks.sh runs them next to PyTorch through
+// tests/benchmarks/cuda_vs_torch.py):
+//  - SGEMM 4096 and 8192 through fnx::matmul and through cublasSgemm
+//    directly (the same cuBLAS, TF32 off): the ratio should be >= 0.95;
+//    counters give TFLOP/s and the fraction of the H100's 67 TFLOP/s FP32;
+//  - elementwise add of 2^28 floats: bytes moved (2 reads + 1 write) per
+//    second and the fraction of the device's peak memory bandwidth (goal
+//    >= 0.8), next to a device-to-device cudaMemcpy of the same bytes;
+//  - per-sample gradients of the torch.func tutorial CNN, batch 64 and
+//    512, with vmap(grad) on the device.
+// Every timed iteration ends with the device synchronized.
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "backends/cuda/cuda.h"
+#include "benchmark/benchmark.h"
+#include "core/ops/ops.h"
+#include "core/param_dict.h"
+#include "transforms/grad/grad.h"
+#include "transforms/vmap/vmap.h"
+
+namespace fnx {
+namespace {
+
+constexpr double kH100Fp32Peak = 67e12;
+
+const Device kDev = Device::cuda(0);
+
+bool have_gpu(benchmark::State& state) {
+  if (cuda::is_available()) return true;
+  state.SkipWithError("no CUDA device");
+  return false;
+}
+
+double peak_bandwidth() {
+  int clock_khz = 0, bus_bits = 0;
+  cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, 0);
+  cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, 0);
+  const double bw = 2.0 * clock_khz * 1e3 * bus_bits / 8.0;  // double data rate
+  return bw > 0 ? bw : 3.35e12;  // attributes unavailable: H100 SXM's 3.35 TB/s
+}
+
+void set_flops(benchmark::State& state, double flops_per_iter) {
+  state.counters["TFLOPs"] = benchmark::Counter(
+      flops_per_iter * 1e-12, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_FnxSgemm(benchmark::State& state) {
+  if (!have_gpu(state)) return;
+  const int64_t n = state.range(0);
+  Generator gen(0);
+  const Tensor a = randn({n, n}, DType::Float32, &gen, kDev);
+  const Tensor b = randn({n, n}, DType::Float32, &gen, kDev);
+  (void)matmul(a, b);
+  cuda::synchronize();
+  for (auto _ : state) {
+    Tensor c = matmul(a, b);
+    cuda::synchronize();
+    benchmark::DoNotOptimize(c.impl());
+  }
+  set_flops(state, 2.0 * n * n * n);
+  state.counters["peak_frac"] =
+      benchmark::Counter(2.0 * n * n * n / kH100Fp32Peak,
+                         benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_FnxSgemm)
+    ->Arg(4096)
+    ->Arg(8192)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_CublasSgemm(benchmark::State& state) {
+  if (!have_gpu(state)) return;
+  const int n = static_cast<int>(state.range(0));
+  const std::size_t bytes = sizeof(float) * n * n;
+  void *pa, *pb, *pc;
+  cudaMalloc(&pa, bytes);
+  cudaMalloc(&pb, bytes);
+  cudaMalloc(&pc, bytes);
+  float* a = static_cast<float*>(pa);
+  float* b = static_cast<float*>(pb);
+  float* c = static_cast<float*>(pc);
+  cudaMemset(a, 0, bytes);
+  cudaMemset(b, 0, bytes);
+  cublasHandle_t h;
+  cublasCreate(&h);
+  cublasSetMathMode(h, CUBLAS_DEFAULT_MATH);
+  const float one = 1, zero = 0;
+  cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a, n, b, n, &zero, c,
+              n);
+  cudaDeviceSynchronize();
+  for (auto _ : state) {
+    cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a, n, b, n, &zero,
+                c, n);
+    cudaDeviceSynchronize();
+  }
+  set_flops(state, 2.0 * n * n * n);
+  state.counters["peak_frac"] =
+      benchmark::Counter(2.0 * n * n * n / kH100Fp32Peak,
+                         benchmark::Counter::kIsIterationInvariantRate);
+  cublasDestroy(h);
+  cudaFree(a);
+  cudaFree(b);
+  cudaFree(c);
+}
+BENCHMARK(BM_CublasSgemm)
+    ->Arg(4096)
+    ->Arg(8192)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+constexpr int64_t kAddN = int64_t{1} << 28;
+
+void BM_FnxAdd(benchmark::State& state) {
+  if (!have_gpu(state)) return;
+  const Tensor a = full({kAddN}, 1.0, DType::Float32, kDev);
+  const Tensor b = full({kAddN}, 2.0, DType::Float32, kDev);
+  (void)(a + b);
+  cuda::synchronize();
+  for (auto _ : state) {
+    Tensor c = a + b;
+    cuda::synchronize();
+    benchmark::DoNotOptimize(c.impl());
+  }
+  const double bytes = 3.0 * 4.0 * kAddN;
+  state.SetBytesProcessed(static_cast<int64_t>(bytes) * state.iterations());
+  state.counters["hbm_frac"] = benchmark::Counter(
+      bytes / peak_bandwidth(), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_GBps"] = peak_bandwidth() * 1e-9;
+}
+BENCHMARK(BM_FnxAdd)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// A device-to-device copy of the same bytes: what the memory system gives
+// a plain streaming kernel.
+void BM_CudaMemcpyD2D(benchmark::State& state) {
+  if (!have_gpu(state)) return;
+  const std::size_t bytes = 4 * static_cast<std::size_t>(kAddN);
+  void *src, *dst;
+  cudaMalloc(&src, bytes);
+  cudaMalloc(&dst, bytes);
+  cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice);
+  cudaDeviceSynchronize();
+  for (auto _ : state) {
+    cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice);
+    cudaDeviceSynchronize();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(2 * bytes) * state.iterations());
+  state.counters["hbm_frac"] =
+      benchmark::Counter(2.0 * bytes / peak_bandwidth(),
+                         benchmark::Counter::kIsIterationInvariantRate);
+  cudaFree(src);
+  cudaFree(dst);
+}
+BENCHMARK(BM_CudaMemcpyD2D)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- per-sample gradients of the torch.func tutorial CNN ----
+
+Tensor init(const Shape& shape, double fan_in, Generator& gen) {
+  const double bound = 1.0 / std::sqrt(fan_in);
+  return uniform(shape, -bound, bound, DType::Float32, &gen, kDev);
+}
+
+ParamDict cnn_params() {
+  Generator gen(0);
+  return ParamDict{
+      {"conv1.weight", init({32, 1, 3, 3}, 9, gen)},
+      {"conv1.bias", init({32}, 9, gen)},
+      {"conv2.weight", init({64, 32, 3, 3}, 288, gen)},
+      {"conv2.bias", init({64}, 288, gen)},
+      {"fc1.weight", init({128, 9216}, 9216, gen)},
+      {"fc1.bias", init({128}, 9216, gen)},
+      {"fc2.weight", init({10, 128}, 128, gen)},
+      {"fc2.bias", init({10}, 128, gen)},
+  };
+}
+
+Tensor cnn(const ParamDict& p, const Tensor& x) {
+  Tensor h = relu(conv2d(x, p.at("conv1.weight"), p.at("conv1.bias")));
+  h = relu(conv2d(h, p.at("conv2.weight"), p.at("conv2.bias")));
+  h = max_pool2d(h, {.kernel = {2}});
+  h = flatten(h, 1);
+  h = relu(linear(h, p.at("fc1.weight"), p.at("fc1.bias")));
+  h = linear(h, p.at("fc2.weight"), p.at("fc2.bias"));
+  return log_softmax(h, 1);
+}
+
+Tensor example_loss(const ParamDict& p, const Tensor& sample,
+                    const Tensor& target) {
+  return nll_loss(cnn(p, unsqueeze(sample, 0)), unsqueeze(target, 0));
+}
+
+void BM_FnxPerSampleGradCnn(benchmark::State& state) {
+  if (!have_gpu(state)) return;
+  const int64_t batch = state.range(0);
+  const ParamDict params = cnn_params();
+  Generator gen(1);
+  const Tensor samples = randn({batch, 1, 28, 28}, DType::Float32, &gen, kDev);
+  const Tensor targets = randint(0, 10, {batch}, DType::Int64, &gen, kDev);
+  auto per_sample = vmap(grad(example_loss), {none, 0, 0});
+  (void)per_sample(params, samples, targets);  // plans, caches
+  cuda::synchronize();
+  for (auto _ : state) {
+    ParamDict g = per_sample(params, samples, targets);
+    cuda::synchronize();
+    benchmark::DoNotOptimize(g.at("fc1.weight").impl());
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK(BM_FnxPerSampleGradCnn)
+    ->Arg(64)
+    ->Arg(512)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace fnx

@@ -1,0 +1,206 @@
+// Moving tensors to and from the device, host reads, creation on the
+// device, the same random numbers on both devices, clear errors for mixed
+// devices and bad indices, and (with the real backend) the caching
+// allocator and the TF32 switch.
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/ops/ops.h"
+#include "gtest/gtest.h"
+#include "tests/cuda/cuda_test_util.h"
+#include "transforms/grad/grad.h"
+#include "transforms/vmap/vmap.h"
+
+#if defined(FNX_HAVE_CUDA)
+#include "backends/cuda/cuda.h"
+#endif
+
+namespace fnx::cuda_test {
+namespace {
+
+::testing::AssertionResult throws_containing(const std::function<void()>& f,
+                                             const std::string& text) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (std::string(e.what()).find(text) != std::string::npos) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "message: " << e.what();
+  }
+  return ::testing::AssertionFailure() << "did not throw";
+}
+
+TEST(CudaDevice, RoundTripsKeepValues) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(1);
+  for (DType dt : {DType::Float32, DType::Float64}) {
+    const Tensor x = randn({37, 53}, dt, &gen);
+    const Tensor d = x.to(device());
+    EXPECT_EQ(d.device(), device());
+    EXPECT_TRUE(close(d.to(Device::cpu()), x, 0, 0));
+    // A transposed (strided) source is copied in logical order.
+    EXPECT_TRUE(close(x.t().to(device()), x.t(), 0, 0));
+    EXPECT_TRUE(close(d.t().contiguous(), x.t(), 0, 0));
+  }
+  const Tensor ints = arange(1000, DType::Int64);
+  EXPECT_TRUE(close(ints.to(device()).to(Device::cpu()), ints, 0, 0));
+  const Tensor flags = ints > 500.0;
+  EXPECT_TRUE(close(flags.to(device()), flags, 0, 0));
+  // Large copies go through pinned staging buffers, in several chunks.
+  const Tensor big = randn({5, 1 << 20}, DType::Float32, &gen);
+  EXPECT_TRUE(equal(big.to(device()).to(Device::cpu()), big));
+  // Empty tensors move too.
+  EXPECT_EQ(zeros({0, 3}).to(device()).shape(), (Shape{0, 3}));
+}
+
+TEST(CudaDevice, HostReadsWaitForTheDevice) {
+  FNX_SKIP_WITHOUT_CUDA();
+  const Tensor x = arange(0.0, 10.0, 1.0, DType::Float32, device());
+  const Tensor s = (x * 2.0).sum();
+  EXPECT_EQ(s.device(), device());
+  EXPECT_FLOAT_EQ(s.item<float>(), 90.0f);
+  EXPECT_DOUBLE_EQ(x.at<double>({3}), 3.0);
+  EXPECT_EQ(x.to_vector().size(), 10u);
+  const std::string text = full({2}, 1.5, DType::Float32, device()).str();
+  EXPECT_NE(text.find("1.5000"), std::string::npos) << text;
+  EXPECT_NE(text.find("device='cuda:0'"), std::string::npos) << text;
+  EXPECT_TRUE(
+      throws_containing([&] { (void)x.data<float>(); }, "is not host memory"));
+}
+
+TEST(CudaDevice, FactoriesOnTheDevice) {
+  FNX_SKIP_WITHOUT_CUDA();
+  const Device d = device();
+  EXPECT_TRUE(close(zeros({2, 3}, DType::Float32, d), zeros({2, 3}), 0, 0));
+  EXPECT_TRUE(close(ones({4}, DType::Int32, d), ones({4}, DType::Int32), 0, 0));
+  EXPECT_TRUE(close(full({3}, 2.5, DType::Float64, d),
+                    full({3}, 2.5, DType::Float64), 0, 0));
+  EXPECT_TRUE(close(arange(7, DType::Int64, d), arange(7), 0, 0));
+  EXPECT_TRUE(close(eye(3, DType::Float32, d), eye(3), 0, 0));
+  EXPECT_TRUE(
+      close(linspace(0, 1, 5, DType::Float32, d), linspace(0, 1, 5), 1e-7, 0));
+  const std::vector<double> values = {1, 2, 3};
+  EXPECT_TRUE(close(from_vector(values, {3}, DType::Float32, d),
+                    from_vector(values, {3}), 0, 0));
+  EXPECT_EQ(zeros({2}, DType::Float32, d).device(), d);
+}
+
+// The counter-based generator gives the same numbers on both devices.
+TEST(CudaDevice, SameSeedSameNumbers) {
+  FNX_SKIP_WITHOUT_CUDA();
+  for (DType dt : {DType::Float32, DType::Float64}) {
+    Generator g1(42), g2(42);
+    const Tensor u_cpu = rand({1001}, dt, &g1);
+    const Tensor u_dev = rand({1001}, dt, &g2, device());
+    EXPECT_TRUE(close(u_dev, u_cpu, 0, 0)) << dtype_name(dt);  // bit for bit
+    const Tensor n_cpu = randn({999}, dt, &g1);
+    const Tensor n_dev = randn({999}, dt, &g2, device());
+    EXPECT_TRUE(close(n_dev, n_cpu, dt == DType::Float32 ? 1e-6 : 1e-12, 0))
+        << dtype_name(dt);
+  }
+  Generator g1(5), g2(5);
+  EXPECT_TRUE(close(randint(0, 10, {100}, DType::Int64, &g2, device()),
+                    randint(0, 10, {100}, DType::Int64, &g1), 0, 0));
+  EXPECT_TRUE(
+      close(dropout(ones({64}, DType::Float32, device()), 0.5, true, &g2),
+            dropout(ones({64}), 0.5, true, &g1), 0, 0));
+}
+
+// vmap's randomness modes replay the same Philox keys on every backend.
+TEST(CudaDevice, RandomnessUnderVmapMatchesCpu) {
+  FNX_SKIP_WITHOUT_CUDA();
+  auto f = [](const Tensor& x) {
+    return dropout(x, 0.5, true) +
+           uniform(x.shape(), -1, 1, x.dtype(), nullptr, x.device());
+  };
+  for (Randomness mode : {Randomness::different, Randomness::same}) {
+    const VmapOptions options{.randomness = mode};
+    manual_seed(3);
+    const Tensor want = vmap(f, 0, 0, options)(ones({5, 4}));
+    manual_seed(3);
+    const Tensor got =
+        vmap(f, 0, 0, options)(ones({5, 4}, DType::Float32, device()));
+    EXPECT_EQ(got.device(), device());
+    EXPECT_TRUE(close(got, want, 0, 0));
+  }
+}
+
+TEST(CudaDevice, MixingDevicesIsAClearError) {
+  FNX_SKIP_WITHOUT_CUDA();
+  const Tensor a = ones({3});
+  const Tensor b = ones({3}, DType::Float32, device());
+  EXPECT_TRUE(throws_containing([&] { (void)(a + b); },
+                                "inputs are on different devices (cpu and "
+                                "cuda:0); move them with to(device)"));
+  EXPECT_TRUE(
+      throws_containing([&] { (void)matmul(b.unsqueeze(0), a.unsqueeze(1)); },
+                        "different devices"));
+}
+
+TEST(CudaDevice, MovingInsideATransformIsAClearError) {
+  FNX_SKIP_WITHOUT_CUDA();
+  auto f = [](const Tensor& x) { return x.to(Device::cpu()).sum(); };
+  EXPECT_TRUE(throws_containing(
+      [&] { (void)grad(f)(ones({3}, DType::Float32, device())); },
+      "inside a transform (vmap, grad, jvp...) is not supported"));
+  EXPECT_TRUE(throws_containing(
+      [&] {
+        (void)vmap(f)(ones({2, 3}, DType::Float32, device()));
+      },
+      "Move the inputs before calling the transform"));
+}
+
+TEST(CudaDevice, BadIndexIsAClearError) {
+  FNX_SKIP_WITHOUT_CUDA();
+  const Tensor x = ones({4, 3}, DType::Float32, device());
+  const Tensor idx =
+      from_vector(std::vector<int64_t>{0, 7}, {2}, DType::Int64, device());
+  EXPECT_TRUE(throws_containing([&] { (void)index_select(x, 0, idx); },
+                                "[index_select] index 7 is out of range for "
+                                "dim 0 of size 4"));
+  // The device stays usable after the error.
+  EXPECT_FLOAT_EQ(x.sum().item<float>(), 12.0f);
+}
+
+#if defined(FNX_HAVE_CUDA)
+TEST(CudaDevice, CachingAllocatorReusesBlocks) {
+  FNX_SKIP_WITHOUT_CUDA();
+  const Tensor x = ones({1 << 20}, DType::Float32, device());
+  for (int i = 0; i < 3; ++i) (void)(x + x).sum().item<float>();  // warm up
+  const int64_t mallocs = fnx::cuda::device_malloc_calls();
+  for (int i = 0; i < 100; ++i) (void)(x + x).sum();
+  fnx::cuda::synchronize();
+  EXPECT_EQ(fnx::cuda::device_malloc_calls(), mallocs)
+      << "steady-state ops must not call cudaMalloc";
+  EXPECT_GT(fnx::cuda::cached_bytes(), 0);
+}
+
+TEST(CudaDevice, Tf32IsOffByDefaultAndSwitchable) {
+  FNX_SKIP_WITHOUT_CUDA();
+  EXPECT_FALSE(fnx::cuda::allow_tf32());
+  Generator gen(9);
+  const Tensor a = randn({256, 256}, DType::Float32, &gen);
+  const Tensor b = randn({256, 256}, DType::Float32, &gen);
+  const Tensor want = matmul(a.to(DType::Float64), b.to(DType::Float64));
+  // Full float32 precision without TF32.
+  EXPECT_TRUE(close(matmul(a.to(device()), b.to(device())).to(DType::Float64),
+                    want, 1e-3, 1e-4));
+  fnx::cuda::set_allow_tf32(true);
+  EXPECT_TRUE(fnx::cuda::allow_tf32());
+  EXPECT_TRUE(close(matmul(a.to(device()), b.to(device())).to(DType::Float64),
+                    want, 0.5, 1e-2));
+  fnx::cuda::set_allow_tf32(false);
+}
+
+TEST(CudaDevice, MissingDeviceIndexIsAClearError) {
+  FNX_SKIP_WITHOUT_CUDA();
+  EXPECT_TRUE(throws_containing(
+      [&] { (void)zeros({2}, DType::Float32, Device::cuda(99)); },
+      "cuda:99 does not exist"));
+}
+#endif
+
+}  // namespace
+}  // namespace fnx::cuda_test

@@ -1,0 +1,160 @@
+// Paths of the CUDA kernels that the op database's small samples do not
+// reach, each against the CPU: long reductions (blocks per result and a
+// second pass over chunks), reductions to many results along either
+// memory order, the vectorized elementwise path with and without
+// alignment, batched and broadcast matmuls (strided-batched and folded
+// GEMMs, copies of layouts cuBLAS cannot read), grouped / strided / dilated
+// convolutions in 1-3 dims and their gradients, atomics with many
+// duplicate indices, and random numbers at large offsets.
+#include <vector>
+
+#include "core/ops/ops.h"
+#include "gtest/gtest.h"
+#include "tests/cuda/cuda_test_util.h"
+
+namespace fnx::cuda_test {
+namespace {
+
+Tensor dev(const Tensor& t) { return mirror(t, device()); }
+
+TEST(CudaKernels, LongReductions) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(1);
+  const Tensor x = randn({3, 400000}, DType::Float32, &gen);
+  const Tensor xd = dev(x);
+  EXPECT_TRUE(close(xd.sum(), x.sum(), 1e-3, 1e-5));
+  EXPECT_TRUE(close(sum(xd, {1}), sum(x, {1}), 1e-3, 1e-5));
+  EXPECT_TRUE(close(amax(xd, {1}), amax(x, {1}), 0, 0));
+  EXPECT_TRUE(close(amin(xd), amin(x), 0, 0));
+  EXPECT_TRUE(close(argmax(xd, 1), argmax(x, 1), 0, 0));
+  // The reduced dim strided (a transposed view).
+  const Tensor xt = x.t();
+  EXPECT_TRUE(close(sum(dev(x).t(), {0}), sum(xt, {0}), 1e-3, 1e-5));
+  const Tensor ints = randint(-50, 50, {1 << 20}, DType::Int64, &gen);
+  EXPECT_TRUE(close(dev(ints).sum(), ints.sum(), 0, 0));
+  const Tensor flags = ints > 0.0;
+  EXPECT_TRUE(close(dev(flags).sum(), flags.sum(), 0, 0));
+  EXPECT_TRUE(close(mean(xd), mean(x), 1e-6, 1e-4));
+}
+
+TEST(CudaKernels, ManyResultReductions) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(2);
+  const Tensor x = randn({4096, 33}, DType::Float32, &gen);
+  const Tensor xd = dev(x);
+  for (int64_t d : {0, 1}) {
+    EXPECT_TRUE(close(sum(xd, {d}), sum(x, {d}), 1e-4, 1e-5)) << d;
+    EXPECT_TRUE(close(amax(xd, {d}, true), amax(x, {d}, true), 0, 0)) << d;
+    EXPECT_TRUE(close(argmin(xd, d), argmin(x, d), 0, 0)) << d;
+  }
+  const Tensor y = randn({64, 8, 16, 5}, DType::Float64, &gen);
+  EXPECT_TRUE(close(sum(dev(y), {0, 2}), sum(y, {0, 2}), 1e-12, 1e-10));
+  EXPECT_TRUE(close(sum(dev(y).permute({3, 1, 0, 2}), {1, 3}),
+                    sum(y.permute({3, 1, 0, 2}), {1, 3}), 1e-12, 1e-10));
+}
+
+TEST(CudaKernels, VectorizedAndUnalignedElementwise) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(3);
+  for (int64_t n : {1, 3, 4, 17, 1000003}) {
+    const Tensor a = randn({n}, DType::Float32, &gen);
+    const Tensor b = randn({n}, DType::Float32, &gen);
+    EXPECT_TRUE(close(dev(a) + dev(b), a + b, 0, 0)) << n;
+    EXPECT_TRUE(close(exp(dev(a)), exp(a), 1e-6, 1e-6)) << n;
+    if (n > 1) {  // offset by one element: not 16-byte aligned
+      EXPECT_TRUE(close(dev(a).slice(0, 1, n) * dev(b).slice(0, 1, n),
+                        a.slice(0, 1, n) * b.slice(0, 1, n), 0, 0))
+          << n;
+    }
+  }
+  const Tensor i = randint(-1000, 1000, {1001}, DType::Int32, &gen);
+  EXPECT_TRUE(close(dev(i) * dev(i), i * i, 0, 0));
+  const Tensor d = randn({999}, DType::Float64, &gen);
+  EXPECT_TRUE(close(dev(d) * dev(d).abs(), d * d.abs(), 0, 0));
+}
+
+TEST(CudaKernels, BatchedAndBroadcastMatmul) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(4);
+  auto check = [&](const Tensor& a, const Tensor& b) {
+    EXPECT_TRUE(close(matmul(dev(a), dev(b)), matmul(a, b), 1e-4, 1e-4))
+        << shape_str(a.shape()) << " x " << shape_str(b.shape());
+  };
+  check(randn({8, 16, 32}, DType::Float32, &gen),
+        randn({32, 4}, DType::Float32, &gen));  // folded into one GEMM
+  check(randn({5, 1, 4, 3}, DType::Float32, &gen),
+        randn({7, 3, 2}, DType::Float32, &gen));  // broadcast batches
+  check(randn({6, 9, 7}, DType::Float32, &gen).transpose(1, 2),
+        randn({6, 9, 5}, DType::Float32, &gen));  // transposed operand
+  check(randn({4, 6, 8}, DType::Float32, &gen).permute({1, 0, 2}),
+        randn({6, 8, 3}, DType::Float32, &gen));  // batch stride != m*k
+  check(randn({3, 5, 0}, DType::Float32, &gen),
+        randn({3, 0, 4}, DType::Float32, &gen));  // k == 0
+  check(randn({300, 200}, DType::Float64, &gen),
+        randn({200, 100}, DType::Float64, &gen));
+  const Tensor ia = randint(-5, 5, {3, 4, 6}, DType::Int64, &gen);
+  const Tensor ib = randint(-5, 5, {6, 2}, DType::Int64, &gen);
+  EXPECT_TRUE(close(matmul(dev(ia), dev(ib)), matmul(ia, ib), 0, 0));
+}
+
+TEST(CudaKernels, ConvolutionsAndGradients) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(5);
+  struct Case {
+    Shape x, w;
+    ConvOptions o;
+  };
+  const std::vector<Case> cases = {
+      {{2, 4, 17}, {6, 2, 3}, {.stride = {2}, .padding = {1}, .groups = 2}},
+      {{3, 6, 12, 10},
+       {9, 2, 3, 2},
+       {.stride = {1, 2}, .padding = {2, 0}, .dilation = {2, 1}, .groups = 3}},
+      {{2, 2, 6, 7, 5}, {4, 2, 2, 3, 2}, {.padding = {1}}},
+      {{1, 64, 12, 12}, {64, 1, 3, 3}, {.padding = {1}, .groups = 64}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(shape_str(c.x) + " * " + shape_str(c.w));
+    for (DType dt : {DType::Float32, DType::Float64}) {
+      const Tensor x = randn(c.x, dt, &gen);
+      const Tensor w = randn(c.w, dt, &gen);
+      const Tensor y = conv(x, w, c.o);
+      const double tol = dt == DType::Float32 ? 1e-4 : 1e-10;
+      EXPECT_TRUE(close(conv(dev(x), dev(w), c.o), y, tol, tol));
+      const Tensor gy = randn(y.shape(), dt, &gen);
+      EXPECT_TRUE(close(conv_input_grad(dev(gy), dev(w), x.shape(), c.o),
+                        conv_input_grad(gy, w, x.shape(), c.o), tol, tol));
+      EXPECT_TRUE(close(conv_weight_grad(dev(x), dev(gy), w.shape(), c.o),
+                        conv_weight_grad(x, gy, w.shape(), c.o), tol * 10,
+                        tol));
+    }
+  }
+}
+
+TEST(CudaKernels, ScatterAddWithManyDuplicates) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(6);
+  const Tensor x = zeros({7, 3});
+  const Tensor idx = randint(0, 7, {5000, 3}, DType::Int64, &gen);
+  const Tensor src = randn({5000, 3}, DType::Float32, &gen);
+  EXPECT_TRUE(close(scatter_add(dev(x), 0, dev(idx), dev(src)),
+                    scatter_add(x, 0, idx, src), 1e-4, 1e-5));
+  const Tensor xi = zeros({7}, DType::Int64);
+  const Tensor ii = randint(0, 7, {5000}, DType::Int64, &gen);
+  const Tensor si = randint(-9, 9, {5000}, DType::Int64, &gen);
+  EXPECT_TRUE(close(index_add(dev(xi), 0, dev(ii), dev(si)),
+                    index_add(xi, 0, ii, si), 0, 0));
+}
+
+TEST(CudaKernels, RandomAtLargeOffsets) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator g1(77), g2(77);
+  g1.reserve(uint64_t{1} << 40);
+  g2.reserve(uint64_t{1} << 40);
+  EXPECT_TRUE(close(rand({4097}, DType::Float32, &g2, device()),
+                    rand({4097}, DType::Float32, &g1), 0, 0));
+  EXPECT_TRUE(close(normal({4097}, 3.0, 0.5, DType::Float32, &g2, device()),
+                    normal({4097}, 3.0, 0.5, DType::Float32, &g1), 1e-6, 0));
+}
+
+}  // namespace
+}  // namespace fnx::cuda_test

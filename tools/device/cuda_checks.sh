@@ -1,0 +1,134 @@
+#!/bin/bash
+# The CUDA backend's device checks, in one run (at most 10 minutes on a
+# 16-core H100 machine): the CUDA test suites on the GPU, then the
+# benchmarks next to PyTorch, printing every figure. From the repository
+# root:
+#
+#   tools/device/cuda_checks.sh                 # everything
+#   SKIP_TESTS=1 tools/device/cuda_checks.sh    # benchmarks only
+#
+# Where Bazel is installed it builds with --config=cuda --config=opt and runs
+# the test targets. Where it is not (this workplace's device machines: CUDA,
+# PyTorch, no Bazel, nothing to fetch) it runs the prebuilt binaries of
+# .device/cuda_bundle.tar.xz (tools/device/make_cuda_bundle.sh, run where
+# Bazel is; carry .device). FNX_USE_BUNDLE=1 forces the bundle.
+#
+# When $OUT is set (the device tool's result folder), test logs and the
+# benchmark output are copied there. Stage limits (seconds) can be raised
+# for slower machines: BUILD_TIMEOUT (300), TEST_TIMEOUT (150),
+# BENCH_TIMEOUT (150).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+start=$(date +%s)
+stamp() { echo "== [$(( $(date +%s) - start ))s] $*"; }
+status=0
+
+stamp "machine"
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.memory \
+  --format=csv 2>&1 || echo "nvidia-smi failed"
+nproc
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' 2>&1 | tail -1
+
+TESTS=(
+  //tests/cuda:device_test
+  //tests/cuda:no_device_test
+  //tests/cuda:lazy_load_test
+  //tests/cuda:runtime_errors_test
+  //tests/cuda:kernels_cuda_test
+  //tests/cuda:models_cuda_test
+  //tests/cuda:opinfo_cuda_test
+  //tests/cuda:transforms_opdb_cuda_test
+)
+
+# ---- with Bazel: build here, run the test targets ----
+run_with_bazel() {
+  local flags=(--config=cuda --config=opt --jobs="$(nproc)")
+  stamp "build (nvcc + g++, opt)"
+  if ! timeout "${BUILD_TIMEOUT:-300}" bazel build "${flags[@]}" \
+      //backends/cuda/... "${TESTS[@]}" //tests/benchmarks:cuda_benchmark \
+      2>&1 | grep -v '^\['; then
+    echo "BUILD FAILED"
+    exit 1
+  fi
+  if [[ "${SKIP_TESTS:-0}" != 1 ]]; then
+    stamp "tests on the GPU"
+    timeout "${TEST_TIMEOUT:-150}" bazel test "${flags[@]}" \
+      --test_output=errors --test_timeout=140 --test_summary=short \
+      "${TESTS[@]}" 2>&1 | grep -v '^\[' | tail -60
+    test "${PIPESTATUS[0]}" -eq 0 || status=1
+    for t in "${TESTS[@]}"; do
+      log="bazel-testlogs/${t#//}"; log="${log/://}/test.log"
+      [[ -f "$log" ]] || continue
+      printf '%-48s %s passed, %s skipped, %s failed\n' "$t" \
+        "$(grep -c '^\[       OK \]' "$log")" \
+        "$(grep -c '^\[  SKIPPED \]' "$log")" \
+        "$(grep -c '^\[  FAILED  \].*(' "$log")"
+      if [[ -n "${OUT:-}" ]]; then
+        { echo "==== $t"; cat "$log"; } >> "$OUT/testlogs.txt"
+      fi
+    done
+  fi
+  BENCH=bazel-bin/tests/benchmarks/cuda_benchmark
+}
+
+# ---- without Bazel: the binaries of .device/cuda_bundle.tar.xz, built
+# elsewhere by tools/device/make_cuda_bundle.sh ----
+run_bundle() {
+  local root=/tmp/fnx_cuda_bundle
+  stamp "unpack .device/cuda_bundle.tar.xz"
+  rm -rf "$root" && mkdir -p "$root" &&
+    tar -C "$root" -xJf .device/cuda_bundle.tar.xz || exit 1
+  local b="$root/bundle"
+  # CUDA's libraries: the toolkit's, and cuDNN wherever it is installed
+  # (PyTorch's wheels carry one).
+  local dirs="$b/lib"
+  for name in libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcudnn.so.9; do
+    local found
+    found=$(find /usr/local/cuda/lib64/ /usr/local /opt /usr/lib -name "$name" \
+      2>/dev/null | head -1)
+    if [[ -n "$found" ]]; then
+      dirs="$dirs:$(dirname "$found")"
+      echo "$name: $found"
+    else
+      echo "$name: NOT FOUND"
+    fi
+  done
+  export LD_LIBRARY_PATH="$dirs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  if [[ "${SKIP_TESTS:-0}" != 1 ]]; then
+    stamp "tests on the GPU (bundle: cuda_device_tests)"
+    (cd "$b" && timeout "${TEST_TIMEOUT:-150}" ./bin/cuda_device_tests \
+      --gtest_brief=1 > "$b/tests.log" 2>&1)
+    test $? -eq 0 || status=1
+    tail -80 "$b/tests.log"
+    stamp "lazy loading of libfnx_cuda.so (bundle: lazy_load_test)"
+    (cd "$b" && timeout 60 ./bin/lazy_load_test --gtest_brief=1) 2>&1 | tail -5
+    test "${PIPESTATUS[0]}" -eq 0 || status=1
+    if [[ -n "${OUT:-}" ]]; then cp "$b/tests.log" "$OUT/cuda_device_tests.log"; fi
+  fi
+  # The benchmark runs with the bundle's libraries; PyTorch without them.
+  BENCH="$b/bin/run_benchmark.sh"
+  printf '#!/bin/bash\nexport LD_LIBRARY_PATH="%s"\nexec "%s" "$@"\n' \
+    "$LD_LIBRARY_PATH" "$b/bin/cuda_benchmark" > "$BENCH"
+  chmod +x "$BENCH"
+  unset LD_LIBRARY_PATH
+}
+
+if command -v bazel >/dev/null && [[ "${FNX_USE_BUNDLE:-0}" != 1 ]]; then
+  test -x /usr/local/cuda/bin/nvcc || { echo "no CUDA toolkit at /usr/local/cuda"; exit 2; }
+  run_with_bazel
+elif [[ -f .device/cuda_bundle.tar.xz ]]; then
+  run_bundle
+else
+  echo "no bazel here and no .device/cuda_bundle.tar.xz: run"
+  echo "tools/device/make_cuda_bundle.sh where Bazel is and carry .device"
+  exit 2
+fi
+
+stamp "benchmarks: fnx (Google Benchmark) and PyTorch"
+timeout "${BENCH_TIMEOUT:-150}" python3 tests/benchmarks/cuda_vs_torch.py \
+  "$BENCH" | tee /tmp/cuda_vs_torch.txt
+test "${PIPESTATUS[0]}" -eq 0 || status=1
+if [[ -n "${OUT:-}" ]]; then cp /tmp/cuda_vs_torch.txt "$OUT/"; fi
+
+stamp "done (status $status)"
+exit $status
