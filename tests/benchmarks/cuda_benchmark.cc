@@ -20,6 +20,7 @@
 #include "benchmark/benchmark.h"
 #include "core/ops/ops.h"
 #include "core/param_dict.h"
+#include "tests/testing/tutorial_cnn.h"
 #include "transforms/grad/grad.h"
 #include "transforms/vmap/vmap.h"
 
@@ -159,44 +160,12 @@ BENCHMARK(BM_CudaMemcpyD2D)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---- per-sample gradients of the torch.func tutorial CNN ----
 
-Tensor init(const Shape& shape, double fan_in, Generator& gen) {
-  const double bound = 1.0 / std::sqrt(fan_in);
-  return uniform(shape, -bound, bound, DType::Float32, &gen, kDev);
-}
-
-ParamDict cnn_params() {
-  Generator gen(0);
-  return ParamDict{
-      {"conv1.weight", init({32, 1, 3, 3}, 9, gen)},
-      {"conv1.bias", init({32}, 9, gen)},
-      {"conv2.weight", init({64, 32, 3, 3}, 288, gen)},
-      {"conv2.bias", init({64}, 288, gen)},
-      {"fc1.weight", init({128, 9216}, 9216, gen)},
-      {"fc1.bias", init({128}, 9216, gen)},
-      {"fc2.weight", init({10, 128}, 128, gen)},
-      {"fc2.bias", init({10}, 128, gen)},
-  };
-}
-
-Tensor cnn(const ParamDict& p, const Tensor& x) {
-  Tensor h = relu(conv2d(x, p.at("conv1.weight"), p.at("conv1.bias")));
-  h = relu(conv2d(h, p.at("conv2.weight"), p.at("conv2.bias")));
-  h = max_pool2d(h, {.kernel = {2}});
-  h = flatten(h, 1);
-  h = relu(linear(h, p.at("fc1.weight"), p.at("fc1.bias")));
-  h = linear(h, p.at("fc2.weight"), p.at("fc2.bias"));
-  return log_softmax(h, 1);
-}
-
-Tensor example_loss(const ParamDict& p, const Tensor& sample,
-                    const Tensor& target) {
-  return nll_loss(cnn(p, unsqueeze(sample, 0)), unsqueeze(target, 0));
-}
+using testing::example_loss;
 
 void BM_FnxPerSampleGradCnn(benchmark::State& state) {
   if (!have_gpu(state)) return;
   const int64_t batch = state.range(0);
-  const ParamDict params = cnn_params();
+  const ParamDict params = testing::cnn_params(kDev);
   Generator gen(1);
   const Tensor samples = randn({batch, 1, 28, 28}, DType::Float32, &gen, kDev);
   const Tensor targets = randint(0, 10, {batch}, DType::Int64, &gen, kDev);

@@ -15,6 +15,7 @@
 #include "benchmark/benchmark.h"
 #include "core/ops/ops.h"
 #include "core/param_dict.h"
+#include "tests/testing/tutorial_cnn.h"
 #include "transforms/grad/grad.h"
 #include "transforms/jacobians/jacrev.h"
 #include "transforms/vmap/vmap.h"
@@ -24,42 +25,8 @@ namespace {
 
 constexpr int64_t kBatch = 64;
 
-// Kaiming-uniform-like init, as torch's layers.
-Tensor init(const Shape& shape, int64_t fan_in, Generator& gen) {
-  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-  return uniform(shape, -bound, bound, DType::Float32, &gen);
-}
-
-ParamDict cnn_params() {
-  Generator gen(0);
-  return ParamDict{
-      {"conv1.weight", init({32, 1, 3, 3}, 9, gen)},
-      {"conv1.bias", init({32}, 9, gen)},
-      {"conv2.weight", init({64, 32, 3, 3}, 288, gen)},
-      {"conv2.bias", init({64}, 288, gen)},
-      {"fc1.weight", init({128, 9216}, 9216, gen)},
-      {"fc1.bias", init({128}, 9216, gen)},
-      {"fc2.weight", init({10, 128}, 128, gen)},
-      {"fc2.bias", init({10}, 128, gen)},
-  };
-}
-
-// x: (N, 1, 28, 28) -> log-probabilities (N, 10).
-Tensor cnn(const ParamDict& p, const Tensor& x) {
-  Tensor h = relu(conv2d(x, p.at("conv1.weight"), p.at("conv1.bias")));
-  h = relu(conv2d(h, p.at("conv2.weight"), p.at("conv2.bias")));
-  h = max_pool2d(h, {.kernel = {2}});
-  h = flatten(h, 1);
-  h = relu(linear(h, p.at("fc1.weight"), p.at("fc1.bias")));
-  h = linear(h, p.at("fc2.weight"), p.at("fc2.bias"));
-  return log_softmax(h, 1);
-}
-
-// One example (1, 28, 28) with its class id (a 0-d int64).
-Tensor example_loss(const ParamDict& p, const Tensor& sample,
-                    const Tensor& target) {
-  return nll_loss(cnn(p, unsqueeze(sample, 0)), unsqueeze(target, 0));
-}
+using testing::cnn_params;
+using testing::example_loss;
 
 struct Data {
   ParamDict params = cnn_params();

@@ -10,6 +10,7 @@
 #include "core/param_dict.h"
 #include "gtest/gtest.h"
 #include "tests/cuda/cuda_test_util.h"
+#include "tests/testing/tutorial_cnn.h"
 #include "transforms/grad/grad.h"
 #include "transforms/vmap/vmap.h"
 
@@ -59,39 +60,9 @@ TEST(ModelsCuda, SeedPerSampleGradients) {
   EXPECT_TRUE(close(stack(rows), want, 1e-6, 1e-5));
 }
 
-ParamDict cnn_params() {
-  Generator gen(0);
-  auto init = [&](const Shape& shape, double fan_in) {
-    const double bound = 1.0 / std::sqrt(fan_in);
-    return uniform(shape, -bound, bound, DType::Float32, &gen);
-  };
-  return ParamDict{
-      {"conv1.weight", init({32, 1, 3, 3}, 9)},
-      {"conv1.bias", init({32}, 9)},
-      {"conv2.weight", init({64, 32, 3, 3}, 288)},
-      {"conv2.bias", init({64}, 288)},
-      {"fc1.weight", init({128, 9216}, 9216)},
-      {"fc1.bias", init({128}, 9216)},
-      {"fc2.weight", init({10, 128}, 128)},
-      {"fc2.bias", init({10}, 128)},
-  };
-}
-
-// The torch.func tutorial CNN: x (N, 1, 28, 28) -> log-probabilities.
-Tensor cnn(const ParamDict& p, const Tensor& x) {
-  Tensor h = relu(conv2d(x, p.at("conv1.weight"), p.at("conv1.bias")));
-  h = relu(conv2d(h, p.at("conv2.weight"), p.at("conv2.bias")));
-  h = max_pool2d(h, {.kernel = {2}});
-  h = flatten(h, 1);
-  h = relu(linear(h, p.at("fc1.weight"), p.at("fc1.bias")));
-  h = linear(h, p.at("fc2.weight"), p.at("fc2.bias"));
-  return log_softmax(h, 1);
-}
-
-Tensor example_loss(const ParamDict& p, const Tensor& sample,
-                    const Tensor& target) {
-  return nll_loss(cnn(p, unsqueeze(sample, 0)), unsqueeze(target, 0));
-}
+using testing::cnn;
+using testing::cnn_params;
+using testing::example_loss;
 
 TEST(ModelsCuda, CnnPerSampleGradients) {
   FNX_SKIP_WITHOUT_CUDA();
