@@ -34,8 +34,7 @@ Tensor& binary_inplace(const char* name, Tensor& dst, const Tensor& other,
   check_storable(name, dst, result.dtype());
   FNX_CHECK(result.shape() == dst.shape(), name, "the result shape ",
             shape_str(result.shape()),
-            " does not match the destination's shape ",
-            shape_str(dst.shape()),
+            " does not match the destination's shape ", shape_str(dst.shape()),
             ": an in-place op may broadcast the other operand, not the "
             "destination");
   return copy_(dst, result);
@@ -44,27 +43,23 @@ Tensor& binary_inplace(const char* name, Tensor& dst, const Tensor& other,
 }  // namespace
 
 Tensor& add_(Tensor& x, const Tensor& y) {
-  return binary_inplace("add_", x, y, [](const Tensor& a, const Tensor& b) {
-    return add(a, b);
-  });
+  return binary_inplace(
+      "add_", x, y, [](const Tensor& a, const Tensor& b) { return add(a, b); });
 }
 
 Tensor& sub_(Tensor& x, const Tensor& y) {
-  return binary_inplace("sub_", x, y, [](const Tensor& a, const Tensor& b) {
-    return sub(a, b);
-  });
+  return binary_inplace(
+      "sub_", x, y, [](const Tensor& a, const Tensor& b) { return sub(a, b); });
 }
 
 Tensor& mul_(Tensor& x, const Tensor& y) {
-  return binary_inplace("mul_", x, y, [](const Tensor& a, const Tensor& b) {
-    return mul(a, b);
-  });
+  return binary_inplace(
+      "mul_", x, y, [](const Tensor& a, const Tensor& b) { return mul(a, b); });
 }
 
 Tensor& div_(Tensor& x, const Tensor& y) {
-  return binary_inplace("div_", x, y, [](const Tensor& a, const Tensor& b) {
-    return div(a, b);
-  });
+  return binary_inplace(
+      "div_", x, y, [](const Tensor& a, const Tensor& b) { return div(a, b); });
 }
 
 Tensor& add_(Tensor& x, double y) { return add_(x, scalar_like(y, x)); }
@@ -96,8 +91,8 @@ Tensor& relu_(Tensor& x) { return copy_(x, relu(x)); }
 
 Tensor& masked_fill_(Tensor& x, const Tensor& mask, double value) {
   FNX_CHECK(mask.dtype() == DType::Bool, "masked_fill_",
-            "the mask must be bool, got ", dtype_name(mask.dtype()),
-            " (shape ", shape_str(mask.shape()), ")");
+            "the mask must be bool, got ", dtype_name(mask.dtype()), " (shape ",
+            shape_str(mask.shape()), ")");
   Tensor result = where(mask, scalar_like(value, x), x);
   FNX_CHECK(result.shape() == x.shape(), "masked_fill_", "the mask of shape ",
             shape_str(mask.shape()),

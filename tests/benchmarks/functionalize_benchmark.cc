@@ -37,7 +37,10 @@ void BM_WholeChainEager(benchmark::State& state) {
   const Tensor x = randn({4, state.range(0)});
   for (auto _ : state) benchmark::DoNotOptimize(whole_chain(x));
 }
-BENCHMARK(BM_WholeChainEager)->Arg(16)->Arg(1 << 16)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_WholeChainEager)
+    ->Arg(16)
+    ->Arg(1 << 16)
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_WholeChainFunctionalized(benchmark::State& state) {
   const Tensor x = randn({4, state.range(0)});
@@ -53,7 +56,10 @@ void BM_ViewChainEager(benchmark::State& state) {
   const Tensor x = randn({4, state.range(0)});
   for (auto _ : state) benchmark::DoNotOptimize(view_chain(x));
 }
-BENCHMARK(BM_ViewChainEager)->Arg(16)->Arg(1 << 16)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ViewChainEager)
+    ->Arg(16)
+    ->Arg(1 << 16)
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_ViewChainFunctionalized(benchmark::State& state) {
   const Tensor x = randn({4, state.range(0)});

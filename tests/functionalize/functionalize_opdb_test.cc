@@ -115,8 +115,8 @@ TEST_P(FunctionalizeOpDatabase, UnderVmap) {
       TensorList args;
       bool others_mapped = false;
       for (std::size_t i = 0; i < s.inputs.size(); ++i) {
-        const bool mapped = is_floating(s.inputs[i].dtype()) &&
-                            (i > 0 || map_destination);
+        const bool mapped =
+            is_floating(s.inputs[i].dtype()) && (i > 0 || map_destination);
         others_mapped |= mapped && i > 0;
         args.push_back(mapped ? batch_of(s.inputs[i]) : s.inputs[i]);
         dims.emplace_back(mapped ? VmapDims(0) : VmapDims(none));

@@ -13,8 +13,7 @@
 namespace fnx {
 namespace {
 
-const std::string kPlugin =
-    "transforms/functionalize/libfnx_functionalize.so";
+const std::string kPlugin = "transforms/functionalize/libfnx_functionalize.so";
 
 Tensor scale_in_place(Tensor x) {
   x.mul_(2.0);

@@ -114,7 +114,9 @@ TEST(Functionalize, ACopyingReshapeIsNotAView) {
 }
 
 TEST(Functionalize, MutationsAndViewsReturnsNoAliases) {
-  auto f = [](Tensor x) { return std::vector<Tensor>{x.slice(0, 0, 2), x.t()}; };
+  auto f = [](Tensor x) {
+    return std::vector<Tensor>{x.slice(0, 0, 2), x.t()};
+  };
   const Tensor x = arange_f64({3, 2});
   const std::vector<Tensor> views = functionalize(f)(x);
   EXPECT_EQ(views[0].impl()->storage, x.impl()->storage);  // still a view
@@ -179,9 +181,9 @@ TEST(Functionalize, AliasedInputs) {
   EXPECT_TRUE(close(x, eager_x));
   EXPECT_EQ(recorder.count(Prim::CopyInto), 1);
   Tensor base = arange_f64({4});
-  EXPECT_TRUE(throws_with([&] { functionalize(f)(base, base.slice(0, 0, 2)); },
-                          std::vector<std::string>{"[functionalize]",
-                                                   "shares memory"}));
+  EXPECT_TRUE(throws_with(
+      [&] { functionalize(f)(base, base.slice(0, 0, 2)); },
+      std::vector<std::string>{"[functionalize]", "shares memory"}));
 }
 
 TEST(Functionalize, WritingAnExpandedViewIsAnError) {
@@ -192,9 +194,9 @@ TEST(Functionalize, WritingAnExpandedViewIsAnError) {
   };
   const Tensor x = arange_f64({1, 2});
   EXPECT_TRUE(throws_with([&] { f(x); }, "copy_"));
-  EXPECT_TRUE(throws_with([&] { functionalize(f)(x); },
-                          std::vector<std::string>{"[copy_]", "expanded",
-                                                   "clone"}));
+  EXPECT_TRUE(
+      throws_with([&] { functionalize(f)(x); },
+                  std::vector<std::string>{"[copy_]", "expanded", "clone"}));
 }
 
 // Tensors captured from outside are not functionalize's: writing one is a
@@ -333,10 +335,9 @@ TEST(FunctionalizeComposition, HessianOfAFunctionWithWrites) {
     return (y * y).sum();
   };
   const Tensor x = f64({1.5, -0.5, 2.0});
-  const Tensor want =
-      f64({2 * 0.25, 4 * 1.5 * -0.5, 0, 4 * 1.5 * -0.5, 2 * 2.25 + 2, 0, 0, 0,
-           2},
-          {3, 3});
+  const Tensor want = f64(
+      {2 * 0.25, 4 * 1.5 * -0.5, 0, 4 * 1.5 * -0.5, 2 * 2.25 + 2, 0, 0, 0, 2},
+      {3, 3});
   EXPECT_TRUE(close(hessian(functionalize(f))(x), want));
   EXPECT_TRUE(close(hessian(f)(x), want));
 }

@@ -30,7 +30,8 @@ class OpRecorder final : public Interpreter {
     ops.push_back(call.prim);
     std::vector<Tensor> inner;
     for (const Tensor& t : call.inputs) inner.push_back(unwrap(t));
-    Tensor out = dispatch(call.prim, call.attrs, std::span<const Tensor>(inner));
+    Tensor out =
+        dispatch(call.prim, call.attrs, std::span<const Tensor>(inner));
     if (call.prim == Prim::CopyInto && owns(call.inputs[0])) {
       return call.inputs[0];
     }

@@ -33,7 +33,11 @@ struct Site {
 
 std::vector<Site> sites() {
   return {
-      {"whole", {"basic"}, {3, 4}, {3, 4}, [](const Tensor& x) { return x; },
+      {"whole",
+       {"basic"},
+       {3, 4},
+       {3, 4},
+       [](const Tensor& x) { return x; },
        [](const Index& i) { return i; }},
       {"through x.reshape({6, 4}).transpose(0, 1).slice(1, 1, 5, 2)",
        {"noncontig"},
@@ -46,17 +50,28 @@ std::vector<Site> sites() {
          const int64_t flat = (1 + 2 * i[1]) * 4 + i[0];
          return Index{flat / 6, flat % 6};
        }},
-      {"through x.select(0, 1)", {"basic"}, {3, 4}, {4},
+      {"through x.select(0, 1)",
+       {"basic"},
+       {3, 4},
+       {4},
        [](const Tensor& x) { return x.select(0, 1); },
-       [](const Index& i) { return Index{1, i[0]}; }},
+       [](const Index& i) {
+         return Index{1, i[0]};
+       }},
       {"into one element, x.select(0, 2).select(0, 1)",
        {"scalar"},
        {3, 4},
        {},
        [](const Tensor& x) { return x.select(0, 2).select(0, 1); },
-       [](const Index&) { return Index{2, 1}; }},
-      {"whole, no elements", {"zero-size"}, {0, 3}, {0, 3},
-       [](const Tensor& x) { return x; }, [](const Index& i) { return i; }},
+       [](const Index&) {
+         return Index{2, 1};
+       }},
+      {"whole, no elements",
+       {"zero-size"},
+       {0, 3},
+       {0, 3},
+       [](const Tensor& x) { return x; },
+       [](const Index& i) { return i; }},
   };
 }
 
@@ -130,9 +145,9 @@ OpInfo binary_entry(std::string name, WriteFn write,
       std::move(name), {0, 1}, [write, ref, domain](DType d, Generator& g) {
         Samples v;
         for (const Site& site : sites()) {
-          v.push_back(write_sample(
-              {make(site.base_shape, d, g), make(site.view_shape, d, g, domain)},
-              site, "", write, ref));
+          v.push_back(write_sample({make(site.base_shape, d, g),
+                                    make(site.view_shape, d, g, domain)},
+                                   site, "", write, ref));
         }
         v.push_back(write_sample({make({3, 4}, d, g), make({4}, d, g, domain)},
                                  sites()[0], "a broadcast row", write, ref));
@@ -147,15 +162,15 @@ OpInfo unary_entry(std::string name, WriteFn write,
   ViewRefFn ref = [f](const Nd& v, const TensorList&) {
     return map(v, f, v.dtype);
   };
-  return inplace_entry(std::move(name), {0},
-                       [write, ref](DType d, Generator& g) {
-                         Samples v;
-                         for (const Site& site : sites()) {
-                           v.push_back(write_sample({make(site.base_shape, d, g)},
-                                                    site, "", write, ref));
-                         }
-                         return v;
-                       });
+  return inplace_entry(
+      std::move(name), {0}, [write, ref](DType d, Generator& g) {
+        Samples v;
+        for (const Site& site : sites()) {
+          v.push_back(write_sample({make(site.base_shape, d, g)}, site, "",
+                                   write, ref));
+        }
+        return v;
+      });
 }
 
 OpInfo masked_fill_entry() {
@@ -170,15 +185,16 @@ OpInfo masked_fill_entry() {
     }
     return out;
   };
-  return inplace_entry("masked_fill_", {0}, [write, ref](DType d, Generator& g) {
-    Samples v;
-    for (const Site& site : sites()) {
-      v.push_back(write_sample({make(site.base_shape, d, g),
-                                make(site.view_shape, kBool, g)},
-                               site, "value -1.5", write, ref));
-    }
-    return v;
-  });
+  return inplace_entry(
+      "masked_fill_", {0}, [write, ref](DType d, Generator& g) {
+        Samples v;
+        for (const Site& site : sites()) {
+          v.push_back(write_sample(
+              {make(site.base_shape, d, g), make(site.view_shape, kBool, g)},
+              site, "value -1.5", write, ref));
+        }
+        return v;
+      });
 }
 
 // Index writes along dim 0 of a (4, 3) destination, whole or through a
@@ -186,11 +202,20 @@ OpInfo masked_fill_entry() {
 // well defined).
 std::vector<Site> index_sites() {
   return {
-      {"whole", {"basic"}, {4, 3}, {4, 3}, [](const Tensor& x) { return x; },
+      {"whole",
+       {"basic"},
+       {4, 3},
+       {4, 3},
+       [](const Tensor& x) { return x; },
        [](const Index& i) { return i; }},
-      {"through x.transpose(0, 1)", {"noncontig"}, {3, 4}, {4, 3},
+      {"through x.transpose(0, 1)",
+       {"noncontig"},
+       {3, 4},
+       {4, 3},
        [](const Tensor& x) { return x.transpose(0, 1); },
-       [](const Index& i) { return Index{i[1], i[0]}; }},
+       [](const Index& i) {
+         return Index{i[1], i[0]};
+       }},
   };
 }
 
@@ -220,9 +245,9 @@ OpInfo index_entry(std::string name, WriteFn write, bool accumulate,
       [write, ref, broadcast_values](DType d, Generator& g) {
         Samples v;
         for (const Site& site : index_sites()) {
-          v.push_back(write_sample({make(site.base_shape, d, g), rows_2_0(),
-                                    make({2, 3}, d, g)},
-                                   site, "rows {2, 0}", write, ref));
+          v.push_back(write_sample(
+              {make(site.base_shape, d, g), rows_2_0(), make({2, 3}, d, g)},
+              site, "rows {2, 0}", write, ref));
         }
         if (broadcast_values) {
           v.push_back(write_sample(
@@ -251,14 +276,14 @@ OpInfo scatter_add_entry() {
     }
     return out;
   };
-  OpInfo info =
-      inplace_entry("scatter_add_", {0, 2}, [write, ref](DType d, Generator& g) {
+  OpInfo info = inplace_entry(
+      "scatter_add_", {0, 2}, [write, ref](DType d, Generator& g) {
         Samples v;
         for (const Site& site : index_sites()) {
-          v.push_back(write_sample({make(site.base_shape, d, g),
-                                    make_index({2, 3}, 4, g),
-                                    make({2, 3}, d, g)},
-                                   site, "dim 0", write, ref));
+          v.push_back(
+              write_sample({make(site.base_shape, d, g),
+                            make_index({2, 3}, 4, g), make({2, 3}, d, g)},
+                           site, "dim 0", write, ref));
         }
         return v;
       });

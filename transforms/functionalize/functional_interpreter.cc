@@ -58,9 +58,9 @@ Tensor FunctionalInterpreter::wrap(Tensor value,
 
 Tensor FunctionalInterpreter::wrap_fresh(Tensor value) const {
   auto p = std::make_shared<FunctionalPayload>();
-  p->memory = std::make_shared<Memory>(Memory{
-      value, 0,
-      std::make_shared<Storage>(nullptr, 0, value.device(), nullptr)});
+  p->memory = std::make_shared<Memory>(
+      Memory{value, 0,
+             std::make_shared<Storage>(nullptr, 0, value.device(), nullptr)});
   return wrap(std::move(value), std::move(p));
 }
 
@@ -89,7 +89,8 @@ Tensor FunctionalInterpreter::process(const OpCall& call) {
       Registry::get().rule(table_, call.prim));
   if (rule == nullptr) {
     fail("functionalize", "no functionalization rule for the primitive ",
-         call.name(), "; the plugin registers one for every primitive, so "
+         call.name(),
+         "; the plugin registers one for every primitive, so "
          "this plugin build is older than the core (rebuild "
          "//transforms/functionalize)");
   }
@@ -147,9 +148,9 @@ Tensor FunctionalInterpreter::write(const OpCall& call) const {
   }
   FunctionalPayload& p = payload(dst);
   Memory& memory = *p.memory;
-  memory.value = p.views.empty()
-                     ? value
-                     : write_through_views(memory.value, p.views, value, mode());
+  memory.value = p.views.empty() ? value
+                                 : write_through_views(memory.value, p.views,
+                                                       value, mode());
   ++memory.generation;
   memory.identity->bump_version();
   p.generation = memory.generation;

@@ -110,8 +110,8 @@ class Functionalized {
 };
 
 template <typename F>
-Functionalized<std::decay_t<F>> functionalize(F&& f,
-                                              FunctionalizeOptions options = {}) {
+Functionalized<std::decay_t<F>> functionalize(
+    F&& f, FunctionalizeOptions options = {}) {
   return Functionalized<std::decay_t<F>>(std::forward<F>(f), options);
 }
 

@@ -76,9 +76,13 @@ inline const Entry& entry() {
            "//transforms/functionalize or load libfnx_functionalize.so");
     }
     if (e->version != kEntryVersion) {
-      fail("functionalize", "the loaded functionalize plugin has entry "
-           "version ", e->version, " but this program was built against "
-           "version ", kEntryVersion,
+      fail("functionalize",
+           "the loaded functionalize plugin has entry "
+           "version ",
+           e->version,
+           " but this program was built against "
+           "version ",
+           kEntryVersion,
            "; rebuild libfnx_functionalize.so with the same fnx");
     }
     cached.store(e, std::memory_order_release);

@@ -108,13 +108,11 @@ std::vector<Tensor> run(std::span<const Tensor> inputs,
   return out;
 }
 
-constexpr functionalize_detail::Entry kEntry{functionalize_detail::kEntryVersion,
-                                             &run};
+constexpr functionalize_detail::Entry kEntry{
+    functionalize_detail::kEntryVersion, &run};
 
 }  // namespace
 
-FNX_REGISTER_PLUGIN("functionalize") {
-  r.transform("functionalize", &kEntry);
-}
+FNX_REGISTER_PLUGIN("functionalize") { r.transform("functionalize", &kEntry); }
 
 }  // namespace fnx::functionalize_internal

@@ -92,9 +92,8 @@ bool JvpInterpreter::result_owns(const OpCall& call,
                                  const Tensor& tangent) const {
   const Storage* memory = storage_of(tangent);
   if (memory == nullptr) return false;
-  const bool primal_is_view =
-      prim_info(call.prim).family == PrimFamily::View &&
-      storage_of(out) == storage_of(primals[0]);
+  const bool primal_is_view = prim_info(call.prim).family == PrimFamily::View &&
+                              storage_of(out) == storage_of(primals[0]);
   for (std::size_t i = 0; i < tangents.size(); ++i) {
     if (!tangents[i].defined() || storage_of(tangents[i]) != memory) continue;
     if (i != 0 || !primal_is_view) return false;

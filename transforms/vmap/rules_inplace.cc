@@ -24,8 +24,10 @@ BatchedValue promote_and_write(const BatchContext& ctx, const OpCall& call,
   const bool made_inside =
       memory != nullptr && memory->serial() >= ctx.first_serial;
   if (!made_inside || memory.use_count() > 1) {
-    fail("vmap", "copy_: promote_inplace_writes cannot make this tensor of "
-         "shape ", shape_str(call.inputs[0].shape()), " batched: it ",
+    fail("vmap",
+         "copy_: promote_inplace_writes cannot make this tensor of "
+         "shape ",
+         shape_str(call.inputs[0].shape()), " batched: it ",
          made_inside ? "is a view of a buffer other views reach"
                      : "was captured from outside the mapped function",
          ", and only the written handle would change. Write through views "
