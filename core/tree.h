@@ -19,6 +19,7 @@
 #include <array>
 #include <concepts>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "core/param_dict.h"
 #include "core/tensor.h"
 
@@ -484,6 +486,60 @@ std::remove_cvref_t<T> tree_map2(const T& a, const T& b, F&& f) {
   }
   std::size_t pos = 0;
   return tree_internal::Traits<T>::unflatten(a, la, pos);
+}
+
+// One argument of a transformed call, rebuilt from the transform's leaves
+// (its own start at `start`): a tree gets the new leaves; anything else
+// (static data) is passed through by reference, untouched.
+template <typename A>
+decltype(auto) tree_rebuild_argument(const A& arg,
+                                     std::span<const Tensor> leaves,
+                                     std::size_t start) {
+  if constexpr (is_tree_v<A>) {
+    std::size_t pos = start;
+    return tree_unflatten_from(arg, leaves, pos);
+  } else {
+    return static_cast<const A&>(arg);
+  }
+}
+
+namespace tree_internal {
+template <typename F, std::size_t N, std::size_t... I, typename... Args>
+decltype(auto) invoke_rebuilt(
+    F& f, [[maybe_unused]] std::span<const Tensor> leaves,
+    [[maybe_unused]] const std::array<std::size_t, N>& starts,
+    std::index_sequence<I...>, const Args&... args) {
+  return std::invoke(f, tree_rebuild_argument(args, leaves, starts[I])...);
+}
+}  // namespace tree_internal
+
+// Calls f with each argument rebuilt from `leaves`; starts[i] is the first
+// leaf of argument i (the thin transform headers flatten the arguments,
+// hand the leaves to their plugin and call f back through this).
+template <typename F, std::size_t N, typename... Args>
+decltype(auto) tree_invoke_rebuilt(F& f, std::span<const Tensor> leaves,
+                                   const std::array<std::size_t, N>& starts,
+                                   const Args&... args) {
+  return tree_internal::invoke_rebuilt(
+      f, leaves, starts, std::index_sequence_for<Args...>{}, args...);
+}
+
+// A transform with has_aux reads f's std::pair result as (output, aux):
+// the option and the result's type must agree (grad, vjp, jvp, jacrev,
+// jacfwd and value_and_jac* share this check).
+inline void check_has_aux(std::string_view caller, bool returned_pair,
+                          bool has_aux) {
+  if (returned_pair && !has_aux) {
+    fail(caller,
+         "f returned a std::pair, which means (output, aux), but has_aux is "
+         "not set; pass {.has_aux = true}, or return several outputs as a "
+         "std::tuple or std::vector");
+  }
+  if (!returned_pair && has_aux) {
+    fail(caller,
+         "has_aux is set but f did not return a std::pair{output, aux}; "
+         "return the pair, or leave has_aux unset");
+  }
 }
 
 }  // namespace fnx

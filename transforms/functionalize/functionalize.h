@@ -59,7 +59,7 @@ class Functionalized {
     collect(leaves, starts, Seq{}, args...);
     std::optional<R> like;
     auto body = [&](std::span<const Tensor> inner, std::vector<Tensor>& out) {
-      R result = invoke(inner, starts, Seq{}, args...);
+      R result = tree_invoke_rebuilt(f_, inner, starts, args...);
       out.clear();
       tree_flatten_into(result, out);
       like.emplace(std::move(result));
@@ -81,28 +81,6 @@ class Functionalized {
   template <typename A>
   static void add_leaves(std::vector<Tensor>& leaves, const A& arg) {
     if constexpr (is_tree_v<A>) tree_flatten_into(arg, leaves);
-  }
-
-  template <std::size_t... I, typename... Args>
-  decltype(auto) invoke(
-      [[maybe_unused]] std::span<const Tensor> leaves,
-      [[maybe_unused]] const std::array<std::size_t, sizeof...(Args) + 1>&
-          starts,
-      std::index_sequence<I...>, const Args&... args) const {
-    return std::invoke(f_, rebuild(args, leaves, starts[I])...);
-  }
-
-  // An argument with its leaves replaced by the functional ones (static
-  // data is passed by reference, untouched).
-  template <typename A>
-  static decltype(auto) rebuild(const A& arg, std::span<const Tensor> leaves,
-                                std::size_t start) {
-    if constexpr (is_tree_v<A>) {
-      std::size_t pos = start;
-      return tree_unflatten_from(arg, leaves, pos);
-    } else {
-      return static_cast<const A&>(arg);
-    }
   }
 
   mutable F f_;  // a mutable lambda may keep state between calls

@@ -152,19 +152,4 @@ class Selected {
   const All& all_;
 };
 
-inline void check_has_aux(std::string_view caller, bool returned_pair,
-                          bool has_aux) {
-  if (returned_pair && !has_aux) {
-    fail(caller,
-         "f returned a std::pair, which means (output, aux), but has_aux is "
-         "not set; pass {.has_aux = true}, or return several outputs as a "
-         "std::tuple or std::vector");
-  }
-  if (!returned_pair && has_aux) {
-    fail(caller,
-         "has_aux is set but f did not return a std::pair{output, aux}; "
-         "return the pair, or leave has_aux unset");
-  }
-}
-
 }  // namespace fnx::jacobian_internal

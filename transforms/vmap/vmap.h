@@ -57,7 +57,7 @@ class Vmapped {
     collect(inputs, starts, Seq{}, args...);
     std::optional<R> like;
     auto body = [&](std::span<const Tensor> leaves, vmap_detail::Outputs& out) {
-      R result = invoke(leaves, starts, Seq{}, args...);
+      R result = tree_invoke_rebuilt(f_, leaves, starts, args...);
       out.leaves.clear();
       out.dims.clear();
       tree_flatten_into(result, out.leaves);
@@ -95,28 +95,6 @@ class Vmapped {
     tree_flatten_into(arg, inputs.leaves);
     vmap_detail::match_dims(arg, spec, inputs.dims, {"in_dims", index});
     inputs.arg_of_leaf.resize(inputs.leaves.size(), index);
-  }
-
-  template <std::size_t... I, typename... Args>
-  decltype(auto) invoke(
-      [[maybe_unused]] std::span<const Tensor> leaves,
-      [[maybe_unused]] const std::array<std::size_t, sizeof...(Args) + 1>&
-          starts,
-      std::index_sequence<I...>, const Args&... args) const {
-    return std::invoke(f_, rebuild(args, leaves, starts[I])...);
-  }
-
-  // An argument with its leaves replaced by the mapped ones (static data is
-  // passed by reference, untouched).
-  template <typename A>
-  static decltype(auto) rebuild(const A& arg, std::span<const Tensor> leaves,
-                                std::size_t start) {
-    if constexpr (is_tree_v<A>) {
-      std::size_t pos = start;
-      return tree_unflatten_from(arg, leaves, pos);
-    } else {
-      return static_cast<const A&>(arg);
-    }
   }
 
   mutable F f_;  // a mutable lambda may keep state between calls
