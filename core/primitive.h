@@ -81,6 +81,10 @@ class Tensor;
   X(ConvWeightGrad, Conv, 2)              \
   X(Unfold, Unfold, 1)                    \
   X(Fold, Unfold, 1)                      \
+  /* max pooling: select / scatter at */  \
+  /* each window's argmax             */  \
+  X(MaxPoolSelect, Pool, 2)               \
+  X(MaxPoolScatter, Pool, 2)              \
   /* creation and randomness */           \
   X(Full, Creation, 0)                    \
   X(Iota, Creation, 0)                    \
@@ -106,7 +110,7 @@ inline constexpr int kNumPrims = 0 FNX_PRIMITIVES(FNX_PRIM_COUNT);
 // Families group primitives that share a rule helper in every table.
 enum class PrimFamily : uint8_t {
   Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, View, Cat, Pad,
-  Index, Matmul, Conv, Unfold, Creation, Random, Copy, Identity
+  Index, Matmul, Conv, Unfold, Pool, Creation, Random, Copy, Identity
 };
 
 struct PrimInfo {
@@ -161,7 +165,8 @@ struct ConvAttrs {
 };
 // Unfold: (N, C, *spatial) -> (N, C, prod(kernel), *out_spatial), padding
 // filled with pad_value. Fold is its transpose (sums overlapping patches)
-// back to (N, C, *input_spatial).
+// back to (N, C, *input_spatial). The Pool family uses the window geometry
+// only (kernel, stride, padding, dilation; padding is never selected).
 struct UnfoldAttrs {
   Shape kernel, stride, padding, dilation;
   double pad_value = 0;

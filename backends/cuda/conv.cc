@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda.h"
+#include "backends/cuda/cudnn_shapes.h"
 #include "backends/cuda/tensors.h"
 #include "core/error.h"
 #include "core/registry.h"
@@ -37,29 +38,6 @@ struct Plan {
   int algo = 0;
   std::size_t workspace = 0;
 };
-
-// cuDNN wants 4 or 5 dims: 1-d convolutions get a trailing spatial dim of 1.
-std::vector<int> dims4(const Shape& s) {
-  std::vector<int> d(s.begin(), s.end());
-  if (d.size() == 3) d.push_back(1);
-  return d;
-}
-
-std::vector<int> packed_strides(const std::vector<int>& dims) {
-  std::vector<int> s(dims.size());
-  int acc = 1;
-  for (int i = static_cast<int>(dims.size()) - 1; i >= 0; --i) {
-    s[i] = acc;
-    acc *= dims[i];
-  }
-  return s;
-}
-
-std::vector<int> spatial_param(const Shape& v, std::size_t n, int fill) {
-  std::vector<int> out(v.begin(), v.end());
-  while (out.size() < n) out.push_back(fill);
-  return out;
-}
 
 bool benchmark_mode() {
   static const bool on = [] {

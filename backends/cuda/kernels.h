@@ -152,6 +152,19 @@ cudaError_t launch_unfold(Scalar t, const WindowGeometry& g, const void* x,
 cudaError_t launch_fold(Scalar t, const WindowGeometry& g, const void* patches,
                         void* images, cudaStream_t stream);
 
+// ---- max pooling (pool.cu) ----
+
+// images (images, *in) contiguous. Select: out (images, out_numel) =
+// values at each window's argmax of x (window_argmax). Scatter: dx (x's
+// layout) = grad (images, out_numel) summed at those places; `places` is
+// scratch for images * out_numel int32 (in-image positions).
+cudaError_t launch_max_pool_select(Scalar t, const WindowGeometry& g,
+                                   const void* x, const void* values, void* out,
+                                   cudaStream_t stream);
+cudaError_t launch_max_pool_scatter(Scalar t, const WindowGeometry& g,
+                                    const void* x, const void* grad, void* dx,
+                                    int32_t* places, cudaStream_t stream);
+
 // ---- integer / bool matmul (gemm.cu; floats go to cuBLAS) ----
 
 // c[b] = a[b] (m x k) * b[b] (k x n), all contiguous row-major, batches

@@ -51,4 +51,9 @@ Tensor contiguous(const Tensor& t);
 Tensor cast_to(const Tensor& t, DType dtype);
 bool is_contiguous(const Shape& shape, const Strides& strides);
 
+// The window geometry (window.h) of an Unfold/Fold/max-pooling call over
+// `images` images of spatial shape `spatial` (defined in unfold.cc).
+WindowGeometry window_geometry(const OpCall& call, int64_t images,
+                               const Shape& spatial);
+
 }  // namespace fnx::cuda

@@ -1,13 +1,12 @@
 // Unfold and Fold on CUDA: (N, C) as N * C independent images for the
-// window kernels of unfold.cu. Pooling (a composite: amax / mean over
-// Unfold's patches) runs on these.
+// window kernels of unfold.cu. Average pooling (a composite: mean over
+// Unfold's patches) runs on these; max pooling has primitives (pool.cc).
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/tensors.h"
 #include "core/error.h"
 #include "core/registry.h"
 
 namespace fnx::cuda {
-namespace {
 
 WindowGeometry window_geometry(const OpCall& call, int64_t images,
                                const Shape& spatial) {
@@ -32,6 +31,8 @@ WindowGeometry window_geometry(const OpCall& call, int64_t images,
   }
   return g;
 }
+
+namespace {
 
 // (N, C, *spatial) -> (N, C, prod(kernel), *out_spatial).
 Tensor unfold_kernel(const OpCall& call, const OutMeta& out) {

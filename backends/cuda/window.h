@@ -1,11 +1,13 @@
-// The index arithmetic of Unfold and Fold (unfold.cu), also compiled for
-// the host (tests/cuda/window_test.cc checks it against the CPU backend).
+// The index arithmetic of Unfold and Fold (unfold.cu) and of max pooling
+// (pool.cu), also compiled for the host (tests/cuda/window_test.cc checks
+// it against the CPU backend).
 // An image is (C, *in) contiguous; its patches are (prod(kernel),
 // prod(out)) contiguous, entry (k, o) reading the input element at
 // o * stride - padding + k * dilation per spatial dim, or padding.
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "backends/cuda/host_device.h"
 
@@ -68,6 +70,69 @@ FNX_HD void for_each_reader(const WindowGeometry& g, int64_t i, F&& f) {
       o = o * g.out[d] + (hit ? num / g.stride[d] : 0);
     }
     if (hit) f(base + k * g.out_numel + o);
+  }
+}
+
+template <typename T>
+FNX_HD bool is_nan_value(T v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return v != v;
+  } else {
+    return false;
+  }
+}
+
+// Max pooling: the in-image position of window o's first maximum (kernel
+// order) in `image` (contiguous, in_numel elements), a NaN counting as the
+// maximum; padding is never chosen (the shape rule makes sure every window
+// touches the image).
+template <typename T>
+FNX_HD int64_t window_argmax(const WindowGeometry& g, const T* image,
+                             int64_t o) {
+  int64_t oi[kMaxSpatial];
+  unravel(o, g.spatial, g.out, oi);
+  int64_t best = -1;
+  T best_value{};
+  for (int64_t k = 0; k < g.kernel_numel; ++k) {
+    int64_t ki[kMaxSpatial];
+    unravel(k, g.spatial, g.kernel, ki);
+    int64_t at = 0;
+    bool inside = true;
+    for (int d = 0; d < g.spatial && inside; ++d) {
+      const int64_t pos =
+          oi[d] * g.stride[d] - g.padding[d] + ki[d] * g.dilation[d];
+      inside = pos >= 0 && pos < g.in[d];
+      at = at * g.in[d] + pos;
+    }
+    if (!inside) continue;
+    const T v = image[at];
+    if (best < 0 || v > best_value ||
+        (is_nan_value(v) && !is_nan_value(best_value))) {
+      best = at;
+      best_value = v;
+    }
+  }
+  return best;
+}
+
+// For in-image position i: calls f(o) for every window o that covers it
+// (the windows whose argmax may be i), in kernel order.
+template <typename F>
+FNX_HD void for_each_covering_window(const WindowGeometry& g, int64_t i,
+                                     F&& f) {
+  int64_t pi[kMaxSpatial];
+  unravel(i, g.spatial, g.in, pi);
+  for (int64_t k = 0; k < g.kernel_numel; ++k) {
+    int64_t ki[kMaxSpatial];
+    unravel(k, g.spatial, g.kernel, ki);
+    int64_t o = 0;
+    bool hit = true;
+    for (int d = 0; d < g.spatial && hit; ++d) {
+      const int64_t num = pi[d] + g.padding[d] - ki[d] * g.dilation[d];
+      hit = num >= 0 && num % g.stride[d] == 0 && num / g.stride[d] < g.out[d];
+      o = o * g.out[d] + (hit ? num / g.stride[d] : 0);
+    }
+    if (hit) f(o);
   }
 }
 

@@ -80,31 +80,31 @@ Tensor conv_nd(std::string_view op, const Tensor& x, const Tensor& weight,
   return batched ? y : squeeze(y, 0);
 }
 
-// The 2-d pooling input as (N, C, H, W) and fully spelled-out options.
-PoolOptions pool2d_options(std::string_view op, const Tensor& x,
-                           const PoolOptions& options) {
-  FNX_CHECK(x.dim() == 3 || x.dim() == 4, op,
-            "expected a 3-D (C, H, W) or "
-            "4-D (N, C, H, W) input, got shape ",
-            shape_str(x.shape()));
+// The pooling input with `n` spatial dims, and fully spelled-out options.
+PoolOptions pool_options(std::string_view op, const Tensor& x,
+                         const PoolOptions& options, std::size_t n) {
+  FNX_CHECK(x.dim() == static_cast<int64_t>(n) + 1 ||
+                x.dim() == static_cast<int64_t>(n) + 2,
+            op, "expected a ", n + 1, "-D (C, *spatial) or ", n + 2,
+            "-D (N, C, *spatial) input, got shape ", shape_str(x.shape()));
   FNX_CHECK(!options.kernel.empty(), op, "kernel size must be given");
   PoolOptions o;
-  o.kernel = per_spatial(options.kernel, 2, 1, op, "kernel");
+  o.kernel = per_spatial(options.kernel, n, 1, op, "kernel");
   o.stride = options.stride.empty()
                  ? o.kernel
-                 : per_spatial(options.stride, 2, 1, op, "stride");
-  o.padding = per_spatial(options.padding, 2, 0, op, "padding");
-  o.dilation = per_spatial(options.dilation, 2, 1, op, "dilation");
+                 : per_spatial(options.stride, n, 1, op, "stride");
+  o.padding = per_spatial(options.padding, n, 0, op, "padding");
+  o.dilation = per_spatial(options.dilation, n, 1, op, "dilation");
   check_at_least(o.kernel, 1, op, "kernel");
   check_at_least(o.stride, 1, op, "stride");
   check_at_least(o.padding, 0, op, "padding");
   check_at_least(o.dilation, 1, op, "dilation");
-  for (int i = 0; i < 2; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     FNX_CHECK(o.padding[i] <= o.kernel[i] / 2, op, "padding ",
               shape_str(o.padding), " must be at most half of the kernel ",
               shape_str(o.kernel));
     const int64_t window = o.dilation[i] * (o.kernel[i] - 1) + 1;
-    const int64_t padded = x.shape()[x.dim() - 2 + i] + 2 * o.padding[i];
+    const int64_t padded = x.shape()[x.dim() - n + i] + 2 * o.padding[i];
     FNX_CHECK(window <= padded, op, "the pooling window (", window,
               " with dilation) is larger than the padded input (", padded,
               ") in spatial dim ", i, " of input ", shape_str(x.shape()));
@@ -112,18 +112,14 @@ PoolOptions pool2d_options(std::string_view op, const Tensor& x,
   return o;
 }
 
-// The smallest value of a dtype, as a double the kernels can cast exactly.
-double lowest_value(DType dtype) {
-  switch (dtype) {
-    case DType::Bool:
-      return 0;
-    case DType::Int32:
-      return static_cast<double>(std::numeric_limits<int32_t>::lowest());
-    case DType::Int64:
-      return static_cast<double>(std::numeric_limits<int64_t>::lowest());
-    default:
-      return -std::numeric_limits<double>::infinity();
-  }
+// Max or average pooling with `n` spatial dims, batched or not.
+Tensor pool_nd(std::string_view op, const Tensor& x, const PoolOptions& options,
+               std::size_t n, bool max) {
+  const PoolOptions o = pool_options(op, x, options, n);
+  const bool batched = x.dim() == static_cast<int64_t>(n) + 2;
+  Tensor xb = batched ? x : unsqueeze(x, 0);
+  Tensor y = max ? max_pool_select(xb, xb, o) : mean(unfold(xb, o, 0), {2});
+  return batched ? y : squeeze(y, 0);
 }
 
 void check_index_dtype(std::string_view op, const Tensor& t,
@@ -164,21 +160,23 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   return conv_nd("conv2d", x, weight, bias, options, 2);
 }
 
-Tensor max_pool2d(const Tensor& x, const PoolOptions& options) {
-  const PoolOptions o = pool2d_options("max_pool2d", x, options);
-  const bool batched = x.dim() == 4;
-  Tensor xb = batched ? x : unsqueeze(x, 0);
-  Tensor y = amax(unfold(xb, o, lowest_value(x.dtype())), {2});
-  return batched ? y : squeeze(y, 0);
+Tensor max_pool1d(const Tensor& x, const PoolOptions& options) {
+  return pool_nd("max_pool1d", x, options, 1, true);
 }
-
-// Padding counts towards the divisor (count_include_pad = true).
+Tensor max_pool2d(const Tensor& x, const PoolOptions& options) {
+  return pool_nd("max_pool2d", x, options, 2, true);
+}
+Tensor max_pool3d(const Tensor& x, const PoolOptions& options) {
+  return pool_nd("max_pool3d", x, options, 3, true);
+}
+Tensor avg_pool1d(const Tensor& x, const PoolOptions& options) {
+  return pool_nd("avg_pool1d", x, options, 1, false);
+}
 Tensor avg_pool2d(const Tensor& x, const PoolOptions& options) {
-  const PoolOptions o = pool2d_options("avg_pool2d", x, options);
-  const bool batched = x.dim() == 4;
-  Tensor xb = batched ? x : unsqueeze(x, 0);
-  Tensor y = mean(unfold(xb, o, 0), {2});
-  return batched ? y : squeeze(y, 0);
+  return pool_nd("avg_pool2d", x, options, 2, false);
+}
+Tensor avg_pool3d(const Tensor& x, const PoolOptions& options) {
+  return pool_nd("avg_pool3d", x, options, 3, false);
 }
 
 // torch broadcasts different shapes with a warning (almost always a bug);

@@ -230,8 +230,25 @@ struct PoolOptions {
 Tensor unfold(const Tensor& x, const PoolOptions& options, double pad_value = 0);
 Tensor fold(const Tensor& patches, const Shape& input_spatial,
             const PoolOptions& options);
+// Pooling over 1, 2 or 3 spatial dims: input (N, C, *spatial) or unbatched
+// (C, *spatial). Max pooling never selects padding; its gradient goes to
+// the first maximum of each window (as torch). Average pooling counts
+// padding in the divisor (count_include_pad = true).
+Tensor max_pool1d(const Tensor& x, const PoolOptions& options);
 Tensor max_pool2d(const Tensor& x, const PoolOptions& options);
-Tensor avg_pool2d(const Tensor& x, const PoolOptions& options);  // counts padding
+Tensor max_pool3d(const Tensor& x, const PoolOptions& options);
+Tensor avg_pool1d(const Tensor& x, const PoolOptions& options);
+Tensor avg_pool2d(const Tensor& x, const PoolOptions& options);
+Tensor avg_pool3d(const Tensor& x, const PoolOptions& options);
+// The max-pooling primitives, N-d over (N, C, *spatial): `values` (x's
+// shape) at each window's argmax of x, first maximum on ties, NaN counting
+// as the maximum (max pooling is max_pool_select(x, x)); and the transpose,
+// grad_out (the pooled shape) added at those places of a zero tensor of
+// x's shape.
+Tensor max_pool_select(const Tensor& x, const Tensor& values,
+                       const PoolOptions& options);
+Tensor max_pool_scatter(const Tensor& x, const Tensor& grad_out,
+                        const PoolOptions& options);
 
 // ---------------- neural-network functions ----------------
 Tensor mse_loss(const Tensor& input, const Tensor& target);  // mean reduction

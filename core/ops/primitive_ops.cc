@@ -445,6 +445,20 @@ Tensor fold(const Tensor& patches, const Shape& input_spatial,
   return call1(Prim::Fold, patches, a);
 }
 
+Tensor max_pool_select(const Tensor& x, const Tensor& values,
+                       const PoolOptions& options) {
+  const DType dt = promote_types(x.dtype(), values.dtype());
+  return call2(Prim::MaxPoolSelect, cast(x, dt), cast(values, dt),
+               unfold_attrs(options, 0));
+}
+
+Tensor max_pool_scatter(const Tensor& x, const Tensor& grad_out,
+                        const PoolOptions& options) {
+  const DType dt = promote_types(x.dtype(), grad_out.dtype());
+  return call2(Prim::MaxPoolScatter, cast(x, dt), cast(grad_out, dt),
+               unfold_attrs(options, 0));
+}
+
 // ---------------- memory ----------------
 
 Tensor contiguous(const Tensor& x) {

@@ -488,6 +488,64 @@ OutMeta copy(const OpCall& call) {
   return {x.shape(), x.dtype(), x.device()};
 }
 
+// Every window must hold at least one input element (max pooling never
+// selects padding), per spatial dim.
+void check_windows_touch_input(std::string_view op, const Shape& in,
+                               const Shape& out, const UnfoldAttrs& a) {
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    for (int64_t o = 0; o < out[i]; ++o) {
+      const int64_t first = o * a.stride[i] - a.padding[i];
+      bool touches = false;
+      for (int64_t k = 0; k < a.kernel[i] && !touches; ++k) {
+        const int64_t pos = first + k * a.dilation[i];
+        touches = pos >= 0 && pos < in[i];
+      }
+      FNX_CHECK(touches, op, "window ", o, " of spatial dim ", i,
+                " covers only padding (input spatial size ", shape_str(in),
+                ", padding ", shape_str(a.padding), ", dilation ",
+                shape_str(a.dilation), "); use less padding or dilation");
+    }
+  }
+}
+
+// MaxPoolSelect (x, values) -> (N, C, *out): values at each window's argmax
+// of x. MaxPoolScatter (x, grad) -> x's shape: grad added at those places.
+OutMeta pool(const OpCall& call) {
+  check_same_device(call);
+  check_same_dtype(call, call.inputs);
+  const Tensor& x = call.inputs[0];
+  const Tensor& other = call.inputs[1];
+  const auto& a = call.attr<UnfoldAttrs>();
+  const std::string_view op = op_name(call);
+  const std::size_t n = a.kernel.size();
+  FNX_CHECK(n >= 1 && n <= 3, op, "needs 1-3 spatial dims, got kernel ",
+            shape_str(a.kernel));
+  check_spatial_attr(op, a.kernel, n, "kernel", 1);
+  check_spatial_attr(op, a.stride, n, "stride", 1);
+  check_spatial_attr(op, a.padding, n, "padding", 0);
+  check_spatial_attr(op, a.dilation, n, "dilation", 1);
+  FNX_CHECK(x.dim() == static_cast<int64_t>(n) + 2, op,
+            "expects (N, C, *spatial) with ", n, " spatial dims, got ",
+            shape_str(x.shape()));
+  FNX_CHECK(x.dtype() != DType::Bool, op, "is not defined for bool tensors");
+  const Shape in(x.shape().begin() + 2, x.shape().end());
+  const Shape out_spatial =
+      window_out(op, in, a.kernel, a.stride, a.padding, a.dilation);
+  check_windows_touch_input(op, in, out_spatial, a);
+  Shape out = {x.shape()[0], x.shape()[1]};
+  out.insert(out.end(), out_spatial.begin(), out_spatial.end());
+  if (call.prim == Prim::MaxPoolSelect) {
+    FNX_CHECK(other.shape() == x.shape(), op, "values of shape ",
+              shape_str(other.shape()), " must have the input's shape ",
+              shape_str(x.shape()));
+    return {out, x.dtype(), x.device()};
+  }
+  FNX_CHECK(other.shape() == out, op, "grad_output of shape ",
+            shape_str(other.shape()), " does not match the pooled shape ",
+            shape_str(out), " of input ", shape_str(x.shape()));
+  return {x.shape(), x.dtype(), x.device()};
+}
+
 }  // namespace
 
 OutMeta infer_meta(const OpCall& call) {
@@ -511,6 +569,7 @@ OutMeta infer_meta(const OpCall& call) {
     case PrimFamily::Matmul: return matmul(call);
     case PrimFamily::Conv: return conv(call);
     case PrimFamily::Unfold: return unfold(call);
+    case PrimFamily::Pool: return pool(call);
     case PrimFamily::Creation:
     case PrimFamily::Random: return source(call);
     case PrimFamily::Copy: return copy(call);

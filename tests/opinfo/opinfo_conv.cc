@@ -1,7 +1,8 @@
 // Convolution and pooling: conv1d, conv2d (stride, padding, dilation,
 // groups, bias, unbatched input), the N-d conv primitive, its two
-// transposes, unfold, fold, max_pool2d, avg_pool2d. The geometry is bound
-// per sample.
+// transposes, unfold, fold, the max-pooling primitives (max_pool_select,
+// max_pool_scatter) and max/avg pooling over 1-3 spatial dims. The geometry is
+// bound per sample.
 #include <utility>
 
 #include "tests/opinfo/opinfo_util.h"
@@ -200,14 +201,91 @@ SampleInput fold_sample(int64_t n, int64_t c, Index spatial,
       });
 }
 
+// max_pool1d/2d/3d or avg_pool1d/2d/3d by the kernel's rank.
 SampleInput pool_sample(Tensor x, std::vector<std::string> tags, PoolOptions o,
                         bool max) {
   return sample1(
       std::move(x), std::move(tags), pool_desc(o),
       [o, max](const Tensor& t) {
-        return max ? max_pool2d(t, o) : avg_pool2d(t, o);
+        switch (o.kernel.size()) {
+          case 1:
+            return max ? max_pool1d(t, o) : avg_pool1d(t, o);
+          case 2:
+            return max ? max_pool2d(t, o) : avg_pool2d(t, o);
+          default:
+            return max ? max_pool3d(t, o) : avg_pool3d(t, o);
+        }
       },
-      [o, max](const Nd& n) { return pool_nd(n, pool_geometry(o), max); });
+      [o, max](const Nd& n) {
+        // Unbatched (C, *spatial) pools as one image.
+        if (n.shape.size() > o.kernel.size() + 1) {
+          return pool_nd(n, pool_geometry(o), max);
+        }
+        Nd batched = n;
+        batched.shape.insert(batched.shape.begin(), 1);
+        Nd y = pool_nd(batched, pool_geometry(o), max);
+        y.shape.erase(y.shape.begin());
+        return y;
+      });
+}
+
+// max_pool_select(x, values) or max_pool_scatter(x, grad_out).
+SampleInput max_pool_prim_sample(Tensor x, Tensor other,
+                                 std::vector<std::string> tags, PoolOptions o,
+                                 bool select) {
+  return sample_with(
+      {std::move(x), std::move(other)}, std::move(tags), pool_desc(o),
+      [o, select](const TensorList& t) {
+        return select ? max_pool_select(t.at(0), t.at(1), o)
+                      : max_pool_scatter(t.at(0), t.at(1), o);
+      },
+      [o, select](const TensorList& t) {
+        const PoolGeometry g = pool_geometry(o);
+        return select ? max_pool_select_nd(read(t.at(0)), read(t.at(1)), g)
+                      : max_pool_scatter_nd(read(t.at(0)), read(t.at(1)), g);
+      });
+}
+
+// The pooled shape of x (N, C, *spatial) under o.
+Shape pooled(const Shape& x, const PoolOptions& o) {
+  const PoolGeometry geo = pool_geometry(o);
+  Shape out{x[0], x[1]};
+  for (size_t i = 0; i + 2 < x.size(); ++i) {
+    out.push_back(out_len(x[i + 2], geo.kernel[i], geo.stride[i],
+                          geo.padding[i], geo.dilation[i]));
+  }
+  return out;
+}
+
+Samples max_pool_prim_samples(DType d, Generator& g, bool select) {
+  auto m = [&](const Shape& s) { return make(s, d, g); };
+  // The second operand: values of x's shape, or a gradient of the pooled.
+  auto other = [&](const Shape& x, const PoolOptions& o, bool noncontig) {
+    const Shape s = select ? x : pooled(x, o);
+    return noncontig ? make_noncontig(s, d, g) : make(s, d, g);
+  };
+  auto one = [&](const Shape& x, std::vector<std::string> tags, PoolOptions o) {
+    return max_pool_prim_sample(m(x), other(x, o, false), std::move(tags), o,
+                                select);
+  };
+  Samples v{
+      one({2, 3, 6, 5}, {"basic"}, {{2, 2}}),
+      one({2, 3, 6, 5}, {"basic"}, {{3, 3}, {1, 1}, {1, 1}}),
+      one({2, 2, 7, 6}, {"basic"}, {{2, 2}, {1, 1}, {1, 0}, {2, 2}}),
+      one({2, 3, 7}, {"basic"}, {{3}, {2}, {1}}),
+      one({1, 2, 4, 5, 4}, {"basic"}, {{2, 3, 2}, {2, 1, 1}, {1, 1, 0}}),
+      max_pool_prim_sample(make_noncontig({2, 3, 5, 6}, d, g),
+                           other({2, 3, 5, 6}, {{2, 2}, {1, 1}}, true),
+                           {"noncontig"}, {{2, 2}, {1, 1}}, select),
+      one({0, 3, 6, 5}, {"zero-size"}, {{2, 2}}),
+  };
+  // Small integers: many equal values in a window (the first one counts).
+  const Shape tie_shape{2, 2, 5, 5};
+  const PoolOptions tie_o{{3, 3}, {1, 1}};
+  v.push_back(max_pool_prim_sample(floor(mul(m(tie_shape), 1.5)),
+                                   other(tie_shape, tie_o, false), {"ties"},
+                                   tie_o, select));
+  return v;
 }
 
 OpInfo conv_entry(std::string name, Impl impl,
@@ -331,6 +409,27 @@ void add_conv_ops(std::vector<OpInfo>& db) {
   fo.diff_args = {0};
   db.push_back(fo);
 
+  for (bool select : {true, false}) {
+    OpInfo prim = conv_entry(select ? "max_pool_select" : "max_pool_scatter",
+                             Impl::kPrimitive, [select](DType d, Generator& g) {
+                               return max_pool_prim_samples(d, g, select);
+                             });
+    const PoolOptions o{{2, 2}};
+    prim.op = [o, select](const TensorList& t) {
+      return select ? max_pool_select(t.at(0), t.at(1), o)
+                    : max_pool_scatter(t.at(0), t.at(1), o);
+    };
+    prim.reference = [o, select](const TensorList& t) {
+      return select ? max_pool_select_nd(read(t.at(0)), read(t.at(1)),
+                                         pool_geometry(o))
+                    : max_pool_scatter_nd(read(t.at(0)), read(t.at(1)),
+                                          pool_geometry(o));
+    };
+    // x only picks the places: its derivative is zero almost everywhere.
+    prim.diff_args = {1};
+    db.push_back(prim);
+  }
+
   for (bool max : {true, false}) {
     OpInfo pool = conv_entry(
         max ? "max_pool2d" : "avg_pool2d", Impl::kComposite,
@@ -342,6 +441,7 @@ void add_conv_ops(std::vector<OpInfo>& db) {
                           max),
               pool_sample(m({1, 2, 5, 7}), {"basic"}, {{2, 3}, {1, 2}, {1, 0}},
                           max),
+              pool_sample(m({3, 6, 5}), {"basic"}, {{2, 2}}, max),
               pool_sample(make_noncontig({2, 3, 5, 6}, d, g), {"noncontig"},
                           {{2, 2}, {1, 1}}, max),
               pool_sample(m({0, 3, 6, 5}), {"zero-size"}, {{2, 2}}, max),
@@ -356,6 +456,45 @@ void add_conv_ops(std::vector<OpInfo>& db) {
     pool.reference = pool_sample({}, {}, {{2, 2}}, max).reference;
     pool.diff_args = {0};
     db.push_back(pool);
+  }
+
+  // 1-d and 3-d pooling: the same composites over other ranks.
+  for (bool max : {true, false}) {
+    for (int rank : {1, 3}) {
+      const std::string name = std::string(max ? "max_pool" : "avg_pool") +
+                               std::to_string(rank) + "d";
+      const PoolOptions basic =
+          rank == 1 ? PoolOptions{{3}, {2}, {1}} : PoolOptions{{2, 2, 2}};
+      OpInfo pool = conv_entry(
+          name, Impl::kComposite, [max, rank](DType d, Generator& g) {
+            auto m = [&](const Shape& s) { return make(s, d, g); };
+            if (rank == 1) {
+              return Samples{
+                  pool_sample(m({2, 3, 9}), {"basic"}, {{3}, {2}, {1}}, max),
+                  pool_sample(m({2, 3, 8}), {"basic"}, {{2}, {1}, {0}, {3}},
+                              max),
+                  pool_sample(m({3, 7}), {"basic"}, {{2}}, max),
+                  pool_sample(make_noncontig({2, 3, 8}, d, g), {"noncontig"},
+                              {{2}}, max),
+                  pool_sample(m({0, 3, 8}), {"zero-size"}, {{2}}, max),
+              };
+            }
+            return Samples{
+                pool_sample(m({2, 2, 4, 5, 4}), {"basic"}, {{2, 2, 2}}, max),
+                pool_sample(m({1, 2, 5, 4, 6}), {"basic"},
+                            {{3, 2, 3}, {2, 1, 2}, {1, 0, 1}}, max),
+                pool_sample(m({2, 4, 4, 4}), {"basic"}, {{2, 2, 2}}, max),
+                pool_sample(make_noncontig({2, 2, 4, 4, 4}, d, g),
+                            {"noncontig"}, {{2, 2, 2}}, max),
+                pool_sample(m({0, 2, 4, 4, 4}), {"zero-size"}, {{2, 2, 2}},
+                            max),
+            };
+          });
+      pool.op = pool_sample({}, {}, basic, max).op;
+      pool.reference = pool_sample({}, {}, basic, max).reference;
+      pool.diff_args = {0};
+      db.push_back(pool);
+    }
   }
 }
 

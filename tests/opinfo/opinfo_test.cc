@@ -180,7 +180,8 @@ TEST(OpDatabase, CoversEveryOpInOpsH) {
       // linear algebra, conv, pooling
       "matmul", "dot", "mv", "mm", "bmm", "outer", "linear", "conv1d", "conv2d",
       "conv", "conv_input_grad", "conv_weight_grad", "unfold", "fold",
-      "max_pool2d", "avg_pool2d",
+      "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
+      "avg_pool3d", "max_pool_select", "max_pool_scatter",
       // nn
       "mse_loss", "nll_loss", "cross_entropy", "dropout", "batch_norm",
       "layer_norm", "embedding",

@@ -110,5 +110,9 @@ Nd fold_nd(const Nd& patches, const Index& input_spatial,
            const PoolGeometry& g);
 // Max (padding acts as -inf) or average (padding counted) over windows.
 Nd pool_nd(const Nd& x, const PoolGeometry& g, bool max);
+// values (x's shape) at each window's first maximum of x (NaN wins), and
+// its transpose: grad_out added at those places of zeros of x's shape.
+Nd max_pool_select_nd(const Nd& x, const Nd& values, const PoolGeometry& g);
+Nd max_pool_scatter_nd(const Nd& x, const Nd& grad_out, const PoolGeometry& g);
 
 }  // namespace fnx::opinfo

@@ -1,6 +1,8 @@
 // Direct loop definitions of convolution (cross-correlation, as torch), its
 // two transposes, unfold/fold and pooling, over any number of spatial dims.
+// Max pooling's place in a window is its first maximum, NaN winning.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -246,6 +248,69 @@ Nd pool_nd(const Nd& x, const PoolGeometry& g, bool max) {
   if (!max) {
     for (double& v : y.data) v /= kernel;
   }
+  return y;
+}
+
+namespace {
+
+// Calls f(n, c, o, place) with the position of window o's maximum of x.
+template <typename F>
+void for_each_max_place(const Nd& x, const PoolGeometry& g, F&& f) {
+  const Index spatial(x.shape.begin() + 2, x.shape.end());
+  const Window w = pool_window(spatial, g);
+  const int64_t out = count(make_shape(w.out));
+  for (int64_t n = 0; n < x.shape[0]; ++n) {
+    for (int64_t c = 0; c < x.shape[1]; ++c) {
+      std::vector<Index> place(static_cast<size_t>(out));
+      std::vector<double> best(static_cast<size_t>(out));
+      std::vector<bool> seen(static_cast<size_t>(out), false);
+      w.for_each([&](int64_t o, int64_t, const Index& pos, bool inside) {
+        if (!inside) return;
+        const double v = x[nc_index(n, c, pos)];
+        const auto i = static_cast<size_t>(o);
+        if (!seen[i] || v > best[i] ||
+            (std::isnan(v) && !std::isnan(best[i]))) {
+          seen[i] = true;
+          best[i] = v;
+          place[i] = pos;
+        }
+      });
+      for (int64_t o = 0; o < out; ++o) {
+        f(n, c, o, place[static_cast<size_t>(o)]);
+      }
+    }
+  }
+}
+
+Shape pooled_shape(const Nd& x, const PoolGeometry& g) {
+  const Index spatial(x.shape.begin() + 2, x.shape.end());
+  const Window w = pool_window(spatial, g);
+  Shape shape{x.shape[0], x.shape[1]};
+  shape.insert(shape.end(), w.out.begin(), w.out.end());
+  return shape;
+}
+
+}  // namespace
+
+Nd max_pool_select_nd(const Nd& x, const Nd& values, const PoolGeometry& g) {
+  const Shape shape = pooled_shape(x, g);
+  const int64_t out = count(Shape(shape.begin() + 2, shape.end()));
+  Nd y = full_nd(shape, 0, values.dtype);
+  for_each_max_place(
+      x, g, [&](int64_t n, int64_t c, int64_t o, const Index& place) {
+        y.data[(n * shape[1] + c) * out + o] = values[nc_index(n, c, place)];
+      });
+  return y;
+}
+
+Nd max_pool_scatter_nd(const Nd& x, const Nd& grad_out, const PoolGeometry& g) {
+  const Shape shape = pooled_shape(x, g);
+  const int64_t out = count(Shape(shape.begin() + 2, shape.end()));
+  Nd y = full_nd(x.shape, 0, grad_out.dtype);
+  for_each_max_place(
+      x, g, [&](int64_t n, int64_t c, int64_t o, const Index& place) {
+        y[nc_index(n, c, place)] += grad_out.data[(n * shape[1] + c) * out + o];
+      });
   return y;
 }
 

@@ -2,7 +2,8 @@
 // transposes are primitives themselves (conv_input_grad, conv_weight_grad),
 // so the three rules close over each other and conv: every order of
 // derivative stays within the family. unfold and fold are each other's
-// transpose.
+// transpose, and so are max_pool_select and max_pool_scatter in their
+// second argument (x only chooses the places: zero derivative).
 #include "core/ops/ops.h"
 #include "transforms/grad/rule_helpers.h"
 #include "transforms/grad/vjp_rule.h"
@@ -80,6 +81,20 @@ void fold_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
   if (v.needs(0)) grads[0] = unfold(g, pool_options(v.attr<UnfoldAttrs>()), 0);
 }
 
+// y = max_pool_select(x, v): v_bar = max_pool_scatter(x, y_bar).
+void max_pool_select_vjp(const VjpArgs& v, const Tensor& g,
+                         std::span<Tensor> grads) {
+  const PoolOptions o = pool_options(v.attr<UnfoldAttrs>());
+  if (v.needs(1)) grads[1] = max_pool_scatter(v.input(0), g, o);
+}
+
+// y = max_pool_scatter(x, h): h_bar = max_pool_select(x, y_bar).
+void max_pool_scatter_vjp(const VjpArgs& v, const Tensor& g,
+                          std::span<Tensor> grads) {
+  const PoolOptions o = pool_options(v.attr<UnfoldAttrs>());
+  if (v.needs(1)) grads[1] = max_pool_select(v.input(0), g, o);
+}
+
 constexpr VjpRule kMatmul{&matmul_vjp, kSave0 | kSave1, false, true};
 constexpr VjpRule kConv{&conv_vjp, kSave0 | kSave1, false, true};
 constexpr VjpRule kConvInputGrad{&conv_input_grad_vjp, kSave0 | kSave1, false,
@@ -88,6 +103,8 @@ constexpr VjpRule kConvWeightGrad{&conv_weight_grad_vjp, kSave0 | kSave1, false,
                                   true};
 constexpr VjpRule kUnfold{&unfold_vjp, kSaveNone, false, true};
 constexpr VjpRule kFold{&fold_vjp, kSaveNone, false, true};
+constexpr VjpRule kMaxPoolSelect{&max_pool_select_vjp, kSave0, false, true};
+constexpr VjpRule kMaxPoolScatter{&max_pool_scatter_vjp, kSave0, false, true};
 
 }  // namespace
 
@@ -98,6 +115,8 @@ void register_linalg_rules(Registrar& r) {
   add_rule(r, Prim::ConvWeightGrad, kConvWeightGrad);
   add_rule(r, Prim::Unfold, kUnfold);
   add_rule(r, Prim::Fold, kFold);
+  add_rule(r, Prim::MaxPoolSelect, kMaxPoolSelect);
+  add_rule(r, Prim::MaxPoolScatter, kMaxPoolScatter);
 }
 
 }  // namespace fnx::grad

@@ -3,7 +3,7 @@
 // weight (per-example filters) becomes one grouped convolution: the
 // examples' channels are laid side by side as B * groups groups. The two
 // transposes (conv_input_grad, conv_weight_grad) follow the same plan, and
-// unfold/fold fold the batch into N.
+// unfold/fold and the max-pooling pair fold the batch into N.
 #include "core/dispatch.h"
 #include "core/ops/ops.h"
 #include "transforms/vmap/batching_util.h"
@@ -111,6 +111,19 @@ BatchedValue unfold_fold_rule(const BatchContext&, const OpCall& call,
   return fold_into_n(call, args, call.attrs, 0);
 }
 
+// (x, values) or (x, grad): both operands with the batch folded into N (an
+// unbatched one is broadcast: the window argmax is per example).
+BatchedValue pool_rule(const BatchContext& ctx, const OpCall& call,
+                       std::span<const BatchedValue> args) {
+  const int64_t b = ctx.batch_size;
+  const Tensor x = batch_first_materialized(args[0], b);
+  const Tensor inputs[] = {
+      merge_batch_into_next(x),
+      merge_batch_into_next(batch_first_materialized(args[1], b))};
+  const Tensor out = dispatch(call.prim, call.attrs, inputs);
+  return batched_at(unmerge_batch(out, b, x.shape()[1]), 0);
+}
+
 }  // namespace
 
 FNX_REGISTER_PLUGIN("vmap") {
@@ -119,6 +132,8 @@ FNX_REGISTER_PLUGIN("vmap") {
   add_batching_rule(r, Prim::ConvWeightGrad, &conv_weight_grad_rule);
   add_batching_rule(r, Prim::Unfold, &unfold_fold_rule);
   add_batching_rule(r, Prim::Fold, &unfold_fold_rule);
+  add_batching_rule(r, Prim::MaxPoolSelect, &pool_rule);
+  add_batching_rule(r, Prim::MaxPoolScatter, &pool_rule);
 }
 
 }  // namespace fnx::vmap_internal

@@ -1,0 +1,91 @@
+// Max pooling's two primitives. MaxPoolSelect: a thread per window picks
+// its argmax (window.h) and reads the values there. MaxPoolScatter is a
+// gather, as Fold: a first pass writes every window's argmax, then each
+// image element sums the gradients of the windows whose argmax it is, in
+// kernel order: no atomics, the same result on every run.
+#include "backends/cuda/kernels.h"
+#include "backends/cuda/loop.cuh"
+#include "backends/cuda/scalar_ops.h"
+#include "backends/cuda/window.h"
+
+namespace fnx::cuda {
+namespace {
+
+// One thread per window (image, o).
+template <typename T>
+__global__ void select_kernel(WindowGeometry g, const T* x, const T* values,
+                              T* out) {
+  const int64_t total = g.images * g.out_numel;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= total) return;
+  const int64_t image = i / g.out_numel;
+  const int64_t at = window_argmax(g, x + image * g.in_numel, i % g.out_numel);
+  out[i] = values[image * g.in_numel + at];
+}
+
+template <typename T>
+__global__ void argmax_kernel(WindowGeometry g, const T* x, int32_t* places) {
+  const int64_t total = g.images * g.out_numel;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= total) return;
+  const int64_t image = i / g.out_numel;
+  places[i] = static_cast<int32_t>(
+      window_argmax(g, x + image * g.in_numel, i % g.out_numel));
+}
+
+// One thread per image element.
+template <typename T>
+__global__ void scatter_kernel(WindowGeometry g, const int32_t* places,
+                               const T* grad, T* dx) {
+  const int64_t total = g.images * g.in_numel;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= total) return;
+  const int64_t image = i / g.in_numel;
+  const int64_t pos = i % g.in_numel;
+  const int64_t base = image * g.out_numel;
+  T acc = T(0);
+  for_each_covering_window(g, pos, [&](int64_t o) {
+    if (places[base + o] == pos) acc = AddOp{}(acc, grad[base + o]);
+  });
+  dx[i] = acc;
+}
+
+unsigned blocks_of(int64_t n) {
+  return static_cast<unsigned>((n + kThreads - 1) / kThreads);
+}
+
+}  // namespace
+
+cudaError_t launch_max_pool_select(Scalar t, const WindowGeometry& g,
+                                   const void* x, const void* values, void* out,
+                                   cudaStream_t stream) {
+  const int64_t total = g.images * g.out_numel;
+  if (total <= 0) return cudaSuccess;
+  return dispatch_all(t, [&]<typename T>() {
+    select_kernel<T><<<blocks_of(total), kThreads, 0, stream>>>(
+        g, static_cast<const T*>(x), static_cast<const T*>(values),
+        static_cast<T*>(out));
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t launch_max_pool_scatter(Scalar t, const WindowGeometry& g,
+                                    const void* x, const void* grad, void* dx,
+                                    int32_t* places, cudaStream_t stream) {
+  const int64_t windows = g.images * g.out_numel;
+  const int64_t total = g.images * g.in_numel;
+  if (total <= 0) return cudaSuccess;
+  return dispatch_all(t, [&]<typename T>() {
+    if (windows > 0) {
+      argmax_kernel<T><<<blocks_of(windows), kThreads, 0, stream>>>(
+          g, static_cast<const T*>(x), places);
+      const cudaError_t err = cudaGetLastError();
+      if (err != cudaSuccess) return err;
+    }
+    scatter_kernel<T><<<blocks_of(total), kThreads, 0, stream>>>(
+        g, places, static_cast<const T*>(grad), static_cast<T*>(dx));
+    return cudaGetLastError();
+  });
+}
+
+}  // namespace fnx::cuda
