@@ -1,9 +1,11 @@
-// Unfold's and Fold's index arithmetic as the CUDA kernels compute it
-// (backends/cuda/window.h, compiled here for the host) against the CPU
-// backend's unfold and fold: 1-3 spatial dims, stride, padding, dilation.
-// Runs in every build.
+// Unfold's, Fold's and max pooling's index arithmetic as the CUDA kernels
+// compute it (backends/cuda/window.h, compiled here for the host) against
+// the CPU backend's unfold, fold, max_pool_select and max_pool_scatter: 1-3
+// spatial dims, stride, padding, dilation, ties and NaN. Runs in every
+// build.
 #include "backends/cuda/window.h"
 
+#include <limits>
 #include <vector>
 
 #include "core/ops/ops.h"
@@ -41,21 +43,30 @@ struct Case {
   Shape kernel, stride, padding, dilation;
 };
 
-TEST(CudaWindow, UnfoldAndFoldMatchTheCpu) {
-  const std::vector<Case> cases = {
+const std::vector<Case>& cases() {
+  static const std::vector<Case> all = {
       {{2, 3, 11}, {3}, {2}, {1}, {1}},
       {{1, 2, 7, 6}, {2, 3}, {1, 2}, {1, 0}, {2, 1}},
       {{2, 1, 8, 8}, {2, 2}, {2, 2}, {0, 0}, {1, 1}},  // max_pool2d's
+      {{2, 2, 6, 5}, {3, 3}, {1, 1}, {1, 1}, {1, 1}},  // overlapping windows
       {{1, 2, 5, 4, 6}, {2, 2, 3}, {1, 2, 1}, {1, 0, 1}, {1, 1, 2}},
   };
+  return all;
+}
+
+PoolOptions options_of(const Case& c) {
+  return PoolOptions{.kernel = c.kernel,
+                     .stride = c.stride,
+                     .padding = c.padding,
+                     .dilation = c.dilation};
+}
+
+TEST(CudaWindow, UnfoldAndFoldMatchTheCpu) {
   Generator gen(0);
-  for (const Case& c : cases) {
+  for (const Case& c : cases()) {
     SCOPED_TRACE(shape_str(c.x) + " kernel " + shape_str(c.kernel));
     const Tensor x = randn(c.x, DType::Float64, &gen);
-    const PoolOptions o{.kernel = c.kernel,
-                        .stride = c.stride,
-                        .padding = c.padding,
-                        .dilation = c.dilation};
+    const PoolOptions o = options_of(c);
     const Tensor want = unfold(x, o, -7.0);
     const Shape spatial(c.x.begin() + 2, c.x.end());
     const WindowGeometry g = geometry(c.x[0] * c.x[1], spatial, c.kernel,
@@ -79,6 +90,75 @@ TEST(CudaWindow, UnfoldAndFoldMatchTheCpu) {
       EXPECT_NEAR(acc, fs[i], 1e-12) << "image element " << i;
     }
   }
+}
+
+// pool.cu's plan: select reads values at window_argmax; scatter writes
+// every window's argmax, then each image element sums the gradients of the
+// covering windows whose argmax it is.
+void expect_pooling_matches_cpu(const Tensor& x, const Case& c,
+                                Generator& gen) {
+  const PoolOptions o = options_of(c);
+  const Shape spatial(c.x.begin() + 2, c.x.end());
+  const WindowGeometry g = geometry(c.x[0] * c.x[1], spatial, c.kernel,
+                                    c.stride, c.padding, c.dilation);
+  const Tensor values = randn(c.x, DType::Float64, &gen);
+  const std::vector<double> xs = x.to_vector(), vs = values.to_vector();
+  const std::vector<double> selected =
+      max_pool_select(x, values, o).to_vector();
+  ASSERT_EQ(static_cast<int64_t>(selected.size()), g.images * g.out_numel);
+  std::vector<int64_t> places(selected.size());
+  for (int64_t i = 0; i < g.images * g.out_numel; ++i) {
+    const int64_t image = i / g.out_numel;
+    const int64_t at =
+        cuda::window_argmax(g, xs.data() + image * g.in_numel, i % g.out_numel);
+    ASSERT_GE(at, 0);
+    places[i] = at;
+    EXPECT_EQ(vs[image * g.in_numel + at], selected[i]) << "window " << i;
+  }
+  const Tensor grad =
+      randn(max_pool_select(x, x, o).shape(), DType::Float64, &gen);
+  const std::vector<double> gs = grad.to_vector();
+  const std::vector<double> dx = max_pool_scatter(x, grad, o).to_vector();
+  ASSERT_EQ(static_cast<int64_t>(dx.size()), g.images * g.in_numel);
+  for (int64_t i = 0; i < g.images * g.in_numel; ++i) {
+    const int64_t image = i / g.in_numel, pos = i % g.in_numel;
+    double acc = 0;
+    cuda::for_each_covering_window(g, pos, [&](int64_t w) {
+      if (places[image * g.out_numel + w] == pos) {
+        acc += gs[image * g.out_numel + w];
+      }
+    });
+    EXPECT_NEAR(acc, dx[i], 1e-12) << "image element " << i;
+  }
+}
+
+TEST(CudaWindow, MaxPoolingMatchesTheCpu) {
+  Generator gen(1);
+  for (const Case& c : cases()) {
+    SCOPED_TRACE(shape_str(c.x) + " kernel " + shape_str(c.kernel));
+    expect_pooling_matches_cpu(randn(c.x, DType::Float64, &gen), c, gen);
+    // Small integers: many equal maxima (the first one counts).
+    SCOPED_TRACE("ties");
+    expect_pooling_matches_cpu(
+        floor(mul(randn(c.x, DType::Float64, &gen), 1.5)), c, gen);
+  }
+}
+
+TEST(CudaWindow, MaxPoolingPicksTheFirstNaN) {
+  const Case c{{1, 1, 4, 4}, {2, 2}, {2, 2}, {0, 0}, {1, 1}};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor x = from_vector(
+      std::vector<double>{1, nan, 5, 2, nan, 9, 3, 3, 0, 0, 7, nan, 0, 0, 7, 1},
+      {1, 1, 4, 4}, DType::Float64);
+  Generator gen(2);
+  expect_pooling_matches_cpu(x, c, gen);
+  const WindowGeometry g =
+      geometry(1, {4, 4}, c.kernel, c.stride, c.padding, c.dilation);
+  const std::vector<double> xs = x.to_vector();
+  EXPECT_EQ(cuda::window_argmax(g, xs.data(), 0), 1);   // NaN over 9
+  EXPECT_EQ(cuda::window_argmax(g, xs.data(), 1), 2);   // 5
+  EXPECT_EQ(cuda::window_argmax(g, xs.data(), 2), 8);   // all zeros: first
+  EXPECT_EQ(cuda::window_argmax(g, xs.data(), 3), 11);  // NaN
 }
 
 }  // namespace

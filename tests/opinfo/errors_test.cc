@@ -221,8 +221,11 @@ TEST(Errors, InPlaceOps) {
                {"int32", "bool"});
   // The other operand broadcasts to the destination, never the reverse.
   Tensor row = zeros({3}, kF32);
-  expect_error([&] { row.add_(ones({2, 3}, kF32)); }, "add_",
-               {"[2, 3]", "[3]"});
+  expect_error(
+      [&] {
+        row.add_(ones({2, 3}, kF32));
+      },
+      "add_", {"[2, 3]", "[3]"});
   expect_error([&] { row.masked_fill_(ones({3}, kF32), 1); }, "masked_fill_",
                {"bool"});
   expect_error([&] { fill_(row, ones({2}, kF32)); }, "fill_", {"0-d"});
@@ -239,7 +242,9 @@ TEST(Errors, InPlaceOps) {
       },
       "index_put_", {"at least 1 dim"});
   expect_error(
-      [&] { slice_scatter(table, ones({3, 2}, kF32), 0, 0, 2); },
+      [&] {
+        slice_scatter(table, ones({3, 2}, kF32), 0, 0, 2);
+      },
       "slice_scatter", {"[3, 2]", "[2, 2]"});
 }
 
@@ -322,6 +327,62 @@ TEST(Errors, CompositesNameThemselves) {
   expect_error([] { batch_norm(f32({3}), {}, {}, {}, {}, true); },
                "batch_norm");
   expect_error([] { conv1d(f32({1, 3, 5}), f32({2, 2, 3})); }, "conv1d");
+}
+
+// Pooling: the composites name themselves; the primitives name the shapes.
+TEST(Errors, Pooling) {
+  expect_error(
+      [] {
+        max_pool1d(f32({1, 1, 4, 4}), PoolOptions{{2}});
+      },
+      "max_pool1d", {"[1, 1, 4, 4]"});
+  expect_error(
+      [] {
+        avg_pool3d(f32({1, 4, 4}), PoolOptions{{2, 2, 2}});
+      },
+      "avg_pool3d", {"[1, 4, 4]"});
+  expect_error(
+      [] {
+        max_pool3d(f32({1, 1, 4, 4, 4}), PoolOptions{{2, 2}});
+      },
+      "max_pool3d", {"kernel"});
+  expect_error(
+      [] {
+        max_pool2d(f32({1, 1, 4, 4}), PoolOptions{{2, 2}, {}, {2, 2}});
+      },
+      "max_pool2d", {"padding"});
+  expect_error(
+      [] {
+        max_pool_select(f32({1, 1, 4, 4}), f32({1, 1, 4, 5}),
+                        PoolOptions{{2, 2}});
+      },
+      "max_pool_select", {"[1, 1, 4, 5]", "[1, 1, 4, 4]"});
+  expect_error(
+      [] {
+        max_pool_scatter(f32({1, 1, 4, 4}), f32({1, 1, 3, 3}),
+                         PoolOptions{{2, 2}});
+      },
+      "max_pool_scatter", {"[1, 1, 3, 3]", "[1, 1, 2, 2]"});
+  expect_error(
+      [] {
+        const Tensor b = ones({1, 1, 4, 4}, DType::Bool);
+        max_pool_select(b, b, PoolOptions{{2, 2}});
+      },
+      "max_pool_select", {"bool"});
+  // Kernel 2 with dilation 5 and padding 1 over 4 elements: the only
+  // window reads positions -1 and 4, both padding.
+  expect_error(
+      [] {
+        const Tensor x = f32({1, 1, 4});
+        max_pool_select(x, x, PoolOptions{{2}, {1}, {1}, {5}});
+      },
+      "max_pool_select", {"only padding"});
+  expect_error(
+      [] {
+        const Tensor x = f32({1, 1, 4, 4});
+        max_pool_select(x, x, PoolOptions{{2, 2, 2}});
+      },
+      "max_pool_select", {"[1, 1, 4, 4]"});
 }
 
 }  // namespace

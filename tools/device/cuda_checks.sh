@@ -35,6 +35,7 @@ TESTS=(
   //tests/cuda:lazy_load_test
   //tests/cuda:runtime_errors_test
   //tests/cuda:kernels_cuda_test
+  //tests/cuda:pool_cuda_test
   //tests/cuda:models_cuda_test
   //tests/cuda:opinfo_cuda_test
   //tests/cuda:transforms_opdb_cuda_test
