@@ -5,6 +5,7 @@
 // build.
 #include "backends/cuda/window.h"
 
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -159,6 +160,20 @@ TEST(CudaWindow, MaxPoolingPicksTheFirstNaN) {
   EXPECT_EQ(cuda::window_argmax(g, xs.data(), 1), 2);   // 5
   EXPECT_EQ(cuda::window_argmax(g, xs.data(), 2), 8);   // all zeros: first
   EXPECT_EQ(cuda::window_argmax(g, xs.data(), 3), 11);  // NaN
+  // The CPU's plain-max path (x pooled with itself) against its argmax path
+  // (x pooled with a copy of itself): NaN where a window holds one.
+  const std::vector<double> plain =
+      max_pool_select(x, x, options_of(c)).to_vector();
+  const std::vector<double> picked =
+      max_pool_select(x, clone(x), options_of(c)).to_vector();
+  ASSERT_EQ(plain.size(), 4u);
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_EQ(std::isnan(plain[i]), std::isnan(picked[i])) << i;
+    if (!std::isnan(picked[i])) {
+      EXPECT_EQ(plain[i], picked[i]) << i;
+    }
+  }
+  EXPECT_TRUE(std::isnan(plain[0]) && std::isnan(plain[3]));
 }
 
 }  // namespace

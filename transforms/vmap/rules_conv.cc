@@ -112,14 +112,19 @@ BatchedValue unfold_fold_rule(const BatchContext&, const OpCall& call,
 }
 
 // (x, values) or (x, grad): both operands with the batch folded into N (an
-// unbatched one is broadcast: the window argmax is per example).
+// unbatched one is broadcast: the window argmax is per example). Pooling a
+// value with itself stays one tensor (the kernels' plain-max path).
 BatchedValue pool_rule(const BatchContext& ctx, const OpCall& call,
                        std::span<const BatchedValue> args) {
   const int64_t b = ctx.batch_size;
   const Tensor x = batch_first_materialized(args[0], b);
+  const Tensor merged_x = merge_batch_into_next(x);
+  const bool itself =
+      args[0].value.is_same(args[1].value) && args[0].bdim == args[1].bdim;
   const Tensor inputs[] = {
-      merge_batch_into_next(x),
-      merge_batch_into_next(batch_first_materialized(args[1], b))};
+      merged_x,
+      itself ? merged_x
+             : merge_batch_into_next(batch_first_materialized(args[1], b))};
   const Tensor out = dispatch(call.prim, call.attrs, inputs);
   return batched_at(unmerge_batch(out, b, x.shape()[1]), 0);
 }
