@@ -54,7 +54,7 @@ inline constexpr int64_t kWarpMinRun = 16;
 
 // Length of the innermost reduced dim when it is contiguous (stride 1),
 // else 0. Along it a thread per result is uncoalesced: neighbouring threads
-// read n_red or more elements apart.
+// (neighbouring results) read at least a run apart.
 inline int64_t contiguous_run(const ReduceGeometry& g) {
   if (g.red_ndim == 0 || g.red_strides[g.red_ndim - 1] != 1) return 0;
   return g.red_sizes[g.red_ndim - 1];
