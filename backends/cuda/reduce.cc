@@ -1,7 +1,8 @@
 // Reductions on CUDA: Sum, Amax, Amin over a set of dims and Argmax/Argmin
 // over one. The host splits the input's dims into kept and reduced ones
 // (reduced dims in memory order, adjacent dims merged) and the kernels
-// (reduce.cu) pick a thread per result or blocks per result.
+// (reduce.cu) pick a warp, a thread or blocks per result
+// (reduce_geometry.h).
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/reduce_plan.h"
 #include "backends/cuda/tensors.h"

@@ -1,7 +1,17 @@
 // Reductions: Sum/Amax/Amin over any set of dims and Argmax/Argmin over
-// one. Many results: a thread per result. Few results: a block per (result,
-// chunk of the reduced range) reducing in shared memory, and a second pass
-// over the chunks' partial results when there is more than one chunk.
+// one. The host picks the kernel (reduce_path in reduce_geometry.h):
+// - few results: a block per (result, chunk of the reduced range) reducing
+//   in shared memory, and a second pass over the chunks' partial results
+//   when there is more than one chunk;
+// - many results whose reduced range ends in a contiguous run (sum over the
+//   last dim, softmax, cross-entropy): a warp per result. Its 32 lanes step
+//   through the range together, so each load is one coalesced transaction,
+//   and merge with shuffles; a thread per result would have neighbouring
+//   threads read a whole range apart;
+// - other many-result reductions (over rows: the kept dim is the fast one,
+//   so neighbouring threads already read neighbouring elements): a thread
+//   per result.
+// Argmax/Argmin: a warp per result along a contiguous run, else a thread.
 #include <type_traits>
 
 #include "backends/cuda/kernels.h"
@@ -59,12 +69,39 @@ __device__ typename R::Acc reduce_range(const T* x, const ReduceGeometry& g,
   return acc;
 }
 
+// __shfl_down_sync has no bool overload.
+template <typename V>
+__device__ V shuffle_down(V v, int delta) {
+  constexpr unsigned kAllLanes = 0xffffffffu;
+  if constexpr (std::is_same_v<V, bool>) {
+    return __shfl_down_sync(kAllLanes, static_cast<int>(v), delta) != 0;
+  } else {
+    return __shfl_down_sync(kAllLanes, v, delta);
+  }
+}
+
 template <typename R, typename T, typename Out>
 __global__ void thread_per_result(ReduceGeometry g, const T* x, Out* out) {
   const int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (o >= g.n_out) return;
   const int64_t base = offset_of(o, g.kept_ndim, g.kept_sizes, g.kept_strides);
   out[o] = convert<Out>(reduce_range<R>(x, g, base, 0, g.n_red, 1));
+}
+
+// Warp w of block b reduces result b * kWarpsPerBlock + w: lane l takes
+// r = l, l + 32, ... (coalesced along the contiguous run), then the shuffle
+// tree of reduce_geometry.h leaves the warp's total in lane 0.
+template <typename R, typename T, typename Out>
+__global__ void warp_per_result(ReduceGeometry g, const T* x, Out* out) {
+  const int64_t o = warp_result(blockIdx.x, static_cast<int>(threadIdx.x));
+  if (o >= g.n_out) return;  // the whole warp: o is the same for its lanes
+  const int lane = warp_lane(static_cast<int>(threadIdx.x));
+  const int64_t base = offset_of(o, g.kept_ndim, g.kept_sizes, g.kept_strides);
+  typename R::Acc acc = reduce_range<R>(x, g, base, lane, g.n_red, kWarp);
+  for (int delta = kFirstShuffleDelta; delta > 0; delta /= 2) {
+    acc = R::merge(acc, shuffle_down(acc, delta));
+  }
+  if (lane == 0) out[o] = convert<Out>(acc);
 }
 
 // Block (o, c) reduces chunk c of result o; writes Out when there is one
@@ -98,13 +135,18 @@ __global__ void block_per_result(ReduceGeometry g, int64_t chunk_len,
   }
 }
 
+static_assert(kWarpsPerBlock * kWarp == kThreads);
+
 // Chunks of the reduced range for few results with long reductions.
 constexpr int64_t kChunk = int64_t{1} << 16;
-constexpr int64_t kThreadPerResultFrom = 2048;
 
 int64_t chunks_for(const ReduceGeometry& g) {
-  if (g.n_out >= kThreadPerResultFrom) return 0;
+  if (reduce_path(g) != ReducePath::kBlocksPerResult) return 0;
   return (g.n_red + kChunk - 1) / kChunk;
+}
+
+unsigned warp_grid(const ReduceGeometry& g) {
+  return static_cast<unsigned>(warp_blocks(g.n_out));
 }
 
 template <ReduceOp K, typename T, typename Out>
@@ -112,12 +154,18 @@ cudaError_t reduce_typed(const ReduceGeometry& g, const T* x, Out* out,
                          void* workspace, cudaStream_t stream) {
   using R = Reducer<K, T>;
   using Acc = typename R::Acc;
-  const int64_t chunks = chunks_for(g);
-  if (chunks == 0) {
+  const ReducePath path = reduce_path(g);
+  if (path == ReducePath::kWarpPerResult) {
+    warp_per_result<R, T, Out>
+        <<<warp_grid(g), kThreads, 0, stream>>>(g, x, out);
+    return cudaGetLastError();
+  }
+  if (path == ReducePath::kThreadPerResult) {
     thread_per_result<R, T, Out>
         <<<blocks_for(g.n_out * kUnroll), kThreads, 0, stream>>>(g, x, out);
     return cudaGetLastError();
   }
+  const int64_t chunks = chunks_for(g);
   Acc* partial = static_cast<Acc*>(workspace);
   const dim3 grid(static_cast<unsigned>(g.n_out),
                   static_cast<unsigned>(chunks));
@@ -168,6 +216,24 @@ __global__ void arg_kernel(ReduceGeometry g, int64_t n, int64_t stride,
   out[o] = best_i;
 }
 
+// A warp per result, as warp_per_result: each lane's best candidate
+// (arg_lane), then the shuffle tree over (value, index) pairs.
+template <bool kMax, typename T>
+__global__ void arg_warp_kernel(ReduceGeometry g, int64_t n, int64_t stride,
+                                const T* x, int64_t* out) {
+  const int64_t o = warp_result(blockIdx.x, static_cast<int>(threadIdx.x));
+  if (o >= g.n_out) return;  // the whole warp
+  const int lane = warp_lane(static_cast<int>(threadIdx.x));
+  const T* p = x + offset_of(o, g.kept_ndim, g.kept_sizes, g.kept_strides);
+  ArgCandidate<T> best = arg_lane<kMax>(p, n, stride, lane);
+  for (int delta = kFirstShuffleDelta; delta > 0; delta /= 2) {
+    const ArgCandidate<T> other{shuffle_down(best.value, delta),
+                                shuffle_down(best.index, delta)};
+    best = arg_better<kMax>(best, other);
+  }
+  if (lane == 0) out[o] = best.index;
+}
+
 }  // namespace
 
 int64_t reduce_workspace_bytes(const ReduceGeometry& g) {
@@ -207,17 +273,16 @@ cudaError_t launch_arg_reduce(bool is_max, Scalar in, const ReduceGeometry& g,
                               int64_t n, int64_t stride, const void* x,
                               int64_t* result, cudaStream_t stream) {
   if (g.n_out <= 0) return cudaSuccess;
+  const bool warp = arg_reduce_path(g) == ReducePath::kWarpPerResult;
   const unsigned blocks =
-      static_cast<unsigned>((g.n_out + kThreads - 1) / kThreads);
+      warp ? warp_grid(g)
+           : static_cast<unsigned>((g.n_out + kThreads - 1) / kThreads);
   return dispatch_all(in, [&]<typename T>() {
     const T* px = static_cast<const T*>(x);
-    if (is_max) {
-      arg_kernel<true, T>
-          <<<blocks, kThreads, 0, stream>>>(g, n, stride, px, result);
-    } else {
-      arg_kernel<false, T>
-          <<<blocks, kThreads, 0, stream>>>(g, n, stride, px, result);
-    }
+    auto kernel =
+        is_max ? (warp ? arg_warp_kernel<true, T> : arg_kernel<true, T>)
+               : (warp ? arg_warp_kernel<false, T> : arg_kernel<false, T>);
+    kernel<<<blocks, kThreads, 0, stream>>>(g, n, stride, px, result);
     return cudaGetLastError();
   });
 }

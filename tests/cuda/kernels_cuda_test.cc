@@ -1,11 +1,14 @@
 // Paths of the CUDA kernels that the op database's small samples do not
 // reach, each against the CPU: long reductions (blocks per result and a
 // second pass over chunks), reductions to many results along either
-// memory order, the vectorized elementwise path with and without
-// alignment, batched and broadcast matmuls (strided-batched and folded
-// GEMMs, copies of layouts cuBLAS cannot read), grouped / strided / dilated
-// convolutions in 1-3 dims and their gradients, atomics with many
-// duplicate indices, and random numbers at large offsets.
+// memory order (a warp per result along a contiguous run: sums, max/min,
+// argmax/argmin with ties and NaNs, softmax and cross-entropy), the
+// vectorized elementwise path with and without alignment, batched and
+// broadcast matmuls (strided-batched and folded GEMMs, copies of layouts
+// cuBLAS cannot read), grouped / strided / dilated convolutions in 1-3
+// dims and their gradients, atomics with many duplicate indices, and
+// random numbers at large offsets.
+#include <limits>
 #include <vector>
 
 #include "core/ops/ops.h"
@@ -51,6 +54,82 @@ TEST(CudaKernels, ManyResultReductions) {
   EXPECT_TRUE(close(sum(dev(y), {0, 2}), sum(y, {0, 2}), 1e-12, 1e-10));
   EXPECT_TRUE(close(sum(dev(y).permute({3, 1, 0, 2}), {1, 3}),
                     sum(y.permute({3, 1, 0, 2}), {1, 3}), 1e-12, 1e-10));
+}
+
+// rows x cols from a few levels (many ties); with `nans`, every third row
+// gets a NaN and every sixth a second one in its last column (the first
+// must win).
+Tensor ties(int64_t rows, int64_t cols, DType dtype, Generator* gen,
+            bool nans) {
+  std::vector<double> v =
+      randint(-2, 3, {rows, cols}, DType::Int64, gen).to_vector();
+  for (int64_t i = 0; nans && i < rows; i += 3) {
+    v[i * cols + (7 * i) % cols] = std::numeric_limits<double>::quiet_NaN();
+    if (i % 6 == 0) v[i * cols + cols - 1] = v[i * cols + (7 * i) % cols];
+  }
+  return from_vector(v, {rows, cols}, dtype);
+}
+
+// Many results reduced along a contiguous run: a warp per result
+// (backends/cuda/reduce_geometry.h).
+TEST(CudaKernels, WarpPerResultReductions) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(7);
+  const Tensor x = randn({4096, 1000}, DType::Float32, &gen);
+  const Tensor xd = dev(x);
+  const Tensor target = randint(0, 1000, {4096}, DType::Int64, &gen);
+  EXPECT_TRUE(close(sum(xd, {1}), sum(x, {1}), 1e-4, 1e-5));
+  EXPECT_TRUE(close(amax(xd, {1}), amax(x, {1}), 0, 0));
+  EXPECT_TRUE(close(amin(xd, {1}, true), amin(x, {1}, true), 0, 0));
+  EXPECT_TRUE(close(argmax(xd, 1), argmax(x, 1), 0, 0));
+  EXPECT_TRUE(close(argmin(xd, -1), argmin(x, -1), 0, 0));
+  EXPECT_TRUE(close(mean(xd, {1}), mean(x, {1}), 1e-6, 1e-5));
+  EXPECT_TRUE(close(cross_entropy(xd, dev(target)), cross_entropy(x, target),
+                    1e-5, 1e-5));
+  // Softmax's amax and sum (smaller: the CPU side is slow in debug builds).
+  const Tensor l = randn({2048, 300}, DType::Float32, &gen);
+  EXPECT_TRUE(close(softmax(dev(l), 1), softmax(l, 1), 1e-6, 1e-5));
+  EXPECT_TRUE(close(log_softmax(dev(l), -1), log_softmax(l, -1), 1e-5, 1e-5));
+  // The contiguous dim reached through a transposed view.
+  EXPECT_TRUE(close(sum(xd.t(), {0}), sum(x.t(), {0}), 1e-4, 1e-5));
+  EXPECT_TRUE(close(argmax(xd.t(), 0), argmax(x.t(), 0), 0, 0));
+  // Runs at the threshold, under a warp, not a multiple of one; every type.
+  for (int64_t n : {16, 31, 33, 100}) {
+    const Tensor d = randn({3000, n}, DType::Float64, &gen);
+    EXPECT_TRUE(close(sum(dev(d), {1}), sum(d, {1}), 1e-12, 1e-10)) << n;
+    EXPECT_TRUE(close(amin(dev(d), {1}), amin(d, {1}), 0, 0)) << n;
+    const Tensor i = randint(-1000, 1000, {3000, n}, DType::Int64, &gen);
+    EXPECT_TRUE(close(sum(dev(i), {1}), sum(i, {1}), 0, 0)) << n;
+    const Tensor i32 = cast(i, DType::Int32);
+    EXPECT_TRUE(close(amax(dev(i32), {1}), amax(i32, {1}), 0, 0)) << n;
+    const Tensor b = i > 500.0;
+    EXPECT_TRUE(close(sum(dev(b), {1}), sum(b, {1}), 0, 0)) << n;
+    EXPECT_TRUE(close(amax(dev(b), {1}), amax(b, {1}), 0, 0)) << n;
+    EXPECT_TRUE(close(argmax(dev(b), 1), argmax(b, 1), 0, 0)) << n;
+  }
+  // Ties and NaNs: the first index of the extreme, the first NaN. Few rows
+  // too: argmax takes a warp per result whatever the count.
+  for (const Shape& s : {Shape{4096, 77}, Shape{4096, 20}, Shape{7, 5000}}) {
+    SCOPED_TRACE(shape_str(s));
+    for (bool nans : {false, true}) {
+      for (DType dt : {DType::Float32, DType::Float64}) {
+        const Tensor t = ties(s[0], s[1], dt, &gen, nans);
+        EXPECT_TRUE(close(argmax(dev(t), 1), argmax(t, 1), 0, 0));
+        EXPECT_TRUE(close(argmin(dev(t), 1), argmin(t, 1), 0, 0));
+        EXPECT_TRUE(close(amax(dev(t), {1}), amax(t, {1}), 0, 0));
+        EXPECT_TRUE(close(sum(dev(t), {1}), sum(t, {1}), 0, 0));
+      }
+    }
+    const Tensor it = randint(-2, 3, s, DType::Int64, &gen);
+    EXPECT_TRUE(close(argmax(dev(it), 1), argmax(it, 1), 0, 0));
+    EXPECT_TRUE(close(argmin(dev(it), 1), argmin(it, 1), 0, 0));
+  }
+  // Several reduced dims whose innermost is the run.
+  const Tensor y = randn({3, 2048, 20}, DType::Float32, &gen);
+  EXPECT_TRUE(close(sum(dev(y), {0, 2}), sum(y, {0, 2}), 1e-4, 1e-5));
+  EXPECT_TRUE(close(amax(dev(y), {0, 2}), amax(y, {0, 2}), 0, 0));
+  const Tensor z = randn({64, 128, 4, 10}, DType::Float32, &gen);
+  EXPECT_TRUE(close(sum(dev(z), {2, 3}), sum(z, {2, 3}), 1e-4, 1e-5));
 }
 
 TEST(CudaKernels, VectorizedAndUnalignedElementwise) {
