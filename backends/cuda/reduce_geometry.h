@@ -107,15 +107,6 @@ struct ArgCandidate {
   int64_t index;
 };
 
-template <typename T>
-FNX_HD bool is_nan_value(T v) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return v != v;
-  } else {
-    return false;
-  }
-}
-
 // The better of two candidates with different indices: NaN beats any
 // number; otherwise the larger (kMax) or smaller value; equal values or
 // two NaNs, the lower index. This is a total order on (value, index), so

@@ -73,15 +73,6 @@ FNX_HD void for_each_reader(const WindowGeometry& g, int64_t i, F&& f) {
   }
 }
 
-template <typename T>
-FNX_HD bool is_nan_value(T v) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return v != v;
-  } else {
-    return false;
-  }
-}
-
 // Max pooling: the in-image position of window o's first maximum (kernel
 // order) in `image` (contiguous, in_numel elements), a NaN counting as the
 // maximum; padding is never chosen (the shape rule makes sure every window
