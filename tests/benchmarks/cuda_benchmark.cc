@@ -8,7 +8,10 @@
 //    second and the fraction of the device's peak memory bandwidth (goal
 //    >= 0.8), next to a device-to-device cudaMemcpy of the same bytes;
 //  - per-sample gradients of the torch.func tutorial CNN, batch 64 and
-//    512, with vmap(grad) on the device.
+//    512, with vmap(grad) on the device;
+//  - max pooling at that CNN's shape for batch 512 (forward, and forward
+//    plus gradient) and log_softmax over the rows of a (4096, 1000)
+//    matrix (the warp-per-row reductions).
 // Every timed iteration ends with the device synchronized.
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
@@ -184,6 +187,48 @@ BENCHMARK(BM_FnxPerSampleGradCnn)
     ->Arg(512)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// ---- max pooling and row reductions ----
+
+constexpr int64_t kPoolBatch = 512;
+const PoolOptions kPool2{{2, 2}};
+
+// Arg 0: forward only; arg 1: forward and the gradient of a random
+// cotangent (max_pool_scatter), as a training step runs them.
+void BM_FnxMaxPool(benchmark::State& state) {
+  if (!have_gpu(state)) return;
+  Generator gen(2);
+  const Tensor x = randn({kPoolBatch, 64, 24, 24}, DType::Float32, &gen, kDev);
+  const Tensor g = randn({kPoolBatch, 64, 12, 12}, DType::Float32, &gen, kDev);
+  const bool backward = state.range(0) == 1;
+  (void)max_pool2d(x, kPool2);
+  cuda::synchronize();
+  for (auto _ : state) {
+    Tensor y = max_pool2d(x, kPool2);
+    if (backward) y = max_pool_scatter(x, g, kPool2);
+    cuda::synchronize();
+    benchmark::DoNotOptimize(y.impl());
+  }
+}
+BENCHMARK(BM_FnxMaxPool)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_FnxLogSoftmaxRows(benchmark::State& state) {
+  if (!have_gpu(state)) return;
+  Generator gen(3);
+  const Tensor x = randn({4096, 1000}, DType::Float32, &gen, kDev);
+  (void)log_softmax(x, 1);
+  cuda::synchronize();
+  for (auto _ : state) {
+    Tensor y = log_softmax(x, 1);
+    cuda::synchronize();
+    benchmark::DoNotOptimize(y.impl());
+  }
+}
+BENCHMARK(BM_FnxLogSoftmaxRows)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace fnx

@@ -113,6 +113,22 @@ def run_torch():
         out["sgemm_%d" % n] = best_time(lambda: torch.mm(a, b), sync,
                                         number=5 if n == 4096 else 2)
 
+    x = torch.randn(512, 64, 24, 24, device=dev)
+    g = torch.randn(512, 64, 12, 12, device=dev)
+    out["max_pool_fwd"] = best_time(lambda: F.max_pool2d(x, 2), sync,
+                                    number=10)
+    xr = x.clone().requires_grad_()
+
+    def pool_fwd_bwd():
+        F.max_pool2d(xr, 2).backward(g)
+        xr.grad = None
+
+    pool_fwd_bwd()
+    out["max_pool_fwd_bwd"] = best_time(pool_fwd_bwd, sync, number=10)
+    logits = torch.randn(4096, 1000, device=dev)
+    out["log_softmax_rows"] = best_time(lambda: F.log_softmax(logits, 1), sync,
+                                        number=10)
+
     n = 1 << 28
     a = torch.ones(n, device=dev)
     b = torch.ones(n, device=dev)
@@ -179,6 +195,22 @@ def main():
     rows.append({"workload": "add_2^28", "fnx_s": f, "torch_s": t,
                  "hbm_frac": add.get("hbm_frac"),
                  "memcpy_hbm_frac": copy.get("hbm_frac"), "peak_GBps": peak})
+
+    print("\n== max pooling 2x2 of (512, 64, 24, 24), log_softmax of "
+          "(4096, 1000) rows ==")
+    for name, fnx_name, torch_name in (
+            ("max_pool forward", "BM_FnxMaxPool/0/real_time", "max_pool_fwd"),
+            ("max_pool fwd+grad", "BM_FnxMaxPool/1/real_time",
+             "max_pool_fwd_bwd"),
+            ("log_softmax rows", "BM_FnxLogSoftmaxRows/real_time",
+             "log_softmax_rows")):
+        f = fnx_s(fnx_name)
+        t = torch_r.get(torch_name)
+        ratio = (t / f) if f and t else None
+        print("%-18s fnx %s   torch %s   torch/fnx %s" % (
+            name, fmt(f), fmt(t), "%.2fx" % ratio if ratio else "n/a"))
+        rows.append({"workload": torch_name, "fnx_s": f, "torch_s": t,
+                     "torch_over_fnx": ratio})
 
     if "error" in torch_r:
         print("\ntorch: " + torch_r["error"])
