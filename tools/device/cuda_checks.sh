@@ -96,11 +96,33 @@ run_bundle() {
   done
   export LD_LIBRARY_PATH="$dirs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   if [[ "${SKIP_TESTS:-0}" != 1 ]]; then
-    stamp "tests on the GPU (bundle: cuda_device_tests)"
-    (cd "$b" && timeout "${TEST_TIMEOUT:-150}" ./bin/cuda_device_tests \
-      --gtest_brief=1 > "$b/tests.log" 2>&1)
-    test $? -eq 0 || status=1
-    tail -80 "$b/tests.log"
+    stamp "tests on the GPU (bundle: cuda_device_tests, a process per suite)"
+    # A process per test suite: a kernel fault leaves the CUDA context
+    # unusable, and it should cost only its own suite's results.
+    local suites
+    suites=$(cd "$b" && ./bin/cuda_device_tests --gtest_list_tests |
+      awk '/^[^ ].*\.$/ {sub(/\.$/, ""); print}')
+    local deadline=$(( $(date +%s) + ${TEST_TIMEOUT:-150} ))
+    : > "$b/tests.log"
+    for suite in $suites; do
+      local left=$(( deadline - $(date +%s) ))
+      if (( left <= 0 )); then
+        echo "$suite: not run (out of time)" | tee -a "$b/tests.log"
+        status=1
+        continue
+      fi
+      (cd "$b" && timeout "$left" ./bin/cuda_device_tests --gtest_brief=1 \
+        --gtest_filter="$suite.*" > "$b/suite.log" 2>&1)
+      local rc=$?
+      cat "$b/suite.log" >> "$b/tests.log"
+      printf '%-36s %s passed, %s skipped, %s failed%s\n' "$suite" \
+        "$(grep -oP '(?<=\[  PASSED  \] )[0-9]+' "$b/suite.log" || echo 0)" \
+        "$(grep -oP '(?<=\[  SKIPPED \] )[0-9]+(?= test)' "$b/suite.log" || echo 0)" \
+        "$(grep -oP '(?<=\[  FAILED  \] )[0-9]+(?= test)' "$b/suite.log" || echo 0)" \
+        "$( ((rc == 0)) || echo "   (exit $rc)")"
+      test "$rc" -eq 0 || status=1
+    done
+    grep -E '^\[  FAILED  \]|Failure|error' "$b/tests.log" | head -60
     stamp "lazy loading of libfnx_cuda.so (bundle: lazy_load_test)"
     (cd "$b" && timeout 60 ./bin/lazy_load_test --gtest_brief=1) 2>&1 | tail -5
     test "${PIPESTATUS[0]}" -eq 0 || status=1
