@@ -38,7 +38,8 @@ Tensor Linear::forward(const Tensor& x) {
   FNX_CHECK(x.dim() >= 1 && x.size(-1) == in_features_, "nn.Linear",
             "expected input with last dim ", in_features_, ", got shape ",
             shape_str(x.shape()));
-  return linear(x, param("weight"), has_param("bias") ? param("bias") : Tensor());
+  return linear(x, param("weight"),
+                has_param("bias") ? param("bias") : Tensor());
 }
 
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Shape kernel_size,
@@ -55,23 +56,22 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Shape kernel_size,
                       options.groups};
   const int64_t per_group = in_channels / options.groups;
   const int64_t fan_in = per_group * kernel_size[0] * kernel_size[1];
-  register_parameter(
-      "weight", fan_in_uniform({out_channels, per_group, kernel_size[0],
-                                kernel_size[1]},
-                               fan_in, options.dtype, gen));
+  register_parameter("weight", fan_in_uniform({out_channels, per_group,
+                                               kernel_size[0], kernel_size[1]},
+                                              fan_in, options.dtype, gen));
   if (options.bias) {
-    register_parameter("bias", fan_in_uniform({out_channels}, fan_in,
-                                              options.dtype, gen));
+    register_parameter(
+        "bias", fan_in_uniform({out_channels}, fan_in, options.dtype, gen));
   }
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
-  FNX_CHECK((x.dim() == 4 || x.dim() == 3) &&
-                x.size(x.dim() - 3) == in_channels_,
-            "nn.Conv2d", "expected (N, ", in_channels_, ", H, W) or (",
-            in_channels_, ", H, W) input, got shape ", shape_str(x.shape()));
-  return conv2d(x, param("weight"), has_param("bias") ? param("bias") : Tensor(),
-                conv_);
+  FNX_CHECK(
+      (x.dim() == 4 || x.dim() == 3) && x.size(x.dim() - 3) == in_channels_,
+      "nn.Conv2d", "expected (N, ", in_channels_, ", H, W) or (", in_channels_,
+      ", H, W) input, got shape ", shape_str(x.shape()));
+  return conv2d(x, param("weight"),
+                has_param("bias") ? param("bias") : Tensor(), conv_);
 }
 
 Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
@@ -82,62 +82,54 @@ Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
             "nn.Conv1d", "groups (", options.groups,
             ") must divide in_channels (", in_channels, ") and out_channels (",
             out_channels, ")");
-  conv_ = ConvOptions{{options.stride}, {options.padding}, {options.dilation},
-                      options.groups};
+  conv_ = ConvOptions{
+      {options.stride}, {options.padding}, {options.dilation}, options.groups};
   const int64_t per_group = in_channels / options.groups;
   const int64_t fan_in = per_group * kernel_size;
-  register_parameter("weight",
-                     fan_in_uniform({out_channels, per_group, kernel_size},
-                                    fan_in, options.dtype, gen));
+  register_parameter(
+      "weight", fan_in_uniform({out_channels, per_group, kernel_size}, fan_in,
+                               options.dtype, gen));
   if (options.bias) {
-    register_parameter("bias", fan_in_uniform({out_channels}, fan_in,
-                                              options.dtype, gen));
+    register_parameter(
+        "bias", fan_in_uniform({out_channels}, fan_in, options.dtype, gen));
   }
 }
 
 Tensor Conv1d::forward(const Tensor& x) {
-  FNX_CHECK((x.dim() == 3 || x.dim() == 2) &&
-                x.size(x.dim() - 2) == in_channels_,
-            "nn.Conv1d", "expected (N, ", in_channels_, ", L) or (",
-            in_channels_, ", L) input, got shape ", shape_str(x.shape()));
-  return conv1d(x, param("weight"), has_param("bias") ? param("bias") : Tensor(),
-                conv_);
+  FNX_CHECK(
+      (x.dim() == 3 || x.dim() == 2) && x.size(x.dim() - 2) == in_channels_,
+      "nn.Conv1d", "expected (N, ", in_channels_, ", L) or (", in_channels_,
+      ", L) input, got shape ", shape_str(x.shape()));
+  return conv1d(x, param("weight"),
+                has_param("bias") ? param("bias") : Tensor(), conv_);
 }
 
 Tensor Flatten::forward(const Tensor& x) { return flatten(x, start_, end_); }
 
-MaxPool2d::MaxPool2d(Shape kernel_size, Shape stride, Shape padding)
-    : Module("MaxPool2d") {
-  FNX_CHECK(kernel_size.size() == 2, "nn.MaxPool2d",
-            "kernel_size must have 2 entries, got ", shape_str(kernel_size));
+Pool::Pool(std::string type_name, int64_t rank, bool max, Shape kernel_size,
+           Shape stride, Shape padding)
+    : Module(std::move(type_name)), rank_(rank), max_(max) {
+  const std::string op = "nn." + this->type_name();
+  FNX_CHECK(static_cast<int64_t>(kernel_size.size()) == rank_, op,
+            "kernel_size must have ", rank_, " entries, got ",
+            shape_str(kernel_size));
   options_.kernel = std::move(kernel_size);
   options_.stride = std::move(stride);
   options_.padding = std::move(padding);
 }
 
-Tensor MaxPool2d::forward(const Tensor& x) {
-  FNX_CHECK(x.dim() == 4 || x.dim() == 3, "nn.MaxPool2d",
-            "expected (N, C, H, W) or (C, H, W) input, got shape ",
-            shape_str(x.shape()));
-  if (x.dim() == 3) return max_pool2d(x.unsqueeze(0), options_).squeeze(0);
-  return max_pool2d(x, options_);
-}
-
-AvgPool2d::AvgPool2d(Shape kernel_size, Shape stride, Shape padding)
-    : Module("AvgPool2d") {
-  FNX_CHECK(kernel_size.size() == 2, "nn.AvgPool2d",
-            "kernel_size must have 2 entries, got ", shape_str(kernel_size));
-  options_.kernel = std::move(kernel_size);
-  options_.stride = std::move(stride);
-  options_.padding = std::move(padding);
-}
-
-Tensor AvgPool2d::forward(const Tensor& x) {
-  FNX_CHECK(x.dim() == 4 || x.dim() == 3, "nn.AvgPool2d",
-            "expected (N, C, H, W) or (C, H, W) input, got shape ",
-            shape_str(x.shape()));
-  if (x.dim() == 3) return avg_pool2d(x.unsqueeze(0), options_).squeeze(0);
-  return avg_pool2d(x, options_);
+Tensor Pool::forward(const Tensor& x) {
+  FNX_CHECK(x.dim() == rank_ + 2 || x.dim() == rank_ + 1, "nn." + type_name(),
+            "expected (N, C, *spatial) or (C, *spatial)", " input with ", rank_,
+            " spatial dims, got shape ", shape_str(x.shape()));
+  switch (rank_) {
+    case 1:
+      return max_ ? max_pool1d(x, options_) : avg_pool1d(x, options_);
+    case 2:
+      return max_ ? max_pool2d(x, options_) : avg_pool2d(x, options_);
+    default:
+      return max_ ? max_pool3d(x, options_) : avg_pool3d(x, options_);
+  }
 }
 
 Dropout::Dropout(double p, Generator& gen)
@@ -175,8 +167,8 @@ Tensor LayerNorm::forward(const Tensor& x) {
 Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim,
                      Generator& gen, DType dtype)
     : Module("Embedding"), num_embeddings_(num_embeddings) {
-  register_parameter("weight", normal({num_embeddings, embedding_dim}, 0.0,
-                                      1.0, dtype, &gen));
+  register_parameter(
+      "weight", normal({num_embeddings, embedding_dim}, 0.0, 1.0, dtype, &gen));
 }
 
 Tensor Embedding::forward(const Tensor& indices) {

@@ -110,25 +110,52 @@ class Flatten : public Module {
   int64_t start_, end_;
 };
 
-// Input (N, C, H, W) or (C, H, W); stride empty = kernel.
-class MaxPool2d : public Module {
+// Max or average pooling (average counts padding, torch's default) over 1,
+// 2 or 3 spatial dims: input (N, C, *spatial) or (C, *spatial); stride
+// empty = kernel. The classes below fix the kind and the rank.
+class Pool : public Module {
  public:
-  explicit MaxPool2d(Shape kernel_size, Shape stride = {}, Shape padding = {});
   Tensor forward(const Tensor& x) override;
 
+ protected:
+  Pool(std::string type_name, int64_t rank, bool max, Shape kernel_size,
+       Shape stride, Shape padding);
+
  private:
+  int64_t rank_;
+  bool max_;
   PoolOptions options_;
 };
 
-// Average pooling (padding counted, as torch's default); input (N, C, H, W)
-// or (C, H, W); stride empty = kernel.
-class AvgPool2d : public Module {
+class MaxPool1d : public Pool {
  public:
-  explicit AvgPool2d(Shape kernel_size, Shape stride = {}, Shape padding = {});
-  Tensor forward(const Tensor& x) override;
-
- private:
-  PoolOptions options_;
+  explicit MaxPool1d(Shape kernel_size, Shape stride = {}, Shape padding = {})
+      : Pool("MaxPool1d", 1, true, kernel_size, stride, padding) {}
+};
+class MaxPool2d : public Pool {
+ public:
+  explicit MaxPool2d(Shape kernel_size, Shape stride = {}, Shape padding = {})
+      : Pool("MaxPool2d", 2, true, kernel_size, stride, padding) {}
+};
+class MaxPool3d : public Pool {
+ public:
+  explicit MaxPool3d(Shape kernel_size, Shape stride = {}, Shape padding = {})
+      : Pool("MaxPool3d", 3, true, kernel_size, stride, padding) {}
+};
+class AvgPool1d : public Pool {
+ public:
+  explicit AvgPool1d(Shape kernel_size, Shape stride = {}, Shape padding = {})
+      : Pool("AvgPool1d", 1, false, kernel_size, stride, padding) {}
+};
+class AvgPool2d : public Pool {
+ public:
+  explicit AvgPool2d(Shape kernel_size, Shape stride = {}, Shape padding = {})
+      : Pool("AvgPool2d", 2, false, kernel_size, stride, padding) {}
+};
+class AvgPool3d : public Pool {
+ public:
+  explicit AvgPool3d(Shape kernel_size, Shape stride = {}, Shape padding = {})
+      : Pool("AvgPool3d", 3, false, kernel_size, stride, padding) {}
 };
 
 // Zeroes with probability p (scaling the rest by 1/(1-p)) in training mode;

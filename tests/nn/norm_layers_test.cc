@@ -163,6 +163,24 @@ TEST(SmallLayers, Conv1dPoolingActivations) {
   EXPECT_TRUE(close(pool(img), from_vector(std::vector<double>{2.5, 4.5, 10.5, 12.5},
                                        Shape{1, 2, 2})));
 
+  // Pooling over 1 and 3 spatial dims, batched or not.
+  const Tensor seq = randn({2, 3, 9}, DType::Float32, &gen);
+  EXPECT_TRUE(close(nn::MaxPool1d({3}, {2}, {1})(seq),
+                    max_pool1d(seq, {{3}, {2}, {1}})));
+  EXPECT_TRUE(close(nn::AvgPool1d({2})(seq[0]), avg_pool1d(seq[0], {{2}})));
+  const Tensor vol = randn({2, 2, 4, 6, 4}, DType::Float32, &gen);
+  EXPECT_EQ(nn::MaxPool3d({2, 2, 2})(vol).shape(), (Shape{2, 2, 2, 3, 2}));
+  EXPECT_TRUE(close(nn::AvgPool3d({2, 3, 2})(vol[1]),
+                    avg_pool3d(vol[1], {{2, 3, 2}})));
+  EXPECT_THROW(nn::MaxPool3d({2, 2}), Error);
+  try {
+    nn::MaxPool1d({2})(ones({1, 1, 4, 4}));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("[nn.MaxPool1d]"), std::string::npos)
+        << e.what();
+  }
+
   const Tensor x({-1.0, 0.0, 2.0});
   EXPECT_TRUE(close(nn::GELU()(x), gelu(x)));
   EXPECT_TRUE(close(nn::Sigmoid()(x), sigmoid(x)));
