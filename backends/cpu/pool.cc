@@ -107,7 +107,10 @@ void update_row(const T* __restrict src, K first, int64_t stride, int64_t lo,
   for (int64_t o2 = lo; o2 < hi; ++o2) {
     const K key = PoolKey<T>::of(src[o2 * st]);
     const K at = first + static_cast<K>(o2 * st);
-    const bool take = (key > best_key[o2]) | (best[o2] < 0);
+    // Float keys start below every value's key; integers may equal the
+    // start, so an empty window takes its first element whatever it is.
+    bool take = key > best_key[o2];
+    if constexpr (!std::is_floating_point_v<T>) take = take | (best[o2] < 0);
     best_key[o2] = take ? key : best_key[o2];
     best[o2] = take ? at : best[o2];
   }
@@ -122,7 +125,7 @@ template <typename T, typename K>
 void row_argmax(const T* plane, const PoolPlan& p, int64_t s0, int64_t s1,
                 const int64_t* lo, const int64_t* hi, K* best_key, K* best) {
   std::fill(best, best + p.out[2], K{-1});
-  std::fill(best_key, best_key + p.out[2], K{0});
+  std::fill(best_key, best_key + p.out[2], std::numeric_limits<K>::min());
   const int64_t st = p.stride[2];
   for (int64_t k0 = 0; k0 < p.kernel[0]; ++k0) {
     const int64_t i0 = s0 + k0 * p.dilation[0];
