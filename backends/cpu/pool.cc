@@ -96,6 +96,28 @@ void inside_ranges(const PoolPlan& p, int64_t* lo, int64_t* hi) {
   }
 }
 
+// For a row of windows whose first two dims start at (s0, s1): calls
+// fn(k2, first) for every kernel position (k0, k1, k2) in window order
+// whose first two coordinates fall inside the input, with `first` the
+// in-plane place that output 0 of the row reads there (lo/hi of
+// inside_ranges say which outputs read inside along the last dim).
+template <typename F>
+void for_each_kernel_position(const PoolPlan& p, int64_t s0, int64_t s1,
+                              const F& fn) {
+  for (int64_t k0 = 0; k0 < p.kernel[0]; ++k0) {
+    const int64_t i0 = s0 + k0 * p.dilation[0];
+    if (i0 < 0 || i0 >= p.in[0]) continue;
+    for (int64_t k1 = 0; k1 < p.kernel[1]; ++k1) {
+      const int64_t i1 = s1 + k1 * p.dilation[1];
+      if (i1 < 0 || i1 >= p.in[1]) continue;
+      const int64_t row = (i0 * p.in[1] + i1) * p.in[2];
+      for (int64_t k2 = 0; k2 < p.kernel[2]; ++k2) {
+        fn(k2, row + k2 * p.dilation[2] - p.padding[2]);
+      }
+    }
+  }
+}
+
 // One kernel position over a row of windows: window o2 reads src[o2 *
 // stride] (at in-plane place first + o2 * stride) and takes it when it is
 // larger than the best so far or the window has none yet. kStride 0 means
@@ -127,27 +149,17 @@ void row_argmax(const T* plane, const PoolPlan& p, int64_t s0, int64_t s1,
   std::fill(best, best + p.out[2], K{-1});
   std::fill(best_key, best_key + p.out[2], std::numeric_limits<K>::min());
   const int64_t st = p.stride[2];
-  for (int64_t k0 = 0; k0 < p.kernel[0]; ++k0) {
-    const int64_t i0 = s0 + k0 * p.dilation[0];
-    if (i0 < 0 || i0 >= p.in[0]) continue;
-    for (int64_t k1 = 0; k1 < p.kernel[1]; ++k1) {
-      const int64_t i1 = s1 + k1 * p.dilation[1];
-      if (i1 < 0 || i1 >= p.in[1]) continue;
-      const int64_t row = (i0 * p.in[1] + i1) * p.in[2];
-      for (int64_t k2 = 0; k2 < p.kernel[2]; ++k2) {
-        const int64_t first = row + k2 * p.dilation[2] - p.padding[2];
-        const T* src = plane + first;
-        const K at = static_cast<K>(first);
-        if (st == 1) {
-          update_row<1, T>(src, at, st, lo[k2], hi[k2], best_key, best);
-        } else if (st == 2) {
-          update_row<2, T>(src, at, st, lo[k2], hi[k2], best_key, best);
-        } else {
-          update_row<0, T>(src, at, st, lo[k2], hi[k2], best_key, best);
-        }
-      }
+  for_each_kernel_position(p, s0, s1, [&](int64_t k2, int64_t first) {
+    const T* src = plane + first;
+    const K at = static_cast<K>(first);
+    if (st == 1) {
+      update_row<1, T>(src, at, st, lo[k2], hi[k2], best_key, best);
+    } else if (st == 2) {
+      update_row<2, T>(src, at, st, lo[k2], hi[k2], best_key, best);
+    } else {
+      update_row<0, T>(src, at, st, lo[k2], hi[k2], best_key, best);
     }
-  }
+  });
 }
 
 // Calls row_fn(plane, o, s0, s1, lo, hi) for every row of windows (o: the
@@ -213,24 +225,14 @@ void row_max(const T* plane, const PoolPlan& p, int64_t s0, int64_t s1,
     std::fill(y, y + p.out[2], -std::numeric_limits<T>::infinity());
   }
   const int64_t st = p.stride[2];
-  for (int64_t k0 = 0; k0 < p.kernel[0]; ++k0) {
-    const int64_t i0 = s0 + k0 * p.dilation[0];
-    if (i0 < 0 || i0 >= p.in[0]) continue;
-    for (int64_t k1 = 0; k1 < p.kernel[1]; ++k1) {
-      const int64_t i1 = s1 + k1 * p.dilation[1];
-      if (i1 < 0 || i1 >= p.in[1]) continue;
-      const int64_t row = (i0 * p.in[1] + i1) * p.in[2];
-      for (int64_t k2 = 0; k2 < p.kernel[2]; ++k2) {
-        const T* __restrict src =
-            plane + row + k2 * p.dilation[2] - p.padding[2];
-        for (int64_t o2 = lo[k2]; o2 < hi[k2]; ++o2) {
-          const T v = src[o2 * st];
-          const T m = y[o2];
-          y[o2] = (m >= v || is_nan(m)) ? m : v;
-        }
-      }
+  for_each_kernel_position(p, s0, s1, [&](int64_t k2, int64_t first) {
+    const T* __restrict src = plane + first;
+    for (int64_t o2 = lo[k2]; o2 < hi[k2]; ++o2) {
+      const T v = src[o2 * st];
+      const T m = y[o2];
+      y[o2] = (m >= v || is_nan(m)) ? m : v;
     }
-  }
+  });
 }
 
 Tensor max_pool_select_kernel(const OpCall& call, const OutMeta& out) {

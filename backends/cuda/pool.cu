@@ -44,7 +44,7 @@ __global__ void scatter_kernel(WindowGeometry g, const int32_t* places,
   const int64_t pos = i % g.in_numel;
   const int64_t base = image * g.out_numel;
   T acc = T(0);
-  for_each_covering_window(g, pos, [&](int64_t o) {
+  for_each_covering_window(g, pos, [&](int64_t, int64_t o) {
     if (places[base + o] == pos) acc = AddOp{}(acc, grad[base + o]);
   });
   dx[i] = acc;

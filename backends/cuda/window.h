@@ -50,15 +50,14 @@ FNX_HD int64_t unfold_source(const WindowGeometry& g, int64_t i) {
   return image * g.in_numel + at;
 }
 
-// For image element i (image * in_numel + position): calls f(p) for the
-// flat index p of every patch entry that reads it, in kernel order (the
-// transpose of unfold_source; Fold sums them).
+// For in-image position i: calls f(k, o) for every window o that covers it
+// and the kernel offset k at which it does, in kernel order (the windows
+// whose argmax may be i; the patch entries that read i).
 template <typename F>
-FNX_HD void for_each_reader(const WindowGeometry& g, int64_t i, F&& f) {
-  const int64_t image = i / g.in_numel;
+FNX_HD void for_each_covering_window(const WindowGeometry& g, int64_t i,
+                                     F&& f) {
   int64_t pi[kMaxSpatial];
-  unravel(i % g.in_numel, g.spatial, g.in, pi);
-  const int64_t base = image * g.kernel_numel * g.out_numel;
+  unravel(i, g.spatial, g.in, pi);
   for (int64_t k = 0; k < g.kernel_numel; ++k) {
     int64_t ki[kMaxSpatial];
     unravel(k, g.spatial, g.kernel, ki);
@@ -69,8 +68,19 @@ FNX_HD void for_each_reader(const WindowGeometry& g, int64_t i, F&& f) {
       hit = num >= 0 && num % g.stride[d] == 0 && num / g.stride[d] < g.out[d];
       o = o * g.out[d] + (hit ? num / g.stride[d] : 0);
     }
-    if (hit) f(base + k * g.out_numel + o);
+    if (hit) f(k, o);
   }
+}
+
+// For image element i (image * in_numel + position): calls f(p) for the
+// flat index p of every patch entry that reads it, in kernel order (the
+// transpose of unfold_source; Fold sums them).
+template <typename F>
+FNX_HD void for_each_reader(const WindowGeometry& g, int64_t i, F&& f) {
+  const int64_t base = (i / g.in_numel) * g.kernel_numel * g.out_numel;
+  for_each_covering_window(g, i % g.in_numel, [&](int64_t k, int64_t o) {
+    f(base + k * g.out_numel + o);
+  });
 }
 
 // Max pooling: the in-image position of window o's first maximum (kernel
@@ -104,27 +114,6 @@ FNX_HD int64_t window_argmax(const WindowGeometry& g, const T* image,
     }
   }
   return best;
-}
-
-// For in-image position i: calls f(o) for every window o that covers it
-// (the windows whose argmax may be i), in kernel order.
-template <typename F>
-FNX_HD void for_each_covering_window(const WindowGeometry& g, int64_t i,
-                                     F&& f) {
-  int64_t pi[kMaxSpatial];
-  unravel(i, g.spatial, g.in, pi);
-  for (int64_t k = 0; k < g.kernel_numel; ++k) {
-    int64_t ki[kMaxSpatial];
-    unravel(k, g.spatial, g.kernel, ki);
-    int64_t o = 0;
-    bool hit = true;
-    for (int d = 0; d < g.spatial && hit; ++d) {
-      const int64_t num = pi[d] + g.padding[d] - ki[d] * g.dilation[d];
-      hit = num >= 0 && num % g.stride[d] == 0 && num / g.stride[d] < g.out[d];
-      o = o * g.out[d] + (hit ? num / g.stride[d] : 0);
-    }
-    if (hit) f(o);
-  }
 }
 
 }  // namespace fnx::cuda

@@ -409,10 +409,9 @@ OutMeta conv(const OpCall& call) {
   }
 }
 
-OutMeta unfold(const OpCall& call) {
-  const Tensor& x = call.inputs[0];
-  const auto& a = call.attr<UnfoldAttrs>();
-  const std::string_view op = op_name(call);
+// Unfold's, Fold's and the Pool family's window attributes; the number of
+// spatial dims.
+std::size_t check_window_attrs(std::string_view op, const UnfoldAttrs& a) {
   const std::size_t n = a.kernel.size();
   FNX_CHECK(n >= 1 && n <= 3, op, "needs 1-3 spatial dims, got kernel ",
             shape_str(a.kernel));
@@ -420,6 +419,14 @@ OutMeta unfold(const OpCall& call) {
   check_spatial_attr(op, a.stride, n, "stride", 1);
   check_spatial_attr(op, a.padding, n, "padding", 0);
   check_spatial_attr(op, a.dilation, n, "dilation", 1);
+  return n;
+}
+
+OutMeta unfold(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  const auto& a = call.attr<UnfoldAttrs>();
+  const std::string_view op = op_name(call);
+  const std::size_t n = check_window_attrs(op, a);
   if (call.prim == Prim::Unfold) {
     FNX_CHECK(x.dim() == static_cast<int64_t>(n) + 2, "unfold",
               "expects (N, C, *spatial) with ", n, " spatial dims, got ",
@@ -517,13 +524,7 @@ OutMeta pool(const OpCall& call) {
   const Tensor& other = call.inputs[1];
   const auto& a = call.attr<UnfoldAttrs>();
   const std::string_view op = op_name(call);
-  const std::size_t n = a.kernel.size();
-  FNX_CHECK(n >= 1 && n <= 3, op, "needs 1-3 spatial dims, got kernel ",
-            shape_str(a.kernel));
-  check_spatial_attr(op, a.kernel, n, "kernel", 1);
-  check_spatial_attr(op, a.stride, n, "stride", 1);
-  check_spatial_attr(op, a.padding, n, "padding", 0);
-  check_spatial_attr(op, a.dilation, n, "dilation", 1);
+  const std::size_t n = check_window_attrs(op, a);
   FNX_CHECK(x.dim() == static_cast<int64_t>(n) + 2, op,
             "expects (N, C, *spatial) with ", n, " spatial dims, got ",
             shape_str(x.shape()));

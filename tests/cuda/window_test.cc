@@ -124,7 +124,7 @@ void expect_pooling_matches_cpu(const Tensor& x, const Case& c,
   for (int64_t i = 0; i < g.images * g.in_numel; ++i) {
     const int64_t image = i / g.in_numel, pos = i % g.in_numel;
     double acc = 0;
-    cuda::for_each_covering_window(g, pos, [&](int64_t w) {
+    cuda::for_each_covering_window(g, pos, [&](int64_t, int64_t w) {
       if (places[image * g.out_numel + w] == pos) {
         acc += gs[image * g.out_numel + w];
       }
