@@ -93,6 +93,8 @@ class Tensor;
   /* memory */                            \
   X(Copy, Copy, 1)                        \
   X(CopyInto, Copy, 2)                    \
+  /* a copy to another device */          \
+  X(ToDevice, Transfer, 1)                \
   /* identity that differentiation sees */\
   /* as a constant (detach)            */ \
   X(StopGradient, Identity, 1)
@@ -110,7 +112,8 @@ inline constexpr int kNumPrims = 0 FNX_PRIMITIVES(FNX_PRIM_COUNT);
 // Families group primitives that share a rule helper in every table.
 enum class PrimFamily : uint8_t {
   Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, View, Cat, Pad,
-  Index, Matmul, Conv, Unfold, Pool, Creation, Random, Copy, Identity
+  Index, Matmul, Conv, Unfold, Pool, Creation, Random, Copy, Transfer,
+  Identity
 };
 
 struct PrimInfo {
@@ -194,10 +197,15 @@ struct RandomAttrs {
   double low = 0, high = 1;
 };
 
+// ToDevice: where the copy goes (the source is the input's device).
+struct DeviceAttrs {
+  Device device;
+};
+
 using Attrs = std::variant<NoAttrs, CastAttrs, ReduceAttrs, ShapeAttrs,
                            PermuteAttrs, SliceAttrs, DimAttrs, PadAttrs,
                            ConvAttrs, UnfoldAttrs, FullAttrs, IotaAttrs,
-                           RandomAttrs>;
+                           RandomAttrs, DeviceAttrs>;
 
 struct OpCall {
   Prim prim;

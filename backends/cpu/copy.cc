@@ -2,6 +2,7 @@
 // in-place write into a possibly strided destination), Full and Iota.
 #include <algorithm>
 
+#include "backends/common/device_transfer.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
 #include "core/registry.h"
@@ -91,6 +92,7 @@ FNX_REGISTER_PLUGIN("cpu") {
   constexpr DeviceType kCpu = DeviceType::CPU;
   r.kernel(kCpu, Prim::Copy, &copy_kernel);
   r.kernel(kCpu, Prim::CopyInto, &copy_into_kernel);
+  r.kernel(kCpu, Prim::ToDevice, &backend::to_device_kernel);
   r.kernel(kCpu, Prim::Full, &full_kernel);
   r.kernel(kCpu, Prim::Iota, &iota_kernel);
 }

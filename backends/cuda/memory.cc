@@ -4,6 +4,7 @@
 // the strided copy kernel.
 #include <algorithm>
 
+#include "backends/common/device_transfer.h"
 #include "backends/common/view_kernels.h"
 #include "backends/cuda/tensors.h"
 #include "core/error.h"
@@ -143,6 +144,7 @@ FNX_REGISTER_PLUGIN("cuda") {
   constexpr DeviceType kCuda = DeviceType::CUDA;
   r.kernel(kCuda, Prim::Copy, &copy_kernel);
   r.kernel(kCuda, Prim::CopyInto, &copy_into_kernel);
+  r.kernel(kCuda, Prim::ToDevice, &backend::to_device_kernel);
   r.kernel(kCuda, Prim::Full, &full_kernel);
   r.kernel(kCuda, Prim::Iota, &iota_kernel);
   r.kernel(kCuda, Prim::Cat, &cat_kernel);

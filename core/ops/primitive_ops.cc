@@ -477,29 +477,14 @@ Tensor& copy_(Tensor& dst, const Tensor& src) {
 
 Tensor stop_gradient(const Tensor& x) { return call1(Prim::StopGradient, x); }
 
-// Not a primitive: a copy between devices, through the copy_bytes of the
-// non-CPU side's allocator (installed by its backend; core names none).
-// The source is made contiguous on its own device first.
+// The ToDevice primitive, so that every transform sees the move (its
+// kernel, shared by the backends: backends/common/device_transfer.h).
 Tensor to_device(const Tensor& x, Device device) {
   if (x.device() == device) return x;
-  FNX_CHECK(!x.is_wrapper() || !x.impl()->wrapper->owner->alive(), "to",
-            "moving a value from ", x.device().str(), " to ", device.str(),
-            " inside a transform (vmap, grad, jvp...) is not supported: no "
-            "transform rule sees the move. Move the inputs before calling the "
-            "transform");
-  const Tensor src = contiguous(x.concrete("to"));
-  const Device from = src.device();
-  Allocator& remote = device_allocator(
-      device.type != DeviceType::CPU ? device : from, "to");
-  Tensor out = empty(src.shape(), src.dtype(), device);
-  const std::size_t item = itemsize(src.dtype());
-  const std::size_t nbytes = static_cast<std::size_t>(src.numel()) * item;
-  if (nbytes == 0) return out;
-  remote.copy_bytes(out.impl()->storage->data(), device,
-                    static_cast<const char*>(src.impl()->storage->data()) +
-                        static_cast<std::size_t>(src.offset()) * item,
-                    from, nbytes);
-  return out;
+  // The device's backend (loaded on first use) and a clear error when it or
+  // the device is missing, before any transform records the call.
+  device_allocator(device.type != DeviceType::CPU ? device : x.device(), "to");
+  return call1(Prim::ToDevice, x, DeviceAttrs{device});
 }
 
 }  // namespace fnx

@@ -574,6 +574,10 @@ OutMeta infer_meta(const OpCall& call) {
     case PrimFamily::Creation:
     case PrimFamily::Random: return source(call);
     case PrimFamily::Copy: return copy(call);
+    case PrimFamily::Transfer: {
+      const Tensor& x = call.inputs[0];
+      return {x.shape(), x.dtype(), call.attr<DeviceAttrs>().device};
+    }
     case PrimFamily::Identity: {
       const Tensor& x = call.inputs[0];
       return {x.shape(), x.dtype(), x.device()};

@@ -1,7 +1,7 @@
 // Moving tensors to and from the device, host reads, creation on the
-// device, the same random numbers on both devices, clear errors for mixed
-// devices and bad indices, and (with the real backend) the caching
-// allocator and the TF32 switch.
+// device, the same random numbers on both devices, moves inside transforms,
+// clear errors for mixed devices and bad indices, and (with the real backend)
+// the caching allocator and the TF32 switch.
 #include <string>
 #include <vector>
 
@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/cuda/cuda_test_util.h"
 #include "transforms/grad/grad.h"
+#include "transforms/jvp/jvp.h"
 #include "transforms/vmap/vmap.h"
 
 #if defined(FNX_HAVE_CUDA)
@@ -139,17 +140,41 @@ TEST(CudaDevice, MixingDevicesIsAClearError) {
                         "different devices"));
 }
 
-TEST(CudaDevice, MovingInsideATransformIsAClearError) {
+// to(Device) is a primitive: every transform follows the move (the
+// cotangent and the tangent move back; vmap moves the whole batch).
+TEST(CudaDevice, MovingInsideATransform) {
   FNX_SKIP_WITHOUT_CUDA();
-  auto f = [](const Tensor& x) { return x.to(Device::cpu()).sum(); };
-  EXPECT_TRUE(throws_containing(
-      [&] { (void)grad(f)(ones({3}, DType::Float32, device())); },
-      "inside a transform (vmap, grad, jvp...) is not supported"));
-  EXPECT_TRUE(throws_containing(
-      [&] {
-        (void)vmap(f)(ones({2, 3}, DType::Float32, device()));
-      },
-      "Move the inputs before calling the transform"));
+  Generator gen(5);
+  const Tensor x = randn({3}, DType::Float32, &gen);
+  const Tensor xd = x.to(device());
+  // Computed on the host from a device input, and the other way round.
+  auto on_host = [](const Tensor& t) {
+    return (square(t.to(Device::cpu())) * 3.0).sum();
+  };
+  auto on_device = [](const Tensor& t) {
+    return (square(t.to(cuda_test::device())) * 3.0).sum().to(Device::cpu());
+  };
+  const Tensor want = x * 6.0;
+  const Tensor g_dev = grad(on_host)(xd);
+  EXPECT_EQ(g_dev.device(), device());
+  EXPECT_TRUE(close(g_dev, want, 1e-6, 1e-6));
+  const Tensor g_host = grad(on_device)(x);
+  EXPECT_EQ(g_host.device(), Device::cpu());
+  EXPECT_TRUE(close(g_host, want, 1e-6, 1e-6));
+  // vmap: each example moved; the result batched on the host.
+  const Tensor rows = randn({4, 3}, DType::Float32, &gen);
+  const Tensor per_row = vmap(on_host)(rows.to(device()));
+  EXPECT_EQ(per_row.device(), Device::cpu());
+  EXPECT_TRUE(close(per_row, (square(rows) * 3.0).sum({1}), 1e-5, 1e-6));
+  // jvp: the tangent follows the primal across.
+  const Tensor u = randn({3}, DType::Float32, &gen);
+  auto [y, t] = jvp(on_device, x, u);
+  EXPECT_EQ(t.device(), Device::cpu());
+  EXPECT_TRUE(close(t, (x * u * 6.0).sum(), 1e-5, 1e-6));
+  // vmap(grad): per-example gradients of a function that moves its input.
+  const Tensor pg = vmap(grad(on_host))(rows.to(device()));
+  EXPECT_EQ(pg.device(), device());
+  EXPECT_TRUE(close(pg, rows * 6.0, 1e-6, 1e-6));
 }
 
 TEST(CudaDevice, BadIndexIsAClearError) {

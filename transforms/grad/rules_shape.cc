@@ -136,7 +136,13 @@ constexpr VjpRule kExpand{&expand_vjp, kSaveNone, false, true};
 constexpr VjpRule kSlice{&slice_vjp, kSaveNone, false, true};
 constexpr VjpRule kPad{&pad_vjp, kSaveNone, false, true};
 constexpr VjpRule kCat{&cat_vjp, kSaveNone, false, true};
+// y = x moved to another device: the cotangent moves back.
+void to_device_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
+  if (v.needs(0)) grads[0] = to_device(g, v.meta[0].device);
+}
+
 constexpr VjpRule kCopy{&copy_vjp, kSaveNone, false, true};
+constexpr VjpRule kToDevice{&to_device_vjp, kSaveNone, false, true};
 constexpr VjpRule kCopyInto{&copy_into_vjp, kSaveNone, false, true};
 
 }  // namespace
@@ -156,6 +162,7 @@ void register_shape_rules(Registrar& r) {
   add_rule(r, Prim::Cat, kCat);
   add_rule(r, Prim::Copy, kCopy);
   add_rule(r, Prim::CopyInto, kCopyInto);
+  add_rule(r, Prim::ToDevice, kToDevice);
   // stop_gradient: the result is a constant to every grad level. Sources
   // have no inputs to differentiate.
   for (Prim p : {Prim::StopGradient, Prim::Full, Prim::Iota, Prim::Uniform,

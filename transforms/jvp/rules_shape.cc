@@ -1,5 +1,5 @@
 // JVP rules of the shape, memory and source families. Views, cat, pad,
-// copy and fold are linear: the tangent is the same primitive applied to
+// copy, moves to another device and fold are linear: the tangent is the same primitive applied to
 // the tangents (a view's tangent is the same view of its input's tangent).
 // Creation and random primitives have no inputs to differentiate, and
 // stop_gradient is a constant to every differentiation transform. copy_
@@ -19,7 +19,7 @@ constexpr JvpRule kInPlace{JvpRule::Kind::kInPlace, nullptr};
 
 void register_shape_rules(Registrar& r) {
   for (Prim p : {Prim::Reshape, Prim::Permute, Prim::Expand, Prim::Slice,
-                 Prim::Pad, Prim::Copy}) {
+                 Prim::Pad, Prim::Copy, Prim::ToDevice}) {
     add_rule(r, p, kUnaryLinear);
   }
   add_rule(r, Prim::Cat, kVariadicLinear);

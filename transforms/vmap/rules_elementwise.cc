@@ -1,5 +1,5 @@
-// Batching rules of the elementwise families: unary ops, casts, copies and
-// stop_gradient keep the batch dim where it is; binary, compare and where
+// Batching rules of the elementwise families: unary ops, casts, copies,
+// moves to another device and stop_gradient keep the batch dim where it is; binary, compare and where
 // line the batch dims of their operands up so that ordinary broadcasting
 // does the rest (one kernel for the whole batch).
 #include <algorithm>
@@ -71,6 +71,7 @@ FNX_REGISTER_PLUGIN("vmap") {
     switch (prim_info(prim).family) {
       case PrimFamily::Unary:
       case PrimFamily::Cast:
+      case PrimFamily::Transfer:
       case PrimFamily::Identity:
         add_batching_rule(r, prim, &same_layout_rule);
         break;
