@@ -67,10 +67,12 @@ class CudaAllocator final : public Allocator {
     auto it = pool.free.lower_bound(size);
     if (it != pool.free.end() && it->first <= size + size / 4) {
       void* ptr = it->second;
-      pool.stats.cached -= static_cast<int64_t>(it->first);
-      pool.used[ptr] = it->first;
+      const std::size_t block = it->first;
+      pool.stats.cached -= static_cast<int64_t>(block);
+      pool.used[ptr] = block;
       pool.free.erase(it);
-      note_allocated(pool, static_cast<int64_t>(size));
+      // The whole block: deallocate_on takes back what `used` records.
+      note_allocated(pool, static_cast<int64_t>(block));
       return ptr;
     }
     void* ptr = nullptr;

@@ -12,6 +12,7 @@
 //   so neighbouring threads already read neighbouring elements): a thread
 //   per result.
 // Argmax/Argmin: a warp per result along a contiguous run, else a thread.
+#include <algorithm>
 #include <type_traits>
 
 #include "backends/cuda/kernels.h"
@@ -137,12 +138,20 @@ __global__ void block_per_result(ReduceGeometry g, int64_t chunk_len,
 
 static_assert(kWarpsPerBlock * kWarp == kThreads);
 
-// Chunks of the reduced range for few results with long reductions.
+// Chunks of the reduced range for few results with long reductions: 2^16
+// elements each, longer when that would need more chunks than gridDim.y
+// allows (a reduction of more than 2^32 elements).
 constexpr int64_t kChunk = int64_t{1} << 16;
+constexpr int64_t kMaxChunks = 65535;
+
+int64_t chunk_len_for(const ReduceGeometry& g) {
+  return std::max(kChunk, (g.n_red + kMaxChunks - 1) / kMaxChunks);
+}
 
 int64_t chunks_for(const ReduceGeometry& g) {
   if (reduce_path(g) != ReducePath::kBlocksPerResult) return 0;
-  return (g.n_red + kChunk - 1) / kChunk;
+  const int64_t len = chunk_len_for(g);
+  return (g.n_red + len - 1) / len;
 }
 
 unsigned warp_grid(const ReduceGeometry& g) {
@@ -170,7 +179,7 @@ cudaError_t reduce_typed(const ReduceGeometry& g, const T* x, Out* out,
   const dim3 grid(static_cast<unsigned>(g.n_out),
                   static_cast<unsigned>(chunks));
   block_per_result<R, T, Out>
-      <<<grid, kThreads, 0, stream>>>(g, kChunk, x, out, partial);
+      <<<grid, kThreads, 0, stream>>>(g, chunk_len_for(g), x, out, partial);
   cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess || chunks == 1) return err;
   // Second pass: each result's chunks are contiguous partials of type Acc.

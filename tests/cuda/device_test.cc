@@ -202,6 +202,24 @@ TEST(CudaDevice, CachingAllocatorReusesBlocks) {
   EXPECT_GT(fnx::cuda::cached_bytes(), 0);
 }
 
+// A cached block up to 25% larger than asked for is handed out whole: the
+// statistics count the whole block in and out again.
+TEST(CudaDevice, AllocatorStatisticsBalanceWhenALargerBlockIsReused) {
+  FNX_SKIP_WITHOUT_CUDA();
+  fnx::cuda::empty_cache();
+  const int64_t before = fnx::cuda::allocated_bytes();
+  (void)empty({26 << 18}, DType::Float32, device());  // a 26 MiB block, freed
+  EXPECT_EQ(fnx::cuda::allocated_bytes(), before);
+  const int64_t mallocs = fnx::cuda::device_malloc_calls();
+  {
+    const Tensor t = empty({22 << 18}, DType::Float32, device());  // 22 MiB
+    EXPECT_EQ(fnx::cuda::device_malloc_calls(), mallocs) << "block reused";
+    EXPECT_EQ(fnx::cuda::allocated_bytes(), before + (26 << 20));
+  }
+  EXPECT_EQ(fnx::cuda::allocated_bytes(), before);
+  EXPECT_GE(fnx::cuda::cached_bytes(), int64_t{26} << 20);
+}
+
 TEST(CudaDevice, Tf32IsOffByDefaultAndSwitchable) {
   FNX_SKIP_WITHOUT_CUDA();
   EXPECT_FALSE(fnx::cuda::allow_tf32());

@@ -5,6 +5,7 @@
 // no CUDA: runs in every build.
 #include "backends/cuda/gemm_plan.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/ops/ops.h"
@@ -52,9 +53,14 @@ const double* base(const Tensor& t) {
   return static_cast<const double*>(t.impl()->storage->data()) + t.offset();
 }
 
-// cuBLAS's C = op(A) op(B), column-major, batches strided.
+// cuBLAS's C = op(A) op(B), column-major, batches strided. Leading
+// dimensions below cuBLAS's minimum (the stored matrix's row count) are
+// CUBLAS_STATUS_INVALID_VALUE on the device.
 std::vector<double> cublas_model(const GemmPlan& p, const double* a,
                                  const double* b) {
+  EXPECT_GE(p.lda, std::max<int64_t>(1, p.trans_a ? p.k : p.m)) << "lda";
+  EXPECT_GE(p.ldb, std::max<int64_t>(1, p.trans_b ? p.n : p.k)) << "ldb";
+  EXPECT_GE(p.ldc, std::max<int64_t>(1, p.m)) << "ldc";
   std::vector<double> c(
       static_cast<std::size_t>(p.batch * p.stride_c + p.m * p.n));
   for (int64_t bi = 0; bi < p.batch; ++bi) {

@@ -40,6 +40,16 @@ TEST(CudaKernels, LongReductions) {
   EXPECT_TRUE(close(mean(xd), mean(x), 1e-6, 1e-4));
 }
 
+// More than 65535 chunks of 2^16 at the default chunk length: longer chunks
+// keep gridDim.y within its limit (4 GiB of bool, device memory only).
+TEST(CudaKernels, ReductionOfMoreThanTwoToThe32Elements) {
+  FNX_SKIP_WITHOUT_CUDA();
+  if (emulated()) GTEST_SKIP() << "4 GiB: GPU only";
+  const int64_t n = (int64_t{1} << 32) + (int64_t{1} << 20);
+  const Tensor flags = ones({n}, DType::Bool, device());
+  EXPECT_EQ(flags.sum().item<int64_t>(), n);
+}
+
 TEST(CudaKernels, ManyResultReductions) {
   FNX_SKIP_WITHOUT_CUDA();
   Generator gen(2);
