@@ -2,14 +2,21 @@
 // shared by convolution (conv.cc) and pooling (pool.cc).
 #pragma once
 
+#include <limits>
 #include <vector>
 
+#include "core/error.h"
 #include "core/shape.h"
 
 namespace fnx::cuda {
 
 // cuDNN wants 4 or 5 dims: 1-d tensors get a trailing spatial dim of 1.
+// Its descriptors take int: larger tensors are refused, not truncated.
 inline std::vector<int> dims4(const Shape& s) {
+  FNX_CHECK(numel(s) <= std::numeric_limits<int>::max(), "cudnn",
+            "tensors of more than 2^31 - 1 elements are not supported by "
+            "cuDNN's descriptors, got shape ",
+            shape_str(s), "; split the batch");
   std::vector<int> d(s.begin(), s.end());
   if (d.size() == 3) d.push_back(1);
   return d;
