@@ -220,10 +220,10 @@ bool is_nan(T v) {
 template <typename T>
 void row_max(const T* plane, const PoolPlan& p, int64_t s0, int64_t s1,
              const int64_t* lo, const int64_t* hi, T* __restrict y) {
-  std::fill(y, y + p.out[2], std::numeric_limits<T>::lowest());
-  if constexpr (std::is_floating_point_v<T>) {
-    std::fill(y, y + p.out[2], -std::numeric_limits<T>::infinity());
-  }
+  constexpr T kStart = std::is_floating_point_v<T>
+                           ? -std::numeric_limits<T>::infinity()
+                           : std::numeric_limits<T>::lowest();
+  std::fill(y, y + p.out[2], kStart);
   const int64_t st = p.stride[2];
   for_each_kernel_position(p, s0, s1, [&](int64_t k2, int64_t first) {
     const T* __restrict src = plane + first;
