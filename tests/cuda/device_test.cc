@@ -9,6 +9,7 @@
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
 #include "tests/cuda/cuda_test_util.h"
+#include "transforms/functionalize/functionalize.h"
 #include "transforms/grad/grad.h"
 #include "transforms/jvp/jvp.h"
 #include "transforms/vmap/vmap.h"
@@ -175,6 +176,18 @@ TEST(CudaDevice, MovingInsideATransform) {
   const Tensor pg = vmap(grad(on_host))(rows.to(device()));
   EXPECT_EQ(pg.device(), device());
   EXPECT_TRUE(close(pg, rows * 6.0, 1e-6, 1e-6));
+  // functionalize: a buffer made on the host, written from device values;
+  // vmap of it, which plain vmap refuses (a per-example write).
+  auto fill = [](const Tensor& t) {
+    Tensor buf = zeros({2});
+    buf.select(0, 0).copy_(t.sum().to(Device::cpu()));
+    buf.select(0, 1).copy_(t.max().to(Device::cpu()));
+    return buf;
+  };
+  const Tensor filled = vmap(functionalize(fill))(rows.to(device()));
+  EXPECT_EQ(filled.device(), Device::cpu());
+  EXPECT_TRUE(
+      close(filled, stack({rows.sum({1}), amax(rows, {1})}, 1), 1e-5, 1e-6));
 }
 
 TEST(CudaDevice, BadIndexIsAClearError) {
