@@ -31,12 +31,24 @@ enum class Pass { Forward, BackwardData, BackwardFilter };
 // ask for gigabytes).
 constexpr std::size_t kMaxWorkspace = std::size_t{1} << 30;
 
+// Owns its descriptors (a plan that fails half-built releases them; cached
+// plans live as long as the program).
 struct Plan {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
   int algo = 0;
   std::size_t workspace = 0;
+
+  Plan() = default;
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+  ~Plan() {
+    if (x != nullptr) cudnnDestroyTensorDescriptor(x);
+    if (y != nullptr) cudnnDestroyTensorDescriptor(y);
+    if (w != nullptr) cudnnDestroyFilterDescriptor(w);
+    if (conv != nullptr) cudnnDestroyConvolutionDescriptor(conv);
+  }
 };
 
 bool benchmark_mode() {
@@ -47,18 +59,19 @@ bool benchmark_mode() {
   return on;
 }
 
-// The fastest usable algorithm (cuDNN lists them fastest first). Without
-// TF32, algorithms that need tensor-op math are passed over while another
-// one exists.
+// The fastest usable algorithm (cuDNN lists them fastest first). Unless
+// tensor-op math is fine (TF32 allowed, or float64, whose tensor cores
+// compute in full FP64), algorithms that need it are passed over while
+// another one exists.
 template <typename Perf>
-const Perf* pick(const Perf* perf, int n, bool tf32) {
+const Perf* pick(const Perf* perf, int n, bool tensor_ops_ok) {
   const Perf* fallback = nullptr;
   for (int i = 0; i < n; ++i) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS ||
         perf[i].memory > kMaxWorkspace) {
       continue;
     }
-    if (tf32 || perf[i].mathType == CUDNN_FMA_MATH ||
+    if (tensor_ops_ok || perf[i].mathType == CUDNN_FMA_MATH ||
         perf[i].mathType == CUDNN_DEFAULT_MATH) {
       return &perf[i];
     }
@@ -70,13 +83,13 @@ const Perf* pick(const Perf* perf, int n, bool tf32) {
 // Records the choice; the descriptor runs it with the math it needs, but
 // never TF32 unless allowed.
 template <typename Perf>
-void take(Plan& p, const Perf* best, bool tf32, std::string_view op) {
+void take(Plan& p, const Perf* best, bool tensor_ops_ok, std::string_view op) {
   FNX_CHECK(best != nullptr, op, "cuDNN has no algorithm for this ",
             "convolution within ", kMaxWorkspace, " bytes of workspace");
   p.algo = best->algo;
   p.workspace = best->memory;
   FNX_CUDA_CHECK(cudnnSetConvolutionMathType(
-      p.conv, tf32 ? best->mathType : CUDNN_FMA_MATH));
+      p.conv, tensor_ops_ok ? best->mathType : CUDNN_FMA_MATH));
 }
 
 std::string plan_key(Pass pass, const Shape& x, const Shape& w, const Shape& y,
@@ -89,7 +102,7 @@ std::string plan_key(Pass pass, const Shape& x, const Shape& w, const Shape& y,
 
 // Chooses the algorithm for a plan whose descriptors are set.
 void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
-                      const Tensor& w, const Tensor& y, bool tf32) {
+                      const Tensor& w, const Tensor& y, bool tensor_ops_ok) {
   cudnnHandle_t h = ctx.cudnn();
   constexpr int kMax = 16;
   int n = 0;
@@ -115,7 +128,7 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
         FNX_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
             h, p.x, p.w, p.conv, p.y, kMax, &n, perf));
       }
-      take(p, pick(perf, n, tf32), tf32, "conv");
+      take(p, pick(perf, n, tensor_ops_ok), tensor_ops_ok, "conv");
       break;
     }
     case Pass::BackwardData: {
@@ -128,7 +141,7 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
         FNX_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             h, p.w, p.y, p.conv, p.x, kMax, &n, perf));
       }
-      take(p, pick(perf, n, tf32), tf32, "conv_input_grad");
+      take(p, pick(perf, n, tensor_ops_ok), tensor_ops_ok, "conv_input_grad");
       break;
     }
     case Pass::BackwardFilter: {
@@ -141,7 +154,7 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
         FNX_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             h, p.x, p.y, p.conv, p.w, kMax, &n, perf));
       }
-      take(p, pick(perf, n, tf32), tf32, "conv_weight_grad");
+      take(p, pick(perf, n, tensor_ops_ok), tensor_ops_ok, "conv_weight_grad");
       break;
     }
   }
@@ -186,9 +199,10 @@ const Plan& plan_for(const Context& ctx, Pass pass, const Tensor& x,
       dilation.data(), CUDNN_CROSS_CORRELATION, dt));
   FNX_CUDA_CHECK(
       cudnnSetConvolutionGroupCount(p->conv, static_cast<int>(a.groups)));
+  const bool tensor_ops_ok = tf32 || x.dtype() == DType::Float64;
   FNX_CUDA_CHECK(cudnnSetConvolutionMathType(
-      p->conv, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
-  choose_algorithm(ctx, pass, *p, x, w, y, tf32);
+      p->conv, tensor_ops_ok ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+  choose_algorithm(ctx, pass, *p, x, w, y, tensor_ops_ok);
   return *cache->emplace(key, std::move(p)).first->second;
 }
 
