@@ -32,6 +32,7 @@
 #include "core/ops/ops.h"
 #include "core/tree.h"
 #include "transforms/grad/grad.h"
+#include "transforms/jacobians/argument_selection.h"
 #include "transforms/vmap/vmap.h"
 
 namespace fnx {
@@ -43,39 +44,9 @@ struct JacrevOptions {
 
 namespace jacrev_internal {
 
-template <typename T>
-using Value = std::remove_cvref_t<T>;
-
-template <typename T>
-struct IsPair : std::false_type {};
-template <typename A, typename B>
-struct IsPair<std::pair<A, B>> : std::true_type {};
-
-// Position of J in I..., or -1.
-template <std::size_t J, std::size_t... I>
-constexpr int index_in() {
-  int pos = 0, found = -1;
-  ((found = (found < 0 && I == J) ? pos : found, ++pos), ...);
-  return found;
-}
-
-// f with argument J taken from `selected` when J is in I..., else from
-// `args`.
-template <std::size_t... I, typename F, typename Args, typename Selected,
-          std::size_t... J>
-decltype(auto) call_selected(const F& f, const Args& args,
-                             const Selected& selected,
-                             std::index_sequence<J...>) {
-  auto pick = [&]<std::size_t K>() -> decltype(auto) {
-    constexpr int k = index_in<K, I...>();
-    if constexpr (k >= 0) {
-      return std::get<k>(selected);
-    } else {
-      return std::get<K>(args);
-    }
-  };
-  return f(pick.template operator()<J>()...);
-}
+using jacobian_internal::call_with_selected;
+using jacobian_internal::kIsPair;
+using jacobian_internal::Value;
 
 // Rows [r0, r1) of the identity of size m, split per output leaf and
 // shaped (rows, *leaf shape) -- or (*leaf shape) for a single row when
@@ -165,20 +136,14 @@ class JacrevFn {
     const All all(args...);
     // f as a function of the selected arguments only.
     auto g = [&](const Value<std::tuple_element_t<I, All>>&... selected) {
-      return call_selected<I...>(f_, all, std::forward_as_tuple(selected...),
-                                 std::index_sequence_for<Args...>());
+      return call_with_selected<I...>(f_, all,
+                                      std::forward_as_tuple(selected...),
+                                      std::index_sequence_for<Args...>());
     };
     using R = Value<std::invoke_result_t<
         decltype(g) const&, const Value<std::tuple_element_t<I, All>>&...>>;
-    constexpr bool kAux = IsPair<R>::value;
-    if (kAux != options_.has_aux) {
-      fail("jacrev", kAux ? "f returned a std::pair, which means (output, "
-                            "aux), but has_aux is not set; pass {.has_aux = "
-                            "true}, or return several outputs as a "
-                            "std::tuple or std::vector"
-                          : "has_aux is set but f did not return a "
-                            "std::pair{output, aux}");
-    }
+    constexpr bool kAux = kIsPair<R>;
+    check_has_aux("jacrev", kAux, options_.has_aux);
     if constexpr (kAux) {
       auto [out, vjp_fn, aux] =
           vjp(g, VjpOptions{.has_aux = true}, std::get<I>(all)...);

@@ -1,0 +1,50 @@
+// What every Jacobian API (jacrev, jacfwd, jacobian, value_and_jac*)
+// shares to differentiate with respect to some arguments only: calling f
+// with the selected arguments replaced, and recognising a (output, aux)
+// pair. Header-only templates over the public APIs.
+#pragma once
+
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace fnx::jacobian_internal {
+
+template <typename T>
+using Value = std::remove_cvref_t<T>;
+
+template <typename T>
+struct IsPair : std::false_type {};
+template <typename A, typename B>
+struct IsPair<std::pair<A, B>> : std::true_type {};
+template <typename T>
+inline constexpr bool kIsPair = IsPair<Value<T>>::value;
+
+// Position of J in I..., or -1.
+template <std::size_t J, std::size_t... I>
+constexpr int index_in() {
+  int pos = 0, found = -1;
+  ((found = (found < 0 && I == J) ? pos : found, ++pos), ...);
+  return found;
+}
+
+// f with argument J taken from `selected` when J is in I..., else from
+// `args`.
+template <std::size_t... I, typename F, typename Args, typename Selected,
+          std::size_t... J>
+decltype(auto) call_with_selected(const F& f, const Args& args,
+                                  const Selected& selected,
+                                  std::index_sequence<J...>) {
+  auto pick = [&]<std::size_t K>() -> decltype(auto) {
+    constexpr int k = index_in<K, I...>();
+    if constexpr (k >= 0) {
+      return std::get<k>(selected);
+    } else {
+      return std::get<K>(args);
+    }
+  };
+  return f(pick.template operator()<J>()...);
+}
+
+}  // namespace fnx::jacobian_internal
