@@ -6,6 +6,17 @@ namespace fnx::backend {
 
 // Each run of old dims that is contiguous in memory ("chunk") must be
 // split exactly by a run of new dims.
+std::pair<const char*, const char*> byte_extent(const Tensor& t,
+                                                const char* base) {
+  const int64_t item = static_cast<int64_t>(itemsize(t.dtype()));
+  int64_t lo = 0, hi = 0;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    const int64_t span = (t.shape()[d] - 1) * t.strides()[d];
+    (span < 0 ? lo : hi) += span;
+  }
+  return {base + lo * item, base + hi * item + item};
+}
+
 std::optional<Strides> view_strides(const Shape& old_shape,
                                     const Strides& old_strides,
                                     const Shape& new_shape) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 
 #include "core/primitive.h"
 #include "core/tensor.h"
@@ -17,6 +18,11 @@ namespace fnx::backend {
 std::optional<Strides> view_strides(const Shape& old_shape,
                                     const Strides& old_strides,
                                     const Shape& new_shape);
+
+// The byte range [lo, hi) a non-empty strided tensor whose element 0 is at
+// `base` touches (copy_ checks source and destination for overlap).
+std::pair<const char*, const char*> byte_extent(const Tensor& t,
+                                                const char* base);
 
 // Reshape as a view of x's storage, or nullopt when it needs a copy
 // (checks the element count).

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backends/common/device_transfer.h"
+#include "backends/common/view_kernels.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
 #include "core/registry.h"
@@ -17,18 +18,6 @@ Tensor copy_kernel(const OpCall& call, const OutMeta& out) {
                contiguous_strides(out.shape), byte_ptr(x), x.dtype(),
                broadcast_strides(x, out.shape));
   return result;
-}
-
-// The byte range [lo, hi) a non-empty strided tensor touches.
-std::pair<const char*, const char*> byte_extent(const Tensor& t) {
-  const int64_t item = static_cast<int64_t>(itemsize(t.dtype()));
-  int64_t lo = 0, hi = 0;
-  for (int64_t d = 0; d < t.dim(); ++d) {
-    const int64_t span = (t.shape()[d] - 1) * t.strides()[d];
-    (span < 0 ? lo : hi) += span;
-  }
-  const char* base = byte_ptr(t);
-  return {base + lo * item, base + hi * item + item};
 }
 
 // CopyInto(dst, src): src broadcast to dst's shape and cast to its dtype,
@@ -58,8 +47,8 @@ Tensor copy_into_kernel(const OpCall& call, const OutMeta&) {
   }
   Tensor src = src0;
   if (src.numel() > 0 && src.impl()->storage == dst.impl()->storage) {
-    const auto [dlo, dhi] = byte_extent(dst);
-    const auto [slo, shi] = byte_extent(src);
+    const auto [dlo, dhi] = backend::byte_extent(dst, byte_ptr(dst));
+    const auto [slo, shi] = backend::byte_extent(src, byte_ptr(src));
     if (slo < dhi && dlo < shi) src = contiguous_copy(src);
   }
   strided_copy(ds, byte_ptr(dst), dst.dtype(), dst.strides(), byte_ptr(src),

@@ -22,18 +22,6 @@ Tensor copy_kernel(const OpCall& call, const OutMeta& out) {
   return result;
 }
 
-// The byte range [lo, hi) a non-empty strided tensor touches.
-std::pair<const char*, const char*> byte_extent(const Tensor& t) {
-  const int64_t item = static_cast<int64_t>(itemsize(t.dtype()));
-  int64_t lo = 0, hi = 0;
-  for (int64_t d = 0; d < t.dim(); ++d) {
-    const int64_t span = (t.shape()[d] - 1) * t.strides()[d];
-    (span < 0 ? lo : hi) += span;
-  }
-  const char* base = dptr(t);
-  return {base + lo * item, base + hi * item + item};
-}
-
 // CopyInto(dst, src): src broadcast and cast into dst's memory; returns dst.
 Tensor copy_into_kernel(const OpCall& call, const OutMeta& out) {
   const Tensor& dst = call.inputs[0];
@@ -48,8 +36,8 @@ Tensor copy_into_kernel(const OpCall& call, const OutMeta& out) {
   }
   if (dst.numel() > 0) {
     if (src.numel() > 0 && src.impl()->storage == dst.impl()->storage) {
-      const auto [dlo, dhi] = byte_extent(dst);
-      const auto [slo, shi] = byte_extent(src);
+      const auto [dlo, dhi] = backend::byte_extent(dst, dptr(dst));
+      const auto [slo, shi] = backend::byte_extent(src, dptr(src));
       if (slo < dhi && dlo < shi) src = contiguous_copy(src, src.dtype());
     }
     strided_copy(context_of(out), ds, dptr(dst), dst.dtype(), dst.strides(),
