@@ -524,6 +524,40 @@ decltype(auto) tree_invoke_rebuilt(F& f, std::span<const Tensor> leaves,
       f, leaves, starts, std::index_sequence_for<Args...>{}, args...);
 }
 
+// A copy of `tree` with its leaves dropped: its structure (to rebuild the
+// tree later) without keeping the values, or what they hold, alive.
+template <typename T>
+std::remove_cvref_t<T> tree_structure_only(const T& tree) {
+  return tree_map(tree, [](const Tensor&) { return Tensor(); });
+}
+
+namespace tree_internal {
+template <typename T>
+struct IsStdPair : std::false_type {};
+template <typename A, typename B>
+struct IsStdPair<std::pair<A, B>> : std::true_type {};
+}  // namespace tree_internal
+
+// What a transformed function returned, under the has_aux convention (a
+// std::pair is (output, aux)): appends the output's leaves to `outputs` and
+// the aux's to `aux`, and keeps each tree's structure in out_like /
+// aux_like to rebuild them (grad, vjp, jvp, jacfwd and jacobian share it).
+template <typename R, typename OutLike, typename AuxLike>
+void flatten_output_and_aux(const R& result, std::vector<Tensor>& outputs,
+                            std::vector<Tensor>& aux,
+                            std::optional<OutLike>& out_like,
+                            std::optional<AuxLike>& aux_like) {
+  if constexpr (tree_internal::IsStdPair<std::remove_cvref_t<R>>::value) {
+    tree_flatten_into(result.first, outputs);
+    tree_flatten_into(result.second, aux);
+    out_like.emplace(tree_structure_only(result.first));
+    aux_like.emplace(tree_structure_only(result.second));
+  } else {
+    tree_flatten_into(result, outputs);
+    out_like.emplace(tree_structure_only(result));
+  }
+}
+
 // A transform with has_aux reads f's std::pair result as (output, aux):
 // the option and the result's type must agree (grad, vjp, jvp, jacrev,
 // jacfwd and value_and_jac* share this check).

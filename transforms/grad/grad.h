@@ -165,13 +165,6 @@ auto rebuild(const Args& args, std::span<const Tensor> leaves,
       tree_unflatten_from(std::get<I>(args), leaves, pos)...};
 }
 
-// A copy of `tree` with its leaves dropped: keeps the structure (for
-// rebuilding) without keeping tracked values, and their tape, alive.
-template <typename T>
-Value<T> structure_only(const T& tree) {
-  return tree_map(tree, [](const Tensor&) { return Tensor(); });
-}
-
 // The leaves of the selected arguments (the primals).
 template <std::size_t... I, typename Args>
 std::vector<Tensor> selected_leaves(const Args& args) {
@@ -207,15 +200,7 @@ auto run(const F& f, const Args& args, std::optional<OutLike>& out_like,
     auto result = call_picked<I...>(
         f, args, rebuilt, std::make_index_sequence<std::tuple_size_v<Args>>());
     FlatOut out;
-    if constexpr (kIsPair<decltype(result)>) {
-      tree_flatten_into(result.first, out.outputs);
-      tree_flatten_into(result.second, out.aux);
-      out_like.emplace(structure_only(result.first));
-      aux_like.emplace(structure_only(result.second));
-    } else {
-      tree_flatten_into(result, out.outputs);
-      out_like.emplace(structure_only(result));
-    }
+    flatten_output_and_aux(result, out.outputs, out.aux, out_like, aux_like);
     return out;
   };
   return entry(flat, std::span<const Tensor>(primals));
@@ -371,8 +356,8 @@ auto vjp_impl(const F& f, VjpOptions options, const Primals&... primals) {
   (std::index_sequence_for<Primals...>());
   Out out = tree_unflatten(*out_like, r.out.outputs);
   VjpFn<Out, Value<Primals>...> fn(
-      std::move(r.pullback), structure_only(out),
-      std::tuple<Value<Primals>...>(structure_only(primals)...));
+      std::move(r.pullback), tree_structure_only(out),
+      std::tuple<Value<Primals>...>(tree_structure_only(primals)...));
   if constexpr (kAux) {
     return std::tuple{std::move(out), std::move(fn),
                       tree_unflatten(*aux_like, r.out.aux)};

@@ -45,11 +45,6 @@ auto like_arguments(const All& all, std::span<const Tensor> leaves,
   }
 }
 
-template <typename T>
-Value<T> structure_only(const T& tree) {
-  return tree_map(tree, [](const Tensor&) { return Tensor(); });
-}
-
 // The result of f as a function of the selected arguments' leaves.
 template <typename F, typename All, std::size_t... I>
 class Selected {
@@ -76,15 +71,7 @@ class Selected {
     R result = call_with_selected<I...>(
         f_, all_, selected, std::make_index_sequence<std::tuple_size_v<All>>());
     jvp_internal::FlatOut out;
-    if constexpr (kIsPair<R>) {
-      tree_flatten_into(result.first, out.outputs);
-      tree_flatten_into(result.second, out.aux);
-      out_like.emplace(structure_only(result.first));
-      aux_like.emplace(structure_only(result.second));
-    } else {
-      tree_flatten_into(result, out.outputs);
-      out_like.emplace(structure_only(result));
-    }
+    flatten_output_and_aux(result, out.outputs, out.aux, out_like, aux_like);
     return out;
   }
 

@@ -99,13 +99,6 @@ auto rebuild_all(const Refs& refs, std::span<const Tensor> leaves) {
                       std::make_index_sequence<std::tuple_size_v<Refs>>());
 }
 
-// A copy of `tree` with its leaves dropped (keeps the structure without
-// keeping values alive).
-template <typename T>
-Value<T> structure_only(const T& tree) {
-  return tree_map(tree, [](const Tensor&) { return Tensor(); });
-}
-
 template <typename R>
 struct SplitAux {
   using Out = R;
@@ -130,15 +123,7 @@ class Flattened {
     const auto args = rebuild_all(refs_, leaves);
     R result = std::apply(f_, args);
     FlatOut out;
-    if constexpr (kIsPair<R>) {
-      tree_flatten_into(result.first, out.outputs);
-      tree_flatten_into(result.second, out.aux);
-      out_like.emplace(structure_only(result.first));
-      aux_like.emplace(structure_only(result.second));
-    } else {
-      tree_flatten_into(result, out.outputs);
-      out_like.emplace(structure_only(result));
-    }
+    flatten_output_and_aux(result, out.outputs, out.aux, out_like, aux_like);
     return out;
   }
   FlatFn fn() {
@@ -261,8 +246,8 @@ auto linearize(const F& f, const Primals&... primals) {
       transform("linearize").linearize(flat.fn(), p, "linearize");
   R out = tree_unflatten(*flat.out_like, r.out.outputs);
   LinearizedFn<R, Value<Primals>...> fn(
-      std::move(r.fn), structure_only(out),
-      std::tuple<Value<Primals>...>(structure_only(primals)...));
+      std::move(r.fn), tree_structure_only(out),
+      std::tuple<Value<Primals>...>(tree_structure_only(primals)...));
   return std::tuple{std::move(out), std::move(fn)};
 }
 
