@@ -538,6 +538,12 @@ template <typename A, typename B>
 struct IsStdPair<std::pair<A, B>> : std::true_type {};
 }  // namespace tree_internal
 
+// Whether a result is a std::pair, which the has_aux convention reads as
+// (output, aux).
+template <typename T>
+inline constexpr bool is_std_pair_v =
+    tree_internal::IsStdPair<std::remove_cvref_t<T>>::value;
+
 // What a transformed function returned, under the has_aux convention (a
 // std::pair is (output, aux)): appends the output's leaves to `outputs` and
 // the aux's to `aux`, and keeps each tree's structure in out_like /
@@ -547,7 +553,7 @@ void flatten_output_and_aux(const R& result, std::vector<Tensor>& outputs,
                             std::vector<Tensor>& aux,
                             std::optional<OutLike>& out_like,
                             std::optional<AuxLike>& aux_like) {
-  if constexpr (tree_internal::IsStdPair<std::remove_cvref_t<R>>::value) {
+  if constexpr (is_std_pair_v<R>) {
     tree_flatten_into(result.first, outputs);
     tree_flatten_into(result.second, aux);
     out_like.emplace(tree_structure_only(result.first));

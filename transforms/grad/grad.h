@@ -104,11 +104,7 @@ class EnableGradGuard : public GradModeGuard {
 namespace grad_internal {
 
 template <typename T>
-struct IsPair : std::false_type {};
-template <typename A, typename B>
-struct IsPair<std::pair<A, B>> : std::true_type {};
-template <typename T>
-inline constexpr bool kIsPair = IsPair<std::remove_cvref_t<T>>::value;
+inline constexpr bool kIsPair = is_std_pair_v<T>;
 
 // Position of J in I..., or -1.
 template <std::size_t J, std::size_t... I>

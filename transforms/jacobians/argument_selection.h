@@ -9,17 +9,15 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/tree.h"
+
 namespace fnx::jacobian_internal {
 
 template <typename T>
 using Value = std::remove_cvref_t<T>;
 
 template <typename T>
-struct IsPair : std::false_type {};
-template <typename A, typename B>
-struct IsPair<std::pair<A, B>> : std::true_type {};
-template <typename T>
-inline constexpr bool kIsPair = IsPair<Value<T>>::value;
+inline constexpr bool kIsPair = is_std_pair_v<T>;
 
 // Position of J in I..., or -1.
 template <std::size_t J, std::size_t... I>

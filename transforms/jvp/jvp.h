@@ -65,11 +65,7 @@ template <typename T>
 inline constexpr bool kIsTuple = IsTuple<Value<T>>::value;
 
 template <typename T>
-struct IsPair : std::false_type {};
-template <typename A, typename B>
-struct IsPair<std::pair<A, B>> : std::true_type {};
-template <typename T>
-inline constexpr bool kIsPair = IsPair<Value<T>>::value;
+inline constexpr bool kIsPair = is_std_pair_v<T>;
 
 // The arguments f is called with: a tuple's elements, or the value itself.
 template <typename P>
