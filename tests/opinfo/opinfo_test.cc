@@ -153,6 +153,22 @@ TEST(OpDatabase, NamesAreUniqueAndFindable) {
   EXPECT_EQ(find_op("no_such_op"), nullptr);
 }
 
+// The differentiation suites (grad, jvp, compose) run every entry that is
+// differentiable and lists diff_args; every other entry must be a
+// constant op (or a creation op, which has no tensor inputs).
+TEST(OpDatabase, DifferentiableEntriesListTheirArguments) {
+  int differentiated = 0;
+  for (const OpInfo& info : op_database()) {
+    if (info.differentiable && !info.diff_args.empty()) {
+      ++differentiated;
+      continue;
+    }
+    EXPECT_TRUE(!info.differentiable || info.family == "creation")
+        << info.name << " is differentiable but lists no diff_args";
+  }
+  EXPECT_GT(differentiated, 80);
+}
+
 // Every public op of core/ops/ops.h has an entry ("name" or "name.variant").
 TEST(OpDatabase, CoversEveryOpInOpsH) {
   const std::vector<std::string> ops_h = {
@@ -189,8 +205,8 @@ TEST(OpDatabase, CoversEveryOpInOpsH) {
       "contiguous", "clone", "copy_", "to_device", "stop_gradient",
       // in place
       "add_", "sub_", "mul_", "div_", "fill_", "zero_", "clamp_", "relu_",
-      "masked_fill_", "index_add_", "index_copy_", "index_put_",
-      "scatter_add_", "slice_scatter"};
+      "masked_fill_", "index_add_", "index_copy_", "index_put_", "scatter_add_",
+      "slice_scatter"};
   for (const std::string& op : ops_h) {
     const bool covered = std::any_of(
         op_database().begin(), op_database().end(), [&](const OpInfo& info) {
