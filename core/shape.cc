@@ -23,6 +23,29 @@ Strides contiguous_strides(const Shape& shape) {
   return strides;
 }
 
+bool is_contiguous(const Shape& shape, const Strides& strides) {
+  int64_t expected = 1;
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    if (shape[d] == 0) return true;
+    if (shape[d] != 1 && strides[d] != expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+Strides broadcast_strides(const Shape& shape, const Strides& strides,
+                          const Shape& to) {
+  const int64_t rank = static_cast<int64_t>(to.size());
+  const int64_t trank = static_cast<int64_t>(shape.size());
+  Strides out(rank, 0);
+  for (int64_t i = 0; i < trank && i < rank; ++i) {
+    const int64_t d = rank - 1 - i;
+    const int64_t td = trank - 1 - i;
+    if (shape[td] == to[d]) out[d] = strides[td];
+  }
+  return out;
+}
+
 std::string shape_str(const Shape& shape) {
   return str_cat("[", absl::StrJoin(shape, ", "), "]");
 }

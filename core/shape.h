@@ -17,6 +17,13 @@ using Dims = absl::InlinedVector<int64_t, 6>;
 
 int64_t numel(const Shape& shape);
 Strides contiguous_strides(const Shape& shape);
+// Whether (shape, strides) lays the elements out row-major without gaps
+// (size-1 dims may have any stride; a tensor with no elements is).
+bool is_contiguous(const Shape& shape, const Strides& strides);
+// The strides that read a tensor of (shape, strides) broadcast to `to`
+// (NumPy rules from the right; broadcast dims step 0).
+Strides broadcast_strides(const Shape& shape, const Strides& strides,
+                          const Shape& to);
 std::string shape_str(const Shape& shape);  // "[2, 3]"
 
 // Maps dim in [-rank, rank) to [0, rank); anything else is an fnx::Error

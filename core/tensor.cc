@@ -36,15 +36,7 @@ int64_t Tensor::size(int64_t d) const {
 }
 
 bool Tensor::is_contiguous() const {
-  const Shape& sizes = shape();
-  const Strides& steps = strides();
-  int64_t expected = 1;
-  for (int64_t i = dim() - 1; i >= 0; --i) {
-    if (sizes[i] == 1) continue;
-    if (steps[i] != expected) return false;
-    expected *= sizes[i];
-  }
-  return true;
+  return fnx::is_contiguous(shape(), strides());
 }
 
 Tensor Tensor::concrete(std::string_view what) const {

@@ -55,12 +55,6 @@ inline To convert(From x) {
   }
 }
 
-// Whether (shape, strides) is row-major contiguous (size-1 dims ignored).
-bool is_contiguous(const Shape& shape, const Strides& strides);
-inline bool is_contiguous(const Tensor& t) {
-  return is_contiguous(t.shape(), t.strides());
-}
-
 // t's strides (elements) for reading it broadcast to `shape`: dims are
 // right-aligned, missing or size-1-to-expand dims get stride 0.
 Strides broadcast_strides(const Tensor& t, const Shape& shape);

@@ -20,25 +20,7 @@ void launched(cudaError_t status, std::string_view what) {
 }
 
 Strides broadcast_strides(const Tensor& t, const Shape& shape) {
-  const int64_t rank = static_cast<int64_t>(shape.size());
-  const int64_t trank = t.dim();
-  Strides out(rank, 0);
-  for (int64_t i = 0; i < trank && i < rank; ++i) {
-    const int64_t d = rank - 1 - i;
-    const int64_t td = trank - 1 - i;
-    if (t.shape()[td] == shape[d]) out[d] = t.strides()[td];
-  }
-  return out;
-}
-
-bool is_contiguous(const Shape& shape, const Strides& strides) {
-  int64_t expected = 1;
-  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-    if (shape[d] == 0) return true;
-    if (shape[d] != 1 && strides[d] != expected) return false;
-    expected *= shape[d];
-  }
-  return true;
+  return fnx::broadcast_strides(t.shape(), t.strides(), shape);
 }
 
 template <int N>
@@ -119,8 +101,7 @@ Tensor contiguous_copy(const Tensor& t, DType dtype) {
 }
 
 Tensor contiguous(const Tensor& t) {
-  return is_contiguous(t.shape(), t.strides()) ? t
-                                               : contiguous_copy(t, t.dtype());
+  return t.is_contiguous() ? t : contiguous_copy(t, t.dtype());
 }
 
 Tensor cast_to(const Tensor& t, DType dtype) {

@@ -49,7 +49,6 @@ Tensor contiguous_copy(const Tensor& t, DType dtype);
 // t itself when contiguous (and of `dtype`), else a converted copy.
 Tensor contiguous(const Tensor& t);
 Tensor cast_to(const Tensor& t, DType dtype);
-bool is_contiguous(const Shape& shape, const Strides& strides);
 
 // The window geometry (window.h) of an Unfold/Fold/max-pooling call over
 // `images` images of spatial shape `spatial` (defined in unfold.cc).
