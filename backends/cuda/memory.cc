@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "backends/common/device_transfer.h"
+#include "backends/common/pad_plan.h"
 #include "backends/common/view_kernels.h"
 #include "backends/cuda/tensors.h"
 #include "core/error.h"
@@ -84,34 +85,19 @@ Tensor cat_kernel(const OpCall& call, const OutMeta& out) {
 Tensor pad_kernel(const OpCall& call, const OutMeta& out) {
   const Context& ctx = context_of(out);
   const Tensor& x = call.inputs[0];
-  const auto& a = call.attr<PadAttrs>();
-  const int64_t rank = x.dim();
   Tensor result = make_result(out);
   const int64_t n = numel(out.shape);
   if (n == 0) return result;
-  const Strides out_strides = contiguous_strides(out.shape);
-  // The region of x that survives cropping and where it lands.
-  Shape region(rank);
-  int64_t src_off = 0, dst_off = 0;
-  bool empty_region = false;
-  for (int64_t d = 0; d < rank; ++d) {
-    const int64_t src_start = std::max<int64_t>(0, -a.lo[d]);
-    const int64_t dst_start = std::max<int64_t>(0, a.lo[d]);
-    region[d] = std::max<int64_t>(
-        0, std::min(x.shape()[d] - src_start, out.shape[d] - dst_start));
-    empty_region = empty_region || region[d] == 0;
-    src_off += src_start * x.strides()[d];
-    dst_off += dst_start * out_strides[d];
+  const backend::PadPlan p = backend::pad_plan(call, out);
+  if (p.fills) {
+    fill(ctx, dptr(result), out.dtype, n, call.attr<PadAttrs>().value);
   }
-  if (empty_region || numel(region) != n) {
-    fill(ctx, dptr(result), out.dtype, n, a.value);
-  }
-  if (!empty_region) {
+  if (p.copies) {
     const int64_t out_item = static_cast<int64_t>(itemsize(out.dtype));
     const int64_t x_item = static_cast<int64_t>(itemsize(x.dtype()));
-    strided_copy(ctx, region, dptr(result) + dst_off * out_item, out.dtype,
-                 out_strides, dptr(x) + src_off * x_item, x.dtype(),
-                 x.strides());
+    strided_copy(ctx, p.region, dptr(result) + p.dst_offset * out_item,
+                 out.dtype, p.out_strides, dptr(x) + p.src_offset * x_item,
+                 x.dtype(), x.strides());
   }
   return result;
 }
