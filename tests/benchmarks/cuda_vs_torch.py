@@ -28,9 +28,14 @@ H100_FP32_PEAK = 67e12
 
 
 def run_fnx(binary):
-    out = subprocess.run(
-        [binary, "--benchmark_format=json", "--benchmark_min_time=0.5"],
-        check=False, capture_output=True, text=True)
+    try:
+        out = subprocess.run(
+            [binary, "--benchmark_format=json", "--benchmark_min_time=0.5"],
+            check=False, capture_output=True, text=True)
+    except OSError as e:
+        print("cannot run the fnx benchmark %s: %s" % (binary, e),
+              file=sys.stderr)
+        return {}
     if out.returncode != 0:
         print(out.stderr[-4000:], file=sys.stderr)
     try:
@@ -66,6 +71,7 @@ def run_torch():
         import torch
         import torch.nn.functional as F
         from torch.func import grad, vmap
+        from torch_tutorial_cnn import example_loss, make_params
     except Exception as e:  # noqa: BLE001
         return {"error": "torch unavailable: %s" % e}
     if not torch.cuda.is_available():
@@ -77,27 +83,8 @@ def run_torch():
     out = {"torch": torch.__version__,
            "gpu": torch.cuda.get_device_name(0)}
 
-    def cnn(params, x):
-        h = F.relu(F.conv2d(x, params["conv1.weight"], params["conv1.bias"]))
-        h = F.relu(F.conv2d(h, params["conv2.weight"], params["conv2.bias"]))
-        h = F.max_pool2d(h, 2)
-        h = torch.flatten(h, 1)
-        h = F.relu(F.linear(h, params["fc1.weight"], params["fc1.bias"]))
-        h = F.linear(h, params["fc2.weight"], params["fc2.bias"])
-        return F.log_softmax(h, dim=1)
-
-    def example_loss(params, sample, target):
-        return F.nll_loss(cnn(params, sample.unsqueeze(0)),
-                          target.unsqueeze(0))
-
-    shapes = {
-        "conv1.weight": (32, 1, 3, 3), "conv1.bias": (32,),
-        "conv2.weight": (64, 32, 3, 3), "conv2.bias": (64,),
-        "fc1.weight": (128, 9216), "fc1.bias": (128,),
-        "fc2.weight": (10, 128), "fc2.bias": (10,),
-    }
     torch.manual_seed(0)
-    params = {k: torch.randn(s, device=dev) * 0.05 for k, s in shapes.items()}
+    params = make_params(dev)
     per_sample = vmap(grad(example_loss), in_dims=(None, 0, 0))
     for batch in (64, 512):
         x = torch.randn(batch, 1, 28, 28, device=dev)

@@ -21,8 +21,9 @@ import sys
 import timeit
 
 import torch
-import torch.nn.functional as F
 from functorch import grad, jacrev, vjp, vmap
+
+from torch_tutorial_cnn import SHAPES, example_loss, make_params
 
 THREADS = 2
 BATCH = 64
@@ -33,30 +34,10 @@ def best_time(fn, number, repeat=5):
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
-def cnn(params, x):
-    h = F.relu(F.conv2d(x, params["conv1.weight"], params["conv1.bias"]))
-    h = F.relu(F.conv2d(h, params["conv2.weight"], params["conv2.bias"]))
-    h = F.max_pool2d(h, 2)
-    h = torch.flatten(h, 1)
-    h = F.relu(F.linear(h, params["fc1.weight"], params["fc1.bias"]))
-    h = F.linear(h, params["fc2.weight"], params["fc2.bias"])
-    return F.log_softmax(h, dim=1)
-
-
-def example_loss(params, sample, target):
-    return F.nll_loss(cnn(params, sample.unsqueeze(0)), target.unsqueeze(0))
-
-
 def functorch_setup():
     torch.set_num_threads(THREADS)
     torch.manual_seed(0)
-    shapes = {
-        "conv1.weight": (32, 1, 3, 3), "conv1.bias": (32,),
-        "conv2.weight": (64, 32, 3, 3), "conv2.bias": (64,),
-        "fc1.weight": (128, 9216), "fc1.bias": (128,),
-        "fc2.weight": (10, 128), "fc2.bias": (10,),
-    }
-    params = {k: torch.randn(s) * 0.05 for k, s in shapes.items()}
+    params = make_params()
     samples = torch.randn(BATCH, 1, 28, 28)
     targets = torch.randint(0, 10, (BATCH,))
     per_sample = vmap(grad(example_loss), in_dims=(None, 0, 0))
@@ -67,7 +48,7 @@ def functorch_setup():
 
     # Same answer both ways (and a warm-up).
     a, b = per_sample(params, samples, targets), loop()
-    for k in shapes:
+    for k in SHAPES:
         assert torch.allclose(a[k], torch.stack([g[k] for g in b]), atol=1e-5)
     return {
         "vmap(grad)": lambda: best_time(
