@@ -1,0 +1,72 @@
+// cuda_sim: the subset of cuBLAS that backends/cuda calls, implemented on
+// the host (backends/cuda/sim/cublas.cc). Types, values and signatures
+// follow cuBLAS's headers so that the backend compiles unchanged.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+struct cublasContext;
+using cublasHandle_t = cublasContext*;
+
+enum cublasStatus_t {
+  CUBLAS_STATUS_SUCCESS = 0,
+  CUBLAS_STATUS_NOT_INITIALIZED = 1,
+  CUBLAS_STATUS_ALLOC_FAILED = 3,
+  CUBLAS_STATUS_INVALID_VALUE = 7,
+  CUBLAS_STATUS_ARCH_MISMATCH = 8,
+  CUBLAS_STATUS_MAPPING_ERROR = 11,
+  CUBLAS_STATUS_EXECUTION_FAILED = 13,
+  CUBLAS_STATUS_INTERNAL_ERROR = 14,
+  CUBLAS_STATUS_NOT_SUPPORTED = 15,
+};
+
+enum cublasOperation_t {
+  CUBLAS_OP_N = 0,
+  CUBLAS_OP_T = 1,
+  CUBLAS_OP_C = 2,  // the same as CUBLAS_OP_T for real types
+};
+
+enum cublasMath_t {
+  CUBLAS_DEFAULT_MATH = 0,
+  CUBLAS_TENSOR_OP_MATH = 1,  // deprecated; no effect on float here
+  CUBLAS_PEDANTIC_MATH = 2,
+  CUBLAS_TF32_TENSOR_OP_MATH = 3,  // float inputs rounded to TF32
+};
+
+cublasStatus_t cublasCreate(cublasHandle_t* handle);
+cublasStatus_t cublasDestroy(cublasHandle_t handle);
+cublasStatus_t cublasSetStream(cublasHandle_t handle, cudaStream_t stream);
+cublasStatus_t cublasGetStream(cublasHandle_t handle, cudaStream_t* stream);
+cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode);
+cublasStatus_t cublasGetMathMode(cublasHandle_t handle, cublasMath_t* mode);
+const char* cublasGetStatusName(cublasStatus_t status);
+const char* cublasGetStatusString(cublasStatus_t status);
+
+// Column-major C = alpha * op(A) * op(B) + beta * C, with op(A) m x k,
+// op(B) k x n and C m x n; alpha and beta are host pointers. C is not read
+// when *beta == 0.
+cublasStatus_t cublasSgemm(cublasHandle_t handle, cublasOperation_t transa,
+                           cublasOperation_t transb, int m, int n, int k,
+                           const float* alpha, const float* A, int lda,
+                           const float* B, int ldb, const float* beta, float* C,
+                           int ldc);
+cublasStatus_t cublasDgemm(cublasHandle_t handle, cublasOperation_t transa,
+                           cublasOperation_t transb, int m, int n, int k,
+                           const double* alpha, const double* A, int lda,
+                           const double* B, int ldb, const double* beta,
+                           double* C, int ldc);
+
+// batchCount GEMMs, matrix i of each operand `stride` elements after
+// matrix i - 1.
+cublasStatus_t cublasSgemmStridedBatched(
+    cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb,
+    int m, int n, int k, const float* alpha, const float* A, int lda,
+    long long int strideA, const float* B, int ldb, long long int strideB,
+    const float* beta, float* C, int ldc, long long int strideC,
+    int batchCount);
+cublasStatus_t cublasDgemmStridedBatched(
+    cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb,
+    int m, int n, int k, const double* alpha, const double* A, int lda,
+    long long int strideA, const double* B, int ldb, long long int strideB,
+    const double* beta, double* C, int ldc, long long int strideC,
+    int batchCount);
