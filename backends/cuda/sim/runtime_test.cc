@@ -44,6 +44,11 @@ void write_index(int* out) {
       static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
 }
 
+void sync_if(int* out, int sync) {
+  if (sync != 0) __syncthreads();
+  out[threadIdx.x] = 1;
+}
+
 template <typename T>
 T* device_alloc(std::size_t n) {
   void* p = nullptr;
@@ -103,6 +108,14 @@ TEST(CudaSim, ShuffleAfterSomeLanesReturnedFails) {
   int* d = device_alloc<int>(32);
   cuda_sim::launch(shuffle_after_return, dim3(1), dim3(32), nullptr, d);
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);  // fails when it runs
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaErrorLaunchFailure);
+}
+
+TEST(CudaSim, BarrierOnlyInALaterLaunchFails) {
+  int* d = device_alloc<int>(32);
+  cuda_sim::launch(sync_if, dim3(1), dim3(32), nullptr, d, 0);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  cuda_sim::launch(sync_if, dim3(1), dim3(32), nullptr, d, 1);
   EXPECT_EQ(cudaDeviceSynchronize(), cudaErrorLaunchFailure);
 }
 

@@ -41,7 +41,10 @@ namespace cuda_sim {
 
 // Runs `thread` once per thread of the grid (see the file comment). Returns
 // cudaErrorLaunchFailure, with a report, when the kernel misuses a barrier.
-cudaError_t run_grid(dim3 grid, dim3 block, const std::function<void()>& thread);
+// `kernel` identifies the kernel (see kernel.cc: launches of kernels that
+// never reach a barrier skip the fibers).
+cudaError_t run_grid(dim3 grid, dim3 block, const void* kernel,
+                     const std::function<void()>& thread);
 
 // The launch-configuration check CUDA does at launch time.
 cudaError_t check_launch(dim3 grid, dim3 block);
@@ -83,7 +86,8 @@ void launch(void (*kernel)(Params...), dim3 grid, dim3 block,
     return;
   }
   enqueue(stream, [kernel, grid, block, params] {
-    return run_grid(grid, block, [&] { std::apply(kernel, params); });
+    return run_grid(grid, block, reinterpret_cast<const void*>(kernel),
+                    [&] { std::apply(kernel, params); });
   });
 }
 
