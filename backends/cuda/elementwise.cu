@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
 #include "backends/cuda/scalar_ops.h"
 
@@ -115,10 +116,9 @@ __global__ void binary_vec_kernel(int64_t n, T* __restrict__ out,
 template <typename Op, typename T>
 cudaError_t unary_same(const Loop<2>& loop, cudaStream_t stream) {
   if (loop.numel > 0 && vectorizable(loop, sizeof(T))) {
-    unary_vec_kernel<Op, T>
-        <<<vec_blocks(loop.numel / kVec<T> + 1), kThreads, 0, stream>>>(
-            loop.numel, reinterpret_cast<T*>(loop.ptrs[0]),
-            reinterpret_cast<const T*>(loop.ptrs[1]));
+    launch(unary_vec_kernel<Op, T>, vec_blocks(loop.numel / kVec<T> + 1),
+           kThreads, stream, loop.numel, reinterpret_cast<T*>(loop.ptrs[0]),
+           reinterpret_cast<const T*>(loop.ptrs[1]));
     return cudaGetLastError();
   }
   return run_loop(loop, UnaryFn<Op, T, T>{}, stream);
@@ -140,11 +140,10 @@ template <typename Op>
 cudaError_t binary_same(Scalar in, const Loop<3>& loop, cudaStream_t stream) {
   return dispatch_all(in, [&]<typename T>() {
     if (loop.numel > 0 && vectorizable(loop, sizeof(T))) {
-      binary_vec_kernel<Op, T>
-          <<<vec_blocks(loop.numel / kVec<T> + 1), kThreads, 0, stream>>>(
-              loop.numel, reinterpret_cast<T*>(loop.ptrs[0]),
-              reinterpret_cast<const T*>(loop.ptrs[1]),
-              reinterpret_cast<const T*>(loop.ptrs[2]));
+      launch(binary_vec_kernel<Op, T>, vec_blocks(loop.numel / kVec<T> + 1),
+             kThreads, stream, loop.numel, reinterpret_cast<T*>(loop.ptrs[0]),
+             reinterpret_cast<const T*>(loop.ptrs[1]),
+             reinterpret_cast<const T*>(loop.ptrs[2]));
       return cudaGetLastError();
     }
     return run_loop(loop, BinaryFn<Op, T, T>{}, stream);
@@ -274,8 +273,8 @@ cudaError_t launch_fill(Scalar t, void* dst, int64_t n, double value,
                         cudaStream_t stream) {
   if (n <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
-    fill_kernel<T><<<simple_blocks(n), kThreads, 0, stream>>>(
-        static_cast<T*>(dst), n, convert<T>(value));
+    launch(fill_kernel<T>, simple_blocks(n), kThreads, stream,
+           static_cast<T*>(dst), n, convert<T>(value));
     return cudaGetLastError();
   });
 }
@@ -283,8 +282,8 @@ cudaError_t launch_fill(Scalar t, void* dst, int64_t n, double value,
 cudaError_t launch_iota(Scalar t, void* dst, int64_t n, cudaStream_t stream) {
   if (n <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
-    iota_kernel<T>
-        <<<simple_blocks(n), kThreads, 0, stream>>>(static_cast<T*>(dst), n);
+    launch(iota_kernel<T>, simple_blocks(n), kThreads, stream,
+           static_cast<T*>(dst), n);
     return cudaGetLastError();
   });
 }

@@ -1,6 +1,7 @@
 // Matmul for integer and bool tensors (cuBLAS has no such GEMM): one thread
 // per result element, wrapping arithmetic as the CPU backend.
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
 #include "backends/cuda/scalar_ops.h"
 
@@ -32,9 +33,9 @@ cudaError_t launch_plain_matmul(Scalar t, int64_t batch, int64_t m, int64_t n,
   const unsigned blocks =
       static_cast<unsigned>((total + kThreads - 1) / kThreads);
   return dispatch_all(t, [&]<typename T>() {
-    plain_matmul_kernel<T><<<blocks, kThreads, 0, stream>>>(
-        batch, m, n, k, static_cast<const T*>(a), static_cast<const T*>(b),
-        static_cast<T*>(c));
+    launch(plain_matmul_kernel<T>, blocks, kThreads, stream, batch, m, n, k,
+           static_cast<const T*>(a), static_cast<const T*>(b),
+           static_cast<T*>(c));
     return cudaGetLastError();
   });
 }

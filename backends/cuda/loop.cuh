@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/launch.h"
 
 namespace fnx::cuda {
 
@@ -75,10 +76,11 @@ cudaError_t run_loop(const Loop<N>& loop, F f, cudaStream_t stream) {
       s.ptrs[k] = loop.ptrs[k];
       s.steps[k] = loop.ndim == 0 ? 0 : loop.strides[k][0];
     }
-    flat_kernel<N>
-        <<<blocks_for(loop.numel), kThreads, 0, stream>>>(loop.numel, s, f);
+    launch(flat_kernel<N, F>, blocks_for(loop.numel), kThreads, stream,
+           loop.numel, s, f);
   } else {
-    strided_kernel<N><<<blocks_for(loop.numel), kThreads, 0, stream>>>(loop, f);
+    launch(strided_kernel<N, F>, blocks_for(loop.numel), kThreads, stream, loop,
+           f);
   }
   return cudaGetLastError();
 }

@@ -4,6 +4,7 @@
 // image element sums the gradients of the windows whose argmax it is, in
 // kernel order: no atomics, the same result on every run.
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
 #include "backends/cuda/scalar_ops.h"
 #include "backends/cuda/window.h"
@@ -62,9 +63,9 @@ cudaError_t launch_max_pool_select(Scalar t, const WindowGeometry& g,
   const int64_t total = g.images * g.out_numel;
   if (total <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
-    select_kernel<T><<<blocks_of(total), kThreads, 0, stream>>>(
-        g, static_cast<const T*>(x), static_cast<const T*>(values),
-        static_cast<T*>(out));
+    launch(select_kernel<T>, blocks_of(total), kThreads, stream, g,
+           static_cast<const T*>(x), static_cast<const T*>(values),
+           static_cast<T*>(out));
     return cudaGetLastError();
   });
 }
@@ -77,13 +78,13 @@ cudaError_t launch_max_pool_scatter(Scalar t, const WindowGeometry& g,
   if (total <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
     if (windows > 0) {
-      argmax_kernel<T><<<blocks_of(windows), kThreads, 0, stream>>>(
-          g, static_cast<const T*>(x), places);
+      launch(argmax_kernel<T>, blocks_of(windows), kThreads, stream, g,
+             static_cast<const T*>(x), places);
       const cudaError_t err = cudaGetLastError();
       if (err != cudaSuccess) return err;
     }
-    scatter_kernel<T><<<blocks_of(total), kThreads, 0, stream>>>(
-        g, places, static_cast<const T*>(grad), static_cast<T*>(dx));
+    launch(scatter_kernel<T>, blocks_of(total), kThreads, stream, g, places,
+           static_cast<const T*>(grad), static_cast<T*>(dx));
     return cudaGetLastError();
   });
 }

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
 #include "backends/cuda/philox.h"
 #include "backends/cuda/scalar_ops.h"
@@ -49,11 +50,11 @@ cudaError_t launch_random(bool normal, Scalar t, void* dst, int64_t n,
   const unsigned blocks = static_cast<unsigned>((n + kThreads - 1) / kThreads);
   return dispatch_all(t, [&]<typename T>() {
     if (normal) {
-      normal_kernel<T><<<blocks, kThreads, 0, stream>>>(static_cast<T*>(dst), n,
-                                                        seed, offset, a, b);
+      launch(normal_kernel<T>, blocks, kThreads, stream, static_cast<T*>(dst),
+             n, seed, offset, a, b);
     } else {
-      uniform_kernel<T><<<blocks, kThreads, 0, stream>>>(static_cast<T*>(dst),
-                                                         n, seed, offset, a, b);
+      launch(uniform_kernel<T>, blocks, kThreads, stream, static_cast<T*>(dst),
+             n, seed, offset, a, b);
     }
     return cudaGetLastError();
   });

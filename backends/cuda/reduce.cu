@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
 #include "backends/cuda/reduce_geometry.h"
 #include "backends/cuda/scalar_ops.h"
@@ -165,21 +166,21 @@ cudaError_t reduce_typed(const ReduceGeometry& g, const T* x, Out* out,
   using Acc = typename R::Acc;
   const ReducePath path = reduce_path(g);
   if (path == ReducePath::kWarpPerResult) {
-    warp_per_result<R, T, Out>
-        <<<warp_grid(g), kThreads, 0, stream>>>(g, x, out);
+    launch(warp_per_result<R, T, Out>, warp_grid(g), kThreads, stream, g, x,
+           out);
     return cudaGetLastError();
   }
   if (path == ReducePath::kThreadPerResult) {
-    thread_per_result<R, T, Out>
-        <<<blocks_for(g.n_out * kUnroll), kThreads, 0, stream>>>(g, x, out);
+    launch(thread_per_result<R, T, Out>, blocks_for(g.n_out * kUnroll),
+           kThreads, stream, g, x, out);
     return cudaGetLastError();
   }
   const int64_t chunks = chunks_for(g);
   Acc* partial = static_cast<Acc*>(workspace);
   const dim3 grid(static_cast<unsigned>(g.n_out),
                   static_cast<unsigned>(chunks));
-  block_per_result<R, T, Out>
-      <<<grid, kThreads, 0, stream>>>(g, chunk_len_for(g), x, out, partial);
+  launch(block_per_result<R, T, Out>, grid, kThreads, stream, g,
+         chunk_len_for(g), x, out, partial);
   cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess || chunks == 1) return err;
   // Second pass: each result's chunks are contiguous partials of type Acc.
@@ -193,9 +194,9 @@ cudaError_t reduce_typed(const ReduceGeometry& g, const T* x, Out* out,
   g2.n_out = g.n_out;
   g2.n_red = chunks;
   using R2 = Reducer<K == ReduceOp::Sum ? ReduceOp::Sum : K, Acc>;
-  block_per_result<R2, Acc, Out>
-      <<<dim3(static_cast<unsigned>(g.n_out), 1), kThreads, 0, stream>>>(
-          g2, chunks, partial, out, nullptr);
+  launch(block_per_result<R2, Acc, Out>,
+         dim3(static_cast<unsigned>(g.n_out), 1), kThreads, stream, g2, chunks,
+         partial, out, nullptr);
   return cudaGetLastError();
 }
 
@@ -291,7 +292,7 @@ cudaError_t launch_arg_reduce(bool is_max, Scalar in, const ReduceGeometry& g,
     auto kernel =
         is_max ? (warp ? arg_warp_kernel<true, T> : arg_kernel<true, T>)
                : (warp ? arg_warp_kernel<false, T> : arg_kernel<false, T>);
-    kernel<<<blocks, kThreads, 0, stream>>>(g, n, stride, px, result);
+    launch(kernel, blocks, kThreads, stream, g, n, stride, px, result);
     return cudaGetLastError();
   });
 }

@@ -2,6 +2,7 @@
 // transpose). Fold is written as a gather: each image element sums the
 // patch entries that read it, so no atomics and a deterministic order.
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
 #include "backends/cuda/scalar_ops.h"
 #include "backends/cuda/window.h"
@@ -43,9 +44,9 @@ cudaError_t launch_unfold(Scalar t, const WindowGeometry& g, const void* x,
   const int64_t total = g.images * g.kernel_numel * g.out_numel;
   if (total <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
-    unfold_kernel<T><<<blocks_of(total), kThreads, 0, stream>>>(
-        g, static_cast<const T*>(x), static_cast<T*>(patches),
-        convert<T>(pad_value));
+    launch(unfold_kernel<T>, blocks_of(total), kThreads, stream, g,
+           static_cast<const T*>(x), static_cast<T*>(patches),
+           convert<T>(pad_value));
     return cudaGetLastError();
   });
 }
@@ -55,8 +56,8 @@ cudaError_t launch_fold(Scalar t, const WindowGeometry& g, const void* patches,
   const int64_t total = g.images * g.in_numel;
   if (total <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
-    fold_kernel<T><<<blocks_of(total), kThreads, 0, stream>>>(
-        g, static_cast<const T*>(patches), static_cast<T*>(images));
+    launch(fold_kernel<T>, blocks_of(total), kThreads, stream, g,
+           static_cast<const T*>(patches), static_cast<T*>(images));
     return cudaGetLastError();
   });
 }
