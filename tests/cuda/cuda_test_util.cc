@@ -44,6 +44,14 @@ bool emulated() {
 #endif
 }
 
+bool simulated() {
+#if defined(FNX_CUDA_TEST_SIMULATED)
+  return true;
+#else
+  return false;
+#endif
+}
+
 Device device() { return Device::cuda(0); }
 
 std::string skip_reason() {

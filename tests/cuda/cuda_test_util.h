@@ -8,6 +8,9 @@
 //    device propagation through every composite and transform, to(Device),
 //    host reads, and the suites' own CPU-vs-device comparisons. It runs
 //    everywhere, so the suites are known to be sound before a GPU sees them.
+//  - "simulated" (FNX_CUDA_TEST_SIMULATED): the real backend over cuda_sim
+//    (backends/cuda/sim), a CPU simulator of CUDA: the backend's host code
+//    and kernels run, slowly, with GPU misuse turned into failures.
 #pragma once
 
 #include <string>
@@ -23,6 +26,7 @@ Device device();
 // Empty when the suite can run here, else why it is skipped.
 std::string skip_reason();
 bool emulated();
+bool simulated();
 
 // A copy of t on `to` with the same shape, strides and offset (its whole
 // storage is copied), so strided and expanded inputs stay strided and

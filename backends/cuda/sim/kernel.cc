@@ -1,15 +1,16 @@
-// cuda_sim's kernel executor: a block's threads as fibers (ucontext) that
+// cuda_sim's kernel executor: a block's threads as fibers (fiber.h) that
 // switch only at barriers. See include/cuda_sim/kernel.h.
-#include <ucontext.h>
+
+#include "cuda_sim/kernel.h"
 
 #include <algorithm>
-#include <map>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "cuda_sim/kernel.h"
+#include "fiber.h"
 
 namespace cuda_sim {
 namespace {
@@ -21,7 +22,7 @@ constexpr std::size_t kMaxShuffleBytes = 16;
 enum class State { kRunnable, kAtBlockBarrier, kAtWarpBarrier, kDone };
 
 struct Fiber {
-  ucontext_t context;
+  FiberContext context;
   char* stack = nullptr;  // from stacks(), kStackBytes
   State state = State::kRunnable;
   uint3 index;
@@ -34,7 +35,7 @@ struct Fiber {
 
 struct Block {
   std::vector<Fiber> fibers;
-  ucontext_t scheduler;
+  FiberContext scheduler;
   Fiber* running = nullptr;
   const std::function<void()>* body = nullptr;
   std::string failure;  // set when the kernel misuses a barrier
@@ -60,16 +61,17 @@ char* stack_for(std::size_t thread) {
   return stacks[thread].get();
 }
 
-void fiber_main() {
+void yield_to_scheduler() {
+  Block& b = *current_block;
+  switch_fiber(b.running->context, b.scheduler);
+}
+
+[[noreturn]] void fiber_main() {
   Block& b = *current_block;
   (*b.body)();
   b.running->state = State::kDone;
-  // Returning resumes uc_link, the scheduler.
-}
-
-void yield_to_scheduler() {
-  Block& b = *current_block;
-  swapcontext(&b.running->context, &b.scheduler);
+  yield_to_scheduler();
+  __builtin_unreachable();  // a finished fiber is never resumed
 }
 
 // Releases a barrier when every thread it concerns (not returned) waits.
@@ -117,11 +119,7 @@ bool release_warp_barriers(Block& b) {
 cudaError_t run_block(Block& b) {
   for (Fiber& f : b.fibers) {
     f.state = State::kRunnable;
-    getcontext(&f.context);
-    f.context.uc_stack.ss_sp = f.stack;
-    f.context.uc_stack.ss_size = kStackBytes;
-    f.context.uc_link = &b.scheduler;
-    makecontext(&f.context, fiber_main, 0);
+    make_fiber(f.context, f.stack, kStackBytes, fiber_main);
   }
   while (true) {
     bool ran = false;
@@ -130,7 +128,7 @@ cudaError_t run_block(Block& b) {
       ran = true;
       b.running = &f;
       threadIdx = f.index;
-      swapcontext(&b.scheduler, &f.context);
+      switch_fiber(b.scheduler, f.context);
     }
     if (!b.failure.empty()) break;
     if (ran) continue;
@@ -158,9 +156,8 @@ cudaError_t run_block(Block& b) {
 cudaError_t check_launch(dim3 grid, dim3 block) {
   const uint64_t threads = uint64_t{block.x} * block.y * block.z;
   const bool ok = grid.x >= 1 && grid.y >= 1 && grid.z >= 1 &&
-                  grid.x <= 0x7fffffffu && grid.y <= 65535 &&
-                  grid.z <= 65535 && threads >= 1 && threads <= 1024 &&
-                  block.z <= 64;
+                  grid.x <= 0x7fffffffu && grid.y <= 65535 && grid.z <= 65535 &&
+                  threads >= 1 && threads <= 1024 && block.z <= 64;
   if (ok) return cudaSuccess;
   report("invalid launch configuration: grid (" + std::to_string(grid.x) +
          ", " + std::to_string(grid.y) + ", " + std::to_string(grid.z) +
@@ -191,8 +188,9 @@ cudaError_t run_grid_direct(dim3 grid, dim3 block,
       }
     }
   } catch (const DirectBarrier&) {
-    report("a kernel reached a barrier in a launch after one that reached "
-           "none; the simulator cannot run such a kernel");
+    report(
+        "a kernel reached a barrier in a launch after one that reached "
+        "none; the simulator cannot run such a kernel");
     status = cudaErrorLaunchFailure;
   }
   direct_mode = false;
@@ -257,12 +255,12 @@ void shuffle_down(const void* value, void* out, std::size_t bytes, int delta) {
   // slower lanes have read it.
   self.state = State::kAtWarpBarrier;
   yield_to_scheduler();
-  const std::size_t warp_begin = static_cast<std::size_t>(self.warp) * kWarpSize;
+  const std::size_t warp_begin =
+      static_cast<std::size_t>(self.warp) * kWarpSize;
   const std::size_t warp_end =
       std::min(b.fibers.size(), warp_begin + kWarpSize);
   const std::size_t source = warp_begin + self.lane + delta;
-  const Fiber& from =
-      delta >= 0 && source < warp_end ? b.fibers[source] : self;
+  const Fiber& from = delta >= 0 && source < warp_end ? b.fibers[source] : self;
   unsigned char read[kMaxShuffleBytes];
   std::memcpy(read, from.shuffle_value, bytes);
   self.state = State::kAtWarpBarrier;

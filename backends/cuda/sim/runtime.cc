@@ -53,12 +53,12 @@ struct Allocation {
 struct State {
   std::recursive_mutex mutex;
   char* arena = nullptr;
-  std::size_t used = 0;  // bytes of the arena ever handed out (bump)
+  std::size_t used = 0;      // bytes of the arena ever handed out (bump)
   std::size_t capacity = 0;  // device memory limit, all devices together
   std::size_t in_use = 0;
   std::map<uintptr_t, Allocation> live;
   std::map<uintptr_t, std::size_t> free_ranges;  // address -> bytes
-  std::map<uintptr_t, std::size_t> pinned;  // address -> bytes
+  std::map<uintptr_t, std::size_t> pinned;       // address -> bytes
   int device_count = 1;
   std::vector<std::unique_ptr<CUstream_st>> default_streams;
   std::set<CUstream_st*> streams;
@@ -277,36 +277,56 @@ cudaError_t cudaPeekAtLastError() { return cuda_sim::last_error; }
 
 const char* cudaGetErrorName(cudaError_t e) {
   switch (e) {
-    case cudaSuccess: return "cudaSuccess";
-    case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
-    case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
-    case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
-    case cudaErrorInvalidDevicePointer: return "cudaErrorInvalidDevicePointer";
+    case cudaSuccess:
+      return "cudaSuccess";
+    case cudaErrorInvalidValue:
+      return "cudaErrorInvalidValue";
+    case cudaErrorMemoryAllocation:
+      return "cudaErrorMemoryAllocation";
+    case cudaErrorInvalidConfiguration:
+      return "cudaErrorInvalidConfiguration";
+    case cudaErrorInvalidDevicePointer:
+      return "cudaErrorInvalidDevicePointer";
     case cudaErrorInvalidMemcpyDirection:
       return "cudaErrorInvalidMemcpyDirection";
-    case cudaErrorNoDevice: return "cudaErrorNoDevice";
-    case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
+    case cudaErrorNoDevice:
+      return "cudaErrorNoDevice";
+    case cudaErrorInvalidDevice:
+      return "cudaErrorInvalidDevice";
     case cudaErrorInvalidResourceHandle:
       return "cudaErrorInvalidResourceHandle";
-    case cudaErrorIllegalAddress: return "cudaErrorIllegalAddress";
-    case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
+    case cudaErrorIllegalAddress:
+      return "cudaErrorIllegalAddress";
+    case cudaErrorLaunchFailure:
+      return "cudaErrorLaunchFailure";
   }
   return "cudaErrorUnknown";
 }
 
 const char* cudaGetErrorString(cudaError_t e) {
   switch (e) {
-    case cudaSuccess: return "no error";
-    case cudaErrorInvalidValue: return "invalid argument";
-    case cudaErrorMemoryAllocation: return "out of memory";
-    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
-    case cudaErrorInvalidDevicePointer: return "invalid device pointer";
-    case cudaErrorInvalidMemcpyDirection: return "invalid copy direction";
-    case cudaErrorNoDevice: return "no CUDA-capable device is detected";
-    case cudaErrorInvalidDevice: return "invalid device ordinal";
-    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
-    case cudaErrorIllegalAddress: return "an illegal memory access was encountered";
-    case cudaErrorLaunchFailure: return "unspecified launch failure";
+    case cudaSuccess:
+      return "no error";
+    case cudaErrorInvalidValue:
+      return "invalid argument";
+    case cudaErrorMemoryAllocation:
+      return "out of memory";
+    case cudaErrorInvalidConfiguration:
+      return "invalid configuration argument";
+    case cudaErrorInvalidDevicePointer:
+      return "invalid device pointer";
+    case cudaErrorInvalidMemcpyDirection:
+      return "invalid copy direction";
+    case cudaErrorNoDevice:
+      return "no CUDA-capable device is detected";
+    case cudaErrorInvalidDevice:
+      return "invalid device ordinal";
+    case cudaErrorInvalidResourceHandle:
+      return "invalid resource handle";
+    case cudaErrorIllegalAddress:
+      return "an illegal memory access was encountered";
+    case cudaErrorLaunchFailure:
+      return "unspecified launch failure";
   }
   return "unknown error";
 }
@@ -323,9 +343,9 @@ cudaError_t cudaMalloc(void** ptr, std::size_t bytes) {
     return fail(cudaErrorMemoryAllocation);
   }
   // The allocation's pages plus one guard page.
-  const std::size_t span = cuda_sim::round_up(std::max<std::size_t>(bytes, 1),
-                                              cuda_sim::kPage) +
-                           cuda_sim::kPage;
+  const std::size_t span =
+      cuda_sim::round_up(std::max<std::size_t>(bytes, 1), cuda_sim::kPage) +
+      cuda_sim::kPage;
   uintptr_t addr = 0;
   for (auto it = s.free_ranges.begin(); it != s.free_ranges.end(); ++it) {
     if (it->second < span) continue;
@@ -335,7 +355,8 @@ cudaError_t cudaMalloc(void** ptr, std::size_t bytes) {
     break;
   }
   if (addr == 0) {
-    if (s.used + span > cuda_sim::kArenaBytes) return fail(cudaErrorMemoryAllocation);
+    if (s.used + span > cuda_sim::kArenaBytes)
+      return fail(cudaErrorMemoryAllocation);
     addr = reinterpret_cast<uintptr_t>(s.arena) + s.used;
     s.used += span;
   }
@@ -373,9 +394,9 @@ cudaError_t cudaFree(void* ptr) {
 cudaError_t cudaHostAlloc(void** ptr, std::size_t bytes, unsigned /*flags*/) {
   auto& s = state();
   std::lock_guard lock(s.mutex);
-  *ptr = std::aligned_alloc(cuda_sim::kPage,
-                            cuda_sim::round_up(std::max<std::size_t>(bytes, 1),
-                                               cuda_sim::kPage));
+  *ptr = std::aligned_alloc(
+      cuda_sim::kPage,
+      cuda_sim::round_up(std::max<std::size_t>(bytes, 1), cuda_sim::kPage));
   if (*ptr == nullptr) return fail(cudaErrorMemoryAllocation);
   s.pinned[reinterpret_cast<uintptr_t>(*ptr)] = bytes;
   return cudaSuccess;
@@ -409,11 +430,20 @@ cudaError_t check_copy(void* dst, const void* src, std::size_t bytes,
   const bool src_dev = find(src, bytes) != nullptr;
   bool ok = true;
   switch (kind) {
-    case cudaMemcpyHostToHost: ok = !dst_dev && !src_dev; break;
-    case cudaMemcpyHostToDevice: ok = dst_dev && !src_dev; break;
-    case cudaMemcpyDeviceToHost: ok = !dst_dev && src_dev; break;
-    case cudaMemcpyDeviceToDevice: ok = dst_dev && src_dev; break;
-    case cudaMemcpyDefault: break;
+    case cudaMemcpyHostToHost:
+      ok = !dst_dev && !src_dev;
+      break;
+    case cudaMemcpyHostToDevice:
+      ok = dst_dev && !src_dev;
+      break;
+    case cudaMemcpyDeviceToHost:
+      ok = !dst_dev && src_dev;
+      break;
+    case cudaMemcpyDeviceToDevice:
+      ok = dst_dev && src_dev;
+      break;
+    case cudaMemcpyDefault:
+      break;
   }
   if (ok) return cudaSuccess;
   report("a copy of " + std::to_string(bytes) + " bytes whose kind (" +
@@ -489,8 +519,9 @@ cudaError_t cudaMemcpyPeerAsync(void* dst, int dst_device, const void* src,
   const Allocation* from = find(src, bytes);
   if (d == nullptr || from == nullptr || d->device != dst_device ||
       from->device != src_device) {
-    report("cudaMemcpyPeerAsync: a pointer is not device memory of the "
-           "device given for it");
+    report(
+        "cudaMemcpyPeerAsync: a pointer is not device memory of the "
+        "device given for it");
     return fail(cudaErrorInvalidValue);
   }
   enqueue(stream, [dst, src, bytes] {

@@ -1,8 +1,7 @@
 // The simulator itself: kernels with barriers and shuffles, launch checks,
 // deferred stream work, and the misuse it must catch.
-#include <gtest/gtest.h>
-
 #include <cuda_runtime.h>
+#include <gtest/gtest.h>
 
 #include <numeric>
 #include <vector>
@@ -63,8 +62,7 @@ TEST(CudaSim, BlockBarrierReduction) {
   float* dout = device_alloc<float>(2);
   ASSERT_EQ(cudaMemcpy(dx, x.data(), x.size() * 4, cudaMemcpyHostToDevice),
             cudaSuccess);
-  cuda_sim::launch(block_sum, dim3(2), dim3(kThreads), nullptr, dx, dout,
-                   1000);
+  cuda_sim::launch(block_sum, dim3(2), dim3(kThreads), nullptr, dx, dout, 1000);
   ASSERT_EQ(cudaGetLastError(), cudaSuccess);
   float out[2];
   ASSERT_EQ(cudaMemcpy(out, dout, 8, cudaMemcpyDeviceToHost), cudaSuccess);
@@ -77,8 +75,7 @@ TEST(CudaSim, WarpShuffleReduction) {
   std::iota(x.begin(), x.end(), 0);
   int* dx = device_alloc<int>(128);
   int* dout = device_alloc<int>(4);
-  ASSERT_EQ(cudaMemcpy(dx, x.data(), 512, cudaMemcpyHostToDevice),
-            cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(dx, x.data(), 512, cudaMemcpyHostToDevice), cudaSuccess);
   cuda_sim::launch(warp_sum, dim3(2), dim3(64), nullptr, dx, dout);
   int out[4];
   ASSERT_EQ(cudaMemcpy(out, dout, 16, cudaMemcpyDeviceToHost), cudaSuccess);
@@ -182,8 +179,12 @@ TEST(CudaSim, MemoryLimitAndFree) {
 
 TEST(CudaSimDeathTest, HostCodeCannotReadDeviceMemory) {
   int* d = device_alloc<int>(4);
-  EXPECT_DEATH({ volatile int v = d[0]; (void)v; },
-               "host code dereferenced device memory");
+  EXPECT_DEATH(
+      {
+        volatile int v = d[0];
+        (void)v;
+      },
+      "host code dereferenced device memory");
 }
 
 }  // namespace

@@ -78,8 +78,7 @@ void launch(void (*kernel)(Params...), dim3 grid, dim3 block,
   std::tuple<std::decay_t<Params>...> params(
       static_cast<Params>(std::forward<Args>(args))...);
   const bool ok = std::apply(
-      [](const auto&... p) { return (device_argument_ok(p) && ...); },
-      params);
+      [](const auto&... p) { return (device_argument_ok(p) && ...); }, params);
   if (!ok) {
     report("a kernel was given a host pointer as an argument");
     set_last_error(cudaErrorInvalidValue);
