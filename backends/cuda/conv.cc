@@ -30,6 +30,8 @@ enum class Pass { Forward, BackwardData, BackwardFilter };
 // Workspace above this is not considered (cuDNN's fastest algorithms can
 // ask for gigabytes).
 constexpr std::size_t kMaxWorkspace = std::size_t{1} << 30;
+// The workspace measured algorithms (FNX_CUDNN_BENCHMARK=1) may use.
+constexpr std::size_t kFindWorkspace = std::size_t{1} << 28;
 
 // Owns its descriptors (a plan that fails half-built releases them; cached
 // plans live as long as the program).
@@ -59,37 +61,40 @@ bool benchmark_mode() {
   return on;
 }
 
-// The fastest usable algorithm (cuDNN lists them fastest first). Unless
-// tensor-op math is fine (TF32 allowed, or float64, whose tensor cores
-// compute in full FP64), algorithms that need it are passed over while
-// another one exists.
+// The fastest usable algorithm (cuDNN lists them fastest first). The
+// descriptor asked for FMA math unless tensor-op math is fine (TF32
+// allowed, or float64, whose tensor cores compute in full FP64), so cuDNN
+// lists FMA algorithms only; one listed with tensor-op math anyway is
+// passed over rather than run with math it was not measured for.
 template <typename Perf>
-const Perf* pick(const Perf* perf, int n, bool tensor_ops_ok) {
-  const Perf* fallback = nullptr;
+const Perf* pick(const Perf* perf, int n, bool tensor_ops_ok,
+                 std::size_t max_workspace) {
   for (int i = 0; i < n; ++i) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS ||
-        perf[i].memory > kMaxWorkspace) {
+        perf[i].memory > max_workspace) {
       continue;
     }
-    if (tensor_ops_ok || perf[i].mathType == CUDNN_FMA_MATH ||
-        perf[i].mathType == CUDNN_DEFAULT_MATH) {
-      return &perf[i];
-    }
-    if (fallback == nullptr) fallback = &perf[i];
+    const bool tensor_op_math =
+        perf[i].mathType == CUDNN_TENSOR_OP_MATH ||
+        perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    if (tensor_ops_ok || !tensor_op_math) return &perf[i];
   }
-  return fallback;
+  return nullptr;
 }
 
-// Records the choice; the descriptor runs it with the math it needs, but
-// never TF32 unless allowed.
+// Records the choice and runs it with the math type cuDNN listed it with
+// (its workspace size is for that math type).
 template <typename Perf>
-void take(Plan& p, const Perf* best, bool tensor_ops_ok, std::string_view op) {
+void take(Plan& p, const Perf* best, bool tensor_ops_ok,
+          std::size_t max_workspace, std::string_view op) {
   FNX_CHECK(best != nullptr, op, "cuDNN has no algorithm for this ",
-            "convolution within ", kMaxWorkspace, " bytes of workspace");
+            "convolution within ", max_workspace, " bytes of workspace",
+            tensor_ops_ok ? ""
+                          : " without TF32 (cuda::set_allow_tf32(true) also "
+                            "admits tensor-op algorithms)");
   p.algo = best->algo;
   p.workspace = best->memory;
-  FNX_CUDA_CHECK(cudnnSetConvolutionMathType(
-      p.conv, tensor_ops_ok ? best->mathType : CUDNN_FMA_MATH));
+  FNX_CUDA_CHECK(cudnnSetConvolutionMathType(p.conv, best->mathType));
 }
 
 std::string plan_key(Pass pass, const Shape& x, const Shape& w, const Shape& y,
@@ -103,13 +108,18 @@ std::string plan_key(Pass pass, const Shape& x, const Shape& w, const Shape& y,
 // Chooses the algorithm for a plan whose descriptors are set.
 void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
                       const Tensor& w, const Tensor& y, bool tensor_ops_ok) {
-  cudnnHandle_t h = ctx.cudnn();
+  const auto dnn = ctx.cudnn();  // locked while this function uses it
+  cudnnHandle_t h = dnn.handle;
   constexpr int kMax = 16;
   int n = 0;
-  // Measuring runs the convolutions on scratch outputs of the right size.
+  // Measuring runs the convolutions on scratch outputs of the right size,
+  // with a workspace smaller than the heuristics' limit (it is allocated
+  // for every new shape).
   std::shared_ptr<Storage> ws, scratch;
+  std::size_t limit = kMaxWorkspace;
   if (benchmark_mode()) {
-    ws = Storage::allocate(kMaxWorkspace / 4, x.device());
+    limit = kFindWorkspace;
+    ws = Storage::allocate(limit, x.device());
   }
   auto measure_into = [&](const Tensor& like) {
     scratch = Storage::allocate(
@@ -123,12 +133,13 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
       if (ws) {
         FNX_CUDA_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
             h, p.x, dptr(x), p.w, dptr(w), p.conv, p.y, measure_into(y), kMax,
-            &n, perf, ws->data(), kMaxWorkspace / 4));
+            &n, perf, ws->data(), limit));
       } else {
         FNX_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
             h, p.x, p.w, p.conv, p.y, kMax, &n, perf));
       }
-      take(p, pick(perf, n, tensor_ops_ok), tensor_ops_ok, "conv");
+      take(p, pick(perf, n, tensor_ops_ok, limit), tensor_ops_ok, limit,
+           "conv");
       break;
     }
     case Pass::BackwardData: {
@@ -136,12 +147,13 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
       if (ws) {
         FNX_CUDA_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
             h, p.w, dptr(w), p.y, dptr(y), p.conv, p.x, measure_into(x), kMax,
-            &n, perf, ws->data(), kMaxWorkspace / 4));
+            &n, perf, ws->data(), limit));
       } else {
         FNX_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             h, p.w, p.y, p.conv, p.x, kMax, &n, perf));
       }
-      take(p, pick(perf, n, tensor_ops_ok), tensor_ops_ok, "conv_input_grad");
+      take(p, pick(perf, n, tensor_ops_ok, limit), tensor_ops_ok, limit,
+           "conv_input_grad");
       break;
     }
     case Pass::BackwardFilter: {
@@ -149,12 +161,13 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
       if (ws) {
         FNX_CUDA_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
             h, p.x, dptr(x), p.y, dptr(y), p.conv, p.w, measure_into(w), kMax,
-            &n, perf, ws->data(), kMaxWorkspace / 4));
+            &n, perf, ws->data(), limit));
       } else {
         FNX_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             h, p.x, p.y, p.conv, p.w, kMax, &n, perf));
       }
-      take(p, pick(perf, n, tensor_ops_ok), tensor_ops_ok, "conv_weight_grad");
+      take(p, pick(perf, n, tensor_ops_ok, limit), tensor_ops_ok, limit,
+           "conv_weight_grad");
       break;
     }
   }
@@ -219,7 +232,8 @@ void run(const Context& ctx, Pass pass, const Tensor& x, const Tensor& w,
   const bool is_float = x.dtype() == DType::Float32;
   const void* one = is_float ? static_cast<const void*>(&one_f) : &one_d;
   const void* zero = is_float ? static_cast<const void*>(&zero_f) : &zero_d;
-  cudnnHandle_t h = ctx.cudnn();
+  const auto dnn = ctx.cudnn();  // locked while this function uses it
+  cudnnHandle_t h = dnn.handle;
   switch (pass) {
     case Pass::Forward:
       FNX_CUDA_CHECK(cudnnConvolutionForward(

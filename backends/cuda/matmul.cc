@@ -103,7 +103,8 @@ Tensor matmul_kernel(const OpCall& call, const OutMeta& out) {
   const Operand a = prepare(a0, batch);
   const Operand b = prepare(b0, batch);
   const GemmPlan p = plan_gemm(a.layout, b.layout, m, n, k, nb);
-  cublasHandle_t h = ctx.cublas();
+  const auto blas = ctx.cublas();  // locked until the GEMM is enqueued
+  cublasHandle_t h = blas.handle;
   FNX_CUDA_CHECK(cublasSetMathMode(
       h, allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   FNX_DISPATCH_FLOATING_TYPES(out.dtype, [&] {

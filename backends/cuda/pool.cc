@@ -75,9 +75,9 @@ void cudnn_max_pool(const Context& ctx, const Tensor& x, const Tensor& y,
   const float one_f = 1, zero_f = 0;
   const bool is_float = x.dtype() == DType::Float32;
   FNX_CUDA_CHECK(cudnnPoolingForward(
-      ctx.cudnn(), d.pool, is_float ? static_cast<const void*>(&one_f) : &one_d,
-      d.x, dptr(x), is_float ? static_cast<const void*>(&zero_f) : &zero_d, d.y,
-      dptr(y)));
+      ctx.cudnn().handle, d.pool,
+      is_float ? static_cast<const void*>(&one_f) : &one_d, d.x, dptr(x),
+      is_float ? static_cast<const void*>(&zero_f) : &zero_d, d.y, dptr(y)));
 }
 
 WindowGeometry pool_geometry(const OpCall& call, const Tensor& x) {

@@ -41,6 +41,7 @@ struct DeviceState {
   mutable std::once_flag cublas_once, cudnn_once;
   mutable cublasHandle_t cublas = nullptr;
   mutable cudnnHandle_t cudnn = nullptr;
+  std::mutex cublas_mutex, cudnn_mutex;
 };
 
 struct Devices {
@@ -99,22 +100,22 @@ Context& context(Device device) {
   return s.ctx;
 }
 
-cublasHandle_t Context::cublas() const {
+Exclusive<cublasHandle_t> Context::cublas() const {
   DeviceState& s = state_of(*this);
   std::call_once(s.cublas_once, [&] {
     FNX_CUDA_CHECK(cublasCreate(&s.cublas));
     FNX_CUDA_CHECK(cublasSetStream(s.cublas, stream));
   });
-  return s.cublas;
+  return {s.cublas, std::unique_lock<std::mutex>(s.cublas_mutex)};
 }
 
-cudnnHandle_t Context::cudnn() const {
+Exclusive<cudnnHandle_t> Context::cudnn() const {
   DeviceState& s = state_of(*this);
   std::call_once(s.cudnn_once, [&] {
     FNX_CUDA_CHECK(cudnnCreate(&s.cudnn));
     FNX_CUDA_CHECK(cudnnSetStream(s.cudnn, stream));
   });
-  return s.cudnn;
+  return {s.cudnn, std::unique_lock<std::mutex>(s.cudnn_mutex)};
 }
 
 void synchronize(Device device) {

@@ -8,6 +8,7 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include <mutex>
 #include <string_view>
 
 #include "backends/cuda/cuda.h"
@@ -21,11 +22,21 @@ void check(cudaError_t status, std::string_view call);
 void check(cublasStatus_t status, std::string_view call);
 void check(cudnnStatus_t status, std::string_view call);
 
+// A library handle with the lock that makes its use exclusive: cuBLAS
+// settings such as the math mode belong to the handle, and a cuDNN handle
+// must not be used by two host threads at once. Calls only enqueue work, so
+// the lock is held briefly.
+template <typename Handle>
+struct Exclusive {
+  Handle handle;
+  std::unique_lock<std::mutex> lock;
+};
+
 struct Context {
   int index = 0;
   cudaStream_t stream = nullptr;
-  cublasHandle_t cublas() const;  // created on first use
-  cudnnHandle_t cudnn() const;    // created on first use
+  Exclusive<cublasHandle_t> cublas() const;  // created on first use
+  Exclusive<cudnnHandle_t> cudnn() const;    // created on first use
 };
 
 // The context of a CUDA device, made current on this thread. The first call

@@ -85,8 +85,11 @@ cudnnStatus_t list(Pass pass, const ConvShape& s, int requested, int* returned,
                                             : CUDNN_STATUS_SUCCESS;
     p.time = p.status == CUDNN_STATUS_SUCCESS ? a.time : -1.0f;
     p.determinism = a.determinism;
-    // Double has no reduced-precision mode to report.
-    p.mathType = a.tensor_ops && s.type == CUDNN_DATA_FLOAT
+    // A descriptor set to FMA math gets FMA algorithms only (the
+    // tensor-op ones as their FMA variants). Double has no
+    // reduced-precision mode to report.
+    p.mathType = s.math == CUDNN_FMA_MATH ? CUDNN_FMA_MATH
+                 : a.tensor_ops && s.type == CUDNN_DATA_FLOAT
                      ? CUDNN_TENSOR_OP_MATH
                      : CUDNN_DEFAULT_MATH;
     all.push_back(p);
