@@ -7,6 +7,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "backends/cuda/kernel_errors.h"
 #include "backends/cuda/runtime.h"
 #include "core/error.h"
 
@@ -185,10 +186,12 @@ class CudaAllocator final : public Allocator {
   // Host reads wait for the stream (all work that produced src).
   void to_host(void* dst, const void* src, Device device, std::size_t n) {
     const Context& ctx = context(device);
+    const uint64_t mark = kernel_errors_mark(ctx);
     if (n < kStageFrom) {
       FNX_CUDA_CHECK(
           cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToHost, ctx.stream));
       FNX_CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
+      raise_kernel_errors(ctx, mark);
       return;
     }
     Staging& s = staging_[static_cast<std::size_t>(ctx.index)];
@@ -210,6 +213,7 @@ class CudaAllocator final : public Allocator {
       std::memcpy(static_cast<char*>(dst) + off, s.buffers[b],
                   std::min(Staging::kChunk, n - off));
     }
+    raise_kernel_errors(ctx, mark);  // the last event covers the mark
   }
 
   void between_devices(void* dst, Device dst_device, const void* src,

@@ -1,10 +1,10 @@
 // Indexing primitives on CUDA. Gather and IndexSelect share one kernel
 // (read x at the index along `dim`), ScatterAdd and IndexAdd another
 // (atomically add into a copy of x). An index outside [0, size) is an
-// fnx::Error naming the primitive, as on the CPU: the kernels record it and
-// the host checks after the launch (one small device-to-host read).
-#include <cstring>
-
+// fnx::Error naming the primitive, as on the CPU, raised at the next host
+// read of the device (kernel_errors.h): the kernels record it, and the
+// launch does not wait for them.
+#include "backends/cuda/kernel_errors.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/tensors.h"
 #include "core/error.h"
@@ -22,37 +22,6 @@ Geometry geometry(const Tensor& t) {
   if (t.dim() == 0) return {Shape{1}, Strides{0}};
   return {t.shape(), t.strides()};
 }
-
-// A zeroed device flag for out-of-range indices, checked after the kernel.
-class IndexCheck {
- public:
-  explicit IndexCheck(const Context& ctx, Device device)
-      : ctx_(ctx), storage_(Storage::allocate(16, device)) {
-    FNX_CUDA_CHECK(cudaMemsetAsync(storage_->data(), 0, 16, ctx.stream));
-  }
-  IndexError error() const {
-    char* base = static_cast<char*>(storage_->data());
-    return {reinterpret_cast<int*>(base), reinterpret_cast<int64_t*>(base + 8)};
-  }
-  void raise_if_bad(std::string_view op, int64_t dim, int64_t size) const {
-    char host[16];
-    FNX_CUDA_CHECK(cudaMemcpyAsync(host, storage_->data(), 16,
-                                   cudaMemcpyDeviceToHost, ctx_.stream));
-    FNX_CUDA_CHECK(cudaStreamSynchronize(ctx_.stream));
-    int flag;
-    int64_t bad;
-    std::memcpy(&flag, host, sizeof(flag));
-    std::memcpy(&bad, host + 8, sizeof(bad));
-    if (flag != 0) {
-      fail(op, "index ", bad, " is out of range for dim ", dim, " of size ",
-           size);
-    }
-  }
-
- private:
-  const Context& ctx_;
-  std::shared_ptr<Storage> storage_;
-};
 
 // Gather (index of x's rank; result = index's shape) and IndexSelect (1-d
 // index; result = x's shape with dim replaced by the index length).
@@ -83,11 +52,11 @@ Tensor gather_kernel(const OpCall& call, const OutMeta& out) {
   const Loop<3> loop =
       make_loop<3>(call.name(), shape, {dptr(result), dptr(index), dptr(x)},
                    {&os, &is, &xs}, {item, 8, item});
-  const IndexCheck check(ctx, out.device);
+  const IndexError check =
+      index_check_slot(ctx, call.name(), dim, gx.shape[dim]);
   launched(launch_gather(scalar_of(out.dtype), loop, gx.shape[dim],
-                         gx.strides[dim] * item, check.error(), ctx.stream),
+                         gx.strides[dim] * item, check, ctx.stream),
            call.name());
-  check.raise_if_bad(call.name(), dim, gx.shape[dim]);
   return result;
 }
 
@@ -120,12 +89,11 @@ Tensor scatter_add_kernel(const OpCall& call, const OutMeta& out) {
   const Loop<3> loop =
       make_loop<3>(call.name(), shape, {dptr(result), dptr(index), dptr(src)},
                    {&os, &is, &gs.strides}, {item, 8, item});
-  const IndexCheck check(ctx, out.device);
-  launched(
-      launch_scatter_add(scalar_of(out.dtype), loop, gx.shape[dim],
-                         gx.strides[dim] * item, check.error(), ctx.stream),
-      call.name());
-  check.raise_if_bad(call.name(), dim, gx.shape[dim]);
+  const IndexError check =
+      index_check_slot(ctx, call.name(), dim, gx.shape[dim]);
+  launched(launch_scatter_add(scalar_of(out.dtype), loop, gx.shape[dim],
+                              gx.strides[dim] * item, check, ctx.stream),
+           call.name());
   return result;
 }
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "backends/cuda/kernel_errors.h"
 #include "core/error.h"
 
 namespace fnx::cuda {
@@ -119,7 +120,10 @@ Exclusive<cudnnHandle_t> Context::cudnn() const {
 }
 
 void synchronize(Device device) {
-  FNX_CUDA_CHECK(cudaStreamSynchronize(context(device).stream));
+  const Context& ctx = context(device);
+  const uint64_t mark = kernel_errors_mark(ctx);
+  FNX_CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
+  raise_kernel_errors(ctx, mark);
 }
 
 }  // namespace fnx::cuda

@@ -195,10 +195,40 @@ TEST(CudaDevice, BadIndexIsAClearError) {
   const Tensor x = ones({4, 3}, DType::Float32, device());
   const Tensor idx =
       from_vector(std::vector<int64_t>{0, 7}, {2}, DType::Int64, device());
-  EXPECT_TRUE(throws_containing([&] { (void)index_select(x, 0, idx); },
-                                "[index_select] index 7 is out of range for "
-                                "dim 0 of size 4"));
-  // The device stays usable after the error.
+  // On a GPU the error is raised where the host next reads the device (the
+  // kernel runs asynchronously); on the CPU at the op itself.
+  EXPECT_TRUE(throws_containing(
+      [&] { (void)index_select(x, 0, idx).sum().item<float>(); },
+      "[index_select] index 7 is out of range for dim 0 of size 4"));
+  // Reported once, and the device stays usable after the error.
+  EXPECT_FLOAT_EQ(x.sum().item<float>(), 12.0f);
+  const Tensor rows =
+      from_vector(std::vector<int64_t>{3, 0}, {2}, DType::Int64, device());
+  EXPECT_FLOAT_EQ(index_select(x, 0, rows).sum().item<float>(), 6.0f);
+}
+
+// More index checks between two host reads than the device keeps slots for
+// (kernel_errors.h): an error before the slots run out is raised when they
+// do, one after it at the read.
+TEST(CudaDevice, BadIndexAmongManyChecksIsFound) {
+  FNX_SKIP_WITHOUT_CUDA();
+  const Tensor x = ones({4, 3}, DType::Float32, device());
+  const Tensor good =
+      from_vector(std::vector<int64_t>{0, 3}, {2}, DType::Int64, device());
+  const Tensor bad =
+      from_vector(std::vector<int64_t>{1, -2}, {2}, DType::Int64, device());
+  for (int bad_at : {500, 1100}) {
+    EXPECT_TRUE(throws_containing(
+        [&] {
+          Tensor last;
+          for (int i = 0; i < 1500; ++i) {
+            last = index_select(x, 0, i == bad_at ? bad : good);
+          }
+          (void)last.sum().item<float>();
+        },
+        "[index_select] index -2 is out of range for dim 0 of size 4"))
+        << bad_at;
+  }
   EXPECT_FLOAT_EQ(x.sum().item<float>(), 12.0f);
 }
 
