@@ -159,6 +159,7 @@ CUstream_st* resolve(cudaStream_t stream) {
 // Runs the stream's queue up to (and including) item `position`.
 void run_until(CUstream_st* st, uint64_t position) {
   State& s = state();
+  if (st->finished >= position || st->queue.empty()) return;
   DeviceAccess access(s);
   while (st->finished < position && !st->queue.empty()) {
     auto work = std::move(st->queue.front());
@@ -211,11 +212,22 @@ const Allocation* find(const void* ptr, std::size_t bytes,
 // ---- cuda_sim/stream.h ----
 
 void enqueue(cudaStream_t stream, std::function<cudaError_t()> work) {
+  // FNX_CUDA_SIM_SKIP_WORK=1 drops all stream work: results are garbage,
+  // and what remains is the host's own cost per op (dispatch, planning,
+  // allocation, enqueueing), which benchmarks can then measure.
+  static const bool skip = [] {
+    const char* v = std::getenv("FNX_CUDA_SIM_SKIP_WORK");
+    return v != nullptr && v[0] == '1';
+  }();
   State& s = state();
   std::lock_guard lock(s.mutex);
   CUstream_st* st = resolve(stream);
-  st->queue.push_back(std::move(work));
   ++st->enqueued;
+  if (skip) {
+    ++st->finished;
+    return;
+  }
+  st->queue.push_back(std::move(work));
 }
 
 bool is_device_range(const void* ptr, std::size_t bytes) {
