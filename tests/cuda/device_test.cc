@@ -280,6 +280,45 @@ TEST(CudaDevice, Tf32IsOffByDefaultAndSwitchable) {
   fnx::cuda::set_allow_tf32(false);
 }
 
+// Two devices (the simulated machine has two): each has its own stream,
+// allocator and library handles; tensors move between them by peer copy.
+TEST(CudaDevice, SecondDeviceComputesAndExchanges) {
+  FNX_SKIP_WITHOUT_CUDA();
+  if (fnx::cuda::device_count() < 2) GTEST_SKIP() << "one CUDA device";
+  const Device d1 = Device::cuda(1);
+  Generator gen(4);
+  const Tensor a = randn({8, 5, 6, 6}, DType::Float32, &gen);
+  const Tensor w = randn({4, 5, 3, 3}, DType::Float32, &gen);
+  const Tensor m = randn({6, 7}, DType::Float32, &gen);
+  const int64_t before = fnx::cuda::allocated_bytes(1);
+  const Tensor a1 = a.to(device()).to(d1);  // host -> cuda:0 -> cuda:1
+  EXPECT_EQ(a1.device(), d1);
+  EXPECT_GT(fnx::cuda::allocated_bytes(1), before);
+  ConvOptions same;
+  same.padding = {1, 1};
+  const Tensor want = relu(conv2d(a, w, {}, same));
+  const Tensor y = relu(conv2d(a1, w.to(d1), {}, same));
+  EXPECT_EQ(y.device(), d1);
+  EXPECT_TRUE(close(y, want, 1e-4, 1e-4));
+  EXPECT_TRUE(close(matmul(a1, m.to(d1)), matmul(a, m), 1e-4, 1e-4));
+  EXPECT_TRUE(close(y.to(device()).sum({0}), want.sum({0}), 1e-3, 1e-4));
+  // Gradients flow back across the move.
+  auto f = [&](const Tensor& x) { return (x.to(d1) * x.to(d1)).sum(); };
+  const Tensor g = grad(f)(a.to(device()));
+  EXPECT_EQ(g.device(), device());
+  EXPECT_TRUE(close(g, a * 2.0, 1e-5, 1e-6));
+  // One op on both devices is refused; a bad index on cuda:1 is raised when
+  // cuda:1 is read.
+  EXPECT_TRUE(
+      throws_containing([&] { (void)(a1 + a.to(device())); }, "cuda:1"));
+  const Tensor bad =
+      from_vector(std::vector<int64_t>{9}, {1}, DType::Int64, d1);
+  EXPECT_TRUE(throws_containing(
+      [&] { (void)index_select(a1, 0, bad).sum().item<float>(); },
+      "[index_select] index 9 is out of range"));
+  fnx::cuda::synchronize(d1);
+}
+
 TEST(CudaDevice, MissingDeviceIndexIsAClearError) {
   FNX_SKIP_WITHOUT_CUDA();
   EXPECT_TRUE(throws_containing(

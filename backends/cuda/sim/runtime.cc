@@ -59,7 +59,7 @@ struct State {
   std::map<uintptr_t, Allocation> live;
   std::map<uintptr_t, std::size_t> free_ranges;  // address -> bytes
   std::map<uintptr_t, std::size_t> pinned;       // address -> bytes
-  int device_count = 1;
+  int device_count = 2;
   std::vector<std::unique_ptr<CUstream_st>> default_streams;
   std::set<CUstream_st*> streams;
   cudaError_t sticky = cudaSuccess;  // an asynchronous failure
@@ -69,6 +69,9 @@ struct State {
 State& state() {
   static State* s = [] {
     auto* st = new State;
+    // Two devices unless told otherwise, so that every run checks the
+    // multi-device paths (contexts, pools, peer copies).
+    st->device_count = 2;
     if (const char* n = std::getenv("FNX_CUDA_SIM_DEVICES")) {
       st->device_count = std::atoi(n);
     }
