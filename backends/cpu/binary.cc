@@ -1,12 +1,12 @@
 // The binary elementwise primitives (arithmetic and comparisons, inputs
 // broadcast to the result's shape), Where and Cast: one generic driver per
-// arity, one functor per primitive (backends/cpu/scalar_math.h).
+// arity, one functor per primitive (backends/common/scalar_ops.h).
 #include <array>
 #include <cstdint>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
-#include "backends/cpu/scalar_math.h"
 #include "core/registry.h"
 
 namespace fnx::cpu {
@@ -184,21 +184,21 @@ Tensor cast_kernel(const OpCall& call, const OutMeta& out) {
 
 FNX_REGISTER_PLUGIN("cpu") {
   constexpr DeviceType kCpu = DeviceType::CPU;
-  r.kernel(kCpu, Prim::Add, &binary_kernel<AddOp>);
-  r.kernel(kCpu, Prim::Sub, &binary_kernel<SubOp>);
-  r.kernel(kCpu, Prim::Mul, &binary_kernel<MulOp>);
-  r.kernel(kCpu, Prim::Div, &binary_kernel<DivOp>);
-  r.kernel(kCpu, Prim::Pow, &binary_kernel<PowOp>);
-  r.kernel(kCpu, Prim::Maximum, &binary_kernel<MaximumOp>);
-  r.kernel(kCpu, Prim::Minimum, &binary_kernel<MinimumOp>);
-  r.kernel(kCpu, Prim::Eq, &compare_kernel<EqOp>);
-  r.kernel(kCpu, Prim::Ne, &compare_kernel<NeOp>);
-  r.kernel(kCpu, Prim::Lt, &compare_kernel<LtOp>);
-  r.kernel(kCpu, Prim::Le, &compare_kernel<LeOp>);
-  r.kernel(kCpu, Prim::Gt, &compare_kernel<GtOp>);
-  r.kernel(kCpu, Prim::Ge, &compare_kernel<GeOp>);
-  r.kernel(kCpu, Prim::LogicalAnd, &compare_kernel<LogicalAndOp>);
-  r.kernel(kCpu, Prim::LogicalOr, &compare_kernel<LogicalOrOp>);
+  r.kernel(kCpu, Prim::Add, &binary_kernel<scalar::AddOp>);
+  r.kernel(kCpu, Prim::Sub, &binary_kernel<scalar::SubOp>);
+  r.kernel(kCpu, Prim::Mul, &binary_kernel<scalar::MulOp>);
+  r.kernel(kCpu, Prim::Div, &binary_kernel<scalar::DivOp>);
+  r.kernel(kCpu, Prim::Pow, &binary_kernel<scalar::PowOp>);
+  r.kernel(kCpu, Prim::Maximum, &binary_kernel<scalar::MaximumOp>);
+  r.kernel(kCpu, Prim::Minimum, &binary_kernel<scalar::MinimumOp>);
+  r.kernel(kCpu, Prim::Eq, &compare_kernel<scalar::EqOp>);
+  r.kernel(kCpu, Prim::Ne, &compare_kernel<scalar::NeOp>);
+  r.kernel(kCpu, Prim::Lt, &compare_kernel<scalar::LtOp>);
+  r.kernel(kCpu, Prim::Le, &compare_kernel<scalar::LeOp>);
+  r.kernel(kCpu, Prim::Gt, &compare_kernel<scalar::GtOp>);
+  r.kernel(kCpu, Prim::Ge, &compare_kernel<scalar::GeOp>);
+  r.kernel(kCpu, Prim::LogicalAnd, &compare_kernel<scalar::LogicalAndOp>);
+  r.kernel(kCpu, Prim::LogicalOr, &compare_kernel<scalar::LogicalOrOp>);
   r.kernel(kCpu, Prim::Where, &where_kernel);
   r.kernel(kCpu, Prim::Cast, &cast_kernel);
 }

@@ -21,16 +21,16 @@ void copy_run(char* dst, int64_t ds, const char* src, int64_t ss, int64_t n) {
     if constexpr (std::is_same_v<To, From>) {
       std::memcpy(d, s, n * sizeof(To));
     } else {
-      for (int64_t i = 0; i < n; ++i) d[i] = convert<To>(s[i]);
+      for (int64_t i = 0; i < n; ++i) d[i] = scalar::convert<To>(s[i]);
     }
   } else if (ds == sizeof(To) && ss == 0) {
     To* d = reinterpret_cast<To*>(dst);
-    const To v = convert<To>(*reinterpret_cast<const From*>(src));
+    const To v = scalar::convert<To>(*reinterpret_cast<const From*>(src));
     for (int64_t i = 0; i < n; ++i) d[i] = v;
   } else {
     for (int64_t i = 0; i < n; ++i) {
       *reinterpret_cast<To*>(dst + i * ds) =
-          convert<To>(*reinterpret_cast<const From*>(src + i * ss));
+          scalar::convert<To>(*reinterpret_cast<const From*>(src + i * ss));
     }
   }
 }
@@ -75,7 +75,7 @@ void tiled_transpose_copy(const LoopPlan<2>& plan, int d, char* dst,
               To* drow = dbase + r * drs;
               const From* scol = sbase + r;
               for (int64_t c = c0; c < c1; ++c) {
-                drow[c] = convert<To>(scol[c * scs]);
+                drow[c] = scalar::convert<To>(scol[c * scs]);
               }
             }
           }
@@ -149,7 +149,7 @@ Tensor cast_to(const Tensor& t, DType dtype) {
 
 void fill(void* dst, DType dtype, int64_t n, double value) {
   FNX_DISPATCH_ALL_TYPES(dtype, [&] {
-    const scalar_t v = convert<scalar_t>(value);
+    const scalar_t v = scalar::convert<scalar_t>(value);
     scalar_t* d = static_cast<scalar_t*>(dst);
     parallel_for(0, n, kGrainSize, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) d[i] = v;

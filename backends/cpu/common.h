@@ -1,6 +1,6 @@
-// Small helpers every CPU kernel file uses: typed data pointers, dtype
-// conversion with defined results for every input, broadcast strides and
-// strided copies (with a cast) between arbitrary layouts.
+// Small helpers every CPU kernel file uses: typed data pointers, broadcast
+// strides and strided copies (with a cast, scalar::convert in
+// backends/common/scalar_ops.h) between arbitrary layouts.
 #pragma once
 
 #include <cmath>
@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "backends/common/scalar_ops.h"
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/primitive.h"
@@ -31,30 +32,6 @@ inline Tensor make_result(const OutMeta& out) {
   return empty(out.shape, out.dtype, out.device);
 }
 
-// Converts one value between element types. Unlike static_cast it is
-// defined for every input: to bool means != 0 (NaN is true), NaN becomes 0
-// in an integer type and out-of-range floats saturate.
-template <typename To, typename From>
-inline To convert(From x) {
-  if constexpr (std::is_same_v<To, From>) {
-    return x;
-  } else if constexpr (std::is_same_v<To, bool>) {
-    return x != From(0);
-  } else if constexpr (std::is_floating_point_v<From> &&
-                       std::is_integral_v<To>) {
-    if (std::isnan(x)) return To(0);
-    if (x >= static_cast<From>(std::numeric_limits<To>::max())) {
-      return std::numeric_limits<To>::max();
-    }
-    if (x <= static_cast<From>(std::numeric_limits<To>::lowest())) {
-      return std::numeric_limits<To>::lowest();
-    }
-    return static_cast<To>(x);
-  } else {
-    return static_cast<To>(x);
-  }
-}
-
 // t's strides (elements) for reading it broadcast to `shape`: dims are
 // right-aligned, missing or size-1-to-expand dims get stride 0.
 Strides broadcast_strides(const Tensor& t, const Shape& shape);
@@ -75,7 +52,7 @@ Tensor contiguous(const Tensor& t);
 Tensor cast_to(const Tensor& t, DType dtype);
 
 // Fills `n` contiguous elements of dtype `dtype` at dst with `value`
-// (converted with convert<>).
+// (converted with scalar::convert<>).
 void fill(void* dst, DType dtype, int64_t n, double value);
 
 }  // namespace fnx::cpu

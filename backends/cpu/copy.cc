@@ -69,7 +69,7 @@ Tensor iota_kernel(const OpCall&, const OutMeta& out) {
   FNX_DISPATCH_ALL_TYPES(out.dtype, [&] {
     scalar_t* p = data_ptr<scalar_t>(result);
     parallel_for(0, numel(out.shape), kGrainSize, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) p[i] = convert<scalar_t>(i);
+      for (int64_t i = b; i < e; ++i) p[i] = scalar::convert<scalar_t>(i);
     });
   });
   return result;

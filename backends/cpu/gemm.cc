@@ -6,7 +6,7 @@
 #include <climits>
 #include <type_traits>
 
-#include "backends/cpu/scalar_math.h"
+#include "backends/common/scalar_ops.h"
 #include "backends/cpu/thread_pool.h"
 #include "core/error.h"
 
@@ -21,7 +21,7 @@ void scale(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
     if (beta == T(0)) {
       for (int64_t j = 0; j < n; ++j) row[j] = T(0);
     } else {
-      for (int64_t j = 0; j < n; ++j) row[j] = MulOp{}(beta, row[j]);
+      for (int64_t j = 0; j < n; ++j) row[j] = scalar::MulOp{}(beta, row[j]);
     }
   }
 }
@@ -33,8 +33,8 @@ void plain_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                 T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
                 T beta, T* c, int64_t ldc) {
   scale(m, n, beta, c, ldc);
-  const MulOp mul;
-  const AddOp add;
+  const scalar::MulOp mul;
+  const scalar::AddOp add;
   for (int64_t i = 0; i < m; ++i) {
     T* crow = c + i * ldc;
     auto a_at = [&](int64_t p) {

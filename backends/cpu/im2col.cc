@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cpu/loops.h"
-#include "backends/cpu/scalar_math.h"
 #include "core/error.h"
 
 namespace fnx::cpu {
@@ -181,7 +181,7 @@ void col2im_batch(const T* col, int64_t n, const ConvGeometry& g, T* images) {
           T* out = dst_c + dst;
           for (int64_t i = lo; i < hi; ++i) {
             T& v = out[(i - lo) * s];
-            v = AddOp{}(v, src[i]);
+            v = scalar::AddOp{}(v, src[i]);
           }
         });
       }

@@ -4,9 +4,9 @@
 // [0, size) is an fnx::Error naming the primitive.
 #include <array>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
-#include "backends/cpu/scalar_math.h"
 #include "core/registry.h"
 
 namespace fnx::cpu {
@@ -70,7 +70,8 @@ void scatter_add_loop(std::string_view op, const Shape& shape,
           const int64_t v = *reinterpret_cast<const int64_t*>(p[1] + i * s[1]);
           if (v < 0 || v >= along.size) out_of_range(op, v, along);
           T& dst = reinterpret_cast<T*>(p[0] + i * s[0])[v * along.stride];
-          dst = AddOp{}(dst, *reinterpret_cast<const T*>(p[2] + i * s[2]));
+          dst = scalar::AddOp{}(dst,
+                                *reinterpret_cast<const T*>(p[2] + i * s[2]));
         }
       });
 }

@@ -18,7 +18,7 @@ T from_double(double v) {
   if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(v);
   } else {
-    return convert<T>(std::floor(v));
+    return scalar::convert<T>(std::floor(v));
   }
 }
 

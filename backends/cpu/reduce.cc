@@ -15,9 +15,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
-#include "backends/cpu/scalar_math.h"
 #include "core/registry.h"
 
 namespace fnx::cpu {
@@ -44,11 +44,11 @@ struct Reducer {
   }
   static Acc merge(Acc a, Acc b) {
     if constexpr (K == ReduceKind::Sum) {
-      return AddOp{}(a, b);
+      return scalar::AddOp{}(a, b);
     } else if constexpr (K == ReduceKind::Max) {
-      return MaximumOp{}(a, b);
+      return scalar::MaximumOp{}(a, b);
     } else {
-      return MinimumOp{}(a, b);
+      return scalar::MinimumOp{}(a, b);
     }
   }
   static Acc step(Acc acc, T x) { return merge(acc, static_cast<Acc>(x)); }
@@ -187,7 +187,8 @@ void reduce_impl(const Tensor& x, const Split& s, Out* out, int64_t n_out) {
                   }
                 });
             Out* o = out + outer * inner + j0;
-            for (int64_t j = 0; j < len; ++j) o[j] = convert<Out>(acc[j]);
+            for (int64_t j = 0; j < len; ++j)
+              o[j] = scalar::convert<Out>(acc[j]);
           }
         });
     return;
@@ -198,7 +199,7 @@ void reduce_impl(const Tensor& x, const Split& s, Out* out, int64_t n_out) {
       for (int64_t o = b; o < e; ++o) {
         const char* p =
             base + offset_of(o, s.kept_sizes, s.kept_strides, nk) * item;
-        out[o] = convert<Out>(reduce_range(p, 0, n_red));
+        out[o] = scalar::convert<Out>(reduce_range(p, 0, n_red));
       }
     });
     return;
@@ -217,7 +218,7 @@ void reduce_impl(const Tensor& x, const Split& s, Out* out, int64_t n_out) {
     });
     Acc acc = R::init();
     for (const Acc& v : partial) acc = R::merge(acc, v);
-    out[o] = convert<Out>(acc);
+    out[o] = scalar::convert<Out>(acc);
   }
 }
 

@@ -1,11 +1,11 @@
 // The unary elementwise primitives: one generic driver, one functor per
-// primitive (backends/cpu/scalar_math.h).
+// primitive (backends/common/scalar_ops.h).
 #include <array>
 #include <cstdint>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
-#include "backends/cpu/scalar_math.h"
 #include "core/registry.h"
 
 namespace fnx::cpu {
@@ -78,23 +78,23 @@ Tensor unary_kernel(const OpCall& call, const OutMeta& out) {
 
 FNX_REGISTER_PLUGIN("cpu") {
   constexpr DeviceType kCpu = DeviceType::CPU;
-  r.kernel(kCpu, Prim::Neg, &unary_kernel<NegOp>);
-  r.kernel(kCpu, Prim::Abs, &unary_kernel<AbsOp>);
-  r.kernel(kCpu, Prim::Sign, &unary_kernel<SignOp>);
-  r.kernel(kCpu, Prim::Exp, &unary_kernel<ExpOp>);
-  r.kernel(kCpu, Prim::Log, &unary_kernel<LogOp>);
-  r.kernel(kCpu, Prim::Log1p, &unary_kernel<Log1pOp>);
-  r.kernel(kCpu, Prim::Expm1, &unary_kernel<Expm1Op>);
-  r.kernel(kCpu, Prim::Sqrt, &unary_kernel<SqrtOp>);
-  r.kernel(kCpu, Prim::Rsqrt, &unary_kernel<RsqrtOp>);
-  r.kernel(kCpu, Prim::Sin, &unary_kernel<SinOp>);
-  r.kernel(kCpu, Prim::Cos, &unary_kernel<CosOp>);
-  r.kernel(kCpu, Prim::Tanh, &unary_kernel<TanhOp>);
-  r.kernel(kCpu, Prim::Logistic, &unary_kernel<LogisticOp>);
-  r.kernel(kCpu, Prim::Erf, &unary_kernel<ErfOp>);
-  r.kernel(kCpu, Prim::Floor, &unary_kernel<FloorOp>);
-  r.kernel(kCpu, Prim::Ceil, &unary_kernel<CeilOp>);
-  r.kernel(kCpu, Prim::LogicalNot, &unary_kernel<LogicalNotOp>);
+  r.kernel(kCpu, Prim::Neg, &unary_kernel<scalar::NegOp>);
+  r.kernel(kCpu, Prim::Abs, &unary_kernel<scalar::AbsOp>);
+  r.kernel(kCpu, Prim::Sign, &unary_kernel<scalar::SignOp>);
+  r.kernel(kCpu, Prim::Exp, &unary_kernel<scalar::ExpOp>);
+  r.kernel(kCpu, Prim::Log, &unary_kernel<scalar::LogOp>);
+  r.kernel(kCpu, Prim::Log1p, &unary_kernel<scalar::Log1pOp>);
+  r.kernel(kCpu, Prim::Expm1, &unary_kernel<scalar::Expm1Op>);
+  r.kernel(kCpu, Prim::Sqrt, &unary_kernel<scalar::SqrtOp>);
+  r.kernel(kCpu, Prim::Rsqrt, &unary_kernel<scalar::RsqrtOp>);
+  r.kernel(kCpu, Prim::Sin, &unary_kernel<scalar::SinOp>);
+  r.kernel(kCpu, Prim::Cos, &unary_kernel<scalar::CosOp>);
+  r.kernel(kCpu, Prim::Tanh, &unary_kernel<scalar::TanhOp>);
+  r.kernel(kCpu, Prim::Logistic, &unary_kernel<scalar::LogisticOp>);
+  r.kernel(kCpu, Prim::Erf, &unary_kernel<scalar::ErfOp>);
+  r.kernel(kCpu, Prim::Floor, &unary_kernel<scalar::FloorOp>);
+  r.kernel(kCpu, Prim::Ceil, &unary_kernel<scalar::CeilOp>);
+  r.kernel(kCpu, Prim::LogicalNot, &unary_kernel<scalar::LogicalNotOp>);
 }
 
 }  // namespace fnx::cpu

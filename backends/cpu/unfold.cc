@@ -32,7 +32,7 @@ Tensor unfold_kernel(const OpCall& call, const OutMeta& out) {
   const double pad_value = call.attr<UnfoldAttrs>().pad_value;
   FNX_DISPATCH_ALL_TYPES(out.dtype, [&] {
     using T = scalar_t;
-    im2col_batch(data_ptr<T>(x), 1, g, convert<T>(pad_value),
+    im2col_batch(data_ptr<T>(x), 1, g, scalar::convert<T>(pad_value),
                  data_ptr<T>(result));
   });
   return result;

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
-#include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
 namespace {
@@ -41,7 +41,7 @@ template <typename To, typename From>
 struct CopyFn {
   __device__ void operator()(char* const* p) const {
     *reinterpret_cast<To*>(p[0]) =
-        convert<To>(*reinterpret_cast<const From*>(p[1]));
+        scalar::convert<To>(*reinterpret_cast<const From*>(p[1]));
   }
 };
 
@@ -166,7 +166,7 @@ __global__ void fill_kernel(T* dst, int64_t n, T value) {
 template <typename T>
 __global__ void iota_kernel(T* dst, int64_t n) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < n) dst[i] = convert<T>(i);
+  if (i < n) dst[i] = scalar::convert<T>(i);
 }
 
 unsigned simple_blocks(int64_t n) {
@@ -179,40 +179,40 @@ cudaError_t launch_unary(UnaryOp op, Scalar in, const Loop<2>& loop,
                          cudaStream_t stream) {
   switch (op) {
     case UnaryOp::Neg:
-      return unary_any<NegOp>(in, loop, stream);
+      return unary_any<scalar::NegOp>(in, loop, stream);
     case UnaryOp::Abs:
-      return unary_any<AbsOp>(in, loop, stream);
+      return unary_any<scalar::AbsOp>(in, loop, stream);
     case UnaryOp::Sign:
-      return unary_any<SignOp>(in, loop, stream);
+      return unary_any<scalar::SignOp>(in, loop, stream);
     case UnaryOp::Exp:
-      return unary_float<ExpOp>(in, loop, stream);
+      return unary_float<scalar::ExpOp>(in, loop, stream);
     case UnaryOp::Log:
-      return unary_float<LogOp>(in, loop, stream);
+      return unary_float<scalar::LogOp>(in, loop, stream);
     case UnaryOp::Log1p:
-      return unary_float<Log1pOp>(in, loop, stream);
+      return unary_float<scalar::Log1pOp>(in, loop, stream);
     case UnaryOp::Expm1:
-      return unary_float<Expm1Op>(in, loop, stream);
+      return unary_float<scalar::Expm1Op>(in, loop, stream);
     case UnaryOp::Sqrt:
-      return unary_float<SqrtOp>(in, loop, stream);
+      return unary_float<scalar::SqrtOp>(in, loop, stream);
     case UnaryOp::Rsqrt:
-      return unary_float<RsqrtOp>(in, loop, stream);
+      return unary_float<scalar::RsqrtOp>(in, loop, stream);
     case UnaryOp::Sin:
-      return unary_float<SinOp>(in, loop, stream);
+      return unary_float<scalar::SinOp>(in, loop, stream);
     case UnaryOp::Cos:
-      return unary_float<CosOp>(in, loop, stream);
+      return unary_float<scalar::CosOp>(in, loop, stream);
     case UnaryOp::Tanh:
-      return unary_float<TanhOp>(in, loop, stream);
+      return unary_float<scalar::TanhOp>(in, loop, stream);
     case UnaryOp::Logistic:
-      return unary_float<LogisticOp>(in, loop, stream);
+      return unary_float<scalar::LogisticOp>(in, loop, stream);
     case UnaryOp::Erf:
-      return unary_float<ErfOp>(in, loop, stream);
+      return unary_float<scalar::ErfOp>(in, loop, stream);
     case UnaryOp::Floor:
-      return unary_float<FloorOp>(in, loop, stream);
+      return unary_float<scalar::FloorOp>(in, loop, stream);
     case UnaryOp::Ceil:
-      return unary_float<CeilOp>(in, loop, stream);
+      return unary_float<scalar::CeilOp>(in, loop, stream);
     case UnaryOp::LogicalNot:
       return dispatch_all(in, [&]<typename T>() {
-        return run_loop(loop, UnaryFn<LogicalNotOp, T, bool>{}, stream);
+        return run_loop(loop, UnaryFn<scalar::LogicalNotOp, T, bool>{}, stream);
       });
   }
   return cudaErrorInvalidValue;
@@ -222,35 +222,35 @@ cudaError_t launch_binary(BinaryOp op, Scalar in, const Loop<3>& loop,
                           cudaStream_t stream) {
   switch (op) {
     case BinaryOp::Add:
-      return binary_same<AddOp>(in, loop, stream);
+      return binary_same<scalar::AddOp>(in, loop, stream);
     case BinaryOp::Sub:
-      return binary_same<SubOp>(in, loop, stream);
+      return binary_same<scalar::SubOp>(in, loop, stream);
     case BinaryOp::Mul:
-      return binary_same<MulOp>(in, loop, stream);
+      return binary_same<scalar::MulOp>(in, loop, stream);
     case BinaryOp::Div:
-      return binary_same<DivOp>(in, loop, stream);
+      return binary_same<scalar::DivOp>(in, loop, stream);
     case BinaryOp::Pow:
-      return binary_same<PowOp>(in, loop, stream);
+      return binary_same<scalar::PowOp>(in, loop, stream);
     case BinaryOp::Maximum:
-      return binary_same<MaximumOp>(in, loop, stream);
+      return binary_same<scalar::MaximumOp>(in, loop, stream);
     case BinaryOp::Minimum:
-      return binary_same<MinimumOp>(in, loop, stream);
+      return binary_same<scalar::MinimumOp>(in, loop, stream);
     case BinaryOp::Eq:
-      return binary_bool<EqOp>(in, loop, stream);
+      return binary_bool<scalar::EqOp>(in, loop, stream);
     case BinaryOp::Ne:
-      return binary_bool<NeOp>(in, loop, stream);
+      return binary_bool<scalar::NeOp>(in, loop, stream);
     case BinaryOp::Lt:
-      return binary_bool<LtOp>(in, loop, stream);
+      return binary_bool<scalar::LtOp>(in, loop, stream);
     case BinaryOp::Le:
-      return binary_bool<LeOp>(in, loop, stream);
+      return binary_bool<scalar::LeOp>(in, loop, stream);
     case BinaryOp::Gt:
-      return binary_bool<GtOp>(in, loop, stream);
+      return binary_bool<scalar::GtOp>(in, loop, stream);
     case BinaryOp::Ge:
-      return binary_bool<GeOp>(in, loop, stream);
+      return binary_bool<scalar::GeOp>(in, loop, stream);
     case BinaryOp::LogicalAnd:
-      return binary_bool<LogicalAndOp>(in, loop, stream);
+      return binary_bool<scalar::LogicalAndOp>(in, loop, stream);
     case BinaryOp::LogicalOr:
-      return binary_bool<LogicalOrOp>(in, loop, stream);
+      return binary_bool<scalar::LogicalOrOp>(in, loop, stream);
   }
   return cudaErrorInvalidValue;
 }
@@ -274,7 +274,7 @@ cudaError_t launch_fill(Scalar t, void* dst, int64_t n, double value,
   if (n <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
     launch(fill_kernel<T>, simple_blocks(n), kThreads, stream,
-           static_cast<T*>(dst), n, convert<T>(value));
+           static_cast<T*>(dst), n, scalar::convert<T>(value));
     return cudaGetLastError();
   });
 }

@@ -1,9 +1,9 @@
 // Matmul for integer and bool tensors (cuBLAS has no such GEMM): one thread
 // per result element, wrapping arithmetic as the CPU backend.
+#include "backends/common/scalar_ops.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
-#include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
 namespace {
@@ -19,7 +19,8 @@ __global__ void plain_matmul_kernel(int64_t batch, int64_t m, int64_t n,
   const T* pa = a + bi * m * k + row * k;
   const T* pb = b + bi * k * n + col;
   T acc = T(0);
-  for (int64_t j = 0; j < k; ++j) acc = AddOp{}(acc, MulOp{}(pa[j], pb[j * n]));
+  for (int64_t j = 0; j < k; ++j)
+    acc = scalar::AddOp{}(acc, scalar::MulOp{}(pa[j], pb[j * n]));
   c[i] = acc;
 }
 

@@ -2,9 +2,9 @@
 // IndexAdd (atomically add at an index along one dim) over the shared loop.
 // An index outside [0, size) writes nothing and is reported through
 // IndexError for the host to raise.
+#include "backends/common/scalar_ops.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/loop.cuh"
-#include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
 namespace {

@@ -83,8 +83,9 @@ cudaError_t launch_binary(BinaryOp op, Scalar in, const Loop<3>& loop,
                           cudaStream_t stream);
 // Operands: (out, cond (bool), a, b), out/a/b of type t.
 cudaError_t launch_where(Scalar t, const Loop<4>& loop, cudaStream_t stream);
-// Operands: (dst, src): dst = convert<dst type>(src), with the CPU
-// backend's total conversion (NaN to integer is 0, saturation, != 0 to bool).
+// Operands: (dst, src): dst = scalar::convert<dst type>(src), the total
+// conversion every backend uses (NaN to integer is 0, saturation, != 0 to
+// bool).
 cudaError_t launch_copy(Scalar dst, Scalar src, const Loop<2>& loop,
                         cudaStream_t stream);
 // n contiguous elements of type t at dst set to `value` (converted).

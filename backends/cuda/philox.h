@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "backends/cuda/host_device.h"
+#include "backends/common/host_device.h"
 
 namespace fnx::cuda::philox {
 

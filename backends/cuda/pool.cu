@@ -3,10 +3,10 @@
 // gather, as Fold: a first pass writes every window's argmax, then each
 // image element sums the gradients of the windows whose argmax it is, in
 // kernel order: no atomics, the same result on every run.
+#include "backends/common/scalar_ops.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
-#include "backends/cuda/scalar_ops.h"
 #include "backends/cuda/window.h"
 
 namespace fnx::cuda {
@@ -46,7 +46,7 @@ __global__ void scatter_kernel(WindowGeometry g, const int32_t* places,
   const int64_t base = image * g.out_numel;
   T acc = T(0);
   for_each_covering_window(g, pos, [&](int64_t, int64_t o) {
-    if (places[base + o] == pos) acc = AddOp{}(acc, grad[base + o]);
+    if (places[base + o] == pos) acc = scalar::AddOp{}(acc, grad[base + o]);
   });
   dx[i] = acc;
 }

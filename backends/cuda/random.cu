@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
 #include "backends/cuda/philox.h"
-#include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
 namespace {
@@ -20,7 +20,7 @@ __device__ __forceinline__ T from_double(double v) {
   if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(v);
   } else {
-    return convert<T>(floor(v));
+    return scalar::convert<T>(floor(v));
   }
 }
 

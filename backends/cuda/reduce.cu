@@ -15,11 +15,11 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
 #include "backends/cuda/reduce_geometry.h"
-#include "backends/cuda/scalar_ops.h"
 
 namespace fnx::cuda {
 namespace {
@@ -41,11 +41,11 @@ struct Reducer {
   }
   __device__ static Acc merge(Acc a, Acc b) {
     if constexpr (K == ReduceOp::Sum)
-      return AddOp{}(a, b);
+      return scalar::AddOp{}(a, b);
     else if constexpr (K == ReduceOp::Max)
-      return MaximumOp{}(a, b);
+      return scalar::MaximumOp{}(a, b);
     else
-      return MinimumOp{}(a, b);
+      return scalar::MinimumOp{}(a, b);
   }
 };
 
@@ -87,7 +87,7 @@ __global__ void thread_per_result(ReduceGeometry g, const T* x, Out* out) {
   const int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (o >= g.n_out) return;
   const int64_t base = offset_of(o, g.kept_ndim, g.kept_sizes, g.kept_strides);
-  out[o] = convert<Out>(reduce_range<R>(x, g, base, 0, g.n_red, 1));
+  out[o] = scalar::convert<Out>(reduce_range<R>(x, g, base, 0, g.n_red, 1));
 }
 
 // Warp w of block b reduces result b * kWarpsPerBlock + w: lane l takes
@@ -103,7 +103,7 @@ __global__ void warp_per_result(ReduceGeometry g, const T* x, Out* out) {
   for (int delta = kFirstShuffleDelta; delta > 0; delta /= 2) {
     acc = R::merge(acc, shuffle_down(acc, delta));
   }
-  if (lane == 0) out[o] = convert<Out>(acc);
+  if (lane == 0) out[o] = scalar::convert<Out>(acc);
 }
 
 // Block (o, c) reduces chunk c of result o; writes Out when there is one
@@ -131,7 +131,7 @@ __global__ void block_per_result(ReduceGeometry g, int64_t chunk_len,
   }
   if (threadIdx.x != 0) return;
   if (gridDim.y == 1) {
-    out[o] = convert<Out>(shared[0]);
+    out[o] = scalar::convert<Out>(shared[0]);
   } else {
     partial[o * gridDim.y + c] = shared[0];
   }

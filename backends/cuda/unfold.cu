@@ -1,10 +1,10 @@
 // Unfold (patches of every window, padding reads pad_value) and Fold (its
 // transpose). Fold is written as a gather: each image element sums the
 // patch entries that read it, so no atomics and a deterministic order.
+#include "backends/common/scalar_ops.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
-#include "backends/cuda/scalar_ops.h"
 #include "backends/cuda/window.h"
 
 namespace fnx::cuda {
@@ -28,7 +28,8 @@ __global__ void fold_kernel(WindowGeometry g, const T* patches, T* images) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= total) return;
   T acc = T(0);
-  for_each_reader(g, i, [&](int64_t p) { acc = AddOp{}(acc, patches[p]); });
+  for_each_reader(g, i,
+                  [&](int64_t p) { acc = scalar::AddOp{}(acc, patches[p]); });
   images[i] = acc;
 }
 
@@ -46,7 +47,7 @@ cudaError_t launch_unfold(Scalar t, const WindowGeometry& g, const void* x,
   return dispatch_all(t, [&]<typename T>() {
     launch(unfold_kernel<T>, blocks_of(total), kThreads, stream, g,
            static_cast<const T*>(x), static_cast<T*>(patches),
-           convert<T>(pad_value));
+           scalar::convert<T>(pad_value));
     return cudaGetLastError();
   });
 }

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "backends/cuda/host_device.h"
+#include "backends/common/host_device.h"
 
 namespace fnx::cuda {
 

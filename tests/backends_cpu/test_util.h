@@ -34,7 +34,7 @@ inline Tensor make(const std::vector<double>& values, const Shape& shape,
   FNX_DISPATCH_ALL_TYPES(dtype, [&] {
     scalar_t* p = cpu::data_ptr<scalar_t>(t);
     for (size_t i = 0; i < values.size(); ++i) {
-      p[i] = cpu::convert<scalar_t>(values[i]);
+      p[i] = scalar::convert<scalar_t>(values[i]);
     }
   });
   return t;

@@ -16,7 +16,7 @@
 #include <limits>
 #include <vector>
 
-#include "backends/cuda/scalar_ops.h"
+#include "backends/common/scalar_ops.h"
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
 
@@ -148,8 +148,8 @@ void check_warp_reductions(const Tensor& x, const Dims& dims) {
     };
   };
   const auto add = [](double a, double b) { return a + b; };
-  const auto max = cuda::MaximumOp{};
-  const auto min = cuda::MinimumOp{};
+  const auto max = scalar::MaximumOp{};
+  const auto min = scalar::MinimumOp{};
   const T inf = std::numeric_limits<T>::infinity();
   const std::vector<double> sums =
       warp_launch<double>(g.n_out, lane_fold(0.0, add), add);

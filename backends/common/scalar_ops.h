@@ -1,9 +1,10 @@
-// Device versions of the CPU backend's per-element functions
-// (backends/cpu/scalar_math.h), with the same semantics for every element
-// type: wrapping integer arithmetic, float-only functions on integers
-// through double, NaN-propagating maximum/minimum, logical bool arithmetic,
-// and the total conversion between types. Compiled for the host too:
-// tests/cuda/scalar_ops_test.cc checks every function against the CPU's.
+// The per-element functions of the elementwise primitives, one functor per
+// primitive, defined for every element type and shared by the CPU and CUDA
+// backends (FNX_HD: compiled for the host and the device): integer
+// arithmetic wraps (no undefined behaviour on overflow), float-only
+// functions applied to an integer type compute in double and convert back,
+// maximum/minimum propagate NaN, bool arithmetic is logical (add = or,
+// mul = and, sub = xor), and convert<> is total.
 #pragma once
 
 #include <cmath>
@@ -11,9 +12,9 @@
 #include <limits>
 #include <type_traits>
 
-#include "backends/cuda/host_device.h"
+#include "backends/common/host_device.h"
 
-namespace fnx::cuda {
+namespace fnx::scalar {
 
 template <typename T>
 inline constexpr bool kIsBool = std::is_same_v<T, bool>;
@@ -69,10 +70,13 @@ struct AbsOp {
       return x;
     else if constexpr (kIsInt<T>)
       return x < 0 ? wrap_neg(x) : x;
+    else if constexpr (std::is_same_v<T, float>)
+      return fabsf(x);
     else
-      return x < T(0) ? -x : (x == T(0) ? T(0) : x);
+      return fabs(x);
   }
 };
+// NaN stays NaN (as NumPy and JAX); -0.0 and 0.0 give 0.
 struct SignOp {
   template <typename T>
   FNX_HD T operator()(T x) const {
@@ -86,38 +90,62 @@ struct SignOp {
 };
 
 // Float-only functions: floats directly, other types through double.
-#define FNX_CUDA_FLOAT_UNARY(Name, fexpr, dexpr)          \
-  struct Name {                                           \
+#define FNX_FLOAT_UNARY(Name, fexpr, dexpr)           \
+  struct Name {                                       \
     FNX_HD float f(float v) const { return fexpr; }   \
     FNX_HD double f(double v) const { return dexpr; } \
-    template <typename T>                                 \
+    template <typename T>                             \
     FNX_HD T operator()(T x) const {                  \
-      if constexpr (std::is_floating_point_v<T>) {        \
-        return f(x);                                      \
-      } else {                                            \
-        return convert<T>(f(static_cast<double>(x)));     \
-      }                                                   \
-    }                                                     \
+      if constexpr (std::is_floating_point_v<T>) {    \
+        return f(x);                                  \
+      } else {                                        \
+        return convert<T>(f(static_cast<double>(x))); \
+      }                                               \
+    }                                                 \
   };
-FNX_CUDA_FLOAT_UNARY(ExpOp, expf(v), exp(v))
-FNX_CUDA_FLOAT_UNARY(LogOp, logf(v), log(v))
-FNX_CUDA_FLOAT_UNARY(Log1pOp, log1pf(v), log1p(v))
-FNX_CUDA_FLOAT_UNARY(Expm1Op, expm1f(v), expm1(v))
-FNX_CUDA_FLOAT_UNARY(SqrtOp, sqrtf(v), sqrt(v))
-FNX_CUDA_FLOAT_UNARY(RsqrtOp, 1.0f / sqrtf(v), 1.0 / sqrt(v))
-FNX_CUDA_FLOAT_UNARY(SinOp, sinf(v), sin(v))
-FNX_CUDA_FLOAT_UNARY(CosOp, cosf(v), cos(v))
-FNX_CUDA_FLOAT_UNARY(TanhOp, tanhf(v), tanh(v))
-FNX_CUDA_FLOAT_UNARY(ErfOp, erff(v), erf(v))
-FNX_CUDA_FLOAT_UNARY(LogisticOp,
-                     v >= 0 ? 1.0f / (1.0f + expf(-v))
-                            : expf(v) / (1.0f + expf(v)),
-                     v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)))
-FNX_CUDA_FLOAT_UNARY(FloorOp, floorf(v), floor(v))
-FNX_CUDA_FLOAT_UNARY(CeilOp, ceilf(v), ceil(v))
-#undef FNX_CUDA_FLOAT_UNARY
+FNX_FLOAT_UNARY(ExpOp, expf(v), exp(v))
+FNX_FLOAT_UNARY(LogOp, logf(v), log(v))
+FNX_FLOAT_UNARY(Log1pOp, log1pf(v), log1p(v))
+FNX_FLOAT_UNARY(Expm1Op, expm1f(v), expm1(v))
+FNX_FLOAT_UNARY(SqrtOp, sqrtf(v), sqrt(v))
+FNX_FLOAT_UNARY(RsqrtOp, 1.0f / sqrtf(v), 1.0 / sqrt(v))
+FNX_FLOAT_UNARY(SinOp, sinf(v), sin(v))
+FNX_FLOAT_UNARY(CosOp, cosf(v), cos(v))
+FNX_FLOAT_UNARY(TanhOp, tanhf(v), tanh(v))
+FNX_FLOAT_UNARY(ErfOp, erff(v), erf(v))
+FNX_FLOAT_UNARY(LogisticOp,
+                v >= 0 ? 1.0f / (1.0f + expf(-v)) : expf(v) / (1.0f + expf(v)),
+                v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)))
+#undef FNX_FLOAT_UNARY
 
+// Integers and bool are already whole: unchanged (not through double, which
+// would round large int64 values).
+struct FloorOp {
+  template <typename T>
+  FNX_HD T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>)
+      return floorf(x);
+    else if constexpr (std::is_same_v<T, double>)
+      return floor(x);
+    else
+      return x;
+  }
+};
+struct CeilOp {
+  template <typename T>
+  FNX_HD T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>)
+      return ceilf(x);
+    else if constexpr (std::is_same_v<T, double>)
+      return ceil(x);
+    else
+      return x;
+  }
+};
+
+// Reads any dtype, produces bool.
 struct LogicalNotOp {
+  static constexpr bool kBoolResult = true;
   template <typename T>
   FNX_HD bool operator()(T x) const {
     return !convert<bool>(x);
@@ -162,7 +190,8 @@ struct MulOp {
       return a * b;
   }
 };
-// Integers: floor division, x / 0 = 0 (as the CPU backend).
+// Floats: true division. Integers (the op API never sends them, it
+// promotes to float first): floor division as Python's //, and x / 0 = 0.
 struct DivOp {
   template <typename T>
   FNX_HD T operator()(T a, T b) const {
@@ -178,6 +207,8 @@ struct DivOp {
       return a / b;
   }
 };
+// Integers: exact power by squaring (wrapping); a negative exponent gives
+// 1 / a truncated (0 unless |a| == 1).
 struct PowOp {
   template <typename T>
   FNX_HD T operator()(T a, T b) const {
@@ -203,6 +234,7 @@ struct PowOp {
     }
   }
 };
+// NaN-propagating, as torch.maximum / torch.minimum.
 struct MaximumOp {
   template <typename T>
   FNX_HD T operator()(T a, T b) const {
@@ -222,21 +254,21 @@ struct MinimumOp {
   }
 };
 
-#define FNX_CUDA_COMPARE(Name, expr)             \
-  struct Name {                                  \
-    template <typename T>                        \
+#define FNX_COMPARE(Name, expr)              \
+  struct Name {                              \
+    template <typename T>                    \
     FNX_HD bool operator()(T a, T b) const { \
-      return expr;                               \
-    }                                            \
+      return expr;                           \
+    }                                        \
   };
-FNX_CUDA_COMPARE(EqOp, a == b)
-FNX_CUDA_COMPARE(NeOp, a != b)
-FNX_CUDA_COMPARE(LtOp, a < b)
-FNX_CUDA_COMPARE(LeOp, a <= b)
-FNX_CUDA_COMPARE(GtOp, a > b)
-FNX_CUDA_COMPARE(GeOp, a >= b)
-FNX_CUDA_COMPARE(LogicalAndOp, convert<bool>(a) && convert<bool>(b))
-FNX_CUDA_COMPARE(LogicalOrOp, convert<bool>(a) || convert<bool>(b))
-#undef FNX_CUDA_COMPARE
+FNX_COMPARE(EqOp, a == b)
+FNX_COMPARE(NeOp, a != b)
+FNX_COMPARE(LtOp, a < b)
+FNX_COMPARE(LeOp, a <= b)
+FNX_COMPARE(GtOp, a > b)
+FNX_COMPARE(GeOp, a >= b)
+FNX_COMPARE(LogicalAndOp, convert<bool>(a) && convert<bool>(b))
+FNX_COMPARE(LogicalOrOp, convert<bool>(a) || convert<bool>(b))
+#undef FNX_COMPARE
 
-}  // namespace fnx::cuda
+}  // namespace fnx::scalar

@@ -1,5 +1,6 @@
-// FNX_HD: a function the device kernels call that is also compiled for the
-// host, so that host tests check the kernels' arithmetic on any machine.
+// FNX_HD: a function compiled for both the host and CUDA devices: the
+// per-element functions every backend shares (scalar_ops.h), and the CUDA
+// kernels' arithmetic that host tests check on any machine.
 #pragma once
 
 #include <type_traits>
@@ -10,7 +11,7 @@
 #define FNX_HD inline
 #endif
 
-namespace fnx::cuda {
+namespace fnx {
 
 // NaN test that also compiles (to false) for integer and bool types.
 template <typename T>
@@ -22,4 +23,4 @@ FNX_HD bool is_nan_value(T v) {
   }
 }
 
-}  // namespace fnx::cuda
+}  // namespace fnx
