@@ -39,8 +39,17 @@ struct Plan {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
-  int algo = 0;
-  std::size_t workspace = 0;
+  // The usable algorithms cuDNN listed, fastest first, and the one that
+  // runs: a listed algorithm can still refuse at run time, and then the
+  // next is tried (and kept, under the cuDNN handle's lock).
+  struct Choice {
+    int algo = 0;
+    std::size_t workspace = 0;
+    cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+  };
+  std::vector<Choice> choices;
+  std::size_t current = 0;
+  cudnnStatus_t refused_with = CUDNN_STATUS_SUCCESS;  // the last refusal
 
   Plan() = default;
   Plan(const Plan&) = delete;
@@ -61,40 +70,31 @@ bool benchmark_mode() {
   return on;
 }
 
-// The fastest usable algorithm (cuDNN lists them fastest first). The
-// descriptor asked for FMA math unless tensor-op math is fine (TF32
-// allowed, or float64, whose tensor cores compute in full FP64), so cuDNN
-// lists FMA algorithms only; one listed with tensor-op math anyway is
-// passed over rather than run with math it was not measured for.
+// The usable algorithms in cuDNN's order (fastest first). The descriptor
+// asked for FMA math unless tensor-op math is fine (TF32 allowed, or
+// float64, whose tensor cores compute in full FP64), so cuDNN lists FMA
+// algorithms only; one listed with tensor-op math anyway is passed over
+// rather than run with math it was not measured for. Each runs with the
+// math type it was listed with (its workspace size is for that type).
 template <typename Perf>
-const Perf* pick(const Perf* perf, int n, bool tensor_ops_ok,
-                 std::size_t max_workspace) {
+void take_usable(Plan& p, const Perf* perf, int n, bool tensor_ops_ok,
+                 std::size_t max_workspace, std::string_view op) {
   for (int i = 0; i < n; ++i) {
-    if (perf[i].status != CUDNN_STATUS_SUCCESS ||
-        perf[i].memory > max_workspace) {
-      continue;
-    }
     const bool tensor_op_math =
         perf[i].mathType == CUDNN_TENSOR_OP_MATH ||
         perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
-    if (tensor_ops_ok || !tensor_op_math) return &perf[i];
+    if (perf[i].status != CUDNN_STATUS_SUCCESS ||
+        perf[i].memory > max_workspace || (tensor_op_math && !tensor_ops_ok)) {
+      continue;
+    }
+    p.choices.push_back(
+        {static_cast<int>(perf[i].algo), perf[i].memory, perf[i].mathType});
   }
-  return nullptr;
-}
-
-// Records the choice and runs it with the math type cuDNN listed it with
-// (its workspace size is for that math type).
-template <typename Perf>
-void take(Plan& p, const Perf* best, bool tensor_ops_ok,
-          std::size_t max_workspace, std::string_view op) {
-  FNX_CHECK(best != nullptr, op, "cuDNN has no algorithm for this ",
+  FNX_CHECK(!p.choices.empty(), op, "cuDNN has no algorithm for this ",
             "convolution within ", max_workspace, " bytes of workspace",
             tensor_ops_ok ? ""
                           : " without TF32 (cuda::set_allow_tf32(true) also "
                             "admits tensor-op algorithms)");
-  p.algo = best->algo;
-  p.workspace = best->memory;
-  FNX_CUDA_CHECK(cudnnSetConvolutionMathType(p.conv, best->mathType));
 }
 
 std::string plan_key(Pass pass, const Shape& x, const Shape& w, const Shape& y,
@@ -138,8 +138,7 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
         FNX_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
             h, p.x, p.w, p.conv, p.y, kMax, &n, perf));
       }
-      take(p, pick(perf, n, tensor_ops_ok, limit), tensor_ops_ok, limit,
-           "conv");
+      take_usable(p, perf, n, tensor_ops_ok, limit, "conv");
       break;
     }
     case Pass::BackwardData: {
@@ -152,8 +151,7 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
         FNX_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             h, p.w, p.y, p.conv, p.x, kMax, &n, perf));
       }
-      take(p, pick(perf, n, tensor_ops_ok, limit), tensor_ops_ok, limit,
-           "conv_input_grad");
+      take_usable(p, perf, n, tensor_ops_ok, limit, "conv_input_grad");
       break;
     }
     case Pass::BackwardFilter: {
@@ -166,8 +164,7 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
         FNX_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             h, p.x, p.y, p.conv, p.w, kMax, &n, perf));
       }
-      take(p, pick(perf, n, tensor_ops_ok, limit), tensor_ops_ok, limit,
-           "conv_weight_grad");
+      take_usable(p, perf, n, tensor_ops_ok, limit, "conv_weight_grad");
       break;
     }
   }
@@ -175,8 +172,8 @@ void choose_algorithm(const Context& ctx, Pass pass, Plan& p, const Tensor& x,
 
 // The cached plan for x (N, C, *s), w (C_out, C / groups, *k), y (N,
 // C_out, *o); the tensors are only read when measuring.
-const Plan& plan_for(const Context& ctx, Pass pass, const Tensor& x,
-                     const Tensor& w, const Tensor& y, const ConvAttrs& a) {
+Plan& plan_for(const Context& ctx, Pass pass, const Tensor& x, const Tensor& w,
+               const Tensor& y, const ConvAttrs& a) {
   static std::mutex mutex;
   static auto* cache = new std::map<std::string, std::unique_ptr<Plan>>;
   const bool tf32 = allow_tf32() && x.dtype() == DType::Float32;
@@ -219,41 +216,64 @@ const Plan& plan_for(const Context& ctx, Pass pass, const Tensor& x,
   return *cache->emplace(key, std::move(p)).first->second;
 }
 
-// Runs one pass: x, w, y are contiguous; the pass writes the one that is
-// its result (y, x or w).
-void run(const Context& ctx, Pass pass, const Tensor& x, const Tensor& w,
-         const Tensor& y, const ConvAttrs& a) {
-  const Plan& p = plan_for(ctx, pass, x, w, y, a);
+// Statuses with which a listed algorithm refuses a convolution it cannot
+// run after all; the next one is tried.
+bool algorithm_refused(cudnnStatus_t status) {
+  return status == CUDNN_STATUS_NOT_SUPPORTED ||
+         status == CUDNN_STATUS_BAD_PARAM ||
+         status == CUDNN_STATUS_EXECUTION_FAILED ||
+         status == CUDNN_STATUS_ALLOC_FAILED;
+}
+
+// One attempt with choice c.
+cudnnStatus_t run_choice(cudnnHandle_t h, Pass pass, const Plan& p,
+                         const Plan::Choice& c, const Tensor& x,
+                         const Tensor& w, const Tensor& y) {
   std::shared_ptr<Storage> ws;
-  if (p.workspace > 0) ws = Storage::allocate(p.workspace, x.device());
+  if (c.workspace > 0) ws = Storage::allocate(c.workspace, x.device());
   void* wsp = ws ? ws->data() : nullptr;
   const double one_d = 1, zero_d = 0;
   const float one_f = 1, zero_f = 0;
   const bool is_float = x.dtype() == DType::Float32;
   const void* one = is_float ? static_cast<const void*>(&one_f) : &one_d;
   const void* zero = is_float ? static_cast<const void*>(&zero_f) : &zero_d;
-  const auto dnn = ctx.cudnn();  // locked while this function uses it
-  cudnnHandle_t h = dnn.handle;
   switch (pass) {
     case Pass::Forward:
-      FNX_CUDA_CHECK(cudnnConvolutionForward(
+      return cudnnConvolutionForward(
           h, one, p.x, dptr(x), p.w, dptr(w), p.conv,
-          static_cast<cudnnConvolutionFwdAlgo_t>(p.algo), wsp, p.workspace,
-          zero, p.y, dptr(y)));
-      break;
+          static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), wsp, c.workspace,
+          zero, p.y, dptr(y));
     case Pass::BackwardData:
-      FNX_CUDA_CHECK(cudnnConvolutionBackwardData(
+      return cudnnConvolutionBackwardData(
           h, one, p.w, dptr(w), p.y, dptr(y), p.conv,
-          static_cast<cudnnConvolutionBwdDataAlgo_t>(p.algo), wsp, p.workspace,
-          zero, p.x, dptr(x)));
-      break;
+          static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), wsp, c.workspace,
+          zero, p.x, dptr(x));
     case Pass::BackwardFilter:
-      FNX_CUDA_CHECK(cudnnConvolutionBackwardFilter(
+      return cudnnConvolutionBackwardFilter(
           h, one, p.x, dptr(x), p.y, dptr(y), p.conv,
-          static_cast<cudnnConvolutionBwdFilterAlgo_t>(p.algo), wsp,
-          p.workspace, zero, p.w, dptr(w)));
-      break;
+          static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), wsp,
+          c.workspace, zero, p.w, dptr(w));
   }
+  return CUDNN_STATUS_BAD_PARAM;
+}
+
+// Runs one pass: x, w, y are contiguous; the pass writes the one that is
+// its result (y, x or w).
+void run(const Context& ctx, Pass pass, const Tensor& x, const Tensor& w,
+         const Tensor& y, const ConvAttrs& a) {
+  Plan& p = plan_for(ctx, pass, x, w, y, a);
+  const auto dnn = ctx.cudnn();  // guards the handle and p.current
+  for (; p.current < p.choices.size(); ++p.current) {
+    const Plan::Choice& c = p.choices[p.current];
+    FNX_CUDA_CHECK(cudnnSetConvolutionMathType(p.conv, c.math));
+    const cudnnStatus_t status = run_choice(dnn.handle, pass, p, c, x, w, y);
+    if (status == CUDNN_STATUS_SUCCESS) return;
+    if (!algorithm_refused(status)) check(status, "cudnnConvolution*");
+    p.refused_with = status;
+  }
+  fail("cuda", "cuDNN refused every algorithm it listed for this convolution",
+       " (the last: ", cudnnGetErrorString(p.refused_with), "); x ",
+       shape_str(x.shape()), ", w ", shape_str(w.shape()));
 }
 
 bool any_empty(std::initializer_list<const Tensor*> ts) {

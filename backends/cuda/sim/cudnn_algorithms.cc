@@ -16,12 +16,13 @@ namespace cuda_sim::dnn {
 namespace {
 
 // For each pass, fastest first: a tensor-op algorithm that wants
-// workspace, a plain one that wants none, and one that is not supported
-// (cuDNN lists those too, with a failing status).
+// workspace (and refuses dilated convolutions when run), a plain one that
+// wants none, and one that is not supported (cuDNN lists those too, with a
+// failing status).
 const std::vector<Algorithm>& forward_algorithms() {
   static const auto* list = new std::vector<Algorithm>{
       {CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, true, true, true,
-       CUDNN_DETERMINISTIC, 0.5f},
+       CUDNN_DETERMINISTIC, 0.5f, true},
       {CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, true, false, false,
        CUDNN_DETERMINISTIC, 1.0f},
       {CUDNN_CONVOLUTION_FWD_ALGO_FFT, false, false, false, CUDNN_DETERMINISTIC,
@@ -33,7 +34,7 @@ const std::vector<Algorithm>& forward_algorithms() {
 const std::vector<Algorithm>& backward_data_algorithms() {
   static const auto* list = new std::vector<Algorithm>{
       {CUDNN_CONVOLUTION_BWD_DATA_ALGO_1, true, true, true, CUDNN_DETERMINISTIC,
-       0.5f},
+       0.5f, true},
       {CUDNN_CONVOLUTION_BWD_DATA_ALGO_0, true, false, false,
        CUDNN_NON_DETERMINISTIC, 1.0f},
       {CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT, false, false, false,
@@ -45,7 +46,7 @@ const std::vector<Algorithm>& backward_data_algorithms() {
 const std::vector<Algorithm>& backward_filter_algorithms() {
   static const auto* list = new std::vector<Algorithm>{
       {CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1, true, true, true,
-       CUDNN_DETERMINISTIC, 0.5f},
+       CUDNN_DETERMINISTIC, 0.5f, true},
       {CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0, true, false, false,
        CUDNN_NON_DETERMINISTIC, 1.0f},
       {CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT, false, false, false,
@@ -178,6 +179,11 @@ cudnnStatus_t check_algorithm(const char* call, Pass pass, int algo,
                      " is not supported for this convolution (choose one "
                      "that Get*_v7 or Find*Ex lists with status success)");
     return CUDNN_STATUS_NOT_SUPPORTED;
+  }
+  const auto& dilation = s.window.dilation;
+  if (it->refuses_dilation && std::any_of(dilation.begin(), dilation.end(),
+                                          [](int d) { return d > 1; })) {
+    return CUDNN_STATUS_NOT_SUPPORTED;  // listed, yet refused: no misuse
   }
   const std::size_t required = workspace_bytes(*it, s);
   if (workspace_size < required) {

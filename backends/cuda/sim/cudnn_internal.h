@@ -122,6 +122,9 @@ struct Algorithm {
   bool workspace;   // requires workspace_bytes
   cudnnDeterminism_t determinism;
   float time;  // the milliseconds reported
+  // Listed, but refuses dilated convolutions when run (CUDNN_STATUS_NOT_
+  // SUPPORTED), as some cuDNN algorithms do: callers must try the next.
+  bool refuses_dilation = false;
 };
 
 // The algorithms offered for `pass`, fastest first.
