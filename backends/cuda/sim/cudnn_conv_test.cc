@@ -404,12 +404,19 @@ TEST_F(Cudnn, MisuseIsRefused) {
                            CUDNN_DATA_HALF, 2),
                     half(yd), x.get()),
             CUDNN_STATUS_NOT_SUPPORTED);
-  // cuDNN convolves 4-d and larger tensors only.
+  // cuDNN convolves 4-d and 5-d tensors only.
   EXPECT_EQ(
       forward(d.tensor(dt, {2, 4, 6}, {24, 6, 1}), d.filter(dt, {6, 2, 3}),
               d.conv({0}, {1}, {1}, CUDNN_CROSS_CORRELATION, dt, 2),
               d.tensor(dt, {2, 6, 4}, {24, 4, 1}), x.get()),
       CUDNN_STATUS_NOT_SUPPORTED);
+  const std::vector<int> x6 = {1, 4, 2, 2, 2, 2}, y6 = {1, 6, 2, 2, 2, 2};
+  EXPECT_EQ(forward(d.tensor(dt, x6, packed_strides(x6)),
+                    d.filter(dt, {6, 2, 1, 1, 1, 1}),
+                    d.conv({0, 0, 0, 0}, {1, 1, 1, 1}, {1, 1, 1, 1},
+                           CUDNN_CROSS_CORRELATION, dt, 2),
+                    d.tensor(dt, y6, packed_strides(y6)), x.get()),
+            CUDNN_STATUS_NOT_SUPPORTED);
   // Algorithms: one that does not exist, one not offered, one that needs
   // more workspace than given.
   EXPECT_EQ(forward(xdesc, wdesc, conv, ydesc, x.get(), 99),

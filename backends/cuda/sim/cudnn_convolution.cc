@@ -138,9 +138,9 @@ cudnnStatus_t conv_shape(const cudnnTensorStruct* x, const cudnnFilterStruct* w,
       conv->pad.size() + 2 != nd) {
     return CUDNN_STATUS_BAD_PARAM;
   }
-  // cuDNN convolves 4-d and larger tensors only (a 1-d convolution is a
-  // 2-d one with a spatial dim of 1), and this filter layout only.
-  if (nd < 4 || w->format != CUDNN_TENSOR_NCHW) {
+  // cuDNN convolves 4-d and 5-d tensors only (a 1-d convolution is a 2-d
+  // one with a spatial dim of 1), and this filter layout only.
+  if (nd < 4 || nd > 5 || w->format != CUDNN_TENSOR_NCHW) {
     return CUDNN_STATUS_NOT_SUPPORTED;
   }
   ConvShape s;

@@ -37,7 +37,7 @@ cudnnStatus_t pool_shape(const cudnnPoolingStruct* pool,
       x->dims[0] != y->dims[0] || x->dims[1] != y->dims[1]) {
     return CUDNN_STATUS_BAD_PARAM;
   }
-  if (nd < 4) return CUDNN_STATUS_NOT_SUPPORTED;  // as for convolution
+  if (nd < 4 || nd > 5) return CUDNN_STATUS_NOT_SUPPORTED;  // as for conv
   PoolShape s;
   s.type = x->type;
   s.mode = pool->mode;
