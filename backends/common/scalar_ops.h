@@ -120,28 +120,21 @@ FNX_FLOAT_UNARY(LogisticOp,
 
 // Integers and bool are already whole: unchanged (not through double, which
 // would round large int64 values).
-struct FloorOp {
-  template <typename T>
-  FNX_HD T operator()(T x) const {
-    if constexpr (std::is_same_v<T, float>)
-      return floorf(x);
-    else if constexpr (std::is_same_v<T, double>)
-      return floor(x);
-    else
-      return x;
-  }
-};
-struct CeilOp {
-  template <typename T>
-  FNX_HD T operator()(T x) const {
-    if constexpr (std::is_same_v<T, float>)
-      return ceilf(x);
-    else if constexpr (std::is_same_v<T, double>)
-      return ceil(x);
-    else
-      return x;
-  }
-};
+#define FNX_ROUNDING_UNARY(Name, ffn, dfn)          \
+  struct Name {                                     \
+    template <typename T>                           \
+    FNX_HD T operator()(T x) const {                \
+      if constexpr (std::is_same_v<T, float>)       \
+        return ffn(x);                              \
+      else if constexpr (std::is_same_v<T, double>) \
+        return dfn(x);                              \
+      else                                          \
+        return x;                                   \
+    }                                               \
+  };
+FNX_ROUNDING_UNARY(FloorOp, floorf, floor)
+FNX_ROUNDING_UNARY(CeilOp, ceilf, ceil)
+#undef FNX_ROUNDING_UNARY
 
 // Reads any dtype, produces bool.
 struct LogicalNotOp {

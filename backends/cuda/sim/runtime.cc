@@ -1,11 +1,6 @@
-// cuda_sim's runtime: devices, device memory, streams, events and copies
-// (include/cuda_runtime_api.h, include/cuda_sim/stream.h).
-//
-// Device memory is one reserved address range, inaccessible to host code
-// (PROT_NONE) except while stream work runs; each allocation is followed
-// by an inaccessible guard page and is filled with 0xff bytes (NaN, -1) so
-// that reads of memory nobody wrote show. Stream work runs when the host
-// waits for it, under one lock (a device runs one thing at a time here).
+// cuda_sim's runtime: its state and execution model (runtime_state.h), the
+// calls the simulated libraries and the launcher use (cuda_sim/stream.h),
+// and the CUDA runtime's device and error calls.
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -13,58 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <set>
 #include <string>
-#include <vector>
 
-#include "cuda_sim/stream.h"
-
-struct CUstream_st {
-  int device = 0;
-  std::deque<std::function<cudaError_t()>> queue;
-  uint64_t enqueued = 0;  // items ever enqueued
-  uint64_t finished = 0;  // items ever run
-};
-
-struct CUevent_st {
-  CUstream_st* stream = nullptr;  // where it was last recorded
-  uint64_t position = 0;          // complete once that many items ran
-};
+#include "runtime_state.h"
 
 namespace cuda_sim {
-namespace {
-
-constexpr std::size_t kPage = 4096;
-constexpr std::size_t kArenaBytes = std::size_t{1} << 38;  // address space
-
-std::size_t round_up(std::size_t n, std::size_t to) {
-  return (n + to - 1) / to * to;
-}
-
-struct Allocation {
-  std::size_t bytes;
-  int device;
-};
-
-struct State {
-  std::recursive_mutex mutex;
-  char* arena = nullptr;
-  std::size_t used = 0;      // bytes of the arena ever handed out (bump)
-  std::size_t capacity = 0;  // device memory limit, all devices together
-  std::size_t in_use = 0;
-  std::map<uintptr_t, Allocation> live;
-  std::map<uintptr_t, std::size_t> free_ranges;  // address -> bytes
-  std::map<uintptr_t, std::size_t> pinned;       // address -> bytes
-  int device_count = 2;
-  std::vector<std::unique_ptr<CUstream_st>> default_streams;
-  std::set<CUstream_st*> streams;
-  cudaError_t sticky = cudaSuccess;  // an asynchronous failure
-  bool device_access = false;
-};
+namespace detail {
 
 State& state() {
   static State* s = [] {
@@ -89,15 +38,14 @@ State& state() {
   return *s;
 }
 
-thread_local cudaError_t last_error = cudaSuccess;
-thread_local int device = 0;
-
 cudaError_t fail(cudaError_t e) {
   last_error = e;
   return e;
 }
 
 // ---- protection ----
+
+namespace {
 
 void on_fault(int sig, siginfo_t* info, void* /*ctx*/) {
   State& s = state();
@@ -115,6 +63,8 @@ void on_fault(int sig, siginfo_t* info, void* /*ctx*/) {
   signal(sig, SIG_DFL);  // not ours: fault again with the default action
 }
 
+}  // namespace
+
 void reserve_arena(State& s) {
   void* p = mmap(nullptr, kArenaBytes, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -128,6 +78,8 @@ void reserve_arena(State& s) {
   sa.sa_flags = SA_SIGINFO;
   sigaction(SIGSEGV, &sa, nullptr);
 }
+
+namespace {
 
 // Opens device memory to the work about to run, and closes it afterwards.
 class DeviceAccess {
@@ -151,6 +103,8 @@ class DeviceAccess {
   bool opened_ = false;
 };
 
+}  // namespace
+
 // ---- streams ----
 
 CUstream_st* resolve(cudaStream_t stream) {
@@ -159,7 +113,6 @@ CUstream_st* resolve(cudaStream_t stream) {
   return stream;
 }
 
-// Runs the stream's queue up to (and including) item `position`.
 void run_until(CUstream_st* st, uint64_t position) {
   State& s = state();
   if (st->finished >= position || st->queue.empty()) return;
@@ -198,19 +151,22 @@ bool is_pinned(const void* p, std::size_t bytes) {
   return a + bytes <= it->first + it->second;
 }
 
-const Allocation* find(const void* ptr, std::size_t bytes,
-                       uintptr_t* start = nullptr) {
+const Allocation* find(const void* ptr, std::size_t bytes) {
   State& s = state();
   const auto a = reinterpret_cast<uintptr_t>(ptr);
   auto it = s.live.upper_bound(a);
   if (it == s.live.begin()) return nullptr;
   --it;
   if (a + bytes > it->first + it->second.bytes) return nullptr;
-  if (start != nullptr) *start = it->first;
   return &it->second;
 }
 
-}  // namespace
+thread_local cudaError_t last_error = cudaSuccess;
+thread_local int device = 0;
+
+}  // namespace detail
+
+using namespace detail;  // this file implements the runtime
 
 // ---- cuda_sim/stream.h ----
 
@@ -249,8 +205,8 @@ void report(const std::string& message) {
 
 }  // namespace cuda_sim
 
-using cuda_sim::fail;
-using cuda_sim::state;
+using cuda_sim::detail::fail;
+using cuda_sim::detail::state;
 
 // ---- devices and errors ----
 
@@ -298,30 +254,30 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr,
 }
 
 cudaError_t cudaGetDevice(int* d) {
-  *d = cuda_sim::device;
+  *d = cuda_sim::detail::device;
   return cudaSuccess;
 }
 
 cudaError_t cudaSetDevice(int d) {
   if (d < 0 || d >= state().device_count) return fail(cudaErrorInvalidDevice);
-  cuda_sim::device = d;
+  cuda_sim::detail::device = d;
   return cudaSuccess;
 }
 
 cudaError_t cudaDeviceSynchronize() {
   auto& s = state();
   std::lock_guard lock(s.mutex);
-  cuda_sim::run_all();
-  return cuda_sim::sticky_status();
+  cuda_sim::detail::run_all();
+  return cuda_sim::detail::sticky_status();
 }
 
 cudaError_t cudaGetLastError() {
-  const cudaError_t e = cuda_sim::last_error;
-  cuda_sim::last_error = cudaSuccess;
+  const cudaError_t e = cuda_sim::detail::last_error;
+  cuda_sim::detail::last_error = cudaSuccess;
   return e;
 }
 
-cudaError_t cudaPeekAtLastError() { return cuda_sim::last_error; }
+cudaError_t cudaPeekAtLastError() { return cuda_sim::detail::last_error; }
 
 const char* cudaGetErrorName(cudaError_t e) {
   switch (e) {
@@ -377,316 +333,4 @@ const char* cudaGetErrorString(cudaError_t e) {
       return "unspecified launch failure";
   }
   return "unknown error";
-}
-
-// ---- memory ----
-
-cudaError_t cudaMalloc(void** ptr, std::size_t bytes) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  if (s.device_count <= 0) return fail(cudaErrorNoDevice);
-  if (s.arena == nullptr) cuda_sim::reserve_arena(s);
-  if (bytes > s.capacity || s.in_use + bytes > s.capacity) {
-    *ptr = nullptr;
-    return fail(cudaErrorMemoryAllocation);
-  }
-  // The allocation's pages plus one guard page.
-  const std::size_t span =
-      cuda_sim::round_up(std::max<std::size_t>(bytes, 1), cuda_sim::kPage) +
-      cuda_sim::kPage;
-  uintptr_t addr = 0;
-  for (auto it = s.free_ranges.begin(); it != s.free_ranges.end(); ++it) {
-    if (it->second < span) continue;
-    addr = it->first;
-    if (it->second > span) s.free_ranges[addr + span] = it->second - span;
-    s.free_ranges.erase(it);
-    break;
-  }
-  if (addr == 0) {
-    if (s.used + span > cuda_sim::kArenaBytes)
-      return fail(cudaErrorMemoryAllocation);
-    addr = reinterpret_cast<uintptr_t>(s.arena) + s.used;
-    s.used += span;
-  }
-  s.live[addr] = {bytes, cuda_sim::device};
-  s.in_use += bytes;
-  void* p = reinterpret_cast<void*>(addr);
-  mprotect(p, span - cuda_sim::kPage, PROT_READ | PROT_WRITE);
-  std::memset(p, 0xff, bytes);
-  if (!s.device_access) mprotect(p, span - cuda_sim::kPage, PROT_NONE);
-  *ptr = p;
-  return cudaSuccess;
-}
-
-cudaError_t cudaFree(void* ptr) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  if (ptr == nullptr) return cudaSuccess;
-  cuda_sim::run_all();  // cudaFree synchronizes the device
-  auto it = s.live.find(reinterpret_cast<uintptr_t>(ptr));
-  if (it == s.live.end()) {
-    cuda_sim::report("cudaFree of a pointer cudaMalloc did not return");
-    return fail(cudaErrorInvalidDevicePointer);
-  }
-  const std::size_t span =
-      cuda_sim::round_up(std::max<std::size_t>(it->second.bytes, 1),
-                         cuda_sim::kPage) +
-      cuda_sim::kPage;
-  s.in_use -= it->second.bytes;
-  s.live.erase(it);
-  madvise(ptr, span, MADV_DONTNEED);
-  s.free_ranges[reinterpret_cast<uintptr_t>(ptr)] = span;
-  return cuda_sim::sticky_status();
-}
-
-cudaError_t cudaHostAlloc(void** ptr, std::size_t bytes, unsigned /*flags*/) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  *ptr = std::aligned_alloc(
-      cuda_sim::kPage,
-      cuda_sim::round_up(std::max<std::size_t>(bytes, 1), cuda_sim::kPage));
-  if (*ptr == nullptr) return fail(cudaErrorMemoryAllocation);
-  s.pinned[reinterpret_cast<uintptr_t>(*ptr)] = bytes;
-  return cudaSuccess;
-}
-
-cudaError_t cudaMallocHost(void** ptr, std::size_t bytes) {
-  return cudaHostAlloc(ptr, bytes, cudaHostAllocDefault);
-}
-
-cudaError_t cudaFreeHost(void* ptr) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  cuda_sim::run_all();
-  if (s.pinned.erase(reinterpret_cast<uintptr_t>(ptr)) == 0) {
-    return fail(cudaErrorInvalidValue);
-  }
-  std::free(ptr);
-  return cuda_sim::sticky_status();
-}
-
-// ---- copies ----
-
-namespace cuda_sim {
-namespace {
-
-// Checks a copy's direction against where its pointers point; a real GPU
-// would fault or copy the wrong way.
-cudaError_t check_copy(void* dst, const void* src, std::size_t bytes,
-                       cudaMemcpyKind kind) {
-  const bool dst_dev = find(dst, bytes) != nullptr;
-  const bool src_dev = find(src, bytes) != nullptr;
-  bool ok = true;
-  switch (kind) {
-    case cudaMemcpyHostToHost:
-      ok = !dst_dev && !src_dev;
-      break;
-    case cudaMemcpyHostToDevice:
-      ok = dst_dev && !src_dev;
-      break;
-    case cudaMemcpyDeviceToHost:
-      ok = !dst_dev && src_dev;
-      break;
-    case cudaMemcpyDeviceToDevice:
-      ok = dst_dev && src_dev;
-      break;
-    case cudaMemcpyDefault:
-      break;
-  }
-  if (ok) return cudaSuccess;
-  report("a copy of " + std::to_string(bytes) + " bytes whose kind (" +
-         std::to_string(kind) + ") does not match its pointers (destination " +
-         (dst_dev ? "device" : "host or out of an allocation's bounds") +
-         ", source " + (src_dev ? "device" : "host or out of bounds") + ")");
-  return fail(cudaErrorInvalidValue);
-}
-
-}  // namespace
-}  // namespace cuda_sim
-
-cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t bytes,
-                            cudaMemcpyKind kind, cudaStream_t stream) {
-  using namespace cuda_sim;
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  if (bytes == 0) return cudaSuccess;
-  if (cudaError_t e = check_copy(dst, src, bytes, kind); e != cudaSuccess) {
-    return e;
-  }
-  CUstream_st* st = resolve(stream);
-  const bool src_dev = find(src, bytes) != nullptr;
-  const bool dst_dev = find(dst, bytes) != nullptr;
-  if (!src_dev && !is_pinned(src, bytes)) {
-    // From pageable memory CUDA stages the source before returning, so the
-    // caller may reuse it at once.
-    auto staged = std::make_shared<std::vector<char>>(
-        static_cast<const char*>(src), static_cast<const char*>(src) + bytes);
-    enqueue(st, [dst, staged] {
-      std::memcpy(dst, staged->data(), staged->size());
-      return cudaSuccess;
-    });
-    return cudaSuccess;
-  }
-  if (!dst_dev && !is_pinned(dst, bytes)) {
-    // To pageable memory the call returns when the copy is done.
-    enqueue(st, [dst, src, bytes] {
-      std::memcpy(dst, src, bytes);
-      return cudaSuccess;
-    });
-    run_stream(st);
-    return sticky_status();
-  }
-  // Pinned or device memory on both sides: asynchronous; the host must not
-  // touch a pinned buffer until it has waited for the stream.
-  enqueue(st, [dst, src, bytes] {
-    std::memmove(dst, src, bytes);
-    return cudaSuccess;
-  });
-  return cudaSuccess;
-}
-
-cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t bytes,
-                       cudaMemcpyKind kind) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  cuda_sim::run_all();  // the legacy default stream waits for the others
-  const cudaError_t e = cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
-  if (e != cudaSuccess) return e;
-  cuda_sim::run_all();
-  return cuda_sim::sticky_status();
-}
-
-cudaError_t cudaMemcpyPeerAsync(void* dst, int dst_device, const void* src,
-                                int src_device, std::size_t bytes,
-                                cudaStream_t stream) {
-  using namespace cuda_sim;
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  if (bytes == 0) return cudaSuccess;
-  const Allocation* d = find(dst, bytes);
-  const Allocation* from = find(src, bytes);
-  if (d == nullptr || from == nullptr || d->device != dst_device ||
-      from->device != src_device) {
-    report(
-        "cudaMemcpyPeerAsync: a pointer is not device memory of the "
-        "device given for it");
-    return fail(cudaErrorInvalidValue);
-  }
-  enqueue(stream, [dst, src, bytes] {
-    std::memmove(dst, src, bytes);
-    return cudaSuccess;
-  });
-  return cudaSuccess;
-}
-
-cudaError_t cudaMemsetAsync(void* ptr, int value, std::size_t bytes,
-                            cudaStream_t stream) {
-  using namespace cuda_sim;
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  if (bytes == 0) return cudaSuccess;
-  if (find(ptr, bytes) == nullptr) {
-    report("cudaMemsetAsync outside device memory");
-    return fail(cudaErrorInvalidValue);
-  }
-  enqueue(stream, [ptr, value, bytes] {
-    std::memset(ptr, value, bytes);
-    return cudaSuccess;
-  });
-  return cudaSuccess;
-}
-
-cudaError_t cudaMemset(void* ptr, int value, std::size_t bytes) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  const cudaError_t e = cudaMemsetAsync(ptr, value, bytes, nullptr);
-  if (e != cudaSuccess) return e;
-  cuda_sim::run_all();
-  return cuda_sim::sticky_status();
-}
-
-// ---- streams and events ----
-
-cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned /*f*/) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  if (s.device_count <= 0) return fail(cudaErrorNoDevice);
-  auto* st = new CUstream_st;
-  st->device = cuda_sim::device;
-  s.streams.insert(st);
-  *stream = st;
-  return cudaSuccess;
-}
-
-cudaError_t cudaStreamCreate(cudaStream_t* stream) {
-  return cudaStreamCreateWithFlags(stream, cudaStreamDefault);
-}
-
-cudaError_t cudaStreamDestroy(cudaStream_t stream) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  if (stream == nullptr || s.streams.erase(stream) == 0) {
-    return fail(cudaErrorInvalidResourceHandle);
-  }
-  cuda_sim::run_stream(stream);  // pending work still completes
-  delete stream;
-  return cudaSuccess;
-}
-
-cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  CUstream_st* st = cuda_sim::resolve(stream);
-  if (s.streams.count(st) == 0) return fail(cudaErrorInvalidResourceHandle);
-  cuda_sim::run_stream(st);
-  return cuda_sim::sticky_status();
-}
-
-cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned /*f*/) {
-  *event = new CUevent_st;
-  return cudaSuccess;
-}
-
-cudaError_t cudaEventCreate(cudaEvent_t* event) {
-  return cudaEventCreateWithFlags(event, cudaEventDefault);
-}
-
-cudaError_t cudaEventDestroy(cudaEvent_t event) {
-  delete event;
-  return cudaSuccess;
-}
-
-cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  CUstream_st* st = cuda_sim::resolve(stream);
-  event->stream = st;
-  event->position = st->enqueued;
-  return cudaSuccess;
-}
-
-cudaError_t cudaEventSynchronize(cudaEvent_t event) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  if (event->stream != nullptr) {
-    cuda_sim::run_until(event->stream, event->position);
-  }
-  return cuda_sim::sticky_status();
-}
-
-cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event,
-                                unsigned /*flags*/) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  CUstream_st* waiter = cuda_sim::resolve(stream);
-  CUstream_st* source = event->stream;
-  if (source == nullptr || source == waiter) return cudaSuccess;
-  const uint64_t position = event->position;
-  // When the waiter reaches this point, the source's work up to the event
-  // runs first.
-  cuda_sim::enqueue(waiter, [source, position] {
-    cuda_sim::run_until(source, position);
-    return cudaSuccess;
-  });
-  return cudaSuccess;
 }
