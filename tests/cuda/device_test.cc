@@ -3,6 +3,7 @@
 // clear errors for mixed devices and bad indices, and (with the real backend)
 // the caching allocator and the TF32 switch.
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -230,6 +231,43 @@ TEST(CudaDevice, BadIndexAmongManyChecksIsFound) {
         << bad_at;
   }
   EXPECT_FLOAT_EQ(x.sum().item<float>(), 12.0f);
+}
+
+// Host threads share a device: its stream, caching allocator, library
+// handles, convolution plans and index checks serve both at once, and each
+// thread's transforms stay its own.
+TEST(CudaDevice, TwoHostThreadsShareTheDevice) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(12);
+  const Tensor x = randn({4, 3, 8, 8}, DType::Float32, &gen);
+  const Tensor w = randn({5, 3, 3, 3}, DType::Float32, &gen);
+  const Tensor m = randn({6, 7}, DType::Float32, &gen);
+  const Tensor rows =
+      from_vector(std::vector<int64_t>{3, 0, 2}, {3}, DType::Int64);
+  auto f = [](const Tensor& xs, const Tensor& ws, const Tensor& ms,
+              const Tensor& is) {
+    const Tensor y = matmul(relu(conv2d(xs, ws)), ms);  // (4, 5, 6, 7)
+    return index_select(y, 0, is).sum();
+  };
+  auto loss = [&](const Tensor& xs) {
+    return f(xs, w.to(xs.device()), m.to(xs.device()), rows.to(xs.device()));
+  };
+  const Tensor want_value = loss(x);
+  const Tensor want_grad = grad(loss)(x);
+  std::vector<int> good(2, 0);
+  auto worker = [&](int t) {
+    for (int i = 0; i < 10; ++i) {
+      const Tensor xd = x.to(device());
+      const bool ok = close(loss(xd), want_value, 1e-3, 1e-4) &&
+                      close(grad(loss)(xd), want_grad, 1e-4, 1e-4);
+      good[static_cast<std::size_t>(t)] += ok ? 1 : 0;
+    }
+  };
+  std::thread a(worker, 0), b(worker, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(good[0], 10);
+  EXPECT_EQ(good[1], 10);
 }
 
 #if defined(FNX_HAVE_CUDA)
