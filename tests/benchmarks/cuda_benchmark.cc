@@ -21,6 +21,7 @@
 
 #include "backends/cuda/cuda.h"
 #include "benchmark/benchmark.h"
+#include "core/dispatch.h"
 #include "core/ops/ops.h"
 #include "core/param_dict.h"
 #include "tests/testing/tutorial_cnn.h"
@@ -175,12 +176,17 @@ void BM_FnxPerSampleGradCnn(benchmark::State& state) {
   auto per_sample = vmap(grad(example_loss), {none, 0, 0});
   (void)per_sample(params, samples, targets);  // plans, caches
   cuda::synchronize();
+  const int64_t kernels_before = kernel_calls();
   for (auto _ : state) {
     ParamDict g = per_sample(params, samples, targets);
     cuda::synchronize();
     benchmark::DoNotOptimize(g.at("fc1.weight").impl());
   }
   state.SetItemsProcessed(state.iterations() * batch);
+  // fnx kernels per step (each one launch, cuBLAS or cuDNN call, or view).
+  state.counters["kernels"] =
+      static_cast<double>(kernel_calls() - kernels_before) /
+      static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_FnxPerSampleGradCnn)
     ->Arg(64)

@@ -141,13 +141,17 @@ def main():
     rows = []
     print("\n== per-sample gradients, tutorial CNN (vmap(grad)) ==")
     for batch in (64, 512):
-        f = fnx_s("BM_FnxPerSampleGradCnn/%d/real_time" % batch)
+        name = "BM_FnxPerSampleGradCnn/%d/real_time" % batch
+        f = fnx_s(name)
+        kernels = fnx.get(name, {}).get("kernels")
         t = torch_r.get("cnn_%d" % batch)
         ratio = (t / f) if f and t else None
-        print("batch %4d   fnx %s   torch.func %s   torch/fnx %s" % (
-            batch, fmt(f), fmt(t), "%.2fx" % ratio if ratio else "n/a"))
+        print("batch %4d   fnx %s (%s kernels)   torch.func %s   torch/fnx %s"
+              % (batch, fmt(f), "%.0f" % kernels if kernels else "n/a",
+                 fmt(t), "%.2fx" % ratio if ratio else "n/a"))
         rows.append({"workload": "cnn_per_sample_%d" % batch, "fnx_s": f,
-                     "torch_s": t, "torch_over_fnx": ratio})
+                     "fnx_kernels": kernels, "torch_s": t,
+                     "torch_over_fnx": ratio})
 
     print("\n== SGEMM (float32, TF32 off) ==")
     for n in (4096, 8192):
