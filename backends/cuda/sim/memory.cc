@@ -11,9 +11,31 @@
 
 #include "runtime_state.h"
 
+using cuda_sim::enqueue;
 using cuda_sim::report;
+using cuda_sim::detail::Allocation;
+using cuda_sim::detail::device;
 using cuda_sim::detail::fail;
+using cuda_sim::detail::find;
+using cuda_sim::detail::is_pinned;
+using cuda_sim::detail::kArenaBytes;
+using cuda_sim::detail::kPage;
+using cuda_sim::detail::reserve_arena;
+using cuda_sim::detail::resolve;
+using cuda_sim::detail::round_up;
+using cuda_sim::detail::run_all;
+using cuda_sim::detail::run_stream;
 using cuda_sim::detail::state;
+using cuda_sim::detail::sticky_status;
+
+namespace {
+
+// An allocation's address space: its pages and one inaccessible guard page.
+std::size_t span_of(std::size_t bytes) {
+  return round_up(std::max<std::size_t>(bytes, 1), kPage) + kPage;
+}
+
+}  // namespace
 
 // ---- memory ----
 
@@ -21,16 +43,12 @@ cudaError_t cudaMalloc(void** ptr, std::size_t bytes) {
   auto& s = state();
   std::lock_guard lock(s.mutex);
   if (s.device_count <= 0) return fail(cudaErrorNoDevice);
-  if (s.arena == nullptr) cuda_sim::detail::reserve_arena(s);
+  if (s.arena == nullptr) reserve_arena(s);
   if (bytes > s.capacity || s.in_use + bytes > s.capacity) {
     *ptr = nullptr;
     return fail(cudaErrorMemoryAllocation);
   }
-  // The allocation's pages plus one guard page.
-  const std::size_t span =
-      cuda_sim::detail::round_up(std::max<std::size_t>(bytes, 1),
-                                 cuda_sim::detail::kPage) +
-      cuda_sim::detail::kPage;
+  const std::size_t span = span_of(bytes);
   uintptr_t addr = 0;
   for (auto it = s.free_ranges.begin(); it != s.free_ranges.end(); ++it) {
     if (it->second < span) continue;
@@ -40,17 +58,16 @@ cudaError_t cudaMalloc(void** ptr, std::size_t bytes) {
     break;
   }
   if (addr == 0) {
-    if (s.used + span > cuda_sim::detail::kArenaBytes)
-      return fail(cudaErrorMemoryAllocation);
+    if (s.used + span > kArenaBytes) return fail(cudaErrorMemoryAllocation);
     addr = reinterpret_cast<uintptr_t>(s.arena) + s.used;
     s.used += span;
   }
-  s.live[addr] = {bytes, cuda_sim::detail::device};
+  s.live[addr] = {bytes, device};
   s.in_use += bytes;
   void* p = reinterpret_cast<void*>(addr);
-  mprotect(p, span - cuda_sim::detail::kPage, PROT_READ | PROT_WRITE);
+  mprotect(p, span - kPage, PROT_READ | PROT_WRITE);
   std::memset(p, 0xff, bytes);
-  if (!s.device_access) mprotect(p, span - cuda_sim::detail::kPage, PROT_NONE);
+  if (!s.device_access) mprotect(p, span - kPage, PROT_NONE);
   *ptr = p;
   return cudaSuccess;
 }
@@ -59,30 +76,25 @@ cudaError_t cudaFree(void* ptr) {
   auto& s = state();
   std::lock_guard lock(s.mutex);
   if (ptr == nullptr) return cudaSuccess;
-  cuda_sim::detail::run_all();  // cudaFree synchronizes the device
+  run_all();  // cudaFree synchronizes the device
   auto it = s.live.find(reinterpret_cast<uintptr_t>(ptr));
   if (it == s.live.end()) {
     cuda_sim::report("cudaFree of a pointer cudaMalloc did not return");
     return fail(cudaErrorInvalidDevicePointer);
   }
-  const std::size_t span =
-      cuda_sim::detail::round_up(std::max<std::size_t>(it->second.bytes, 1),
-                                 cuda_sim::detail::kPage) +
-      cuda_sim::detail::kPage;
+  const std::size_t span = span_of(it->second.bytes);
   s.in_use -= it->second.bytes;
   s.live.erase(it);
   madvise(ptr, span, MADV_DONTNEED);
   s.free_ranges[reinterpret_cast<uintptr_t>(ptr)] = span;
-  return cuda_sim::detail::sticky_status();
+  return sticky_status();
 }
 
 cudaError_t cudaHostAlloc(void** ptr, std::size_t bytes, unsigned /*flags*/) {
   auto& s = state();
   std::lock_guard lock(s.mutex);
-  *ptr = std::aligned_alloc(
-      cuda_sim::detail::kPage,
-      cuda_sim::detail::round_up(std::max<std::size_t>(bytes, 1),
-                                 cuda_sim::detail::kPage));
+  *ptr = std::aligned_alloc(kPage,
+                            round_up(std::max<std::size_t>(bytes, 1), kPage));
   if (*ptr == nullptr) return fail(cudaErrorMemoryAllocation);
   s.pinned[reinterpret_cast<uintptr_t>(*ptr)] = bytes;
   return cudaSuccess;
@@ -95,17 +107,16 @@ cudaError_t cudaMallocHost(void** ptr, std::size_t bytes) {
 cudaError_t cudaFreeHost(void* ptr) {
   auto& s = state();
   std::lock_guard lock(s.mutex);
-  cuda_sim::detail::run_all();
+  run_all();
   if (s.pinned.erase(reinterpret_cast<uintptr_t>(ptr)) == 0) {
     return fail(cudaErrorInvalidValue);
   }
   std::free(ptr);
-  return cuda_sim::detail::sticky_status();
+  return sticky_status();
 }
 
 // ---- copies ----
 
-namespace cuda_sim::detail {
 namespace {
 
 // Checks a copy's direction against where its pointers point; a real GPU
@@ -140,12 +151,9 @@ cudaError_t check_copy(void* dst, const void* src, std::size_t bytes,
 }
 
 }  // namespace
-}  // namespace cuda_sim::detail
 
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t bytes,
                             cudaMemcpyKind kind, cudaStream_t stream) {
-  using namespace cuda_sim;
-  using namespace cuda_sim::detail;
   auto& s = state();
   std::lock_guard lock(s.mutex);
   if (bytes == 0) return cudaSuccess;
@@ -188,19 +196,17 @@ cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t bytes,
                        cudaMemcpyKind kind) {
   auto& s = state();
   std::lock_guard lock(s.mutex);
-  cuda_sim::detail::run_all();  // the legacy default stream waits for the
-                                // others
+  run_all();  // the legacy default stream waits for the
+              // others
   const cudaError_t e = cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
   if (e != cudaSuccess) return e;
-  cuda_sim::detail::run_all();
-  return cuda_sim::detail::sticky_status();
+  run_all();
+  return sticky_status();
 }
 
 cudaError_t cudaMemcpyPeerAsync(void* dst, int dst_device, const void* src,
                                 int src_device, std::size_t bytes,
                                 cudaStream_t stream) {
-  using namespace cuda_sim;
-  using namespace cuda_sim::detail;
   auto& s = state();
   std::lock_guard lock(s.mutex);
   if (bytes == 0) return cudaSuccess;
@@ -222,8 +228,6 @@ cudaError_t cudaMemcpyPeerAsync(void* dst, int dst_device, const void* src,
 
 cudaError_t cudaMemsetAsync(void* ptr, int value, std::size_t bytes,
                             cudaStream_t stream) {
-  using namespace cuda_sim;
-  using namespace cuda_sim::detail;
   auto& s = state();
   std::lock_guard lock(s.mutex);
   if (bytes == 0) return cudaSuccess;
@@ -243,6 +247,6 @@ cudaError_t cudaMemset(void* ptr, int value, std::size_t bytes) {
   std::lock_guard lock(s.mutex);
   const cudaError_t e = cudaMemsetAsync(ptr, value, bytes, nullptr);
   if (e != cudaSuccess) return e;
-  cuda_sim::detail::run_all();
-  return cuda_sim::detail::sticky_status();
+  run_all();
+  return sticky_status();
 }
