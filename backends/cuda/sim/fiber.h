@@ -10,6 +10,8 @@ namespace cuda_sim {
 struct FiberContext {
   void* sp = nullptr;    // x86-64: the saved stack pointer
   void* impl = nullptr;  // elsewhere: a ucontext_t
+  void* tsan = nullptr;  // under ThreadSanitizer: its fiber
+  bool made = false;     // by make_fiber (else the thread's own context)
 };
 
 // Prepares `fiber` to run entry() on [stack, stack + bytes) when first
@@ -19,5 +21,8 @@ void make_fiber(FiberContext& fiber, char* stack, std::size_t bytes,
 
 // Saves the running context in `from` and resumes `to`.
 void switch_fiber(FiberContext& from, FiberContext& to);
+
+// Releases what make_fiber made for `fiber` beyond its stack.
+void release_fiber(FiberContext& fiber);
 
 }  // namespace cuda_sim

@@ -40,6 +40,14 @@ struct Block {
   const std::function<void()>* body = nullptr;
   std::string failure;  // set when the kernel misuses a barrier
   bool reached_barrier = false;
+
+  Block() = default;
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+  ~Block() {
+    for (Fiber& f : fibers) release_fiber(f.context);
+    release_fiber(scheduler);
+  }
 };
 
 thread_local Block* current_block = nullptr;
