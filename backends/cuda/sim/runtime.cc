@@ -195,8 +195,6 @@ bool is_device_range(const void* ptr, std::size_t bytes) {
   return find(ptr, bytes) != nullptr;
 }
 
-int current_device() { return device; }
-
 void set_last_error(cudaError_t error) { last_error = error; }
 
 void report(const std::string& message) {

@@ -73,20 +73,3 @@ cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   }
   return cuda_sim::detail::sticky_status();
 }
-
-cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event,
-                                unsigned /*flags*/) {
-  auto& s = state();
-  std::lock_guard lock(s.mutex);
-  CUstream_st* waiter = cuda_sim::detail::resolve(stream);
-  CUstream_st* source = event->stream;
-  if (source == nullptr || source == waiter) return cudaSuccess;
-  const uint64_t position = event->position;
-  // When the waiter reaches this point, the source's work up to the event
-  // runs first.
-  cuda_sim::enqueue(waiter, [source, position] {
-    cuda_sim::detail::run_until(source, position);
-    return cudaSuccess;
-  });
-  return cudaSuccess;
-}

@@ -27,9 +27,6 @@ void enqueue(cudaStream_t stream, std::function<cudaError_t()> work);
 // Whether [ptr, ptr + bytes) lies within one live device allocation.
 bool is_device_range(const void* ptr, std::size_t bytes);
 
-// The device the calling host thread has made current.
-int current_device();
-
 // Records an error for cudaGetLastError (launch-configuration errors are
 // reported there, synchronously, as CUDA does).
 void set_last_error(cudaError_t error);
