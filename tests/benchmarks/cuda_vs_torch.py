@@ -212,7 +212,10 @@ def main():
         print("fnx benchmark errors: %s" % errors)
     print("\nJSON " + json.dumps({"rows": rows, "torch": torch_r.get("torch"),
                                   "gpu": torch_r.get("gpu")}))
+    # Exit status: 1 when a fnx figure is missing (the binary failed, or a
+    # benchmark reported an error), so the device run says so.
+    return 1 if errors or not fnx else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,6 +1,7 @@
 #include "tests/cuda/cuda_test_util.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <mutex>
 #include <sstream>
 
@@ -53,6 +54,11 @@ bool simulated() {
 }
 
 Device device() { return Device::cuda(0); }
+
+bool gpu_required() {
+  const char* v = std::getenv("FNX_CUDA_TESTS_REQUIRE_GPU");
+  return v != nullptr && std::string(v) == "1";
+}
 
 std::string skip_reason() {
 #if defined(FNX_CUDA_TEST_EMULATED)

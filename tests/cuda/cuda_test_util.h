@@ -25,6 +25,10 @@ namespace fnx::cuda_test {
 Device device();
 // Empty when the suite can run here, else why it is skipped.
 std::string skip_reason();
+// FNX_CUDA_TESTS_REQUIRE_GPU=1 (tools/device/cuda_checks.sh sets it on a
+// machine with a GPU): a test that would skip fails instead, so a device
+// run that never reached the GPU cannot pass.
+bool gpu_required();
 bool emulated();
 bool simulated();
 
@@ -47,8 +51,12 @@ Tol tolerance_for(DType dtype);
 
 }  // namespace fnx::cuda_test
 
-#define FNX_SKIP_WITHOUT_CUDA()                                  \
-  do {                                                           \
-    const std::string fnx_why = ::fnx::cuda_test::skip_reason(); \
-    if (!fnx_why.empty()) GTEST_SKIP() << fnx_why;               \
+#define FNX_SKIP_WITHOUT_CUDA()                                             \
+  do {                                                                      \
+    const std::string fnx_why = ::fnx::cuda_test::skip_reason();            \
+    if (fnx_why.empty()) break;                                             \
+    if (::fnx::cuda_test::gpu_required()) {                                 \
+      GTEST_FAIL() << "FNX_CUDA_TESTS_REQUIRE_GPU is set, but " << fnx_why; \
+    }                                                                       \
+    GTEST_SKIP() << fnx_why;                                                \
   } while (0)

@@ -24,8 +24,14 @@ stamp() { echo "== [$(( $(date +%s) - start ))s] $*"; }
 status=0
 
 stamp "machine"
-nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.memory \
-  --format=csv 2>&1 || echo "nvidia-smi failed"
+# Where nvidia-smi sees a GPU, a CUDA test that would skip fails instead
+# (tests/cuda/cuda_test_util.h): a run that never reached the GPU can't pass.
+if nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.memory \
+    --format=csv 2>&1; then
+  export FNX_CUDA_TESTS_REQUIRE_GPU=1
+else
+  echo "nvidia-smi failed: the tests may skip"
+fi
 nproc
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' 2>&1 | tail -1
 
@@ -55,6 +61,7 @@ run_with_bazel() {
     stamp "tests on the GPU"
     timeout "${TEST_TIMEOUT:-150}" bazel test "${flags[@]}" \
       --test_output=errors --test_timeout=140 --test_summary=short \
+      --test_env=FNX_CUDA_TESTS_REQUIRE_GPU \
       "${TESTS[@]}" 2>&1 | grep -v '^\[' | tail -60
     test "${PIPESTATUS[0]}" -eq 0 || status=1
     for t in "${TESTS[@]}"; do
