@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -18,6 +19,15 @@ constexpr int kMaxDevices = 16;
 constexpr std::size_t kSmall = std::size_t{1} << 20;  // 1 MiB
 constexpr std::size_t kSmallRound = 512;
 constexpr std::size_t kLargeRound = std::size_t{2} << 20;  // 2 MiB
+
+// FNX_CUDA_NO_CACHING=1 (cuda.h): exact-size blocks, freed on release.
+bool caching_off() {
+  static const bool off = [] {
+    const char* env = std::getenv("FNX_CUDA_NO_CACHING");
+    return env != nullptr && std::strcmp(env, "1") == 0;
+  }();
+  return off;
+}
 
 std::size_t round_size(std::size_t n) {
   n = std::max<std::size_t>(n, 1);
@@ -63,7 +73,8 @@ class CudaAllocator final : public Allocator {
   void* allocate_on(std::size_t nbytes, Device device) override {
     context(device);  // checks the device; makes it current
     Pool& pool = pools_[static_cast<std::size_t>(device.index)];
-    const std::size_t size = round_size(nbytes);
+    const std::size_t size =
+        caching_off() ? std::max<std::size_t>(nbytes, 1) : round_size(nbytes);
     std::lock_guard<std::mutex> lock(pool.mutex);
     auto it = pool.free.lower_bound(size);
     if (it != pool.free.end() && it->first <= size + size / 4) {
@@ -96,17 +107,27 @@ class CudaAllocator final : public Allocator {
     return ptr;
   }
 
-  // Never calls CUDA (it may run during static destruction).
+  // Calls no CUDA while caching (it may run during static destruction);
+  // without caching, cudaFree (once the runtime has shut down it fails,
+  // harmlessly).
   void deallocate_on(void* ptr, std::size_t, Device device) override {
     Pool& pool = pools_[static_cast<std::size_t>(device.index)];
-    std::lock_guard<std::mutex> lock(pool.mutex);
-    auto it = pool.used.find(ptr);
-    if (it == pool.used.end()) return;
-    const std::size_t size = it->second;
-    pool.used.erase(it);
-    pool.stats.allocated -= static_cast<int64_t>(size);
-    pool.stats.cached += static_cast<int64_t>(size);
-    pool.free.emplace(size, ptr);
+    {
+      std::lock_guard<std::mutex> lock(pool.mutex);
+      auto it = pool.used.find(ptr);
+      if (it == pool.used.end()) return;
+      const std::size_t size = it->second;
+      pool.used.erase(it);
+      pool.stats.allocated -= static_cast<int64_t>(size);
+      if (!caching_off()) {
+        pool.stats.cached += static_cast<int64_t>(size);
+        pool.free.emplace(size, ptr);
+        return;
+      }
+    }
+    // A sticky error (a faulted kernel) stays for the next synchronization
+    // to report; anything else is cleared here.
+    if (cudaFree(ptr) != cudaSuccess) cudaGetLastError();
   }
 
   void copy_bytes(void* dst, Device dst_device, const void* src,

@@ -23,7 +23,11 @@ void synchronize(Device device = Device::cuda());
 void set_allow_tf32(bool allow);
 bool allow_tf32();
 
-// Device memory held by the caching allocator.
+// Device memory held by the caching allocator. FNX_CUDA_NO_CACHING=1 at
+// start-up turns caching off, for memory checkers (compute-sanitizer's
+// memcheck, the simulator's guard pages): every tensor gets a cudaMalloc of
+// its exact size, freed (cudaFree waits for the device) when released.
+// Slow; as torch's PYTORCH_NO_CUDA_MEMORY_CACHING.
 int64_t allocated_bytes(int device = 0);  // in tensors
 int64_t cached_bytes(int device = 0);     // kept for reuse
 int64_t peak_allocated_bytes(int device = 0);

@@ -2,6 +2,7 @@
 // device, the same random numbers on both devices, moves inside transforms,
 // clear errors for mixed devices and bad indices, and (with the real backend)
 // the caching allocator and the TF32 switch.
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -271,8 +272,19 @@ TEST(CudaDevice, TwoHostThreadsShareTheDevice) {
 }
 
 #if defined(FNX_HAVE_CUDA)
+bool caching_off() {
+  const char* env = std::getenv("FNX_CUDA_NO_CACHING");
+  return env != nullptr && std::string(env) == "1";
+}
+
+#define FNX_SKIP_WITHOUT_CACHING()                                     \
+  do {                                                                 \
+    if (caching_off()) GTEST_SKIP() << "FNX_CUDA_NO_CACHING=1 is set"; \
+  } while (0)
+
 TEST(CudaDevice, CachingAllocatorReusesBlocks) {
   FNX_SKIP_WITHOUT_CUDA();
+  FNX_SKIP_WITHOUT_CACHING();
   const Tensor x = ones({1 << 20}, DType::Float32, device());
   for (int i = 0; i < 3; ++i) (void)(x + x).sum().item<float>();  // warm up
   const int64_t mallocs = fnx::cuda::device_malloc_calls();
@@ -287,6 +299,7 @@ TEST(CudaDevice, CachingAllocatorReusesBlocks) {
 // statistics count the whole block in and out again.
 TEST(CudaDevice, AllocatorStatisticsBalanceWhenALargerBlockIsReused) {
   FNX_SKIP_WITHOUT_CUDA();
+  FNX_SKIP_WITHOUT_CACHING();
   fnx::cuda::empty_cache();
   const int64_t before = fnx::cuda::allocated_bytes();
   (void)empty({26 << 18}, DType::Float32, device());  // a 26 MiB block, freed
@@ -299,6 +312,26 @@ TEST(CudaDevice, AllocatorStatisticsBalanceWhenALargerBlockIsReused) {
   }
   EXPECT_EQ(fnx::cuda::allocated_bytes(), before);
   EXPECT_GE(fnx::cuda::cached_bytes(), int64_t{26} << 20);
+}
+
+// FNX_CUDA_NO_CACHING=1 (cuda.h; the target device_no_caching_test_simulated
+// sets it): every tensor is a cudaMalloc of its exact size, freed with it.
+TEST(CudaDevice, WithoutCachingEachTensorIsItsOwnAllocation) {
+  FNX_SKIP_WITHOUT_CUDA();
+  if (!caching_off()) GTEST_SKIP() << "needs FNX_CUDA_NO_CACHING=1";
+  const int64_t before = fnx::cuda::allocated_bytes();
+  const int64_t mallocs = fnx::cuda::device_malloc_calls();
+  {
+    const Tensor t = full({3, 5}, 2.0, DType::Float32, device());
+    EXPECT_EQ(fnx::cuda::device_malloc_calls(), mallocs + 1);
+    EXPECT_EQ(fnx::cuda::allocated_bytes(), before + 60) << "exact size";
+    EXPECT_FLOAT_EQ((t * t).sum().item<float>(), 60.0f);
+  }
+  EXPECT_EQ(fnx::cuda::allocated_bytes(), before);
+  EXPECT_EQ(fnx::cuda::cached_bytes(), 0);
+  const int64_t after = fnx::cuda::device_malloc_calls();
+  (void)empty({7}, DType::Float32, device());
+  EXPECT_EQ(fnx::cuda::device_malloc_calls(), after + 1) << "nothing reused";
 }
 
 TEST(CudaDevice, Tf32IsOffByDefaultAndSwitchable) {

@@ -18,6 +18,7 @@ using cuda_sim::detail::device;
 using cuda_sim::detail::fail;
 using cuda_sim::detail::find;
 using cuda_sim::detail::is_pinned;
+using cuda_sim::detail::kAlignment;
 using cuda_sim::detail::kArenaBytes;
 using cuda_sim::detail::kPage;
 using cuda_sim::detail::reserve_arena;
@@ -30,9 +31,9 @@ using cuda_sim::detail::sticky_status;
 
 namespace {
 
-// An allocation's address space: its pages and one inaccessible guard page.
-std::size_t span_of(std::size_t bytes) {
-  return round_up(std::max<std::size_t>(bytes, 1), kPage) + kPage;
+// An allocation's pages (runtime_state.h: Allocation), without the guard.
+std::size_t reserved_for(std::size_t bytes) {
+  return round_up(std::max<std::size_t>(bytes, 1), kPage);
 }
 
 }  // namespace
@@ -48,7 +49,8 @@ cudaError_t cudaMalloc(void** ptr, std::size_t bytes) {
     *ptr = nullptr;
     return fail(cudaErrorMemoryAllocation);
   }
-  const std::size_t span = span_of(bytes);
+  const std::size_t reserved = reserved_for(bytes);
+  const std::size_t span = reserved + kPage;  // and the guard page
   uintptr_t addr = 0;
   for (auto it = s.free_ranges.begin(); it != s.free_ranges.end(); ++it) {
     if (it->second < span) continue;
@@ -62,13 +64,15 @@ cudaError_t cudaMalloc(void** ptr, std::size_t bytes) {
     addr = reinterpret_cast<uintptr_t>(s.arena) + s.used;
     s.used += span;
   }
-  s.live[addr] = {bytes, device};
+  const uintptr_t start =
+      addr + reserved - round_up(std::max<std::size_t>(bytes, 1), kAlignment);
+  s.live[start] = {bytes, device, addr, reserved};
   s.in_use += bytes;
-  void* p = reinterpret_cast<void*>(addr);
-  mprotect(p, span - kPage, PROT_READ | PROT_WRITE);
-  std::memset(p, 0xff, bytes);
-  if (!s.device_access) mprotect(p, span - kPage, PROT_NONE);
-  *ptr = p;
+  void* pages = reinterpret_cast<void*>(addr);
+  mprotect(pages, reserved, PROT_READ | PROT_WRITE);
+  std::memset(pages, 0xff, reserved);
+  if (!s.device_access) mprotect(pages, reserved, PROT_NONE);
+  *ptr = reinterpret_cast<void*>(start);
   return cudaSuccess;
 }
 
@@ -82,11 +86,11 @@ cudaError_t cudaFree(void* ptr) {
     cuda_sim::report("cudaFree of a pointer cudaMalloc did not return");
     return fail(cudaErrorInvalidDevicePointer);
   }
-  const std::size_t span = span_of(it->second.bytes);
-  s.in_use -= it->second.bytes;
+  const Allocation a = it->second;
+  s.in_use -= a.bytes;
   s.live.erase(it);
-  madvise(ptr, span, MADV_DONTNEED);
-  s.free_ranges[reinterpret_cast<uintptr_t>(ptr)] = span;
+  madvise(reinterpret_cast<void*>(a.base), a.reserved + kPage, MADV_DONTNEED);
+  s.free_ranges[a.base] = a.reserved + kPage;
   return sticky_status();
 }
 

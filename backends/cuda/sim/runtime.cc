@@ -87,7 +87,7 @@ class DeviceAccess {
   explicit DeviceAccess(State& s) : s_(s) {
     if (s_.device_access) return;
     for (const auto& [addr, a] : s_.live) {
-      mprotect(reinterpret_cast<void*>(addr), round_up(a.bytes, kPage),
+      mprotect(reinterpret_cast<void*>(a.base), a.reserved,
                PROT_READ | PROT_WRITE);
     }
     s_.device_access = opened_ = true;

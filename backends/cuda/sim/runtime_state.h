@@ -42,9 +42,18 @@ inline std::size_t round_up(std::size_t n, std::size_t to) {
   return (n + to - 1) / to * to;
 }
 
+// cudaMalloc's alignment: an allocation starts on a multiple of it.
+inline constexpr std::size_t kAlignment = 256;
+
+// An allocation's pages are [base, base + reserved), then one inaccessible
+// guard page. Its bytes end as close to the guard page as kAlignment lets
+// them (the pointer handed out is past `base`), so a kernel that runs past
+// the end faults, as under compute-sanitizer's memcheck.
 struct Allocation {
   std::size_t bytes;
   int device;
+  uintptr_t base;
+  std::size_t reserved;
 };
 
 struct State {

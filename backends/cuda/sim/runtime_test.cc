@@ -187,4 +187,27 @@ TEST(CudaSimDeathTest, HostCodeCannotReadDeviceMemory) {
       "host code dereferenced device memory");
 }
 
+TEST(CudaSim, AllocationsAreAlignedAsCudaMallocs) {
+  for (std::size_t bytes : {1, 100, 256, 4000, 4096, 5000}) {
+    void* p = nullptr;
+    ASSERT_EQ(cudaMalloc(&p, bytes), cudaSuccess);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 256, 0u) << bytes;
+    EXPECT_EQ(cudaFree(p), cudaSuccess);
+  }
+}
+
+// An allocation ends at its guard page (to cudaMalloc's 256-byte alignment),
+// so a kernel one element past the end faults, as memcheck would report.
+TEST(CudaSimDeathTest, KernelPastTheEndOfAnAllocationFaults) {
+  int* d = device_alloc<int>(64);  // 256 bytes
+  cuda_sim::launch(write_index, dim3(1), dim3(64), nullptr, d);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);  // in bounds
+  EXPECT_DEATH(
+      {
+        cuda_sim::launch(write_index, dim3(1), dim3(65), nullptr, d);
+        (void)cudaDeviceSynchronize();
+      },
+      "device work touched memory outside every device allocation");
+}
+
 }  // namespace
