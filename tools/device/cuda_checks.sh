@@ -6,6 +6,7 @@
 #
 #   tools/device/cuda_checks.sh                 # everything
 #   SKIP_TESTS=1 tools/device/cuda_checks.sh    # benchmarks only
+#   SKIP_SANITIZER=1 ...                        # no compute-sanitizer stage
 #
 # Where Bazel is installed it builds with --config=cuda --config=opt and runs
 # the test targets. Where it is not (this workplace's device machines: CUDA,
@@ -16,7 +17,7 @@
 # When $OUT is set (the device tool's result folder), test logs and the
 # benchmark output are copied there. Stage limits (seconds) can be raised
 # for slower machines: BUILD_TIMEOUT (300), TEST_TIMEOUT (150),
-# BENCH_TIMEOUT (150).
+# BENCH_TIMEOUT (150), SANITIZER_TIMEOUT (120, shared by its three tools).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 start=$(date +%s)
@@ -53,6 +54,7 @@ run_with_bazel() {
   stamp "build (nvcc + g++, opt)"
   if ! timeout "${BUILD_TIMEOUT:-300}" bazel build "${flags[@]}" \
       //backends/cuda/... "${TESTS[@]}" //tests/benchmarks:cuda_benchmark \
+      //tests/cuda:cuda_device_tests \
       2>&1 | grep -v '^\['; then
     echo "BUILD FAILED"
     exit 1
@@ -77,6 +79,7 @@ run_with_bazel() {
     done
   fi
   BENCH=bazel-bin/tests/benchmarks/cuda_benchmark
+  DEVICE_TESTS=bazel-bin/tests/cuda/cuda_device_tests
 }
 
 # ---- without Bazel: the binaries of .device/cuda_bundle.tar.xz, built
@@ -135,12 +138,57 @@ run_bundle() {
     test "${PIPESTATUS[0]}" -eq 0 || status=1
     if [[ -n "${OUT:-}" ]]; then cp "$b/tests.log" "$OUT/cuda_device_tests.log"; fi
   fi
-  # The benchmark runs with the bundle's libraries; PyTorch without them.
+  # The benchmark and the sanitizer stage run with the bundle's libraries;
+  # PyTorch without them.
   BENCH="$b/bin/run_benchmark.sh"
+  DEVICE_TESTS="$b/bin/run_device_tests.sh"
   printf '#!/bin/bash\nexport LD_LIBRARY_PATH="%s"\nexec "%s" "$@"\n' \
     "$LD_LIBRARY_PATH" "$b/bin/cuda_benchmark" > "$BENCH"
-  chmod +x "$BENCH"
+  printf '#!/bin/bash\nexport LD_LIBRARY_PATH="%s"\ncd "%s"\nexec ./bin/cuda_device_tests "$@"\n' \
+    "$LD_LIBRARY_PATH" "$b" > "$DEVICE_TESTS"
+  chmod +x "$BENCH" "$DEVICE_TESTS"
   unset LD_LIBRARY_PATH
+}
+
+# ---- compute-sanitizer over the backend's own kernels: memcheck (out of
+# bounds; with FNX_CUDA_NO_CACHING=1 every tensor is its own allocation),
+# racecheck and synccheck (shared memory and barriers: the reductions).
+# Last, so that a slow tool costs no benchmark figures; a tool that runs
+# out of time is reported, not failed. ----
+run_sanitizer() {
+  local cs
+  cs=$(command -v compute-sanitizer || find /usr/local/cuda/bin /usr/local \
+    /opt -name compute-sanitizer -type f 2>/dev/null | head -1)
+  if [[ -z "$cs" ]]; then
+    echo "compute-sanitizer not found: stage skipped"
+    return
+  fi
+  local budget=${SANITIZER_TIMEOUT:-120}
+  local tool filter limit
+  for spec in \
+      "memcheck CudaKernels.*:CudaPool.*:ModelsCuda.*:AllOps/OpInfoCudaTest.* 55" \
+      "racecheck CudaKernels.*:CudaPool.* 25" \
+      "synccheck CudaKernels.*:CudaPool.* 20"; do
+    read -r tool filter limit <<< "$spec"
+    limit=$(( budget * limit / 100 ))
+    FNX_CUDA_NO_CACHING=1 timeout "$limit" "$cs" --tool "$tool" \
+      --error-exitcode 86 --print-limit 20 "$DEVICE_TESTS" --gtest_brief=1 \
+      --gtest_filter="$filter" > /tmp/sanitizer_$tool.log 2>&1
+    local rc=$?
+    local summary
+    summary=$(grep -E '(ERROR|RACECHECK) SUMMARY' /tmp/sanitizer_$tool.log | tail -1)
+    case $rc in
+      0) echo "$tool: clean. ${summary#=========}" ;;
+      124) echo "$tool: did not finish in ${limit}s (not a failure)" ;;
+      86) echo "$tool: ERRORS FOUND. ${summary#=========}"; status=1
+          grep -E '^========= ' /tmp/sanitizer_$tool.log | head -30 ;;
+      *) echo "$tool: tests failed under the tool (exit $rc)"; status=1
+         grep -E '^\[  FAILED  \]|Failure' /tmp/sanitizer_$tool.log | head -10 ;;
+    esac
+    if [[ -n "${OUT:-}" ]]; then
+      { echo "==== $tool $filter"; cat /tmp/sanitizer_$tool.log; } >> "$OUT/sanitizer.log"
+    fi
+  done
 }
 
 if command -v bazel >/dev/null && [[ "${FNX_USE_BUNDLE:-0}" != 1 ]]; then
@@ -159,6 +207,11 @@ timeout "${BENCH_TIMEOUT:-150}" python3 tests/benchmarks/cuda_vs_torch.py \
   "$BENCH" | tee /tmp/cuda_vs_torch.txt
 test "${PIPESTATUS[0]}" -eq 0 || status=1
 if [[ -n "${OUT:-}" ]]; then cp /tmp/cuda_vs_torch.txt "$OUT/"; fi
+
+if [[ "${SKIP_SANITIZER:-0}" != 1 ]]; then
+  stamp "compute-sanitizer (memcheck, racecheck, synccheck)"
+  run_sanitizer
+fi
 
 stamp "done (status $status)"
 exit $status
