@@ -93,10 +93,17 @@ run_bundle() {
   # CUDA's libraries: the toolkit's, and cuDNN wherever it is installed
   # (PyTorch's wheels carry one).
   local dirs="$b/lib"
-  for name in libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcudnn.so.9; do
+  # nvrtc: cuDNN 9 compiles some of its engines at run time. One pass over
+  # the file system (the image is large); the toolkit's copy first.
+  local names=(libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcudnn.so.9
+               libnvrtc.so.13)
+  local found_all
+  found_all=$(find /usr/local/cuda/lib64/ /usr/local /opt /usr/lib \
+    \( -name libcudart.so.13 -o -name libcublas.so.13 -o -name libcublasLt.so.13 \
+       -o -name libcudnn.so.9 -o -name libnvrtc.so.13 \) 2>/dev/null)
+  for name in "${names[@]}"; do
     local found
-    found=$(find /usr/local/cuda/lib64/ /usr/local /opt /usr/lib -name "$name" \
-      2>/dev/null | head -1)
+    found=$(grep -m1 "/$name\$" <<< "$found_all")
     if [[ -n "$found" ]]; then
       dirs="$dirs:$(dirname "$found")"
       echo "$name: $found"
