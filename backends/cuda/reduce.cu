@@ -8,9 +8,12 @@
 //   through the range together, so each load is one coalesced transaction,
 //   and merge with shuffles; a thread per result would have neighbouring
 //   threads read a whole range apart;
-// - other many-result reductions (over rows: the kept dim is the fast one,
-//   so neighbouring threads already read neighbouring elements): a thread
-//   per result.
+// - results adjacent in memory (over rows: sum(x, 0), bias gradients): a
+//   block per 32 adjacent results, its 8 warps taking every 8th row, and
+//   the range split over gridDim.y until the GPU is busy; a second pass
+//   over the splits' partial results;
+// - other many-result reductions (short contiguous runs): a thread per
+//   result.
 // Argmax/Argmin: a warp per result along a contiguous run, else a thread.
 #include <algorithm>
 #include <type_traits>
@@ -137,6 +140,38 @@ __global__ void block_per_result(ReduceGeometry g, int64_t chunk_len,
   }
 }
 
+// Block (bx, by): 32 adjacent results (reduce_geometry.h: column_result)
+// over split by of the range, 8 rows of threads; row 0 merges the rows.
+// Writes Out when there is one split, else the Acc partial at
+// [by * n_out + o].
+template <typename R, typename T, typename Out>
+__global__ void columns(ReduceGeometry g, int64_t split_len, const T* x,
+                        Out* out, typename R::Acc* partial) {
+  using Acc = typename R::Acc;
+  __shared__ Acc rows[kWarpsPerBlock][kWarp];
+  const int t = static_cast<int>(threadIdx.x);
+  const int lane = t % kWarp;
+  const int row = column_row(t);
+  const int64_t o = column_result(blockIdx.x, t);
+  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * split_len;
+  const int64_t r1 = min(g.n_red, r0 + split_len);
+  Acc acc = R::init();
+  if (o < g.n_out) {
+    const int64_t base =
+        offset_of(o, g.kept_ndim, g.kept_sizes, g.kept_strides);
+    acc = reduce_range<R>(x, g, base, r0 + row, r1, kWarpsPerBlock);
+  }
+  rows[row][lane] = acc;
+  __syncthreads();
+  if (row != 0 || o >= g.n_out) return;
+  for (int k = 1; k < kWarpsPerBlock; ++k) acc = R::merge(acc, rows[k][lane]);
+  if (gridDim.y == 1) {
+    out[o] = scalar::convert<Out>(acc);
+  } else {
+    partial[static_cast<int64_t>(blockIdx.y) * g.n_out + o] = acc;
+  }
+}
+
 static_assert(kWarpsPerBlock * kWarp == kThreads);
 
 // Chunks of the reduced range for few results with long reductions: 2^16
@@ -153,6 +188,15 @@ int64_t chunks_for(const ReduceGeometry& g) {
   if (reduce_path(g) != ReducePath::kBlocksPerResult) return 0;
   const int64_t len = chunk_len_for(g);
   return (g.n_red + len - 1) / len;
+}
+
+int64_t partials_for(const ReduceGeometry& g) {
+  if (reduce_path(g) == ReducePath::kColumns) {
+    const int64_t splits = column_splits(g);
+    return splits > 1 ? splits : 0;
+  }
+  const int64_t chunks = chunks_for(g);
+  return chunks > 1 ? chunks : 0;
 }
 
 unsigned warp_grid(const ReduceGeometry& g) {
@@ -173,6 +217,28 @@ cudaError_t reduce_typed(const ReduceGeometry& g, const T* x, Out* out,
   if (path == ReducePath::kThreadPerResult) {
     launch(thread_per_result<R, T, Out>, blocks_for(g.n_out * kUnroll),
            kThreads, stream, g, x, out);
+    return cudaGetLastError();
+  }
+  if (path == ReducePath::kColumns) {
+    const int64_t splits = column_splits(g);
+    const unsigned blocks = static_cast<unsigned>(column_blocks(g));
+    Acc* partial = static_cast<Acc*>(workspace);
+    launch(columns<R, T, Out>, dim3(blocks, static_cast<unsigned>(splits)),
+           kThreads, stream, g, column_split_len(g, splits), x, out, partial);
+    cudaError_t err = cudaGetLastError();
+    if (err != cudaSuccess || splits == 1) return err;
+    // Second pass: partial is (splits, n_out), results adjacent again.
+    ReduceGeometry g2;
+    g2.kept_ndim = 1;
+    g2.kept_sizes[0] = g.n_out;
+    g2.kept_strides[0] = 1;
+    g2.red_ndim = 1;
+    g2.red_sizes[0] = splits;
+    g2.red_strides[0] = g.n_out;
+    g2.n_out = g.n_out;
+    g2.n_red = splits;
+    launch(columns<Reducer<K, Acc>, Acc, Out>, dim3(blocks, 1), kThreads,
+           stream, g2, splits, partial, out, nullptr);
     return cudaGetLastError();
   }
   const int64_t chunks = chunks_for(g);
@@ -247,8 +313,7 @@ __global__ void arg_warp_kernel(ReduceGeometry g, int64_t n, int64_t stride,
 }  // namespace
 
 int64_t reduce_workspace_bytes(const ReduceGeometry& g) {
-  const int64_t chunks = chunks_for(g);
-  return chunks > 1 ? g.n_out * chunks * 8 : 0;  // Acc is at most 8 bytes
+  return g.n_out * partials_for(g) * 8;  // Acc is at most 8 bytes
 }
 
 cudaError_t launch_reduce(ReduceOp op, Scalar in, Scalar out,

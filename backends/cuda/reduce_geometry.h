@@ -16,6 +16,10 @@ namespace fnx::cuda {
 // dropped and mergeable dims coalesced (the host checks).
 inline constexpr int kMaxDims = 8;
 
+inline constexpr int kWarp = 32;
+// Warps per block of kThreads (loop.cuh) threads; reduce.cu checks.
+inline constexpr int kWarpsPerBlock = 8;
+
 // Result o reduces the elements at offset(o over kept) + offset(r over
 // reduced), r < n_red (offsets in elements).
 struct ReduceGeometry {
@@ -42,6 +46,7 @@ enum class ReducePath : uint8_t {
   kThreadPerResult,  // one thread walks a result's whole range
   kWarpPerResult,    // 32 lanes stride across the range, then shuffle
   kBlocksPerResult,  // a block per (result, chunk), then a pass over chunks
+  kColumns,  // 32 adjacent results x 8 rows a block, splits of the range
 };
 
 // From this many results one thread (or warp) per result fills the GPU;
@@ -60,9 +65,27 @@ inline int64_t contiguous_run(const ReduceGeometry& g) {
   return g.red_sizes[g.red_ndim - 1];
 }
 
-// Sum/Amax/Amin. Along the other memory order (reducing over rows) the
-// kept dim is the fast one and a thread per result is already coalesced.
+// Whether results are adjacent in memory: the innermost kept dim has
+// stride 1 (reducing over rows: sum(x, 0), bias gradients, batch
+// statistics), so 32 threads on 32 adjacent results read one coalesced
+// line per reduced element.
+inline bool results_adjacent(const ReduceGeometry& g) {
+  return g.kept_ndim > 0 && g.kept_strides[g.kept_ndim - 1] == 1;
+}
+
+// The columns path wants at least a warp of adjacent results and enough
+// reduced elements for its 8 rows of threads.
+inline constexpr int64_t kColumnsMinRows = 32;
+
+// Sum/Amax/Amin. Over rows (results adjacent), a block takes 32 adjacent
+// results and its 8 warps split the rows, and gridDim.y splits the range
+// further until the GPU has work: a thread per result would leave it idle
+// for a few thousand results over a long range.
 inline ReducePath reduce_path(const ReduceGeometry& g) {
+  if (contiguous_run(g) == 0 && results_adjacent(g) && g.n_out >= kWarp &&
+      g.n_red >= kColumnsMinRows) {
+    return ReducePath::kColumns;
+  }
   if (g.n_out < kManyResults) return ReducePath::kBlocksPerResult;
   return contiguous_run(g) >= kWarpMinRun ? ReducePath::kWarpPerResult
                                           : ReducePath::kThreadPerResult;
@@ -77,10 +100,6 @@ inline ReducePath arg_reduce_path(const ReduceGeometry& g) {
 }
 
 // ---- A warp per result ----
-
-inline constexpr int kWarp = 32;
-// Warps per block of kThreads (loop.cuh) threads; reduce.cu checks.
-inline constexpr int kWarpsPerBlock = 8;
 
 inline int64_t warp_blocks(int64_t n_out) {
   return (n_out + kWarpsPerBlock - 1) / kWarpsPerBlock;
@@ -98,6 +117,40 @@ FNX_HD int warp_lane(int thread) { return thread % kWarp; }
 // + delta (__shfl_down_sync; lanes past 31 keep their own): lane 0 ends up
 // with all 32.
 inline constexpr int kFirstShuffleDelta = kWarp / 2;
+
+// ---- Columns: results adjacent in memory ----
+
+// Thread t of block (bx, by) reduces result column_result(bx, t) over the
+// rows r = r0 + column_row(t), + kWarpsPerBlock, ... < r1 of split by
+// (column_rows); row 0's threads merge the block's rows in order and write
+// the split's value (the result itself when there is one split, else a
+// partial at [by * n_out + o] that a second columns pass reduces).
+FNX_HD int64_t column_result(int64_t bx, int thread) {
+  return bx * kWarp + thread % kWarp;
+}
+FNX_HD int column_row(int thread) { return thread / kWarp; }
+
+// Splits of the reduced range (gridDim.y): enough blocks for a large GPU
+// (kColumnsBlocks, about 8 per multiprocessor of an H100), each split at
+// least kColumnsSplitRows rows long, at most 65535 (gridDim.y's limit).
+inline constexpr int64_t kColumnsBlocks = 1024;
+inline constexpr int64_t kColumnsSplitRows = 256;
+inline constexpr int64_t kMaxGridY = 65535;
+
+inline int64_t column_blocks(const ReduceGeometry& g) {
+  return (g.n_out + kWarp - 1) / kWarp;
+}
+inline int64_t column_splits(const ReduceGeometry& g) {
+  const int64_t want =
+      (kColumnsBlocks + column_blocks(g) - 1) / column_blocks(g);
+  int64_t most = g.n_red / kColumnsSplitRows;
+  most = most < 1 ? 1 : (most > kMaxGridY ? kMaxGridY : most);
+  return want < most ? want : most;
+}
+// Rows per split; the last split may be shorter.
+inline int64_t column_split_len(const ReduceGeometry& g, int64_t splits) {
+  return (g.n_red + splits - 1) / splits;
+}
 
 // Argmax/Argmin's candidate: a value and its index along the dim; index -1
 // for none (a lane with no elements when n < 32).

@@ -2,7 +2,8 @@
 // reach, each against the CPU: long reductions (blocks per result and a
 // second pass over chunks), reductions to many results along either
 // memory order (a warp per result along a contiguous run: sums, max/min,
-// argmax/argmin with ties and NaNs, softmax and cross-entropy), the
+// argmax/argmin with ties and NaNs, softmax and cross-entropy; 32 adjacent
+// results a block over rows, with split ranges), the
 // vectorized elementwise path with and without alignment, batched and
 // broadcast matmuls (strided-batched and folded GEMMs, copies of layouts
 // cuBLAS cannot read), grouped / strided / dilated convolutions in 1-3
@@ -64,6 +65,38 @@ TEST(CudaKernels, ManyResultReductions) {
   EXPECT_TRUE(close(sum(dev(y), {0, 2}), sum(y, {0, 2}), 1e-12, 1e-10));
   EXPECT_TRUE(close(sum(dev(y).permute({3, 1, 0, 2}), {1, 3}),
                     sum(y.permute({3, 1, 0, 2}), {1, 3}), 1e-12, 1e-10));
+}
+
+// Results adjacent in memory (over rows): 32 results a block, the rows
+// split over gridDim.y and a second pass over the splits when the range is
+// long (backends/cuda/reduce_geometry.h: column_splits).
+TEST(CudaKernels, ColumnReductions) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(5);
+  const Tensor x = randn({3000, 70}, DType::Float32, &gen);  // 11 splits
+  const Tensor xd = dev(x);
+  EXPECT_TRUE(close(sum(xd, {0}), sum(x, {0}), 1e-4, 1e-5));
+  EXPECT_TRUE(close(amax(xd, {0}), amax(x, {0}), 0, 0));
+  EXPECT_TRUE(close(amin(xd, {0}, true), amin(x, {0}, true), 0, 0));
+  EXPECT_TRUE(close(mean(xd, {0}), mean(x, {0}), 1e-6, 1e-4));
+  const Tensor few = randn({300, 40}, DType::Float64, &gen);  // one split
+  EXPECT_TRUE(close(sum(dev(few), {0}), sum(few, {0}), 1e-12, 1e-10));
+  const Tensor ints = randint(-50, 50, {2000, 33}, DType::Int64, &gen);
+  EXPECT_TRUE(close(sum(dev(ints), {0}), sum(ints, {0}), 0, 0));
+  EXPECT_TRUE(close(amax(dev(ints), {0}), amax(ints, {0}), 0, 0));
+  const Tensor flags = ints > 0.0;
+  EXPECT_TRUE(close(sum(dev(flags), {0}), sum(flags, {0}), 0, 0));
+  // Two kept dims (a stepped view), two reduced dims, and a NaN.
+  Tensor y = randn({600, 3, 40}, DType::Float32, &gen);
+  EXPECT_TRUE(close(sum(dev(y).slice(2, 0, 32), {0}),
+                    sum(y.slice(2, 0, 32), {0}), 1e-4, 1e-5));
+  const Tensor z = randn({64, 8, 5, 6}, DType::Float32, &gen);
+  EXPECT_TRUE(close(sum(dev(z), {0, 2}), sum(z, {0, 2}), 1e-4, 1e-5));
+  std::vector<double> v = x.to_vector();
+  v[1234 * 70 + 5] = std::numeric_limits<double>::quiet_NaN();
+  const Tensor with_nan = from_vector(v, {3000, 70}, DType::Float32);
+  EXPECT_TRUE(close(amax(dev(with_nan), {0}), amax(with_nan, {0}), 0, 0));
+  EXPECT_TRUE(close(sum(dev(with_nan), {0}), sum(with_nan, {0}), 1e-4, 1e-5));
 }
 
 // rows x cols from a few levels (many ties); with `nans`, every third row

@@ -237,14 +237,14 @@ TEST(CudaReducePlan, WarpPathForContiguousRunsToManyResults) {
   const Tensor x = zeros({4096, 1000});
   EXPECT_EQ(path(x, {1}), ReducePath::kWarpPerResult);  // sum(x, -1), softmax
   EXPECT_EQ(arg_path(x, 1), ReducePath::kWarpPerResult);
-  // Over dim 0 the kept dim is the fast one: no warp. 1000 results take
-  // the blocks path, 4096 a thread each (neighbours read neighbours).
-  EXPECT_EQ(path(x, {0}), ReducePath::kBlocksPerResult);
+  // Over dim 0 the kept dim is the fast one: no warp, the columns path
+  // (reduce_columns_test.cc); argmax a thread per result.
+  EXPECT_EQ(path(x, {0}), ReducePath::kColumns);
   EXPECT_EQ(arg_path(x, 0), ReducePath::kThreadPerResult);
   const Tensor wide = zeros({1000, 4096});
-  EXPECT_EQ(path(wide, {0}), ReducePath::kThreadPerResult);
+  EXPECT_EQ(path(wide, {0}), ReducePath::kColumns);
   EXPECT_EQ(arg_path(wide, 0), ReducePath::kThreadPerResult);
-  EXPECT_EQ(path(wide.t(), {1}), ReducePath::kThreadPerResult);
+  EXPECT_EQ(path(wide.t(), {1}), ReducePath::kColumns);
   EXPECT_EQ(path(x.t(), {0}), ReducePath::kWarpPerResult) << "memory order";
   EXPECT_EQ(path(x.slice(1, 0, 1000, 2), {1}), ReducePath::kThreadPerResult)
       << "a stepped run is not contiguous";
