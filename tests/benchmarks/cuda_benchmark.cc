@@ -10,8 +10,10 @@
 //  - per-sample gradients of the torch.func tutorial CNN, batch 64 and
 //    512, with vmap(grad) on the device;
 //  - max pooling at that CNN's shape for batch 512 (forward, and forward
-//    plus gradient) and log_softmax over the rows of a (4096, 1000)
-//    matrix (the warp-per-row reductions).
+//    plus gradient), log_softmax over the rows of a (4096, 1000) matrix
+//    (the warp-per-row reductions), and the sum over the rows of a
+//    (32768, 4096) matrix (results adjacent in memory: the columns path)
+//    as a fraction of peak memory bandwidth.
 // Every timed iteration ends with the device synchronized.
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
@@ -235,6 +237,25 @@ void BM_FnxLogSoftmaxRows(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_FnxLogSoftmaxRows)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// sum(x, 0): 4096 results adjacent in memory, each over 32768 rows (512 MiB
+// read once).
+void BM_FnxSumOverRows(benchmark::State& state) {
+  if (!have_gpu(state)) return;
+  const Tensor x = full({32768, 4096}, 1.0, DType::Float32, kDev);
+  (void)sum(x, {0});
+  cuda::synchronize();
+  for (auto _ : state) {
+    Tensor y = sum(x, {0});
+    cuda::synchronize();
+    benchmark::DoNotOptimize(y.impl());
+  }
+  const double bytes = 4.0 * static_cast<double>(x.numel());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes) * state.iterations());
+  state.counters["hbm_frac"] = benchmark::Counter(
+      bytes / peak_bandwidth(), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_FnxSumOverRows)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace fnx

@@ -15,7 +15,9 @@ workloads in PyTorch, then prints one table and a JSON line:
     67 TFLOP/s FP32 peak;
   - add of 2^28 floats: bytes moved per second as a fraction of the
     device's peak memory bandwidth (goal >= 0.8), next to torch's add and a
-    device-to-device cudaMemcpy.
+    device-to-device cudaMemcpy;
+  - max pooling, log_softmax over rows, and sum(x, 0) of a (32768, 4096)
+    matrix, next to torch.
 Without torch (or without a GPU for it) the torch columns say so and the
 fnx figures are still printed.
 """
@@ -115,6 +117,10 @@ def run_torch():
     logits = torch.randn(4096, 1000, device=dev)
     out["log_softmax_rows"] = best_time(lambda: F.log_softmax(logits, 1), sync,
                                         number=10)
+    rows = torch.ones(32768, 4096, device=dev)
+    rows.sum(0)
+    out["sum_over_rows"] = best_time(lambda: rows.sum(0), sync, number=10)
+    del rows
 
     n = 1 << 28
     a = torch.ones(n, device=dev)
@@ -202,6 +208,18 @@ def main():
             name, fmt(f), fmt(t), "%.2fx" % ratio if ratio else "n/a"))
         rows.append({"workload": torch_name, "fnx_s": f, "torch_s": t,
                      "torch_over_fnx": ratio})
+
+    print("\n== sum over the rows of a (32768, 4096) matrix (results adjacent "
+          "in memory) ==")
+    red = fnx.get("BM_FnxSumOverRows/real_time", {})
+    f = red.get("seconds")
+    t = torch_r.get("sum_over_rows")
+    ratio = (t / f) if f and t else None
+    print("sum(x, 0)          fnx %s (%.1f%% of peak)   torch %s   "
+          "torch/fnx %s" % (fmt(f), 100 * red.get("hbm_frac", 0), fmt(t),
+                            "%.2fx" % ratio if ratio else "n/a"))
+    rows.append({"workload": "sum_over_rows", "fnx_s": f, "torch_s": t,
+                 "torch_over_fnx": ratio, "hbm_frac": red.get("hbm_frac")})
 
     if "error" in torch_r:
         print("\ntorch: " + torch_r["error"])
