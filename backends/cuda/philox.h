@@ -40,7 +40,7 @@ FNX_HD Block philox4x32(uint64_t seed, uint64_t counter) {
   uint32_t c2 = 0, c3 = 0;
   uint32_t k0 = static_cast<uint32_t>(seed);
   uint32_t k1 = static_cast<uint32_t>(seed >> 32);
-#if defined(__CUDACC__)
+#if defined(__CUDA_ARCH__)  // the device pass (g++ warns of the pragma)
 #pragma unroll
 #endif
   for (int round = 0; round < 10; ++round) {
