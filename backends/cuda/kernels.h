@@ -109,10 +109,13 @@ cudaError_t launch_reduce(ReduceOp op, Scalar in, Scalar out,
                           void* workspace, cudaStream_t stream);
 // Argmax/argmin along one dim of size n (stride in elements) for each of
 // n_out results (kept dims as in ReduceGeometry); first occurrence wins,
-// NaN counts as the extreme.
+// NaN counts as the extreme. `workspace` holds at least
+// arg_reduce_workspace_bytes(g) bytes (or is null when that is 0).
+int64_t arg_reduce_workspace_bytes(const ReduceGeometry& g);
 cudaError_t launch_arg_reduce(bool is_max, Scalar in, const ReduceGeometry& g,
                               int64_t n, int64_t stride, const void* x,
-                              int64_t* result, cudaStream_t stream);
+                              int64_t* result, void* workspace,
+                              cudaStream_t stream);
 
 // ---- indexing (index.cu) ----
 

@@ -12,6 +12,12 @@
 namespace fnx::cuda {
 namespace {
 
+// Scratch for a reduction's partial results; none when bytes is 0.
+std::shared_ptr<Storage> workspace(int64_t bytes, Device device) {
+  if (bytes <= 0) return nullptr;
+  return Storage::allocate(static_cast<std::size_t>(bytes), device);
+}
+
 template <ReduceOp kOp>
 Tensor reduce_kernel(const OpCall& call, const OutMeta& out) {
   const Context& ctx = context_of(out);
@@ -25,11 +31,8 @@ Tensor reduce_kernel(const OpCall& call, const OutMeta& out) {
     fill(ctx, dptr(result), out.dtype, n_out, 0);
     return result;
   }
-  const int64_t ws_bytes = reduce_workspace_bytes(g);
-  std::shared_ptr<Storage> ws;
-  if (ws_bytes > 0) {
-    ws = Storage::allocate(static_cast<std::size_t>(ws_bytes), out.device);
-  }
+  const std::shared_ptr<Storage> ws =
+      workspace(reduce_workspace_bytes(g), out.device);
   launched(
       launch_reduce(kOp, scalar_of(x.dtype()), scalar_of(out.dtype), g, dptr(x),
                     dptr(result), ws ? ws->data() : nullptr, ctx.stream),
@@ -51,11 +54,14 @@ Tensor arg_kernel(const OpCall& call, const OutMeta& out) {
   const int64_t dim = call.attr<ReduceAttrs>().dims.at(0);
   const ReduceGeometry g =
       reduce_geometry(call.name(), x.shape(), x.strides(), Dims{dim});
-  launched(launch_arg_reduce(
-               kMax, scalar_of(x.dtype()), g, x.shape()[dim], x.strides()[dim],
-               dptr(x), reinterpret_cast<int64_t*>(dptr(result)), ctx.stream),
+  const std::shared_ptr<Storage> ws =
+      workspace(arg_reduce_workspace_bytes(g), out.device);
+  launched(launch_arg_reduce(kMax, scalar_of(x.dtype()), g, x.shape()[dim],
+                             x.strides()[dim], dptr(x),
+                             reinterpret_cast<int64_t*>(dptr(result)),
+                             ws ? ws->data() : nullptr, ctx.stream),
            call.name());
-  return result;
+  return result;  // ws returns to the pool; later users queue behind us
 }
 
 }  // namespace

@@ -14,7 +14,8 @@
 //   over the splits' partial results;
 // - other many-result reductions (short contiguous runs): a thread per
 //   result.
-// Argmax/Argmin: a warp per result along a contiguous run, else a thread.
+// Argmax/Argmin: a warp per result along a contiguous run, the columns
+// path over rows, else a thread per result.
 #include <algorithm>
 #include <type_traits>
 
@@ -50,26 +51,62 @@ struct Reducer {
     else
       return scalar::MinimumOp{}(a, b);
   }
+  // Element r of a result's range, at x[offset].
+  __device__ static Acc element(const T* x, int64_t offset, int64_t /*r*/) {
+    return static_cast<Acc>(x[offset]);
+  }
+  template <typename Out>
+  __device__ static Out finish(Acc a) {
+    return scalar::convert<Out>(a);
+  }
 };
 
-// Reduces elements [r0, r1) of result o's reduced range.
+// Argmax/Argmin as a reducer (the columns path): candidates (value, index
+// along the dim) merged by arg_better, a total order, so any grouping of
+// the range gives the CPU's answer.
+template <bool kMax, typename T>
+struct ArgReducer {
+  using Acc = ArgCandidate<T>;
+  __device__ static Acc init() { return {T(), -1}; }
+  __device__ static Acc merge(Acc a, Acc b) { return arg_better<kMax>(a, b); }
+  __device__ static Acc element(const T* x, int64_t offset, int64_t r) {
+    return {x[offset], r};
+  }
+  template <typename Out>
+  __device__ static Out finish(Acc a) {
+    return a.index;
+  }
+};
+
+// A second pass over partial results of R (type R::Acc, already elements).
+template <typename R>
+struct PartialsOf {
+  using Acc = typename R::Acc;
+  __device__ static Acc init() { return R::init(); }
+  __device__ static Acc merge(Acc a, Acc b) { return R::merge(a, b); }
+  __device__ static Acc element(const Acc* x, int64_t offset, int64_t) {
+    return x[offset];
+  }
+  template <typename Out>
+  __device__ static Out finish(Acc a) {
+    return R::template finish<Out>(a);
+  }
+};
+
+// Offset of element r of a result's reduced range (from the result's base).
+__device__ int64_t reduced_offset(const ReduceGeometry& g, int64_t r) {
+  return g.red_ndim == 1 ? r * g.red_strides[0]
+                         : offset_of(r, g.red_ndim, g.red_sizes, g.red_strides);
+}
+
+// Reduces elements r0, r0 + step, ... < r1 of the range based at x[base].
 template <typename R, typename T>
 __device__ typename R::Acc reduce_range(const T* x, const ReduceGeometry& g,
                                         int64_t base, int64_t r0, int64_t r1,
                                         int64_t step) {
   typename R::Acc acc = R::init();
-  if (g.red_ndim == 1) {
-    const int64_t s = g.red_strides[0];
-    for (int64_t r = r0; r < r1; r += step) {
-      acc = R::merge(acc, static_cast<typename R::Acc>(x[base + r * s]));
-    }
-  } else {
-    for (int64_t r = r0; r < r1; r += step) {
-      acc = R::merge(
-          acc,
-          static_cast<typename R::Acc>(
-              x[base + offset_of(r, g.red_ndim, g.red_sizes, g.red_strides)]));
-    }
+  for (int64_t r = r0; r < r1; r += step) {
+    acc = R::merge(acc, R::element(x, base + reduced_offset(g, r), r));
   }
   return acc;
 }
@@ -166,7 +203,7 @@ __global__ void columns(ReduceGeometry g, int64_t split_len, const T* x,
   if (row != 0 || o >= g.n_out) return;
   for (int k = 1; k < kWarpsPerBlock; ++k) acc = R::merge(acc, rows[k][lane]);
   if (gridDim.y == 1) {
-    out[o] = scalar::convert<Out>(acc);
+    out[o] = R::template finish<Out>(acc);
   } else {
     partial[static_cast<int64_t>(blockIdx.y) * g.n_out + o] = acc;
   }
@@ -190,13 +227,42 @@ int64_t chunks_for(const ReduceGeometry& g) {
   return (g.n_red + len - 1) / len;
 }
 
-int64_t partials_for(const ReduceGeometry& g) {
-  if (reduce_path(g) == ReducePath::kColumns) {
+// Partial results per result that a first pass leaves for a second.
+int64_t partials_for(const ReduceGeometry& g, ReducePath path) {
+  if (path == ReducePath::kColumns) {
     const int64_t splits = column_splits(g);
     return splits > 1 ? splits : 0;
   }
   const int64_t chunks = chunks_for(g);
   return chunks > 1 ? chunks : 0;
+}
+
+// The columns path's two passes for any reducer R (sums, max/min, arg):
+// the splits' partials are (splits, n_out) in `workspace`, results
+// adjacent again for the second pass.
+template <typename R, typename T, typename Out>
+cudaError_t columns_reduce(const ReduceGeometry& g, const T* x, Out* out,
+                           void* workspace, cudaStream_t stream) {
+  using Acc = typename R::Acc;
+  const int64_t splits = column_splits(g);
+  const unsigned blocks = static_cast<unsigned>(column_blocks(g));
+  Acc* partial = static_cast<Acc*>(workspace);
+  launch(columns<R, T, Out>, dim3(blocks, static_cast<unsigned>(splits)),
+         kThreads, stream, g, column_split_len(g, splits), x, out, partial);
+  cudaError_t err = cudaGetLastError();
+  if (err != cudaSuccess || splits == 1) return err;
+  ReduceGeometry g2;
+  g2.kept_ndim = 1;
+  g2.kept_sizes[0] = g.n_out;
+  g2.kept_strides[0] = 1;
+  g2.red_ndim = 1;
+  g2.red_sizes[0] = splits;
+  g2.red_strides[0] = g.n_out;
+  g2.n_out = g.n_out;
+  g2.n_red = splits;
+  launch(columns<PartialsOf<R>, Acc, Out>, dim3(blocks, 1), kThreads, stream,
+         g2, splits, partial, out, nullptr);
+  return cudaGetLastError();
 }
 
 unsigned warp_grid(const ReduceGeometry& g) {
@@ -220,26 +286,7 @@ cudaError_t reduce_typed(const ReduceGeometry& g, const T* x, Out* out,
     return cudaGetLastError();
   }
   if (path == ReducePath::kColumns) {
-    const int64_t splits = column_splits(g);
-    const unsigned blocks = static_cast<unsigned>(column_blocks(g));
-    Acc* partial = static_cast<Acc*>(workspace);
-    launch(columns<R, T, Out>, dim3(blocks, static_cast<unsigned>(splits)),
-           kThreads, stream, g, column_split_len(g, splits), x, out, partial);
-    cudaError_t err = cudaGetLastError();
-    if (err != cudaSuccess || splits == 1) return err;
-    // Second pass: partial is (splits, n_out), results adjacent again.
-    ReduceGeometry g2;
-    g2.kept_ndim = 1;
-    g2.kept_sizes[0] = g.n_out;
-    g2.kept_strides[0] = 1;
-    g2.red_ndim = 1;
-    g2.red_sizes[0] = splits;
-    g2.red_strides[0] = g.n_out;
-    g2.n_out = g.n_out;
-    g2.n_red = splits;
-    launch(columns<Reducer<K, Acc>, Acc, Out>, dim3(blocks, 1), kThreads,
-           stream, g2, splits, partial, out, nullptr);
-    return cudaGetLastError();
+    return columns_reduce<R, T, Out>(g, x, out, workspace, stream);
   }
   const int64_t chunks = chunks_for(g);
   Acc* partial = static_cast<Acc*>(workspace);
@@ -313,7 +360,15 @@ __global__ void arg_warp_kernel(ReduceGeometry g, int64_t n, int64_t stride,
 }  // namespace
 
 int64_t reduce_workspace_bytes(const ReduceGeometry& g) {
-  return g.n_out * partials_for(g) * 8;  // Acc is at most 8 bytes
+  // Acc is at most 8 bytes.
+  return g.n_out * partials_for(g, reduce_path(g)) * 8;
+}
+
+int64_t arg_reduce_workspace_bytes(const ReduceGeometry& g) {
+  // An ArgCandidate is at most 16 bytes.
+  const ReducePath path = arg_reduce_path(g);
+  return path == ReducePath::kColumns ? g.n_out * partials_for(g, path) * 16
+                                      : 0;
 }
 
 cudaError_t launch_reduce(ReduceOp op, Scalar in, Scalar out,
@@ -346,8 +401,18 @@ cudaError_t launch_reduce(ReduceOp op, Scalar in, Scalar out,
 
 cudaError_t launch_arg_reduce(bool is_max, Scalar in, const ReduceGeometry& g,
                               int64_t n, int64_t stride, const void* x,
-                              int64_t* result, cudaStream_t stream) {
+                              int64_t* result, void* workspace,
+                              cudaStream_t stream) {
   if (g.n_out <= 0) return cudaSuccess;
+  if (arg_reduce_path(g) == ReducePath::kColumns) {
+    return dispatch_all(in, [&]<typename T>() {
+      const T* px = static_cast<const T*>(x);
+      return is_max ? columns_reduce<ArgReducer<true, T>, T, int64_t>(
+                          g, px, result, workspace, stream)
+                    : columns_reduce<ArgReducer<false, T>, T, int64_t>(
+                          g, px, result, workspace, stream);
+    });
+  }
   const bool warp = arg_reduce_path(g) == ReducePath::kWarpPerResult;
   const unsigned blocks =
       warp ? warp_grid(g)

@@ -77,24 +77,30 @@ inline bool results_adjacent(const ReduceGeometry& g) {
 // reduced elements for its 8 rows of threads.
 inline constexpr int64_t kColumnsMinRows = 32;
 
+// Whether the columns path takes a reduction (reduce_path): results
+// adjacent, the reduced elements not contiguous, enough of both.
+inline bool columns_fit(const ReduceGeometry& g) {
+  return contiguous_run(g) == 0 && results_adjacent(g) && g.n_out >= kWarp &&
+         g.n_red >= kColumnsMinRows;
+}
+
 // Sum/Amax/Amin. Over rows (results adjacent), a block takes 32 adjacent
 // results and its 8 warps split the rows, and gridDim.y splits the range
 // further until the GPU has work: a thread per result would leave it idle
 // for a few thousand results over a long range.
 inline ReducePath reduce_path(const ReduceGeometry& g) {
-  if (contiguous_run(g) == 0 && results_adjacent(g) && g.n_out >= kWarp &&
-      g.n_red >= kColumnsMinRows) {
-    return ReducePath::kColumns;
-  }
+  if (columns_fit(g)) return ReducePath::kColumns;
   if (g.n_out < kManyResults) return ReducePath::kBlocksPerResult;
   return contiguous_run(g) >= kWarpMinRun ? ReducePath::kWarpPerResult
                                           : ReducePath::kThreadPerResult;
 }
 
-// Argmax/Argmin have no blocks path: a warp per result whenever the run is
-// long enough (also for few results, where one thread per result would
-// leave the GPU nearly idle), else a thread per result.
+// Argmax/Argmin have no blocks path: the columns path over rows, a warp per
+// result whenever the run is long enough (also for few results, where one
+// thread per result would leave the GPU nearly idle), else a thread per
+// result.
 inline ReducePath arg_reduce_path(const ReduceGeometry& g) {
+  if (columns_fit(g)) return ReducePath::kColumns;
   return contiguous_run(g) >= kWarpMinRun ? ReducePath::kWarpPerResult
                                           : ReducePath::kThreadPerResult;
 }

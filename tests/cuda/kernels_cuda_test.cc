@@ -175,6 +175,24 @@ TEST(CudaKernels, WarpPerResultReductions) {
   EXPECT_TRUE(close(sum(dev(z), {2, 3}), sum(z, {2, 3}), 1e-4, 1e-5));
 }
 
+// Argmax/argmin over rows take the columns path too: candidates merged
+// across rows, splits and the second pass; ties and NaNs as on the CPU.
+TEST(CudaKernels, ColumnArgReductions) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(6);
+  for (const DType dtype : {DType::Float32, DType::Float64}) {
+    const Tensor t = ties(3000, 70, dtype, &gen, true);  // 11 splits
+    EXPECT_TRUE(close(argmax(dev(t), 0), argmax(t, 0), 0, 0));
+    EXPECT_TRUE(close(argmin(dev(t), 0), argmin(t, 0), 0, 0));
+  }
+  const Tensor one_split = ties(100, 40, DType::Float32, &gen, true);
+  EXPECT_TRUE(close(argmax(dev(one_split), 0), argmax(one_split, 0), 0, 0));
+  const Tensor ints = randint(-2, 3, {2000, 33}, DType::Int32, &gen);
+  EXPECT_TRUE(close(argmin(dev(ints), 0), argmin(ints, 0), 0, 0));
+  const Tensor flags = ints > 0.0;
+  EXPECT_TRUE(close(argmax(dev(flags), 0), argmax(flags, 0), 0, 0));
+}
+
 TEST(CudaKernels, VectorizedAndUnalignedElementwise) {
   FNX_SKIP_WITHOUT_CUDA();
   Generator gen(3);

@@ -2,12 +2,14 @@
 // sum(x, 0), bias gradients) checked on the host: a model of reduce.cu's
 // `columns` kernel with the kernel's own index arithmetic
 // (reduce_geometry.h: column_result, column_row, column_splits,
-// column_split_len), both passes, against the CPU backend; every (result,
-// split) written exactly once; and which reductions the plan sends there.
+// column_split_len), both passes, against the CPU backend for sums,
+// max/min and argmax/argmin (ties, NaNs); every (result, split) written
+// exactly once; and which reductions the plan sends there.
 // Needs no GPU and no CUDA: runs in every build.
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "backends/common/scalar_ops.h"
@@ -121,6 +123,61 @@ void check_columns(const Tensor& x, const Dims& dims) {
     EXPECT_EQ(maxes[i], want_max[i]) << "max " << o;
     EXPECT_EQ(mins[i], want_min[i]) << "min " << o;
   }
+}
+
+// Argmax/Argmin of x over dim through the model (candidates merged by
+// arg_better, as ArgReducer in reduce.cu), against the CPU: exact indices.
+void check_column_args(const Tensor& x, int64_t dim) {
+  SCOPED_TRACE(shape_str(x.shape()) + " strides " +
+               shape_str(Shape(x.strides())) + " dim " + std::to_string(dim));
+  const ReduceGeometry g = geometry(x, Dims{dim});
+  ASSERT_EQ(cuda::arg_reduce_path(g), ReducePath::kColumns);
+  const double* base =
+      static_cast<const double*>(x.impl()->storage->data()) + x.offset();
+  using C = cuda::ArgCandidate<double>;
+  auto element = [&](int64_t o, int64_t r) {
+    return C{
+        base[cuda::offset_of(o, g.kept_ndim, g.kept_sizes, g.kept_strides) +
+             r * x.strides()[dim]],
+        r};
+  };
+  const auto maxes = columns_model<C>(
+      g, C{0, -1}, [](C a, C b) { return cuda::arg_better<true>(a, b); },
+      element);
+  const auto mins = columns_model<C>(
+      g, C{0, -1}, [](C a, C b) { return cuda::arg_better<false>(a, b); },
+      element);
+  const std::vector<double> want_max = argmax(x, dim).to_vector();
+  const std::vector<double> want_min = argmin(x, dim).to_vector();
+  ASSERT_EQ(static_cast<int64_t>(want_max.size()), g.n_out);
+  for (int64_t o = 0; o < g.n_out; ++o) {
+    const auto i = static_cast<std::size_t>(o);
+    EXPECT_EQ(maxes[i].index, static_cast<int64_t>(want_max[i])) << o;
+    EXPECT_EQ(mins[i].index, static_cast<int64_t>(want_min[i])) << o;
+  }
+}
+
+// rows x cols of a few levels (many ties), a NaN in every fifth column at
+// row (3 * col) % rows and a second one later in every tenth.
+Tensor ties_and_nans(int64_t rows, int64_t cols, Generator* gen) {
+  std::vector<double> v =
+      randint(-2, 3, {rows, cols}, DType::Int64, gen).to_vector();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (int64_t c = 0; c < cols; c += 5) {
+    v[static_cast<std::size_t>((3 * c) % rows * cols + c)] = nan;
+    if (c % 10 == 0) v[static_cast<std::size_t>((rows - 1) * cols + c)] = nan;
+  }
+  return from_vector(v, {rows, cols}, DType::Float64);
+}
+
+TEST(CudaReduceColumns, ArgModelMatchesTheCpu) {
+  Generator gen(6);
+  check_column_args(ties_and_nans(40, 33, &gen), 0);       // one split
+  check_column_args(ties_and_nans(3000, 70, &gen), 0);     // 11 splits
+  check_column_args(ties_and_nans(5000, 40, &gen), 0);     // 19 splits
+  check_column_args(zeros({600, 64}, DType::Float64), 0);  // all tied: 0
+  check_column_args(
+      randn({3, 300, 32}, DType::Float64, &gen).permute({1, 0, 2}), 0);
 }
 
 TEST(CudaReduceColumns, ModelMatchesTheCpu) {

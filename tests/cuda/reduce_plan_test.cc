@@ -238,12 +238,14 @@ TEST(CudaReducePlan, WarpPathForContiguousRunsToManyResults) {
   EXPECT_EQ(path(x, {1}), ReducePath::kWarpPerResult);  // sum(x, -1), softmax
   EXPECT_EQ(arg_path(x, 1), ReducePath::kWarpPerResult);
   // Over dim 0 the kept dim is the fast one: no warp, the columns path
-  // (reduce_columns_test.cc); argmax a thread per result.
+  // (reduce_columns_test.cc).
   EXPECT_EQ(path(x, {0}), ReducePath::kColumns);
-  EXPECT_EQ(arg_path(x, 0), ReducePath::kThreadPerResult);
+  EXPECT_EQ(arg_path(x, 0), ReducePath::kColumns);
   const Tensor wide = zeros({1000, 4096});
   EXPECT_EQ(path(wide, {0}), ReducePath::kColumns);
-  EXPECT_EQ(arg_path(wide, 0), ReducePath::kThreadPerResult);
+  EXPECT_EQ(arg_path(wide, 0), ReducePath::kColumns);
+  EXPECT_EQ(arg_path(zeros({20, 4096}), 0), ReducePath::kThreadPerResult)
+      << "fewer rows than kColumnsMinRows";
   EXPECT_EQ(path(wide.t(), {1}), ReducePath::kColumns);
   EXPECT_EQ(path(x.t(), {0}), ReducePath::kWarpPerResult) << "memory order";
   EXPECT_EQ(path(x.slice(1, 0, 1000, 2), {1}), ReducePath::kThreadPerResult)
