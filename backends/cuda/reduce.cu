@@ -306,8 +306,7 @@ cudaError_t reduce_typed(const ReduceGeometry& g, const T* x, Out* out,
   g2.red_strides[0] = 1;
   g2.n_out = g.n_out;
   g2.n_red = chunks;
-  using R2 = Reducer<K == ReduceOp::Sum ? ReduceOp::Sum : K, Acc>;
-  launch(block_per_result<R2, Acc, Out>,
+  launch(block_per_result<PartialsOf<R>, Acc, Out>,
          dim3(static_cast<unsigned>(g.n_out), 1), kThreads, stream, g2, chunks,
          partial, out, nullptr);
   return cudaGetLastError();

@@ -109,6 +109,26 @@ const std::vector<ConvCase>& conv_cases() {
   return *cases;
 }
 
+// A case's convolution descriptor, and its x, y and w descriptors packed
+// (NCHW, no gaps).
+cudnnConvolutionDescriptor_t conv_of(Descriptors& d, const ConvCase& cc,
+                                     cudnnDataType_t dt) {
+  return d.conv(cc.pad, cc.stride, cc.dilation, cc.mode, dt, cc.groups);
+}
+
+struct CaseDescriptors {
+  cudnnTensorDescriptor_t x, y;
+  cudnnFilterDescriptor_t w;
+  cudnnConvolutionDescriptor_t conv;
+};
+
+CaseDescriptors packed(Descriptors& d, const ConvCase& cc, cudnnDataType_t dt) {
+  const auto xd = cc.x_dims(), yd = cc.y_dims();
+  return {d.tensor(dt, xd, packed_strides(xd)),
+          d.tensor(dt, yd, packed_strides(yd)), d.filter(dt, cc.w_dims()),
+          conv_of(d, cc, dt)};
+}
+
 class Cudnn : public CudnnTest {
  protected:
   // Forward with alpha and beta over strided x and y, against the
@@ -123,7 +143,7 @@ class Cudnn : public CudnnTest {
     const auto w = random_vector<T>(numel(wd), 11);
     const auto y0 = random_vector<T>(extent(yd, ys), 12);
     DeviceArray<T> dx(x), dw(w), dy(y0);
-    auto conv = d.conv(cc.pad, cc.stride, cc.dilation, cc.mode, dt, cc.groups);
+    auto conv = conv_of(d, cc, dt);
     ASSERT_EQ(cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH),
               CUDNN_STATUS_SUCCESS);
     const T alpha = 2, beta = 0.5;
@@ -171,7 +191,7 @@ TEST_F(Cudnn, BackwardPassesAreAdjoints) {
     DeviceArray<double> dx_d(extent(xd, xs)), dw_d(numel(wd));
     auto xdesc = d.tensor(dt, xd, xs), ydesc = d.tensor(dt, yd, ys);
     auto wdesc = d.filter(dt, wd);
-    auto conv = d.conv(cc.pad, cc.stride, cc.dilation, cc.mode, dt, cc.groups);
+    auto conv = conv_of(d, cc, dt);
     const double one = 1, zero = 0;
     ASSERT_EQ(
         cudnnConvolutionForward(h_, &one, xdesc, x_d.get(), wdesc, w_d.get(),
@@ -205,10 +225,7 @@ TEST_F(Cudnn, BackwardBetaAccumulates) {
   const ConvCase& cc = conv_cases()[1];
   Descriptors d;
   const auto xd = cc.x_dims(), wd = cc.w_dims(), yd = cc.y_dims();
-  auto xdesc = d.tensor(dt, xd, packed_strides(xd));
-  auto ydesc = d.tensor(dt, yd, packed_strides(yd));
-  auto wdesc = d.filter(dt, wd);
-  auto conv = d.conv(cc.pad, cc.stride, cc.dilation, cc.mode, dt, cc.groups);
+  const auto [xdesc, ydesc, wdesc, conv] = packed(d, cc, dt);
   const auto w = random_vector<double>(numel(wd), 1);
   const auto dy = random_vector<double>(numel(yd), 2);
   DeviceArray<double> w_d(w), dy_d(dy), dx_d(numel(xd));
@@ -261,10 +278,7 @@ TEST_F(Cudnn, AlgorithmLists) {
   const ConvCase& cc = conv_cases()[1];
   for (cudnnDataType_t dt : {CUDNN_DATA_FLOAT, CUDNN_DATA_DOUBLE}) {
     Descriptors d;
-    auto xdesc = d.tensor(dt, cc.x_dims(), packed_strides(cc.x_dims()));
-    auto ydesc = d.tensor(dt, cc.y_dims(), packed_strides(cc.y_dims()));
-    auto wdesc = d.filter(dt, cc.w_dims());
-    auto conv = d.conv(cc.pad, cc.stride, cc.dilation, cc.mode, dt, cc.groups);
+    const auto [xdesc, ydesc, wdesc, conv] = packed(d, cc, dt);
     cudnnConvolutionFwdAlgoPerf_t fwd[8];
     int n = 0;
     ASSERT_EQ(cudnnGetConvolutionForwardAlgorithm_v7(h_, xdesc, wdesc, conv,
@@ -305,10 +319,7 @@ TEST_F(Cudnn, FindThenRunWithTheWorkspaceFound) {
   const ConvCase& cc = conv_cases()[0];
   Descriptors d;
   const auto xd = cc.x_dims(), wd = cc.w_dims(), yd = cc.y_dims();
-  auto xdesc = d.tensor(dt, xd, packed_strides(xd));
-  auto ydesc = d.tensor(dt, yd, packed_strides(yd));
-  auto wdesc = d.filter(dt, wd);
-  auto conv = d.conv(cc.pad, cc.stride, cc.dilation, cc.mode, dt, cc.groups);
+  const auto [xdesc, ydesc, wdesc, conv] = packed(d, cc, dt);
   DeviceArray<float> x(random_vector<float>(numel(xd), 1)),
       w(random_vector<float>(numel(wd), 2)), y(numel(yd)), ws(1 << 16);
   cudnnConvolutionFwdAlgoPerf_t perf[4];
