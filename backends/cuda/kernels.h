@@ -161,7 +161,8 @@ cudaError_t launch_fold(Scalar t, const WindowGeometry& g, const void* patches,
 // images (images, *in) contiguous. Select: out (images, out_numel) =
 // values at each window's argmax of x (window_argmax). Scatter: dx (x's
 // layout) = grad (images, out_numel) summed at those places; `places` is
-// scratch for images * out_numel int32 (in-image positions).
+// scratch for images * out_numel int32 (in-image positions), unused (may be
+// null) where windows_disjoint(g).
 cudaError_t launch_max_pool_select(Scalar t, const WindowGeometry& g,
                                    const void* x, const void* values, void* out,
                                    cudaStream_t stream);

@@ -5,8 +5,8 @@
 // (values other than x, which JVPs and second derivatives use; dilation;
 // padding) runs on pool.cu's kernels, and so does MaxPoolScatter: cuDNN's
 // pooling backward would need the forward output and gives no promise on
-// which of equal maxima gets the gradient, while pool.cu's gather matches
-// the CPU backend exactly and needs no atomics.
+// which of equal maxima gets the gradient, while pool.cu's kernels match
+// the CPU backend exactly and need no atomics.
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -120,12 +120,16 @@ Tensor max_pool_scatter_kernel(const OpCall& call, const OutMeta& out) {
   Tensor result = make_result(out);
   if (result.numel() == 0) return result;
   const WindowGeometry g = pool_geometry(call, x);
-  const Tensor places =
-      empty({g.images * g.out_numel}, DType::Int32, out.device);
-  launched(launch_max_pool_scatter(
-               scalar_of(out.dtype), g, dptr(x), dptr(grad), dptr(result),
-               reinterpret_cast<int32_t*>(dptr(places)), ctx.stream),
-           call.name());
+  // Overlapping windows take a gather that first records every argmax.
+  const Tensor places = windows_disjoint(g) ? Tensor()
+                                            : empty({g.images * g.out_numel},
+                                                    DType::Int32, out.device);
+  launched(
+      launch_max_pool_scatter(
+          scalar_of(out.dtype), g, dptr(x), dptr(grad), dptr(result),
+          places.defined() ? reinterpret_cast<int32_t*>(dptr(places)) : nullptr,
+          ctx.stream),
+      call.name());
   return result;
 }
 

@@ -1,8 +1,11 @@
 // Max pooling's two primitives. MaxPoolSelect: a thread per window picks
-// its argmax (window.h) and reads the values there. MaxPoolScatter is a
-// gather, as Fold: a first pass writes every window's argmax, then each
-// image element sums the gradients of the windows whose argmax it is, in
-// kernel order: no atomics, the same result on every run.
+// its argmax (window.h) and reads the values there. MaxPoolScatter, where
+// windows are disjoint (stride >= kernel, max_pool2d's default): a thread
+// per window writes its whole window, the gradient at the argmax and zeros
+// elsewhere, in one pass. Where they overlap it is a gather, as Fold: a
+// first pass writes every window's argmax, then each image element sums the
+// gradients of the windows whose argmax it is, in kernel order. Neither
+// needs atomics: the same result on every run.
 #include "backends/common/scalar_ops.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch.h"
@@ -32,6 +35,22 @@ __global__ void argmax_kernel(WindowGeometry g, const T* x, int32_t* places) {
   const int64_t image = i / g.out_numel;
   places[i] = static_cast<int32_t>(
       window_argmax(g, x + image * g.in_numel, i % g.out_numel));
+}
+
+// One thread per window; windows_disjoint(g).
+template <typename T>
+__global__ void scatter_disjoint_kernel(WindowGeometry g, const T* x,
+                                        const T* grad, T* dx) {
+  const int64_t total = g.images * g.out_numel;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= total) return;
+  const int64_t image = index_div(i, g.out_numel);
+  const int64_t o = i - image * g.out_numel;
+  const int64_t at = window_argmax(g, x + image * g.in_numel, o);
+  const T value = grad[i];
+  T* image_dx = dx + image * g.in_numel;
+  for_each_window_element(
+      g, o, [&](int64_t pos) { image_dx[pos] = pos == at ? value : T(0); });
 }
 
 // One thread per image element.
@@ -77,6 +96,21 @@ cudaError_t launch_max_pool_scatter(Scalar t, const WindowGeometry& g,
   const int64_t total = g.images * g.in_numel;
   if (total <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
+    if (windows_disjoint(g)) {
+      // Elements that no window reads (a remainder, gaps, dilation's holes)
+      // get zeros first.
+      if (!windows_cover_image(g) || windows == 0) {
+        const cudaError_t err =
+            cudaMemsetAsync(dx, 0, total * sizeof(T), stream);
+        if (err != cudaSuccess) return err;
+      }
+      if (windows > 0) {
+        launch(scatter_disjoint_kernel<T>, blocks_of(windows), kThreads, stream,
+               g, static_cast<const T*>(x), static_cast<const T*>(grad),
+               static_cast<T*>(dx));
+      }
+      return cudaGetLastError();
+    }
     if (windows > 0) {
       launch(argmax_kernel<T>, blocks_of(windows), kThreads, stream, g,
              static_cast<const T*>(x), places);

@@ -23,11 +23,31 @@ struct WindowGeometry {
   int64_t in_numel = 1, kernel_numel = 1, out_numel = 1;
 };
 
+// a / b for a >= 0, b > 0: in 32 bits when both fit. A GPU divides by a
+// run-time value in software, and a 64-bit division costs several 32-bit
+// ones; the indices here almost always fit.
+FNX_HD int64_t index_div(int64_t a, int64_t b) {
+  if (static_cast<uint64_t>(a | b) <= 0xffffffffu) {
+    return static_cast<uint32_t>(a) / static_cast<uint32_t>(b);
+  }
+  return a / b;
+}
+
 // Unravels i (row-major over sizes[0..n)) into idx.
 FNX_HD void unravel(int64_t i, int n, const int64_t* sizes, int64_t* idx) {
   for (int d = n - 1; d >= 0; --d) {
-    idx[d] = i % sizes[d];
-    i /= sizes[d];
+    const int64_t q = index_div(i, sizes[d]);
+    idx[d] = i - q * sizes[d];
+    i = q;
+  }
+}
+
+// Steps idx (row-major over sizes[0..n)) to the next index: the kernel
+// loops walk their window this way instead of unravelling every offset.
+FNX_HD void next_index(int n, const int64_t* sizes, int64_t* idx) {
+  for (int d = n - 1; d >= 0; --d) {
+    if (++idx[d] < sizes[d]) return;
+    idx[d] = 0;
   }
 }
 
@@ -58,15 +78,20 @@ FNX_HD void for_each_covering_window(const WindowGeometry& g, int64_t i,
                                      F&& f) {
   int64_t pi[kMaxSpatial];
   unravel(i, g.spatial, g.in, pi);
-  for (int64_t k = 0; k < g.kernel_numel; ++k) {
-    int64_t ki[kMaxSpatial];
-    unravel(k, g.spatial, g.kernel, ki);
+  int64_t ki[kMaxSpatial] = {};
+  for (int64_t k = 0; k < g.kernel_numel;
+       ++k, next_index(g.spatial, g.kernel, ki)) {
     int64_t o = 0;
     bool hit = true;
     for (int d = 0; d < g.spatial && hit; ++d) {
       const int64_t num = pi[d] + g.padding[d] - ki[d] * g.dilation[d];
-      hit = num >= 0 && num % g.stride[d] == 0 && num / g.stride[d] < g.out[d];
-      o = o * g.out[d] + (hit ? num / g.stride[d] : 0);
+      if (num < 0) {
+        hit = false;
+        break;
+      }
+      const int64_t q = index_div(num, g.stride[d]);
+      hit = q * g.stride[d] == num && q < g.out[d];
+      o = o * g.out[d] + q;
     }
     if (hit) f(k, o);
   }
@@ -83,20 +108,15 @@ FNX_HD void for_each_reader(const WindowGeometry& g, int64_t i, F&& f) {
   });
 }
 
-// Max pooling: the in-image position of window o's first maximum (kernel
-// order) in `image` (contiguous, in_numel elements), a NaN counting as the
-// maximum; padding is never chosen (the shape rule makes sure every window
-// touches the image).
-template <typename T>
-FNX_HD int64_t window_argmax(const WindowGeometry& g, const T* image,
-                             int64_t o) {
+// Calls f(at) for the in-image position of every element of window o that
+// is not padding, in kernel order.
+template <typename F>
+FNX_HD void for_each_window_element(const WindowGeometry& g, int64_t o, F&& f) {
   int64_t oi[kMaxSpatial];
   unravel(o, g.spatial, g.out, oi);
-  int64_t best = -1;
-  T best_value{};
-  for (int64_t k = 0; k < g.kernel_numel; ++k) {
-    int64_t ki[kMaxSpatial];
-    unravel(k, g.spatial, g.kernel, ki);
+  int64_t ki[kMaxSpatial] = {};
+  for (int64_t k = 0; k < g.kernel_numel;
+       ++k, next_index(g.spatial, g.kernel, ki)) {
     int64_t at = 0;
     bool inside = true;
     for (int d = 0; d < g.spatial && inside; ++d) {
@@ -105,15 +125,50 @@ FNX_HD int64_t window_argmax(const WindowGeometry& g, const T* image,
       inside = pos >= 0 && pos < g.in[d];
       at = at * g.in[d] + pos;
     }
-    if (!inside) continue;
+    if (inside) f(at);
+  }
+}
+
+// Max pooling: the in-image position of window o's first maximum (kernel
+// order) in `image` (contiguous, in_numel elements), a NaN counting as the
+// maximum; padding is never chosen (the shape rule makes sure every window
+// touches the image).
+template <typename T>
+FNX_HD int64_t window_argmax(const WindowGeometry& g, const T* image,
+                             int64_t o) {
+  int64_t best = -1;
+  T best_value{};
+  for_each_window_element(g, o, [&](int64_t at) {
     const T v = image[at];
     if (best < 0 || v > best_value ||
         (is_nan_value(v) && !is_nan_value(best_value))) {
       best = at;
       best_value = v;
     }
-  }
+  });
   return best;
+}
+
+// No image element lies in two windows: on every dim the stride is at least
+// the dilated kernel's span (max pooling's default, stride == kernel). Then
+// a window can write its own elements' gradients without a gather.
+inline bool windows_disjoint(const WindowGeometry& g) {
+  for (int d = 0; d < g.spatial; ++d) {
+    if (g.stride[d] < g.dilation[d] * (g.kernel[d] - 1) + 1) return false;
+  }
+  return true;
+}
+
+// Every image element lies in some window (and, with windows_disjoint, in
+// exactly one): no padding or dilation, and the windows tile each dim.
+inline bool windows_cover_image(const WindowGeometry& g) {
+  for (int d = 0; d < g.spatial; ++d) {
+    if (g.padding[d] != 0 || g.dilation[d] != 1 || g.stride[d] != g.kernel[d] ||
+        g.out[d] * g.kernel[d] != g.in[d]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace fnx::cuda

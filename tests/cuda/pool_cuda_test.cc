@@ -1,7 +1,9 @@
 // Max pooling on the device against the CPU, at sizes the op database's
 // samples do not reach: both routes of max_pool_select (cuDNN's pooling
 // forward for a tensor pooled with itself, pool.cu's kernel otherwise),
-// the scatter's gather with overlapping windows and many equal maxima,
+// the scatter's two routes (disjoint windows, with and without elements
+// that no window reads; the gather for overlapping windows), many equal
+// maxima,
 // NaN, 1-3 spatial dims, and per-sample gradients through max_pool2d under
 // vmap(grad).
 #include <limits>
@@ -25,7 +27,10 @@ struct PoolCase {
 
 std::vector<PoolCase> cases() {
   return {
-      {{64, 32, 28, 28}, {{2, 2}}},                        // cuDNN route
+      {{64, 32, 28, 28}, {{2, 2}}},  // cuDNN route
+      {{16, 8, 33, 31}, {{2, 2}}},   // disjoint windows, a remainder
+      {{8, 4, 30, 29}, {{2, 3}, {3, 4}, {1, 1}}},          // gaps and padding
+      {{16, 4, 100}, {{3}, {5}, {0}, {2}}},                // dilated, disjoint
       {{16, 8, 33, 31}, {{3, 3}, {2, 2}}},                 // cuDNN, overlapping
       {{16, 8, 33, 31}, {{3, 3}, {1, 1}, {1, 1}}},         // padded: kernel
       {{8, 4, 30, 30}, {{2, 2}, {1, 1}, {0, 0}, {2, 2}}},  // dilated

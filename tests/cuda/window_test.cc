@@ -51,6 +51,11 @@ const std::vector<Case>& cases() {
       {{2, 1, 8, 8}, {2, 2}, {2, 2}, {0, 0}, {1, 1}},  // max_pool2d's
       {{2, 2, 6, 5}, {3, 3}, {1, 1}, {1, 1}, {1, 1}},  // overlapping windows
       {{1, 2, 5, 4, 6}, {2, 2, 3}, {1, 2, 1}, {1, 0, 1}, {1, 1, 2}},
+      // Disjoint windows that leave elements out: a remainder, gaps
+      // (stride > kernel), padding, dilation's holes.
+      {{2, 2, 7, 9}, {2, 2}, {2, 2}, {0, 0}, {1, 1}},
+      {{1, 3, 10, 11}, {2, 3}, {3, 4}, {1, 1}, {1, 1}},
+      {{2, 1, 13}, {2}, {4}, {0}, {3}},
   };
   return all;
 }
@@ -95,7 +100,8 @@ TEST(CudaWindow, UnfoldAndFoldMatchTheCpu) {
 
 // pool.cu's plan: select reads values at window_argmax; scatter writes
 // every window's argmax, then each image element sums the gradients of the
-// covering windows whose argmax it is.
+// covering windows whose argmax it is; or, for disjoint windows, each
+// window writes its own elements.
 void expect_pooling_matches_cpu(const Tensor& x, const Case& c,
                                 Generator& gen) {
   const PoolOptions o = options_of(c);
@@ -130,6 +136,25 @@ void expect_pooling_matches_cpu(const Tensor& x, const Case& c,
       }
     });
     EXPECT_NEAR(acc, dx[i], 1e-12) << "image element " << i;
+  }
+  if (!cuda::windows_disjoint(g)) return;
+  // Disjoint windows: zeros where no window reads (unless the windows
+  // cover the image), then each window writes its own elements.
+  const double unwritten = -123.0;
+  std::vector<double> by_window(dx.size(),
+                                cuda::windows_cover_image(g) ? unwritten : 0.0);
+  std::vector<int> writes(dx.size(), 0);
+  for (int64_t i = 0; i < g.images * g.out_numel; ++i) {
+    const int64_t image = i / g.out_numel;
+    cuda::for_each_window_element(g, i % g.out_numel, [&](int64_t pos) {
+      const int64_t e = image * g.in_numel + pos;
+      by_window[e] = pos == places[i] ? gs[i] : 0.0;
+      ++writes[e];
+    });
+  }
+  for (std::size_t e = 0; e < dx.size(); ++e) {
+    EXPECT_LE(writes[e], 1) << "image element " << e << " in two windows";
+    EXPECT_EQ(by_window[e], dx[e]) << "image element " << e;
   }
 }
 
