@@ -61,6 +61,8 @@ class Tensor;
   X(Amin, Reduce, 1)                      \
   X(Argmax, ArgReduce, 1)                 \
   X(Argmin, ArgReduce, 1)                 \
+  /* log(softmax) along one dim */        \
+  X(LogSoftmax, Softmax, 1)               \
   /* views: results share storage */      \
   X(Reshape, View, 1)                     \
   X(Permute, View, 1)                     \
@@ -111,7 +113,8 @@ inline constexpr int kNumPrims = 0 FNX_PRIMITIVES(FNX_PRIM_COUNT);
 
 // Families group primitives that share a rule helper in every table.
 enum class PrimFamily : uint8_t {
-  Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, View, Cat, Pad,
+  Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, Softmax, View, Cat,
+  Pad,
   Index, Matmul, Conv, Unfold, Pool, Creation, Random, Copy, Transfer,
   Identity
 };
@@ -148,7 +151,7 @@ struct PermuteAttrs {
 struct SliceAttrs {
   int64_t dim = 0, start = 0, stop = 0, step = 1;
 };
-// Cat, Gather, ScatterAdd, IndexSelect, IndexAdd.
+// Cat, Gather, ScatterAdd, IndexSelect, IndexAdd, LogSoftmax.
 struct DimAttrs {
   int64_t dim = 0;
 };

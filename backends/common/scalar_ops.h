@@ -264,4 +264,17 @@ FNX_COMPARE(LogicalAndOp, convert<bool>(a) && convert<bool>(b))
 FNX_COMPARE(LogicalOrOp, convert<bool>(a) || convert<bool>(b))
 #undef FNX_COMPARE
 
+// ---------------- log_softmax ----------------
+
+// What log_softmax subtracts before exp: the maximum along the dim, or 0
+// when it is +-inf so that x - max never forms inf - inf (torch's choice;
+// a NaN maximum stays NaN). inf - inf and NaN - NaN are the non-finite
+// cases of max - max.
+template <typename T>
+FNX_HD T softmax_shift(T max) {
+  const T zero_if_finite = max - max;
+  const bool infinite = zero_if_finite != zero_if_finite && max == max;
+  return infinite ? T(0) : max;
+}
+
 }  // namespace fnx::scalar

@@ -1,5 +1,6 @@
-// Reduction composites (mean, var, std, logsumexp, softmax, log_softmax,
-// norm), written only in public ops so every transform supports them.
+// Reduction composites (mean, var, std, logsumexp, softmax, norm), written
+// only in public ops so every transform supports them. log_softmax is a
+// primitive (primitive_ops.cc).
 #include <algorithm>
 #include <limits>
 #include <string_view>
@@ -76,13 +77,6 @@ Tensor softmax(const Tensor& x, int64_t dim) {
   const int64_t d = normalize_dim(dim, xf.dim(), "softmax");
   Tensor e = exp(xf - finite_max(xf, {d}));
   return e / sum(e, {d}, /*keepdim=*/true);
-}
-
-Tensor log_softmax(const Tensor& x, int64_t dim) {
-  Tensor xf = to_floating(x);
-  const int64_t d = normalize_dim(dim, xf.dim(), "log_softmax");
-  Tensor shifted = xf - finite_max(xf, {d});
-  return shifted - log(sum(exp(shifted), {d}, /*keepdim=*/true));
 }
 
 // sqrt(sum(x^2)), with the gradient at x = 0 defined as 0 (torch's choice)

@@ -131,6 +131,17 @@ OutMeta reduce(const OpCall& call) {
   return {shape, x.dtype(), x.device()};
 }
 
+// LogSoftmax: a floating tensor of rank >= 1 (the op API reshapes a 0-d
+// one), the dim normalized; the result has x's shape and dtype.
+OutMeta softmax(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  check_floating(call, x);
+  const int64_t dim = call.attr<DimAttrs>().dim;
+  FNX_CHECK(dim >= 0 && dim < x.dim(), op_name(call), "dim ", dim,
+            " is invalid for a tensor of shape ", shape_str(x.shape()));
+  return {x.shape(), x.dtype(), x.device()};
+}
+
 OutMeta cast(const OpCall& call) {
   const Tensor& x = call.inputs[0];
   return {x.shape(), call.attr<CastAttrs>().dtype, x.device()};
@@ -563,6 +574,7 @@ OutMeta infer_meta(const OpCall& call) {
     case PrimFamily::Cast: return cast(call);
     case PrimFamily::Reduce:
     case PrimFamily::ArgReduce: return reduce(call);
+    case PrimFamily::Softmax: return softmax(call);
     case PrimFamily::View: return view(call);
     case PrimFamily::Cat: return cat(call);
     case PrimFamily::Pad: return pad(call);

@@ -218,6 +218,31 @@ TEST(Reductions, SoftmaxLogSoftmax) {
   ExpectError([] { softmax(T({1, 2}, {2}), 1); }, {"[softmax]", "dim 1"});
 }
 
+// torch's answers: an infinite maximum shifts by 0 (so inf - inf = NaN only
+// where it must), a NaN spreads over its row, integers give float32.
+TEST(Reductions, LogSoftmaxOfNonFiniteRows) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double l2 = -std::log(2.0);
+  ExpectValues(log_softmax(T({-inf, 0, 0, -inf, inf, 1, 2, 3, nan, 1, 2, 3,
+                              -inf, -inf, -inf, -inf},
+                             {4, 4}),
+                           1),
+               {4, 4},
+               {-inf, l2, l2, -inf, nan, -inf, -inf, -inf, nan, nan, nan, nan,
+                nan, nan, nan, nan});
+  // The same along dim 0 (the CPU kernel's column path).
+  ExpectValues(log_softmax(T({-inf, inf, 0, 1, 0, 2}, {3, 2}), 0), {3, 2},
+               {-inf, nan, l2, -inf, l2, -inf});
+  const Tensor ints = log_softmax(T({1, 1}, {2}, DType::Int32), 0);
+  EXPECT_EQ(ints.dtype(), DType::Float32);
+  ExpectValues(ints, {2}, {l2, l2});
+  ExpectValues(log_softmax(T({5}, {}), -1), {}, {0});
+  ExpectValues(log_softmax(zeros({2, 0}), 1), {2, 0}, {});
+  ExpectError([] { log_softmax(T({1, 2}, {2}), -2); },
+              {"[log_softmax]", "dim -2"});
+}
+
 TEST(Reductions, Norm) {
   ExpectValues(norm(T({3, 4}, {2})), {}, {5});
   ExpectValues(norm(T({1, 1, 1, 1}, {2, 2})), {}, {2});

@@ -1,0 +1,104 @@
+// LogSoftmax along one dim: y = (x - m) - log(sum(exp(x - m))), with m the
+// dim's maximum (NaN-propagating), or 0 when the maximum is infinite so
+// that x - m never forms inf - inf (as torch and fnx's logsumexp). Sums
+// accumulate in double, as the reductions' do.
+//
+// The input is viewed as (outer, n, inner) with n the softmax dim. Each
+// task takes one outer index and up to kChunk adjacent inner columns: for
+// inner == 1 that is one contiguous row; otherwise the chunk's columns are
+// walked row by row, so every pass reads memory in order.
+#include <algorithm>
+#include <cmath>
+
+#include "backends/common/scalar_ops.h"
+#include "backends/cpu/common.h"
+#include "backends/cpu/loops.h"
+#include "core/registry.h"
+
+namespace fnx::cpu {
+namespace {
+
+constexpr int64_t kChunk = 256;
+
+// One contiguous row of n elements.
+template <typename T>
+void log_softmax_row(const T* x, T* y, int64_t n) {
+  T m = x[0];
+  for (int64_t k = 1; k < n; ++k) m = scalar::MaximumOp{}(m, x[k]);
+  const T shift = scalar::softmax_shift(m);
+  double s = 0;
+  for (int64_t k = 0; k < n; ++k) s += std::exp(x[k] - shift);
+  const T log_s = std::log(static_cast<T>(s));
+  for (int64_t k = 0; k < n; ++k) y[k] = (x[k] - shift) - log_s;
+}
+
+// Columns [0, w) of (n, inner) at x, w <= kChunk.
+template <typename T>
+void log_softmax_columns(const T* x, T* y, int64_t n, int64_t inner,
+                         int64_t w) {
+  T shift[kChunk];
+  double s[kChunk];
+  std::copy(x, x + w, shift);
+  for (int64_t k = 1; k < n; ++k) {
+    const T* row = x + k * inner;
+    for (int64_t i = 0; i < w; ++i) {
+      shift[i] = scalar::MaximumOp{}(shift[i], row[i]);
+    }
+  }
+  for (int64_t i = 0; i < w; ++i) {
+    shift[i] = scalar::softmax_shift(shift[i]);
+    s[i] = 0;
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const T* row = x + k * inner;
+    for (int64_t i = 0; i < w; ++i) s[i] += std::exp(row[i] - shift[i]);
+  }
+  T log_s[kChunk];
+  for (int64_t i = 0; i < w; ++i) log_s[i] = std::log(static_cast<T>(s[i]));
+  for (int64_t k = 0; k < n; ++k) {
+    const T* row = x + k * inner;
+    T* out = y + k * inner;
+    for (int64_t i = 0; i < w; ++i) out[i] = (row[i] - shift[i]) - log_s[i];
+  }
+}
+
+Tensor log_softmax_kernel(const OpCall& call, const OutMeta& out) {
+  const Tensor x = contiguous(call.inputs[0]);
+  Tensor result = make_result(out);
+  if (x.numel() == 0) return result;
+  const int64_t dim = call.attr<DimAttrs>().dim;
+  const Shape& shape = x.shape();
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= shape[d];
+  for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= shape[d];
+  const int64_t n = shape[dim];
+  const int64_t chunks = (inner + kChunk - 1) / kChunk;
+  FNX_DISPATCH_FLOATING_TYPES(out.dtype, [&] {
+    using T = scalar_t;
+    const T* xp = data_ptr<T>(x);
+    T* yp = data_ptr<T>(result);
+    const int64_t work = n * std::min(inner, kChunk);
+    parallel_for(0, outer * chunks, grain_for(work), [&](int64_t b, int64_t e) {
+      for (int64_t task = b; task < e; ++task) {
+        const int64_t o = task / chunks;
+        const int64_t i0 = (task % chunks) * kChunk;
+        const int64_t at = o * n * inner + i0;
+        if (inner == 1) {
+          log_softmax_row(xp + at, yp + at, n);
+        } else {
+          log_softmax_columns(xp + at, yp + at, n, inner,
+                              std::min(kChunk, inner - i0));
+        }
+      }
+    });
+  });
+  return result;
+}
+
+}  // namespace
+
+FNX_REGISTER_PLUGIN("cpu") {
+  r.kernel(DeviceType::CPU, Prim::LogSoftmax, &log_softmax_kernel);
+}
+
+}  // namespace fnx::cpu

@@ -1,0 +1,31 @@
+// LogSoftmax on CUDA: the input made contiguous and viewed as
+// (outer, n, inner) around the softmax dim; softmax.cu's kernels.
+#include "backends/cuda/kernels.h"
+#include "backends/cuda/tensors.h"
+#include "core/registry.h"
+
+namespace fnx::cuda {
+namespace {
+
+Tensor log_softmax_kernel(const OpCall& call, const OutMeta& out) {
+  const Context& ctx = context_of(out);
+  const Tensor x = contiguous(call.inputs[0]);
+  Tensor result = make_result(out);
+  if (result.numel() == 0) return result;
+  const int64_t dim = call.attr<DimAttrs>().dim;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= x.shape()[d];
+  for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.shape()[d];
+  launched(launch_log_softmax(scalar_of(out.dtype), outer, x.shape()[dim],
+                              inner, dptr(x), dptr(result), ctx.stream),
+           call.name());
+  return result;
+}
+
+}  // namespace
+
+FNX_REGISTER_PLUGIN("cuda") {
+  r.kernel(DeviceType::CUDA, Prim::LogSoftmax, &log_softmax_kernel);
+}
+
+}  // namespace fnx::cuda

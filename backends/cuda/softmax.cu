@@ -1,0 +1,127 @@
+// LogSoftmax along one dim of a contiguous (outer, n, inner) tensor, in
+// three passes over each row that stay in cache: the maximum, the sum of
+// exp(x - shift), the result (x - shift) - log(sum), with
+// scalar::softmax_shift the CPU backend's shift. Sums accumulate in the
+// element type (float for float32, as torch's kernels).
+// - inner == 1 (the dim is the last one): a group of threads per row, a
+//   warp for rows of up to kWarpRowMax elements, else the whole block;
+//   lanes step through the row together, so loads coalesce, and the group
+//   merges through shuffles and shared memory;
+// - otherwise a thread per (outer, inner) column: neighbouring threads read
+//   neighbouring columns of each row.
+#include "backends/common/scalar_ops.h"
+#include "backends/cuda/kernels.h"
+#include "backends/cuda/launch.h"
+#include "backends/cuda/loop.cuh"
+#include "backends/cuda/reduce_geometry.h"
+
+namespace fnx::cuda {
+namespace {
+
+constexpr int64_t kWarpRowMax = 1024;
+
+struct MaxOf {
+  template <typename T>
+  __device__ T operator()(T a, T b) const {
+    return scalar::MaximumOp{}(a, b);
+  }
+};
+struct SumOf {
+  template <typename T>
+  __device__ T operator()(T a, T b) const {
+    return a + b;
+  }
+};
+
+// Merges v over each group of kGroup threads (a multiple of kWarp that
+// divides kThreads); every thread of the group gets the result. Every
+// thread of the block must call it (it has barriers).
+template <int kGroup, typename T, typename Op>
+__device__ T group_merge(T v, Op op, T* warp_totals) {
+  for (int delta = kFirstShuffleDelta; delta > 0; delta /= 2) {
+    v = op(v, __shfl_down_sync(0xffffffffu, v, delta));
+  }
+  const int t = static_cast<int>(threadIdx.x);
+  if (t % kWarp == 0) warp_totals[t / kWarp] = v;
+  __syncthreads();
+  const int first = t / kGroup * (kGroup / kWarp);
+  T total = warp_totals[first];
+  for (int w = 1; w < kGroup / kWarp; ++w) {
+    total = op(total, warp_totals[first + w]);
+  }
+  __syncthreads();  // warp_totals is free for the next merge
+  return total;
+}
+
+template <int kGroup, typename T>
+__global__ void rows_kernel(int64_t rows, int64_t n, const T* x, T* y) {
+  __shared__ T warp_totals[kThreads / kWarp];
+  constexpr int kGroupsPerBlock = kThreads / kGroup;
+  const int t = static_cast<int>(threadIdx.x);
+  const int lane = t % kGroup;
+  const int64_t row =
+      static_cast<int64_t>(blockIdx.x) * kGroupsPerBlock + t / kGroup;
+  // A group past the last row still takes part in the merges.
+  const int64_t len = row < rows ? n : 0;
+  const T* xr = x + (row < rows ? row : 0) * n;
+  T m = xr[0];
+  for (int64_t k = lane; k < len; k += kGroup) m = MaxOf{}(m, xr[k]);
+  const T shift =
+      scalar::softmax_shift(group_merge<kGroup>(m, MaxOf{}, warp_totals));
+  T s = T(0);
+  for (int64_t k = lane; k < len; k += kGroup) {
+    s += scalar::ExpOp{}(xr[k] - shift);
+  }
+  const T log_s = scalar::LogOp{}(group_merge<kGroup>(s, SumOf{}, warp_totals));
+  T* yr = y + (row < rows ? row : 0) * n;
+  for (int64_t k = lane; k < len; k += kGroup) yr[k] = (xr[k] - shift) - log_s;
+}
+
+template <typename T>
+__global__ void columns_kernel(int64_t outer, int64_t n, int64_t inner,
+                               const T* x, T* y) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= outer * inner) return;
+  const int64_t o = i / inner;
+  const int64_t at = o * n * inner + (i - o * inner);
+  T m = x[at];
+  for (int64_t k = 1; k < n; ++k) m = MaxOf{}(m, x[at + k * inner]);
+  const T shift = scalar::softmax_shift(m);
+  T s = T(0);
+  for (int64_t k = 0; k < n; ++k) {
+    s += scalar::ExpOp{}(x[at + k * inner] - shift);
+  }
+  const T log_s = scalar::LogOp{}(s);
+  for (int64_t k = 0; k < n; ++k) {
+    y[at + k * inner] = (x[at + k * inner] - shift) - log_s;
+  }
+}
+
+unsigned blocks_of(int64_t n, int64_t per_block) {
+  return static_cast<unsigned>((n + per_block - 1) / per_block);
+}
+
+}  // namespace
+
+cudaError_t launch_log_softmax(Scalar t, int64_t outer, int64_t n,
+                               int64_t inner, const void* x, void* y,
+                               cudaStream_t stream) {
+  if (outer * n * inner <= 0) return cudaSuccess;
+  return dispatch_floating(t, [&]<typename T>() {
+    const T* xt = static_cast<const T*>(x);
+    T* yt = static_cast<T*>(y);
+    if (inner > 1) {
+      launch(columns_kernel<T>, blocks_of(outer * inner, kThreads), kThreads,
+             stream, outer, n, inner, xt, yt);
+    } else if (n <= kWarpRowMax) {
+      launch(rows_kernel<kWarp, T>, blocks_of(outer, kThreads / kWarp),
+             kThreads, stream, outer, n, xt, yt);
+    } else {
+      launch(rows_kernel<kThreads, T>, blocks_of(outer, 1), kThreads, stream,
+             outer, n, xt, yt);
+    }
+    return cudaGetLastError();
+  });
+}
+
+}  // namespace fnx::cuda
