@@ -15,30 +15,32 @@
 namespace fnx::cuda {
 namespace {
 
-// One thread per window (image, o).
-template <typename T>
+// One thread per window (image, o). kSpatial: g.spatial, fixed at compile
+// time (window.h).
+template <typename T, int kSpatial>
 __global__ void select_kernel(WindowGeometry g, const T* x, const T* values,
                               T* out) {
   const int64_t total = g.images * g.out_numel;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= total) return;
-  const int64_t image = i / g.out_numel;
-  const int64_t at = window_argmax(g, x + image * g.in_numel, i % g.out_numel);
+  const int64_t image = index_div(i, g.out_numel);
+  const int64_t at = window_argmax<kSpatial>(g, x + image * g.in_numel,
+                                             i - image * g.out_numel);
   out[i] = values[image * g.in_numel + at];
 }
 
-template <typename T>
+template <typename T, int kSpatial>
 __global__ void argmax_kernel(WindowGeometry g, const T* x, int32_t* places) {
   const int64_t total = g.images * g.out_numel;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= total) return;
-  const int64_t image = i / g.out_numel;
-  places[i] = static_cast<int32_t>(
-      window_argmax(g, x + image * g.in_numel, i % g.out_numel));
+  const int64_t image = index_div(i, g.out_numel);
+  places[i] = static_cast<int32_t>(window_argmax<kSpatial>(
+      g, x + image * g.in_numel, i - image * g.out_numel));
 }
 
 // One thread per window; windows_disjoint(g).
-template <typename T>
+template <typename T, int kSpatial>
 __global__ void scatter_disjoint_kernel(WindowGeometry g, const T* x,
                                         const T* grad, T* dx) {
   const int64_t total = g.images * g.out_numel;
@@ -46,25 +48,25 @@ __global__ void scatter_disjoint_kernel(WindowGeometry g, const T* x,
   if (i >= total) return;
   const int64_t image = index_div(i, g.out_numel);
   const int64_t o = i - image * g.out_numel;
-  const int64_t at = window_argmax(g, x + image * g.in_numel, o);
+  const int64_t at = window_argmax<kSpatial>(g, x + image * g.in_numel, o);
   const T value = grad[i];
   T* image_dx = dx + image * g.in_numel;
-  for_each_window_element(
+  for_each_window_element<kSpatial>(
       g, o, [&](int64_t pos) { image_dx[pos] = pos == at ? value : T(0); });
 }
 
 // One thread per image element.
-template <typename T>
+template <typename T, int kSpatial>
 __global__ void scatter_kernel(WindowGeometry g, const int32_t* places,
                                const T* grad, T* dx) {
   const int64_t total = g.images * g.in_numel;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= total) return;
-  const int64_t image = i / g.in_numel;
-  const int64_t pos = i % g.in_numel;
+  const int64_t image = index_div(i, g.in_numel);
+  const int64_t pos = i - image * g.in_numel;
   const int64_t base = image * g.out_numel;
   T acc = T(0);
-  for_each_covering_window(g, pos, [&](int64_t, int64_t o) {
+  for_each_covering_window<kSpatial>(g, pos, [&](int64_t, int64_t o) {
     if (places[base + o] == pos) acc = scalar::AddOp{}(acc, grad[base + o]);
   });
   dx[i] = acc;
@@ -82,9 +84,11 @@ cudaError_t launch_max_pool_select(Scalar t, const WindowGeometry& g,
   const int64_t total = g.images * g.out_numel;
   if (total <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
-    launch(select_kernel<T>, blocks_of(total), kThreads, stream, g,
-           static_cast<const T*>(x), static_cast<const T*>(values),
-           static_cast<T*>(out));
+    with_spatial_dims(g, [&]<int kSpatial>() {
+      launch(select_kernel<T, kSpatial>, blocks_of(total), kThreads, stream, g,
+             static_cast<const T*>(x), static_cast<const T*>(values),
+             static_cast<T*>(out));
+    });
     return cudaGetLastError();
   });
 }
@@ -105,20 +109,26 @@ cudaError_t launch_max_pool_scatter(Scalar t, const WindowGeometry& g,
         if (err != cudaSuccess) return err;
       }
       if (windows > 0) {
-        launch(scatter_disjoint_kernel<T>, blocks_of(windows), kThreads, stream,
-               g, static_cast<const T*>(x), static_cast<const T*>(grad),
-               static_cast<T*>(dx));
+        with_spatial_dims(g, [&]<int kSpatial>() {
+          launch(scatter_disjoint_kernel<T, kSpatial>, blocks_of(windows),
+                 kThreads, stream, g, static_cast<const T*>(x),
+                 static_cast<const T*>(grad), static_cast<T*>(dx));
+        });
       }
       return cudaGetLastError();
     }
     if (windows > 0) {
-      launch(argmax_kernel<T>, blocks_of(windows), kThreads, stream, g,
-             static_cast<const T*>(x), places);
+      with_spatial_dims(g, [&]<int kSpatial>() {
+        launch(argmax_kernel<T, kSpatial>, blocks_of(windows), kThreads, stream,
+               g, static_cast<const T*>(x), places);
+      });
       const cudaError_t err = cudaGetLastError();
       if (err != cudaSuccess) return err;
     }
-    launch(scatter_kernel<T>, blocks_of(total), kThreads, stream, g, places,
-           static_cast<const T*>(grad), static_cast<T*>(dx));
+    with_spatial_dims(g, [&]<int kSpatial>() {
+      launch(scatter_kernel<T, kSpatial>, blocks_of(total), kThreads, stream, g,
+             places, static_cast<const T*>(grad), static_cast<T*>(dx));
+    });
     return cudaGetLastError();
   });
 }

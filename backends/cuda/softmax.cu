@@ -1,14 +1,17 @@
 // LogSoftmax along one dim of a contiguous (outer, n, inner) tensor, in
-// three passes over each row that stay in cache: the maximum, the sum of
-// exp(x - shift), the result (x - shift) - log(sum), with
-// scalar::softmax_shift the CPU backend's shift. Sums accumulate in the
-// element type (float for float32, as torch's kernels).
-// - inner == 1 (the dim is the last one): a group of threads per row, a
-//   warp for rows of up to kWarpRowMax elements, else the whole block;
-//   lanes step through the row together, so loads coalesce, and the group
-//   merges through shuffles and shared memory;
+// three passes over each row: the maximum, the sum of exp(x - shift), the
+// result (x - shift) - log(sum), with scalar::softmax_shift the CPU
+// backend's shift. Sums accumulate in the element type (float for float32,
+// as torch's kernels).
+// - inner == 1 (the dim is the last one), rows of up to kWarp * kPerLane
+//   elements: a warp per row, held in registers (kPerLane per lane), so the
+//   row is read from memory once and all of a lane's loads are in flight
+//   together;
+// - longer rows: a block per row, its threads stepping through the row
+//   together (the second and third reads come from cache);
 // - otherwise a thread per (outer, inner) column: neighbouring threads read
 //   neighbouring columns of each row.
+// Warps and blocks merge through shuffles and shared memory.
 #include "backends/common/scalar_ops.h"
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch.h"
@@ -18,7 +21,7 @@
 namespace fnx::cuda {
 namespace {
 
-constexpr int64_t kWarpRowMax = 1024;
+constexpr int kPerLane = 32;
 
 struct MaxOf {
   template <typename T>
@@ -53,17 +56,56 @@ __device__ T group_merge(T v, Op op, T* warp_totals) {
   return total;
 }
 
-template <int kGroup, typename T>
-__global__ void rows_kernel(int64_t rows, int64_t n, const T* x, T* y) {
+// A warp per row of n <= kWarp * kPerLane elements; element j of lane l is
+// the row's l + j * kWarp (coalesced loads).
+template <typename T>
+__global__ void warp_rows_kernel(int64_t rows, int64_t n, const T* x, T* y) {
   __shared__ T warp_totals[kThreads / kWarp];
-  constexpr int kGroupsPerBlock = kThreads / kGroup;
   const int t = static_cast<int>(threadIdx.x);
-  const int lane = t % kGroup;
+  const int lane = t % kWarp;
   const int64_t row =
-      static_cast<int64_t>(blockIdx.x) * kGroupsPerBlock + t / kGroup;
-  // A group past the last row still takes part in the merges.
+      static_cast<int64_t>(blockIdx.x) * (kThreads / kWarp) + t / kWarp;
+  // A warp past the last row still takes part in the merges.
   const int64_t len = row < rows ? n : 0;
   const T* xr = x + (row < rows ? row : 0) * n;
+  T v[kPerLane];
+  T m = xr[0];
+#if defined(__CUDA_ARCH__)  // the device pass (g++ warns of the pragma)
+#pragma unroll
+#endif
+  for (int j = 0; j < kPerLane; ++j) {
+    const int64_t k = lane + j * kWarp;
+    v[j] = k < len ? xr[k] : T(0);
+    if (k < len) m = MaxOf{}(m, v[j]);
+  }
+  const T shift =
+      scalar::softmax_shift(group_merge<kWarp>(m, MaxOf{}, warp_totals));
+  T s = T(0);
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int j = 0; j < kPerLane; ++j) {
+    if (lane + j * kWarp < len) s += scalar::ExpOp{}(v[j] - shift);
+  }
+  const T log_s = scalar::LogOp{}(group_merge<kWarp>(s, SumOf{}, warp_totals));
+  T* yr = y + (row < rows ? row : 0) * n;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int j = 0; j < kPerLane; ++j) {
+    const int64_t k = lane + j * kWarp;
+    if (k < len) yr[k] = (v[j] - shift) - log_s;
+  }
+}
+
+// A block per row.
+template <typename T>
+__global__ void block_rows_kernel(int64_t n, const T* x, T* y) {
+  constexpr int kGroup = kThreads;
+  __shared__ T warp_totals[kThreads / kWarp];
+  const int lane = static_cast<int>(threadIdx.x);
+  const int64_t len = n;
+  const T* xr = x + static_cast<int64_t>(blockIdx.x) * n;
   T m = xr[0];
   for (int64_t k = lane; k < len; k += kGroup) m = MaxOf{}(m, xr[k]);
   const T shift =
@@ -73,7 +115,7 @@ __global__ void rows_kernel(int64_t rows, int64_t n, const T* x, T* y) {
     s += scalar::ExpOp{}(xr[k] - shift);
   }
   const T log_s = scalar::LogOp{}(group_merge<kGroup>(s, SumOf{}, warp_totals));
-  T* yr = y + (row < rows ? row : 0) * n;
+  T* yr = y + static_cast<int64_t>(blockIdx.x) * n;
   for (int64_t k = lane; k < len; k += kGroup) yr[k] = (xr[k] - shift) - log_s;
 }
 
@@ -113,12 +155,12 @@ cudaError_t launch_log_softmax(Scalar t, int64_t outer, int64_t n,
     if (inner > 1) {
       launch(columns_kernel<T>, blocks_of(outer * inner, kThreads), kThreads,
              stream, outer, n, inner, xt, yt);
-    } else if (n <= kWarpRowMax) {
-      launch(rows_kernel<kWarp, T>, blocks_of(outer, kThreads / kWarp),
-             kThreads, stream, outer, n, xt, yt);
+    } else if (n <= kWarp * kPerLane) {
+      launch(warp_rows_kernel<T>, blocks_of(outer, kThreads / kWarp), kThreads,
+             stream, outer, n, xt, yt);
     } else {
-      launch(rows_kernel<kThreads, T>, blocks_of(outer, 1), kThreads, stream,
-             outer, n, xt, yt);
+      launch(block_rows_kernel<T>, blocks_of(outer, 1), kThreads, stream, n, xt,
+             yt);
     }
     return cudaGetLastError();
   });

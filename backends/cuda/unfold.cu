@@ -10,26 +10,27 @@
 namespace fnx::cuda {
 namespace {
 
-// One thread per patch entry (image, k, o).
-template <typename T>
+// One thread per patch entry (image, k, o). kSpatial: g.spatial, fixed at
+// compile time (window.h).
+template <typename T, int kSpatial>
 __global__ void unfold_kernel(WindowGeometry g, const T* x, T* patches,
                               T pad_value) {
   const int64_t total = g.images * g.kernel_numel * g.out_numel;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= total) return;
-  const int64_t source = unfold_source(g, i);
+  const int64_t source = unfold_source<kSpatial>(g, i);
   patches[i] = source >= 0 ? x[source] : pad_value;
 }
 
 // One thread per image element: the sum of the patch entries that read it.
-template <typename T>
+template <typename T, int kSpatial>
 __global__ void fold_kernel(WindowGeometry g, const T* patches, T* images) {
   const int64_t total = g.images * g.in_numel;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= total) return;
   T acc = T(0);
-  for_each_reader(g, i,
-                  [&](int64_t p) { acc = scalar::AddOp{}(acc, patches[p]); });
+  for_each_reader<kSpatial>(
+      g, i, [&](int64_t p) { acc = scalar::AddOp{}(acc, patches[p]); });
   images[i] = acc;
 }
 
@@ -45,9 +46,11 @@ cudaError_t launch_unfold(Scalar t, const WindowGeometry& g, const void* x,
   const int64_t total = g.images * g.kernel_numel * g.out_numel;
   if (total <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
-    launch(unfold_kernel<T>, blocks_of(total), kThreads, stream, g,
-           static_cast<const T*>(x), static_cast<T*>(patches),
-           scalar::convert<T>(pad_value));
+    with_spatial_dims(g, [&]<int kSpatial>() {
+      launch(unfold_kernel<T, kSpatial>, blocks_of(total), kThreads, stream, g,
+             static_cast<const T*>(x), static_cast<T*>(patches),
+             scalar::convert<T>(pad_value));
+    });
     return cudaGetLastError();
   });
 }
@@ -57,8 +60,10 @@ cudaError_t launch_fold(Scalar t, const WindowGeometry& g, const void* patches,
   const int64_t total = g.images * g.in_numel;
   if (total <= 0) return cudaSuccess;
   return dispatch_all(t, [&]<typename T>() {
-    launch(fold_kernel<T>, blocks_of(total), kThreads, stream, g,
-           static_cast<const T*>(patches), static_cast<T*>(images));
+    with_spatial_dims(g, [&]<int kSpatial>() {
+      launch(fold_kernel<T, kSpatial>, blocks_of(total), kThreads, stream, g,
+             static_cast<const T*>(patches), static_cast<T*>(images));
+    });
     return cudaGetLastError();
   });
 }

@@ -23,6 +23,25 @@ struct WindowGeometry {
   int64_t in_numel = 1, kernel_numel = 1, out_numel = 1;
 };
 
+// The helpers below take the number of spatial dims as a template argument
+// kSpatial (1-3) when the caller fixes it at compile time, as the kernels
+// do: the per-dim loops then unroll and the index arrays stay in registers
+// instead of local memory. kSpatial = 0 reads g.spatial at run time.
+template <int kSpatial>
+FNX_HD int spatial_dims(const WindowGeometry& g) {
+  static_assert(kSpatial >= 0 && kSpatial <= kMaxSpatial);
+  return kSpatial > 0 ? kSpatial : g.spatial;
+}
+
+// Calls body.template operator()<kSpatial>() with g.spatial (1-3) as a
+// compile-time constant.
+template <typename Body>
+auto with_spatial_dims(const WindowGeometry& g, Body&& body) {
+  if (g.spatial == 1) return body.template operator()<1>();
+  if (g.spatial == 2) return body.template operator()<2>();
+  return body.template operator()<3>();
+}
+
 // a / b for a >= 0, b > 0: in 32 bits when both fit. A GPU divides by a
 // run-time value in software, and a 64-bit division costs several 32-bit
 // ones; the indices here almost always fit.
@@ -53,15 +72,18 @@ FNX_HD void next_index(int n, const int64_t* sizes, int64_t* idx) {
 
 // Patch entry i of (images, kernel_numel, out_numel): the flat index of the
 // image element it reads (image * in_numel + position), or -1 for padding.
+template <int kSpatial = 0>
 FNX_HD int64_t unfold_source(const WindowGeometry& g, int64_t i) {
-  const int64_t o = i % g.out_numel;
-  const int64_t k = (i / g.out_numel) % g.kernel_numel;
-  const int64_t image = i / (g.out_numel * g.kernel_numel);
+  const int n = spatial_dims<kSpatial>(g);
+  const int64_t q = index_div(i, g.out_numel);
+  const int64_t o = i - q * g.out_numel;
+  const int64_t image = index_div(q, g.kernel_numel);
+  const int64_t k = q - image * g.kernel_numel;
   int64_t oi[kMaxSpatial], ki[kMaxSpatial];
-  unravel(o, g.spatial, g.out, oi);
-  unravel(k, g.spatial, g.kernel, ki);
+  unravel(o, n, g.out, oi);
+  unravel(k, n, g.kernel, ki);
   int64_t at = 0;
-  for (int d = 0; d < g.spatial; ++d) {
+  for (int d = 0; d < n; ++d) {
     const int64_t pos =
         oi[d] * g.stride[d] - g.padding[d] + ki[d] * g.dilation[d];
     if (pos < 0 || pos >= g.in[d]) return -1;
@@ -73,17 +95,17 @@ FNX_HD int64_t unfold_source(const WindowGeometry& g, int64_t i) {
 // For in-image position i: calls f(k, o) for every window o that covers it
 // and the kernel offset k at which it does, in kernel order (the windows
 // whose argmax may be i; the patch entries that read i).
-template <typename F>
+template <int kSpatial = 0, typename F>
 FNX_HD void for_each_covering_window(const WindowGeometry& g, int64_t i,
                                      F&& f) {
+  const int n = spatial_dims<kSpatial>(g);
   int64_t pi[kMaxSpatial];
-  unravel(i, g.spatial, g.in, pi);
+  unravel(i, n, g.in, pi);
   int64_t ki[kMaxSpatial] = {};
-  for (int64_t k = 0; k < g.kernel_numel;
-       ++k, next_index(g.spatial, g.kernel, ki)) {
+  for (int64_t k = 0; k < g.kernel_numel; ++k, next_index(n, g.kernel, ki)) {
     int64_t o = 0;
     bool hit = true;
-    for (int d = 0; d < g.spatial && hit; ++d) {
+    for (int d = 0; d < n && hit; ++d) {
       const int64_t num = pi[d] + g.padding[d] - ki[d] * g.dilation[d];
       if (num < 0) {
         hit = false;
@@ -100,26 +122,27 @@ FNX_HD void for_each_covering_window(const WindowGeometry& g, int64_t i,
 // For image element i (image * in_numel + position): calls f(p) for the
 // flat index p of every patch entry that reads it, in kernel order (the
 // transpose of unfold_source; Fold sums them).
-template <typename F>
+template <int kSpatial = 0, typename F>
 FNX_HD void for_each_reader(const WindowGeometry& g, int64_t i, F&& f) {
-  const int64_t base = (i / g.in_numel) * g.kernel_numel * g.out_numel;
-  for_each_covering_window(g, i % g.in_numel, [&](int64_t k, int64_t o) {
-    f(base + k * g.out_numel + o);
-  });
+  const int64_t image = index_div(i, g.in_numel);
+  const int64_t base = image * g.kernel_numel * g.out_numel;
+  for_each_covering_window<kSpatial>(
+      g, i - image * g.in_numel,
+      [&](int64_t k, int64_t o) { f(base + k * g.out_numel + o); });
 }
 
 // Calls f(at) for the in-image position of every element of window o that
 // is not padding, in kernel order.
-template <typename F>
+template <int kSpatial = 0, typename F>
 FNX_HD void for_each_window_element(const WindowGeometry& g, int64_t o, F&& f) {
+  const int n = spatial_dims<kSpatial>(g);
   int64_t oi[kMaxSpatial];
-  unravel(o, g.spatial, g.out, oi);
+  unravel(o, n, g.out, oi);
   int64_t ki[kMaxSpatial] = {};
-  for (int64_t k = 0; k < g.kernel_numel;
-       ++k, next_index(g.spatial, g.kernel, ki)) {
+  for (int64_t k = 0; k < g.kernel_numel; ++k, next_index(n, g.kernel, ki)) {
     int64_t at = 0;
     bool inside = true;
-    for (int d = 0; d < g.spatial && inside; ++d) {
+    for (int d = 0; d < n && inside; ++d) {
       const int64_t pos =
           oi[d] * g.stride[d] - g.padding[d] + ki[d] * g.dilation[d];
       inside = pos >= 0 && pos < g.in[d];
@@ -133,12 +156,12 @@ FNX_HD void for_each_window_element(const WindowGeometry& g, int64_t o, F&& f) {
 // order) in `image` (contiguous, in_numel elements), a NaN counting as the
 // maximum; padding is never chosen (the shape rule makes sure every window
 // touches the image).
-template <typename T>
+template <int kSpatial = 0, typename T>
 FNX_HD int64_t window_argmax(const WindowGeometry& g, const T* image,
                              int64_t o) {
   int64_t best = -1;
   T best_value{};
-  for_each_window_element(g, o, [&](int64_t at) {
+  for_each_window_element<kSpatial>(g, o, [&](int64_t at) {
     const T v = image[at];
     if (best < 0 || v > best_value ||
         (is_nan_value(v) && !is_nan_value(best_value))) {
