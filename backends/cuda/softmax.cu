@@ -3,8 +3,9 @@
 // result (x - shift) - log(sum), with scalar::softmax_shift the CPU
 // backend's shift. Sums accumulate in the element type (float for float32,
 // as torch's kernels).
-// - inner == 1 (the dim is the last one), rows of up to kWarp * kPerLane
-//   elements: a warp per row, held in registers (kPerLane per lane), so the
+// - inner == 1 (the dim is the last one), rows of up to kWarp * kMaxPerLane
+//   elements: a warp per row, held in registers (kPerLane per lane, the
+//   smallest power of two that holds the row), so the
 //   row is read from memory once and all of a lane's loads are in flight
 //   together;
 // - longer rows: a block per row, its threads stepping through the row
@@ -21,7 +22,7 @@
 namespace fnx::cuda {
 namespace {
 
-constexpr int kPerLane = 32;
+constexpr int kMaxPerLane = 32;
 
 struct MaxOf {
   template <typename T>
@@ -57,26 +58,29 @@ __device__ T group_merge(T v, Op op, T* warp_totals) {
 }
 
 // A warp per row of n <= kWarp * kPerLane elements; element j of lane l is
-// the row's l + j * kWarp (coalesced loads).
-template <typename T>
-__global__ void warp_rows_kernel(int64_t rows, int64_t n, const T* x, T* y) {
+// the row's l + j * kWarp (coalesced loads). Indices within the row are
+// 32-bit and the lane's pointer is fixed, so each load is the pointer plus
+// a constant: few registers, and many warps per SM.
+template <int kPerLane, typename T>
+__global__ void __launch_bounds__(kThreads)
+    warp_rows_kernel(int64_t rows, int n, const T* x, T* y) {
   __shared__ T warp_totals[kThreads / kWarp];
   const int t = static_cast<int>(threadIdx.x);
   const int lane = t % kWarp;
   const int64_t row =
       static_cast<int64_t>(blockIdx.x) * (kThreads / kWarp) + t / kWarp;
   // A warp past the last row still takes part in the merges.
-  const int64_t len = row < rows ? n : 0;
-  const T* xr = x + (row < rows ? row : 0) * n;
+  const int64_t at = (row < rows ? row : 0) * n + lane;
+  const int left = row < rows ? n - lane : 0;  // elements from this lane on
+  const T* xl = x + at;
   T v[kPerLane];
-  T m = xr[0];
+  T m = x[at - lane];
 #if defined(__CUDA_ARCH__)  // the device pass (g++ warns of the pragma)
 #pragma unroll
 #endif
   for (int j = 0; j < kPerLane; ++j) {
-    const int64_t k = lane + j * kWarp;
-    v[j] = k < len ? xr[k] : T(0);
-    if (k < len) m = MaxOf{}(m, v[j]);
+    v[j] = j * kWarp < left ? xl[j * kWarp] : T(0);
+    if (j * kWarp < left) m = MaxOf{}(m, v[j]);
   }
   const T shift =
       scalar::softmax_shift(group_merge<kWarp>(m, MaxOf{}, warp_totals));
@@ -85,16 +89,15 @@ __global__ void warp_rows_kernel(int64_t rows, int64_t n, const T* x, T* y) {
 #pragma unroll
 #endif
   for (int j = 0; j < kPerLane; ++j) {
-    if (lane + j * kWarp < len) s += scalar::ExpOp{}(v[j] - shift);
+    if (j * kWarp < left) s += scalar::ExpOp{}(v[j] - shift);
   }
   const T log_s = scalar::LogOp{}(group_merge<kWarp>(s, SumOf{}, warp_totals));
-  T* yr = y + (row < rows ? row : 0) * n;
+  T* yl = y + at;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
   for (int j = 0; j < kPerLane; ++j) {
-    const int64_t k = lane + j * kWarp;
-    if (k < len) yr[k] = (v[j] - shift) - log_s;
+    if (j * kWarp < left) yl[j * kWarp] = (v[j] - shift) - log_s;
   }
 }
 
@@ -155,9 +158,29 @@ cudaError_t launch_log_softmax(Scalar t, int64_t outer, int64_t n,
     if (inner > 1) {
       launch(columns_kernel<T>, blocks_of(outer * inner, kThreads), kThreads,
              stream, outer, n, inner, xt, yt);
-    } else if (n <= kWarp * kPerLane) {
-      launch(warp_rows_kernel<T>, blocks_of(outer, kThreads / kWarp), kThreads,
-             stream, outer, n, xt, yt);
+    } else if (n <= kWarp * kMaxPerLane) {
+      // The smallest power of two of elements per lane that holds the row.
+      const unsigned grid = blocks_of(outer, kThreads / kWarp);
+      const int len = static_cast<int>(n);
+      if (n <= kWarp) {
+        launch(warp_rows_kernel<1, T>, grid, kThreads, stream, outer, len, xt,
+               yt);
+      } else if (n <= 2 * kWarp) {
+        launch(warp_rows_kernel<2, T>, grid, kThreads, stream, outer, len, xt,
+               yt);
+      } else if (n <= 4 * kWarp) {
+        launch(warp_rows_kernel<4, T>, grid, kThreads, stream, outer, len, xt,
+               yt);
+      } else if (n <= 8 * kWarp) {
+        launch(warp_rows_kernel<8, T>, grid, kThreads, stream, outer, len, xt,
+               yt);
+      } else if (n <= 16 * kWarp) {
+        launch(warp_rows_kernel<16, T>, grid, kThreads, stream, outer, len, xt,
+               yt);
+      } else {
+        launch(warp_rows_kernel<32, T>, grid, kThreads, stream, outer, len, xt,
+               yt);
+      }
     } else {
       launch(block_rows_kernel<T>, blocks_of(outer, 1), kThreads, stream, n, xt,
              yt);

@@ -22,18 +22,19 @@ namespace {
 
 Tensor dev(const Tensor& t) { return mirror(t, device()); }
 
-// softmax.cu's three kernels: a warp per row (up to 1024), a block per
-// longer row, a thread per column; infinite and NaN rows as on the CPU.
+// softmax.cu's kernels: a warp per row of up to 1024 (each elements-per-lane
+// variant), a block per longer row, a thread per column; infinite and NaN
+// rows as on the CPU.
 TEST(CudaKernels, LogSoftmax) {
   FNX_SKIP_WITHOUT_CUDA();
   Generator gen(21);
   for (DType dtype : {DType::Float32, DType::Float64}) {
     const Tol tol = tolerance_for(dtype);
-    for (int64_t n : {1, 10, 33, 1024, 1025, 5000}) {
+    for (int64_t n : {1, 10, 33, 100, 200, 500, 1000, 1024, 1025, 5000}) {
       SCOPED_TRACE("row of " + std::to_string(n));
       const Tensor x = mul(randn({37, n}, dtype, &gen), 4.0);
-      EXPECT_TRUE(close(log_softmax(dev(x), 1), log_softmax(x, 1), tol.atol,
-                        tol.rtol));
+      EXPECT_TRUE(
+          close(log_softmax(dev(x), 1), log_softmax(x, 1), tol.atol, tol.rtol));
     }
     const Tensor x = randn({300, 70}, dtype, &gen);
     EXPECT_TRUE(
@@ -47,14 +48,14 @@ TEST(CudaKernels, LogSoftmax) {
   }
   const double inf = std::numeric_limits<double>::infinity();
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  const Tensor special = from_vector(
-      std::vector<double>{-inf, 0, 0, -inf, inf, 1, 2, 3, nan, 1, 2, 3, -inf,
-                          -inf, -inf, -inf},
-      {4, 4}, DType::Float32);
-  EXPECT_TRUE(close(log_softmax(dev(special), 1), log_softmax(special, 1), 1e-6,
-                    1e-6));
-  EXPECT_TRUE(close(log_softmax(dev(special), 0), log_softmax(special, 0), 1e-6,
-                    1e-6));
+  const Tensor special =
+      from_vector(std::vector<double>{-inf, 0, 0, -inf, inf, 1, 2, 3, nan, 1, 2,
+                                      3, -inf, -inf, -inf, -inf},
+                  {4, 4}, DType::Float32);
+  EXPECT_TRUE(
+      close(log_softmax(dev(special), 1), log_softmax(special, 1), 1e-6, 1e-6));
+  EXPECT_TRUE(
+      close(log_softmax(dev(special), 0), log_softmax(special, 0), 1e-6, 1e-6));
 }
 
 TEST(CudaKernels, LongReductions) {
