@@ -23,6 +23,11 @@ namespace fnx::cuda {
 namespace {
 
 constexpr int kMaxPerLane = 32;
+// Blocks per SM the warp-per-row kernel is built for: a float row of 32 per
+// lane fits in 64 registers without spilling, so 4 blocks (half the SM's
+// warps) stay resident; double needs about twice the registers.
+template <typename T>
+constexpr int kMinBlocks = sizeof(T) == 4 ? 4 : 2;
 
 struct MaxOf {
   template <typename T>
@@ -60,9 +65,9 @@ __device__ T group_merge(T v, Op op, T* warp_totals) {
 // A warp per row of n <= kWarp * kPerLane elements; element j of lane l is
 // the row's l + j * kWarp (coalesced loads). Indices within the row are
 // 32-bit and the lane's pointer is fixed, so each load is the pointer plus
-// a constant: few registers, and many warps per SM.
+// a constant: few registers, and more warps per SM (kMinBlocks).
 template <int kPerLane, typename T>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, kMinBlocks<T>)
     warp_rows_kernel(int64_t rows, int n, const T* x, T* y) {
   __shared__ T warp_totals[kThreads / kWarp];
   const int t = static_cast<int>(threadIdx.x);
@@ -73,13 +78,20 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t at = (row < rows ? row : 0) * n + lane;
   const int left = row < rows ? n - lane : 0;  // elements from this lane on
   const T* xl = x + at;
+  // Every load is issued before the first use, so all of them are in
+  // flight together.
   T v[kPerLane];
-  T m = x[at - lane];
 #if defined(__CUDA_ARCH__)  // the device pass (g++ warns of the pragma)
 #pragma unroll
 #endif
   for (int j = 0; j < kPerLane; ++j) {
     v[j] = j * kWarp < left ? xl[j * kWarp] : T(0);
+  }
+  T m = x[at - lane];  // the row's first element: lanes past n have none
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int j = 0; j < kPerLane; ++j) {
     if (j * kWarp < left) m = MaxOf{}(m, v[j]);
   }
   const T shift =
