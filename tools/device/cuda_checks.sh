@@ -1,6 +1,6 @@
 #!/bin/bash
-# The CUDA backend's device checks, in one run (at most 10 minutes on a
-# 16-core H100 machine): the CUDA test suites on the GPU, then the
+# The CUDA backend's device checks, in one run (about 4 minutes on a
+# 16-core H100 machine, at most 10): the CUDA test suites on the GPU, then the
 # benchmarks next to PyTorch, printing every figure. From the repository
 # root:
 #
@@ -17,7 +17,7 @@
 # When $OUT is set (the device tool's result folder), test logs and the
 # benchmark output are copied there. Stage limits (seconds) can be raised
 # for slower machines: BUILD_TIMEOUT (300), TEST_TIMEOUT (150),
-# BENCH_TIMEOUT (150), SANITIZER_TIMEOUT (120, shared by its three tools).
+# BENCH_TIMEOUT (150), SANITIZER_TIMEOUT (180, shared by its three tools).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 start=$(date +%s)
@@ -170,7 +170,7 @@ run_sanitizer() {
     echo "compute-sanitizer not found: stage skipped"
     return
   fi
-  local budget=${SANITIZER_TIMEOUT:-120}
+  local budget=${SANITIZER_TIMEOUT:-180}
   # Only fnx's own kernels are checked where the tool can filter by name
   # (cuBLAS and cuDNN run unchecked, at full speed).
   local only_ours=()
@@ -180,11 +180,14 @@ run_sanitizer() {
   local tool filter share n=0
   # memcheck first over the kernel suites (fast, and the kernels are
   # ours), then over the op database and the models, each with its share.
+  # Shares as measured on an H100 (2026-11-26): memcheck 2.5 s and 3.2 s,
+  # synccheck 2.2 s, racecheck 107 s (it instruments every shared-memory
+  # access of the reductions).
   for spec in \
-      "memcheck CudaKernels.*:CudaPool.* 35" \
-      "memcheck AllOps/OpInfoCudaTest.*:ModelsCuda.* 30" \
-      "racecheck CudaKernels.*:CudaPool.* 20" \
-      "synccheck CudaKernels.*:CudaPool.* 15"; do
+      "memcheck CudaKernels.*:CudaPool.* 10" \
+      "memcheck AllOps/OpInfoCudaTest.*:ModelsCuda.* 10" \
+      "racecheck CudaKernels.*:CudaPool.* 70" \
+      "synccheck CudaKernels.*:CudaPool.* 10"; do
     read -r tool filter share <<< "$spec"
     local limit=$(( budget * share / 100 )) log=/tmp/sanitizer_$((++n)).log
     local rc
