@@ -154,6 +154,18 @@ __global__ void columns_kernel(int64_t outer, int64_t n, int64_t inner,
   }
 }
 
+// Calls body.template operator()<kPerLane>() with the smallest power of two
+// kPerLane (up to kMaxPerLane) for which a warp holds a row of n.
+template <int kPerLane = 1, typename Body>
+void with_elements_per_lane(int64_t n, Body&& body) {
+  if constexpr (kPerLane < kMaxPerLane) {
+    if (n > kWarp * kPerLane) {
+      return with_elements_per_lane<2 * kPerLane>(n, body);
+    }
+  }
+  body.template operator()<kPerLane>();
+}
+
 unsigned blocks_of(int64_t n, int64_t per_block) {
   return static_cast<unsigned>((n + per_block - 1) / per_block);
 }
@@ -171,28 +183,11 @@ cudaError_t launch_log_softmax(Scalar t, int64_t outer, int64_t n,
       launch(columns_kernel<T>, blocks_of(outer * inner, kThreads), kThreads,
              stream, outer, n, inner, xt, yt);
     } else if (n <= kWarp * kMaxPerLane) {
-      // The smallest power of two of elements per lane that holds the row.
       const unsigned grid = blocks_of(outer, kThreads / kWarp);
-      const int len = static_cast<int>(n);
-      if (n <= kWarp) {
-        launch(warp_rows_kernel<1, T>, grid, kThreads, stream, outer, len, xt,
-               yt);
-      } else if (n <= 2 * kWarp) {
-        launch(warp_rows_kernel<2, T>, grid, kThreads, stream, outer, len, xt,
-               yt);
-      } else if (n <= 4 * kWarp) {
-        launch(warp_rows_kernel<4, T>, grid, kThreads, stream, outer, len, xt,
-               yt);
-      } else if (n <= 8 * kWarp) {
-        launch(warp_rows_kernel<8, T>, grid, kThreads, stream, outer, len, xt,
-               yt);
-      } else if (n <= 16 * kWarp) {
-        launch(warp_rows_kernel<16, T>, grid, kThreads, stream, outer, len, xt,
-               yt);
-      } else {
-        launch(warp_rows_kernel<32, T>, grid, kThreads, stream, outer, len, xt,
-               yt);
-      }
+      with_elements_per_lane(n, [&]<int kPerLane>() {
+        launch(warp_rows_kernel<kPerLane, T>, grid, kThreads, stream, outer,
+               static_cast<int>(n), xt, yt);
+      });
     } else {
       launch(block_rows_kernel<T>, blocks_of(outer, 1), kThreads, stream, n, xt,
              yt);
