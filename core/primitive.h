@@ -61,7 +61,8 @@ class Tensor;
   X(Amin, Reduce, 1)                      \
   X(Argmax, ArgReduce, 1)                 \
   X(Argmin, ArgReduce, 1)                 \
-  /* log(softmax) along one dim */        \
+  /* softmax, log(softmax) along a dim */ \
+  X(Softmax, Softmax, 1)                  \
   X(LogSoftmax, Softmax, 1)               \
   /* views: results share storage */      \
   X(Reshape, View, 1)                     \
@@ -151,7 +152,7 @@ struct PermuteAttrs {
 struct SliceAttrs {
   int64_t dim = 0, start = 0, stop = 0, step = 1;
 };
-// Cat, Gather, ScatterAdd, IndexSelect, IndexAdd, LogSoftmax.
+// Cat, Gather, ScatterAdd, IndexSelect, IndexAdd, Softmax, LogSoftmax.
 struct DimAttrs {
   int64_t dim = 0;
 };

@@ -264,17 +264,32 @@ FNX_COMPARE(LogicalAndOp, convert<bool>(a) && convert<bool>(b))
 FNX_COMPARE(LogicalOrOp, convert<bool>(a) || convert<bool>(b))
 #undef FNX_COMPARE
 
-// ---------------- log_softmax ----------------
+// ---------------- softmax / log_softmax ----------------
 
-// What log_softmax subtracts before exp: the maximum along the dim, or 0
-// when it is +-inf so that x - max never forms inf - inf (torch's choice;
-// a NaN maximum stays NaN). inf - inf and NaN - NaN are the non-finite
-// cases of max - max.
+// What softmax subtracts before exp: the maximum along the dim, or 0 when
+// it is +-inf so that x - max never forms inf - inf (torch's choice; a NaN
+// maximum stays NaN). inf - inf and NaN - NaN are the non-finite cases of
+// max - max.
 template <typename T>
 FNX_HD T softmax_shift(T max) {
   const T zero_if_finite = max - max;
   const bool infinite = zero_if_finite != zero_if_finite && max == max;
   return infinite ? T(0) : max;
 }
+
+// An element's result once its dim's shift and sum of exp(x - shift) are
+// known: log_softmax (kLog) gives (x - shift) - log(sum), softmax
+// exp(x - shift) / sum. norm() is computed once per slice of the dim.
+template <bool kLog>
+struct SoftmaxFinish {
+  template <typename T>
+  FNX_HD static T norm(T sum) {
+    return kLog ? LogOp{}(sum) : sum;
+  }
+  template <typename T>
+  FNX_HD static T apply(T x, T shift, T norm) {
+    return kLog ? (x - shift) - norm : ExpOp{}(x - shift) / norm;
+  }
+};
 
 }  // namespace fnx::scalar

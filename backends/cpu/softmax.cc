@@ -1,7 +1,9 @@
-// LogSoftmax along one dim: y = (x - m) - log(sum(exp(x - m))), with m the
-// dim's maximum (NaN-propagating), or 0 when the maximum is infinite so
-// that x - m never forms inf - inf (as torch and fnx's logsumexp). Sums
-// accumulate in double, as the reductions' do.
+// Softmax and LogSoftmax along one dim. With m the dim's maximum
+// (NaN-propagating), or 0 when the maximum is infinite so that x - m never
+// forms inf - inf (as torch and fnx's logsumexp), and s = sum(exp(x - m)):
+// softmax is exp(x - m) / s, log_softmax (x - m) - log(s)
+// (scalar::SoftmaxFinish, shared with the CUDA backend). Sums accumulate in
+// double, as the reductions' do.
 //
 // The input is viewed as (outer, n, inner) with n the softmax dim. Each
 // task takes one outer index and up to kChunk adjacent inner columns: for
@@ -21,21 +23,21 @@ namespace {
 constexpr int64_t kChunk = 256;
 
 // One contiguous row of n elements.
-template <typename T>
-void log_softmax_row(const T* x, T* y, int64_t n) {
+template <bool kLog, typename T>
+void softmax_row(const T* x, T* y, int64_t n) {
   T m = x[0];
   for (int64_t k = 1; k < n; ++k) m = scalar::MaximumOp{}(m, x[k]);
   const T shift = scalar::softmax_shift(m);
   double s = 0;
   for (int64_t k = 0; k < n; ++k) s += std::exp(x[k] - shift);
-  const T log_s = std::log(static_cast<T>(s));
-  for (int64_t k = 0; k < n; ++k) y[k] = (x[k] - shift) - log_s;
+  using Finish = scalar::SoftmaxFinish<kLog>;
+  const T norm = Finish::norm(static_cast<T>(s));
+  for (int64_t k = 0; k < n; ++k) y[k] = Finish::apply(x[k], shift, norm);
 }
 
 // Columns [0, w) of (n, inner) at x, w <= kChunk.
-template <typename T>
-void log_softmax_columns(const T* x, T* y, int64_t n, int64_t inner,
-                         int64_t w) {
+template <bool kLog, typename T>
+void softmax_columns(const T* x, T* y, int64_t n, int64_t inner, int64_t w) {
   T shift[kChunk];
   double s[kChunk];
   std::copy(x, x + w, shift);
@@ -53,16 +55,20 @@ void log_softmax_columns(const T* x, T* y, int64_t n, int64_t inner,
     const T* row = x + k * inner;
     for (int64_t i = 0; i < w; ++i) s[i] += std::exp(row[i] - shift[i]);
   }
-  T log_s[kChunk];
-  for (int64_t i = 0; i < w; ++i) log_s[i] = std::log(static_cast<T>(s[i]));
+  using Finish = scalar::SoftmaxFinish<kLog>;
+  T norm[kChunk];
+  for (int64_t i = 0; i < w; ++i) norm[i] = Finish::norm(static_cast<T>(s[i]));
   for (int64_t k = 0; k < n; ++k) {
     const T* row = x + k * inner;
     T* out = y + k * inner;
-    for (int64_t i = 0; i < w; ++i) out[i] = (row[i] - shift[i]) - log_s[i];
+    for (int64_t i = 0; i < w; ++i) {
+      out[i] = Finish::apply(row[i], shift[i], norm[i]);
+    }
   }
 }
 
-Tensor log_softmax_kernel(const OpCall& call, const OutMeta& out) {
+template <bool kLog>
+Tensor softmax_kernel(const OpCall& call, const OutMeta& out) {
   const Tensor x = contiguous(call.inputs[0]);
   Tensor result = make_result(out);
   if (x.numel() == 0) return result;
@@ -84,10 +90,10 @@ Tensor log_softmax_kernel(const OpCall& call, const OutMeta& out) {
         const int64_t i0 = (task % chunks) * kChunk;
         const int64_t at = o * n * inner + i0;
         if (inner == 1) {
-          log_softmax_row(xp + at, yp + at, n);
+          softmax_row<kLog>(xp + at, yp + at, n);
         } else {
-          log_softmax_columns(xp + at, yp + at, n, inner,
-                              std::min(kChunk, inner - i0));
+          softmax_columns<kLog>(xp + at, yp + at, n, inner,
+                                std::min(kChunk, inner - i0));
         }
       }
     });
@@ -98,7 +104,8 @@ Tensor log_softmax_kernel(const OpCall& call, const OutMeta& out) {
 }  // namespace
 
 FNX_REGISTER_PLUGIN("cpu") {
-  r.kernel(DeviceType::CPU, Prim::LogSoftmax, &log_softmax_kernel);
+  r.kernel(DeviceType::CPU, Prim::Softmax, &softmax_kernel<false>);
+  r.kernel(DeviceType::CPU, Prim::LogSoftmax, &softmax_kernel<true>);
 }
 
 }  // namespace fnx::cpu

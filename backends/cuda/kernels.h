@@ -145,13 +145,13 @@ cudaError_t launch_random(bool normal, Scalar t, void* dst, int64_t n,
                           uint64_t seed, uint64_t offset, double a, double b,
                           cudaStream_t stream);
 
-// ---- log_softmax (softmax.cu) ----
+// ---- softmax, log_softmax (softmax.cu) ----
 
-// y = log_softmax(x) along the middle dim of contiguous (outer, n, inner)
-// float or double tensors.
-cudaError_t launch_log_softmax(Scalar t, int64_t outer, int64_t n,
-                               int64_t inner, const void* x, void* y,
-                               cudaStream_t stream);
+// y = softmax(x), or log_softmax(x) when `log`, along the middle dim of
+// contiguous (outer, n, inner) float or double tensors.
+cudaError_t launch_softmax(bool log, Scalar t, int64_t outer, int64_t n,
+                           int64_t inner, const void* x, void* y,
+                           cudaStream_t stream);
 
 // ---- unfold / fold (unfold.cu) ----
 

@@ -1,4 +1,4 @@
-// LogSoftmax on CUDA: the input made contiguous and viewed as
+// Softmax and LogSoftmax on CUDA: the input made contiguous and viewed as
 // (outer, n, inner) around the softmax dim; softmax.cu's kernels.
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/tensors.h"
@@ -7,7 +7,8 @@
 namespace fnx::cuda {
 namespace {
 
-Tensor log_softmax_kernel(const OpCall& call, const OutMeta& out) {
+template <bool kLog>
+Tensor softmax_kernel(const OpCall& call, const OutMeta& out) {
   const Context& ctx = context_of(out);
   const Tensor x = contiguous(call.inputs[0]);
   Tensor result = make_result(out);
@@ -16,8 +17,8 @@ Tensor log_softmax_kernel(const OpCall& call, const OutMeta& out) {
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < dim; ++d) outer *= x.shape()[d];
   for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.shape()[d];
-  launched(launch_log_softmax(scalar_of(out.dtype), outer, x.shape()[dim],
-                              inner, dptr(x), dptr(result), ctx.stream),
+  launched(launch_softmax(kLog, scalar_of(out.dtype), outer, x.shape()[dim],
+                          inner, dptr(x), dptr(result), ctx.stream),
            call.name());
   return result;
 }
@@ -25,7 +26,8 @@ Tensor log_softmax_kernel(const OpCall& call, const OutMeta& out) {
 }  // namespace
 
 FNX_REGISTER_PLUGIN("cuda") {
-  r.kernel(DeviceType::CUDA, Prim::LogSoftmax, &log_softmax_kernel);
+  r.kernel(DeviceType::CUDA, Prim::Softmax, &softmax_kernel<false>);
+  r.kernel(DeviceType::CUDA, Prim::LogSoftmax, &softmax_kernel<true>);
 }
 
 }  // namespace fnx::cuda

@@ -1,8 +1,8 @@
-// LogSoftmax along one dim of a contiguous (outer, n, inner) tensor, in
-// three passes over each row: the maximum, the sum of exp(x - shift), the
-// result (x - shift) - log(sum), with scalar::softmax_shift the CPU
-// backend's shift. Sums accumulate in the element type (float for float32,
-// as torch's kernels).
+// Softmax and LogSoftmax (kLog) along one dim of a contiguous
+// (outer, n, inner) tensor, in three passes over each row: the maximum, the
+// sum of exp(x - shift), the result, with scalar::softmax_shift and
+// scalar::SoftmaxFinish as on the CPU. Sums accumulate in the element type
+// (float for float32, as torch's kernels).
 // - inner == 1 (the dim is the last one), rows of up to kWarp * kMaxPerLane
 //   elements: a warp per row, held in registers (kPerLane per lane, the
 //   smallest power of two that holds the row), so the
@@ -66,7 +66,7 @@ __device__ T group_merge(T v, Op op, T* warp_totals) {
 // the row's l + j * kWarp (coalesced loads). Indices within the row are
 // 32-bit and the lane's pointer is fixed, so each load is the pointer plus
 // a constant: few registers, and more warps per SM (kMinBlocks).
-template <int kPerLane, typename T>
+template <bool kLog, int kPerLane, typename T>
 __global__ void __launch_bounds__(kThreads, kMinBlocks<T>)
     warp_rows_kernel(int64_t rows, int n, const T* x, T* y) {
   __shared__ T warp_totals[kThreads / kWarp];
@@ -103,18 +103,19 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<T>)
   for (int j = 0; j < kPerLane; ++j) {
     if (j * kWarp < left) s += scalar::ExpOp{}(v[j] - shift);
   }
-  const T log_s = scalar::LogOp{}(group_merge<kWarp>(s, SumOf{}, warp_totals));
+  using Finish = scalar::SoftmaxFinish<kLog>;
+  const T norm = Finish::norm(group_merge<kWarp>(s, SumOf{}, warp_totals));
   T* yl = y + at;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
   for (int j = 0; j < kPerLane; ++j) {
-    if (j * kWarp < left) yl[j * kWarp] = (v[j] - shift) - log_s;
+    if (j * kWarp < left) yl[j * kWarp] = Finish::apply(v[j], shift, norm);
   }
 }
 
 // A block per row.
-template <typename T>
+template <bool kLog, typename T>
 __global__ void block_rows_kernel(int64_t n, const T* x, T* y) {
   constexpr int kGroup = kThreads;
   __shared__ T warp_totals[kThreads / kWarp];
@@ -129,12 +130,15 @@ __global__ void block_rows_kernel(int64_t n, const T* x, T* y) {
   for (int64_t k = lane; k < len; k += kGroup) {
     s += scalar::ExpOp{}(xr[k] - shift);
   }
-  const T log_s = scalar::LogOp{}(group_merge<kGroup>(s, SumOf{}, warp_totals));
+  using Finish = scalar::SoftmaxFinish<kLog>;
+  const T norm = Finish::norm(group_merge<kGroup>(s, SumOf{}, warp_totals));
   T* yr = y + static_cast<int64_t>(blockIdx.x) * n;
-  for (int64_t k = lane; k < len; k += kGroup) yr[k] = (xr[k] - shift) - log_s;
+  for (int64_t k = lane; k < len; k += kGroup) {
+    yr[k] = Finish::apply(xr[k], shift, norm);
+  }
 }
 
-template <typename T>
+template <bool kLog, typename T>
 __global__ void columns_kernel(int64_t outer, int64_t n, int64_t inner,
                                const T* x, T* y) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -148,9 +152,10 @@ __global__ void columns_kernel(int64_t outer, int64_t n, int64_t inner,
   for (int64_t k = 0; k < n; ++k) {
     s += scalar::ExpOp{}(x[at + k * inner] - shift);
   }
-  const T log_s = scalar::LogOp{}(s);
+  using Finish = scalar::SoftmaxFinish<kLog>;
+  const T norm = Finish::norm(s);
   for (int64_t k = 0; k < n; ++k) {
-    y[at + k * inner] = (x[at + k * inner] - shift) - log_s;
+    y[at + k * inner] = Finish::apply(x[at + k * inner], shift, norm);
   }
 }
 
@@ -172,28 +177,32 @@ unsigned blocks_of(int64_t n, int64_t per_block) {
 
 }  // namespace
 
-cudaError_t launch_log_softmax(Scalar t, int64_t outer, int64_t n,
-                               int64_t inner, const void* x, void* y,
-                               cudaStream_t stream) {
+cudaError_t launch_softmax(bool log, Scalar t, int64_t outer, int64_t n,
+                           int64_t inner, const void* x, void* y,
+                           cudaStream_t stream) {
   if (outer * n * inner <= 0) return cudaSuccess;
-  return dispatch_floating(t, [&]<typename T>() {
-    const T* xt = static_cast<const T*>(x);
-    T* yt = static_cast<T*>(y);
-    if (inner > 1) {
-      launch(columns_kernel<T>, blocks_of(outer * inner, kThreads), kThreads,
-             stream, outer, n, inner, xt, yt);
-    } else if (n <= kWarp * kMaxPerLane) {
-      const unsigned grid = blocks_of(outer, kThreads / kWarp);
-      with_elements_per_lane(n, [&]<int kPerLane>() {
-        launch(warp_rows_kernel<kPerLane, T>, grid, kThreads, stream, outer,
-               static_cast<int>(n), xt, yt);
-      });
-    } else {
-      launch(block_rows_kernel<T>, blocks_of(outer, 1), kThreads, stream, n, xt,
-             yt);
-    }
-    return cudaGetLastError();
-  });
+  const auto run = [&]<bool kLog>() {
+    return dispatch_floating(t, [&]<typename T>() {
+      const T* xt = static_cast<const T*>(x);
+      T* yt = static_cast<T*>(y);
+      if (inner > 1) {
+        launch(columns_kernel<kLog, T>, blocks_of(outer * inner, kThreads),
+               kThreads, stream, outer, n, inner, xt, yt);
+      } else if (n <= kWarp * kMaxPerLane) {
+        const unsigned grid = blocks_of(outer, kThreads / kWarp);
+        with_elements_per_lane(n, [&]<int kPerLane>() {
+          launch(warp_rows_kernel<kLog, kPerLane, T>, grid, kThreads, stream,
+                 outer, static_cast<int>(n), xt, yt);
+        });
+      } else {
+        launch(block_rows_kernel<kLog, T>, blocks_of(outer, 1), kThreads,
+               stream, n, xt, yt);
+      }
+      return cudaGetLastError();
+    });
+  };
+  return log ? run.template operator()<true>()
+             : run.template operator()<false>();
 }
 
 }  // namespace fnx::cuda

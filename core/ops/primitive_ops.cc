@@ -231,16 +231,26 @@ Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) {
   return reduce(Prim::Argmin, x, {dim}, keepdim);
 }
 
-// One fused primitive rather than a composite (max, subtract, exp, sum,
-// log, subtract): a pass over the data instead of about ten kernels.
-// Integers are taken as float32; a 0-d tensor is its own dim of size 1.
-Tensor log_softmax(const Tensor& x, int64_t dim) {
+// Fused primitives rather than composites (max, subtract, exp, sum, then
+// divide or log and subtract): a pass over the data instead of about ten
+// kernels. Integers are taken as float32; a 0-d tensor is its own dim of
+// size 1.
+namespace {
+Tensor softmax_call(Prim prim, const Tensor& x, int64_t dim) {
   const Tensor xf = to_float(x);
-  const int64_t d = normalize_dim(dim, xf.dim(), "log_softmax");
+  const int64_t d = normalize_dim(dim, xf.dim(), prim_name(prim));
   if (xf.dim() == 0) {
-    return reshape(call1(Prim::LogSoftmax, reshape(xf, {1}), DimAttrs{0}), {});
+    return reshape(call1(prim, reshape(xf, {1}), DimAttrs{0}), {});
   }
-  return call1(Prim::LogSoftmax, xf, DimAttrs{d});
+  return call1(prim, xf, DimAttrs{d});
+}
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+  return softmax_call(Prim::Softmax, x, dim);
+}
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  return softmax_call(Prim::LogSoftmax, x, dim);
 }
 
 // ---------------- views ----------------

@@ -1,6 +1,6 @@
-// Reduction composites (mean, var, std, logsumexp, softmax, norm), written
-// only in public ops so every transform supports them. log_softmax is a
-// primitive (primitive_ops.cc).
+// Reduction composites (mean, var, std, logsumexp, norm), written only in
+// public ops so every transform supports them. softmax and log_softmax are
+// primitives (primitive_ops.cc).
 #include <algorithm>
 #include <limits>
 #include <string_view>
@@ -70,13 +70,6 @@ Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim) {
   Tensor s = sum(exp(xf - m), dims, keepdim);
   Tensor shift = keepdim ? m : reshape(m, s.shape());
   return log(s) + shift;
-}
-
-Tensor softmax(const Tensor& x, int64_t dim) {
-  Tensor xf = to_floating(x);
-  const int64_t d = normalize_dim(dim, xf.dim(), "softmax");
-  Tensor e = exp(xf - finite_max(xf, {d}));
-  return e / sum(e, {d}, /*keepdim=*/true);
 }
 
 // sqrt(sum(x^2)), with the gradient at x = 0 defined as 0 (torch's choice)

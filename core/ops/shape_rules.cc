@@ -131,8 +131,8 @@ OutMeta reduce(const OpCall& call) {
   return {shape, x.dtype(), x.device()};
 }
 
-// LogSoftmax: a floating tensor of rank >= 1 (the op API reshapes a 0-d
-// one), the dim normalized; the result has x's shape and dtype.
+// Softmax, LogSoftmax: a floating tensor of rank >= 1 (the op API reshapes
+// a 0-d one), the dim normalized; the result has x's shape and dtype.
 OutMeta softmax(const OpCall& call) {
   const Tensor& x = call.inputs[0];
   check_floating(call, x);

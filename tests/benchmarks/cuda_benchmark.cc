@@ -10,8 +10,8 @@
 //  - per-sample gradients of the torch.func tutorial CNN, batch 64 and
 //    512, with vmap(grad) on the device;
 //  - max pooling at that CNN's shape for batch 512 (forward, and forward
-//    plus gradient), log_softmax over the rows of a (4096, 1000) matrix
-//    (the warp-per-row reductions), and the sum over the rows of a
+//    plus gradient), log_softmax and softmax over the rows of a (4096, 1000)
+//    matrix (a warp per row), and the sum over the rows of a
 //    (32768, 4096) matrix (results adjacent in memory: the columns path)
 //    as a fraction of peak memory bandwidth.
 // Every timed iteration ends with the device synchronized.
@@ -224,19 +224,26 @@ BENCHMARK(BM_FnxMaxPool)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-void BM_FnxLogSoftmaxRows(benchmark::State& state) {
+// Arg 0: log_softmax; arg 1: softmax.
+void BM_FnxSoftmaxRows(benchmark::State& state) {
   if (!have_gpu(state)) return;
   Generator gen(3);
   const Tensor x = randn({4096, 1000}, DType::Float32, &gen, kDev);
-  (void)log_softmax(x, 1);
+  const bool log_space = state.range(0) == 0;
+  auto op = [&] { return log_space ? log_softmax(x, 1) : softmax(x, 1); };
+  (void)op();
   cuda::synchronize();
   for (auto _ : state) {
-    Tensor y = log_softmax(x, 1);
+    Tensor y = op();
     cuda::synchronize();
     benchmark::DoNotOptimize(y.impl());
   }
 }
-BENCHMARK(BM_FnxLogSoftmaxRows)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FnxSoftmaxRows)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // sum(x, 0): 4096 results adjacent in memory, each over 32768 rows (512 MiB
 // read once).

@@ -16,8 +16,8 @@ workloads in PyTorch, then prints one table and a JSON line:
   - add of 2^28 floats: bytes moved per second as a fraction of the
     device's peak memory bandwidth (goal >= 0.8), next to torch's add and a
     device-to-device cudaMemcpy;
-  - max pooling, log_softmax over rows, and sum(x, 0) of a (32768, 4096)
-    matrix, next to torch.
+  - max pooling, softmax and log_softmax over rows, and sum(x, 0) of a
+    (32768, 4096) matrix, next to torch.
 Without torch (or without a GPU for it) the torch columns say so and the
 fnx figures are still printed.
 """
@@ -117,6 +117,8 @@ def run_torch():
     logits = torch.randn(4096, 1000, device=dev)
     out["log_softmax_rows"] = best_time(lambda: F.log_softmax(logits, 1), sync,
                                         number=10)
+    out["softmax_rows"] = best_time(lambda: F.softmax(logits, 1), sync,
+                                    number=10)
     rows = torch.ones(32768, 4096, device=dev)
     rows.sum(0)
     out["sum_over_rows"] = best_time(lambda: rows.sum(0), sync, number=10)
@@ -193,14 +195,16 @@ def main():
                  "hbm_frac": add.get("hbm_frac"),
                  "memcpy_hbm_frac": copy.get("hbm_frac"), "peak_GBps": peak})
 
-    print("\n== max pooling 2x2 of (512, 64, 24, 24), log_softmax of "
+    print("\n== max pooling 2x2 of (512, 64, 24, 24), (log_)softmax of "
           "(4096, 1000) rows ==")
     for name, fnx_name, torch_name in (
             ("max_pool forward", "BM_FnxMaxPool/0/real_time", "max_pool_fwd"),
             ("max_pool fwd+grad", "BM_FnxMaxPool/1/real_time",
              "max_pool_fwd_bwd"),
-            ("log_softmax rows", "BM_FnxLogSoftmaxRows/real_time",
-             "log_softmax_rows")):
+            ("log_softmax rows", "BM_FnxSoftmaxRows/0/real_time",
+             "log_softmax_rows"),
+            ("softmax rows", "BM_FnxSoftmaxRows/1/real_time",
+             "softmax_rows")):
         f = fnx_s(fnx_name)
         t = torch_r.get(torch_name)
         ratio = (t / f) if f and t else None

@@ -239,8 +239,31 @@ TEST(Reductions, LogSoftmaxOfNonFiniteRows) {
   ExpectValues(ints, {2}, {l2, l2});
   ExpectValues(log_softmax(T({5}, {}), -1), {}, {0});
   ExpectValues(log_softmax(zeros({2, 0}), 1), {2, 0}, {});
-  ExpectError([] { log_softmax(T({1, 2}, {2}), -2); },
-              {"[log_softmax]", "dim -2"});
+  ExpectError(
+      [] {
+        log_softmax(T({1, 2}, {2}), -2);
+      },
+      {"[log_softmax]", "dim -2"});
+}
+
+// softmax of the same rows: exp(x - m) / sum, with the same shift.
+TEST(Reductions, SoftmaxOfNonFiniteRows) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  ExpectValues(
+      softmax(T({-inf, 0, 0, -inf, inf, 1, 2, 3, nan, 1, 2, 3, -inf, -inf, -inf,
+                 -inf},
+                {4, 4}),
+              1),
+      {4, 4},
+      {0, 0.5, 0.5, 0, nan, 0, 0, 0, nan, nan, nan, nan, nan, nan, nan, nan});
+  ExpectValues(softmax(T({-inf, inf, 0, 1, 0, 2}, {3, 2}), 0), {3, 2},
+               {0, nan, 0.5, 0, 0.5, 0});
+  const Tensor ints = softmax(T({1, 1}, {2}, DType::Int64), 0);
+  EXPECT_EQ(ints.dtype(), DType::Float32);
+  ExpectValues(ints, {2}, {0.5, 0.5});
+  ExpectValues(softmax(T({5}, {}), 0), {}, {1});
+  ExpectValues(softmax(zeros({0, 3}), 0), {0, 3}, {});
 }
 
 TEST(Reductions, Norm) {

@@ -3,7 +3,7 @@
 // second pass over chunks), reductions to many results along either
 // memory order (a warp per result along a contiguous run: sums, max/min,
 // argmax/argmin with ties and NaNs, softmax and cross-entropy; 32 adjacent
-// results a block over rows, with split ranges), log_softmax's kernels, the
+// results a block over rows, with split ranges), softmax's kernels, the
 // vectorized elementwise path with and without alignment, batched and
 // broadcast matmuls (strided-batched and folded GEMMs, copies of layouts
 // cuBLAS cannot read), grouped / strided / dilated convolutions in 1-3
@@ -22,26 +22,28 @@ namespace {
 
 Tensor dev(const Tensor& t) { return mirror(t, device()); }
 
-// softmax.cu's kernels: a warp per row of up to 1024 (each elements-per-lane
-// variant), a block per longer row, a thread per column; infinite and NaN
-// rows as on the CPU.
-TEST(CudaKernels, LogSoftmax) {
+// softmax.cu's kernels, for softmax and log_softmax: a warp per row of up
+// to 1024 (each elements-per-lane variant), a block per longer row, a
+// thread per column; infinite and NaN rows as on the CPU.
+TEST(CudaKernels, Softmax) {
   FNX_SKIP_WITHOUT_CUDA();
   Generator gen(21);
+  // Both ops along `dim`, on the device and on the CPU.
+  auto expect_both = [](const Tensor& x, int64_t dim, double atol,
+                        double rtol) {
+    EXPECT_TRUE(
+        close(log_softmax(dev(x), dim), log_softmax(x, dim), atol, rtol));
+    EXPECT_TRUE(close(softmax(dev(x), dim), softmax(x, dim), atol, rtol));
+  };
   for (DType dtype : {DType::Float32, DType::Float64}) {
     const Tol tol = tolerance_for(dtype);
     for (int64_t n : {1, 10, 33, 100, 200, 500, 1000, 1024, 1025, 5000}) {
       SCOPED_TRACE("row of " + std::to_string(n));
-      const Tensor x = mul(randn({37, n}, dtype, &gen), 4.0);
-      EXPECT_TRUE(
-          close(log_softmax(dev(x), 1), log_softmax(x, 1), tol.atol, tol.rtol));
+      expect_both(mul(randn({37, n}, dtype, &gen), 4.0), 1, tol.atol, tol.rtol);
     }
     const Tensor x = randn({300, 70}, dtype, &gen);
-    EXPECT_TRUE(
-        close(log_softmax(dev(x), 0), log_softmax(x, 0), tol.atol, tol.rtol));
-    const Tensor y = randn({5, 40, 3}, dtype, &gen);
-    EXPECT_TRUE(
-        close(log_softmax(dev(y), 1), log_softmax(y, 1), tol.atol, tol.rtol));
+    expect_both(x, 0, tol.atol, tol.rtol);
+    expect_both(randn({5, 40, 3}, dtype, &gen), 1, tol.atol, tol.rtol);
     // A transposed view: made contiguous first.
     EXPECT_TRUE(close(log_softmax(dev(x).t(), 1), log_softmax(x.t(), 1),
                       tol.atol, tol.rtol));
@@ -52,10 +54,8 @@ TEST(CudaKernels, LogSoftmax) {
       from_vector(std::vector<double>{-inf, 0, 0, -inf, inf, 1, 2, 3, nan, 1, 2,
                                       3, -inf, -inf, -inf, -inf},
                   {4, 4}, DType::Float32);
-  EXPECT_TRUE(
-      close(log_softmax(dev(special), 1), log_softmax(special, 1), 1e-6, 1e-6));
-  EXPECT_TRUE(
-      close(log_softmax(dev(special), 0), log_softmax(special, 0), 1e-6, 1e-6));
+  expect_both(special, 1, 1e-6, 1e-6);
+  expect_both(special, 0, 1e-6, 1e-6);
 }
 
 TEST(CudaKernels, LongReductions) {

@@ -298,7 +298,7 @@ OpInfo softmax_entry(const std::string& name, bool log_space) {
   };
   info.dtypes = floating_dtypes();
   info.diff_args = {0};
-  info.impl = log_space ? Impl::kPrimitive : Impl::kComposite;
+  info.impl = Impl::kPrimitive;
   return info;
 }
 

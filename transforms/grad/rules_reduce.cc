@@ -1,8 +1,9 @@
 // VJP rules of the reductions: sum spreads the cotangent back over the
 // reduced dims; amax/amin give it to the extreme elements, split evenly
-// between ties; argmax/argmin are not differentiable. log_softmax:
-// y = x - logsumexp(x), so x_bar = g - softmax(x) * sum(g) along the dim,
-// with softmax(x) = exp(y) from the saved output.
+// between ties; argmax/argmin are not differentiable. softmax:
+// x_bar = y * (g - sum(g * y)) along the dim; log_softmax:
+// y = x - logsumexp(x), so x_bar = g - softmax(x) * sum(g), with
+// softmax(x) = exp(y). Both from the saved output.
 #include "core/ops/ops.h"
 #include "transforms/grad/rule_helpers.h"
 #include "transforms/grad/vjp_rule.h"
@@ -30,6 +31,14 @@ void extreme_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
 }
 constexpr VjpRule kExtreme{&extreme_vjp, kSave0, true, true};
 
+void softmax_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
+  if (!v.needs(0)) return;
+  const Dims dim{v.attr<DimAttrs>().dim};
+  const Tensor& y = v.output;
+  grads[0] = y * (g - sum_keepdim(g * y, dim));
+}
+constexpr VjpRule kSoftmax{&softmax_vjp, kSaveNone, true, true};
+
 void log_softmax_vjp(const VjpArgs& v, const Tensor& g,
                      std::span<Tensor> grads) {
   if (!v.needs(0)) return;
@@ -46,6 +55,7 @@ void register_reduce_rules(Registrar& r) {
   add_rule(r, Prim::Amin, kExtreme);
   add_rule(r, Prim::Argmax, kConstantRule);
   add_rule(r, Prim::Argmin, kConstantRule);
+  add_rule(r, Prim::Softmax, kSoftmax);
   add_rule(r, Prim::LogSoftmax, kLogSoftmax);
 }
 

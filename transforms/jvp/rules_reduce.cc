@@ -1,8 +1,9 @@
 // JVP rules of the reductions: sum is linear (the same sum of the tangent);
 // amax/amin take the mean of the tangent over the extreme elements (ties
 // share evenly, the transpose of grad's split); argmax/argmin are constants.
-// log_softmax: y = x - logsumexp(x), so t_y = t - sum(softmax(x) * t) along
-// the dim, with softmax(x) = exp(y).
+// softmax: t_y = y * (t - sum(y * t)) along the dim; log_softmax:
+// y = x - logsumexp(x), so t_y = t - sum(softmax(x) * t), with
+// softmax(x) = exp(y).
 #include "core/ops/ops.h"
 #include "transforms/jvp/jvp_rule.h"
 #include "transforms/jvp/rule_helpers.h"
@@ -29,6 +30,13 @@ Tensor extreme_jvp(const JvpArgs& a) {
   return reduce_sum(t * (hit / count), attrs.dims, attrs.keepdim);
 }
 
+Tensor softmax_jvp(const JvpArgs& a) {
+  const Dims dim{a.attr<DimAttrs>().dim};
+  const Tensor& t = a.tangent(0);
+  const Tensor& y = a.out;
+  return y * (t - reduce_sum(y * t, dim, /*keepdim=*/true));
+}
+
 Tensor log_softmax_jvp(const JvpArgs& a) {
   const Dims dim{a.attr<DimAttrs>().dim};
   const Tensor& t = a.tangent(0);
@@ -36,6 +44,7 @@ Tensor log_softmax_jvp(const JvpArgs& a) {
 }
 
 constexpr JvpRule kSum = rule<&linear<kArg0>>();
+constexpr JvpRule kSoftmax = rule<&softmax_jvp>();
 constexpr JvpRule kLogSoftmax = rule<&log_softmax_jvp>();
 constexpr JvpRule kExtreme = rule<&extreme_jvp>();
 
@@ -47,6 +56,7 @@ void register_reduce_rules(Registrar& r) {
   add_rule(r, Prim::Amin, kExtreme);
   add_rule(r, Prim::Argmax, kConstantRule);
   add_rule(r, Prim::Argmin, kConstantRule);
+  add_rule(r, Prim::Softmax, kSoftmax);
   add_rule(r, Prim::LogSoftmax, kLogSoftmax);
 }
 

@@ -1,6 +1,6 @@
 // Batching rules of the reductions (sum, amax, amin, argmax, argmin) and of
-// log_softmax: the dims they work along are shifted past the batch dim,
-// which is never reduced.
+// softmax / log_softmax: the dims they work along are shifted past the
+// batch dim, which is never reduced.
 #include "core/dispatch.h"
 #include "core/ops/ops.h"
 #include "transforms/vmap/batching_util.h"
@@ -38,8 +38,8 @@ BatchedValue reduce_rule(const BatchContext&, const OpCall& call,
                     a.keepdim ? x.bdim : x.bdim - reduced_before);
 }
 
-BatchedValue log_softmax_rule(const BatchContext&, const OpCall& call,
-                              std::span<const BatchedValue> args) {
+BatchedValue softmax_rule(const BatchContext&, const OpCall& call,
+                          std::span<const BatchedValue> args) {
   const BatchedValue& x = args[0];
   const DimAttrs physical{physical_dim(call.attr<DimAttrs>().dim, x.bdim)};
   const Tensor inputs[] = {x.value};
@@ -53,7 +53,8 @@ FNX_REGISTER_PLUGIN("vmap") {
        {Prim::Sum, Prim::Amax, Prim::Amin, Prim::Argmax, Prim::Argmin}) {
     add_batching_rule(r, prim, &reduce_rule);
   }
-  add_batching_rule(r, Prim::LogSoftmax, &log_softmax_rule);
+  add_batching_rule(r, Prim::Softmax, &softmax_rule);
+  add_batching_rule(r, Prim::LogSoftmax, &softmax_rule);
 }
 
 }  // namespace fnx::vmap_internal
