@@ -59,8 +59,7 @@ void print_dim(const std::vector<double>& values, const Shape& shape,
                int64_t dim, int64_t base, const Formatter& f, bool summarize,
                int indent, std::string& out) {
   const int64_t rank = static_cast<int64_t>(shape.size());
-  int64_t inner = 1;
-  for (int64_t d = dim + 1; d < rank; ++d) inner *= shape[d];
+  const int64_t inner = split_at_dim(shape, dim).inner;
   out += "[";
   const std::vector<int64_t> idx = shown(shape[dim], summarize);
   for (std::size_t k = 0; k < idx.size(); ++k) {

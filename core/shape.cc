@@ -13,6 +13,15 @@ int64_t numel(const Shape& shape) {
   return n;
 }
 
+DimSplit split_at_dim(const Shape& shape, int64_t dim) {
+  DimSplit s;
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  for (int64_t d = 0; d < dim; ++d) s.outer *= shape[d];
+  s.n = shape[dim];
+  for (int64_t d = dim + 1; d < rank; ++d) s.inner *= shape[d];
+  return s;
+}
+
 Strides contiguous_strides(const Shape& shape) {
   Strides strides(shape.size());
   int64_t stride = 1;

@@ -16,6 +16,13 @@ using Strides = absl::InlinedVector<int64_t, 6>;
 using Dims = absl::InlinedVector<int64_t, 6>;
 
 int64_t numel(const Shape& shape);
+// A row-major shape seen as (outer, n, inner) around dim: the product of the
+// dims before it, its size, the product of the dims after it (what a kernel
+// along one dim of a contiguous tensor iterates over).
+struct DimSplit {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+DimSplit split_at_dim(const Shape& shape, int64_t dim);
 Strides contiguous_strides(const Shape& shape);
 // Whether (shape, strides) lays the elements out row-major without gaps
 // (size-1 dims may have any stride; a tensor with no elements is).

@@ -72,12 +72,8 @@ Tensor softmax_kernel(const OpCall& call, const OutMeta& out) {
   const Tensor x = contiguous(call.inputs[0]);
   Tensor result = make_result(out);
   if (x.numel() == 0) return result;
-  const int64_t dim = call.attr<DimAttrs>().dim;
-  const Shape& shape = x.shape();
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= shape[d];
-  for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= shape[d];
-  const int64_t n = shape[dim];
+  const auto [outer, n, inner] =
+      split_at_dim(x.shape(), call.attr<DimAttrs>().dim);
   const int64_t chunks = (inner + kChunk - 1) / kChunk;
   FNX_DISPATCH_FLOATING_TYPES(out.dtype, [&] {
     using T = scalar_t;

@@ -13,12 +13,9 @@ Tensor softmax_kernel(const OpCall& call, const OutMeta& out) {
   const Tensor x = contiguous(call.inputs[0]);
   Tensor result = make_result(out);
   if (result.numel() == 0) return result;
-  const int64_t dim = call.attr<DimAttrs>().dim;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= x.shape()[d];
-  for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.shape()[d];
-  launched(launch_softmax(kLog, scalar_of(out.dtype), outer, x.shape()[dim],
-                          inner, dptr(x), dptr(result), ctx.stream),
+  const DimSplit s = split_at_dim(x.shape(), call.attr<DimAttrs>().dim);
+  launched(launch_softmax(kLog, scalar_of(out.dtype), s.outer, s.n, s.inner,
+                          dptr(x), dptr(result), ctx.stream),
            call.name());
   return result;
 }

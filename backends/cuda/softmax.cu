@@ -29,18 +29,8 @@ constexpr int kMaxPerLane = 32;
 template <typename T>
 constexpr int kMinBlocks = sizeof(T) == 4 ? 4 : 2;
 
-struct MaxOf {
-  template <typename T>
-  __device__ T operator()(T a, T b) const {
-    return scalar::MaximumOp{}(a, b);
-  }
-};
-struct SumOf {
-  template <typename T>
-  __device__ T operator()(T a, T b) const {
-    return a + b;
-  }
-};
+using MaxOf = scalar::MaximumOp;  // NaN-propagating
+using SumOf = scalar::AddOp;
 
 // Merges v over each group of kGroup threads (a multiple of kWarp that
 // divides kThreads); every thread of the group gets the result. Every
@@ -119,21 +109,20 @@ template <bool kLog, typename T>
 __global__ void block_rows_kernel(int64_t n, const T* x, T* y) {
   constexpr int kGroup = kThreads;
   __shared__ T warp_totals[kThreads / kWarp];
-  const int lane = static_cast<int>(threadIdx.x);
-  const int64_t len = n;
+  const int t = static_cast<int>(threadIdx.x);
   const T* xr = x + static_cast<int64_t>(blockIdx.x) * n;
   T m = xr[0];
-  for (int64_t k = lane; k < len; k += kGroup) m = MaxOf{}(m, xr[k]);
+  for (int64_t k = t; k < n; k += kGroup) m = MaxOf{}(m, xr[k]);
   const T shift =
       scalar::softmax_shift(group_merge<kGroup>(m, MaxOf{}, warp_totals));
   T s = T(0);
-  for (int64_t k = lane; k < len; k += kGroup) {
+  for (int64_t k = t; k < n; k += kGroup) {
     s += scalar::ExpOp{}(xr[k] - shift);
   }
   using Finish = scalar::SoftmaxFinish<kLog>;
   const T norm = Finish::norm(group_merge<kGroup>(s, SumOf{}, warp_totals));
   T* yr = y + static_cast<int64_t>(blockIdx.x) * n;
-  for (int64_t k = lane; k < len; k += kGroup) {
+  for (int64_t k = t; k < n; k += kGroup) {
     yr[k] = Finish::apply(xr[k], shift, norm);
   }
 }

@@ -274,6 +274,22 @@ TEST(Reductions, Norm) {
 
 // ---------------- shape composites ----------------
 
+// The (outer, n, inner) view the softmax kernels and the printer use.
+TEST(Shape, SplitAtDim) {
+  const DimSplit mid = split_at_dim({2, 3, 4, 5}, 1);
+  EXPECT_EQ(mid.outer, 2);
+  EXPECT_EQ(mid.n, 3);
+  EXPECT_EQ(mid.inner, 20);
+  const DimSplit last = split_at_dim({2, 3}, 1);
+  EXPECT_EQ(last.outer, 2);
+  EXPECT_EQ(last.n, 3);
+  EXPECT_EQ(last.inner, 1);
+  const DimSplit empty = split_at_dim({0, 7}, 0);
+  EXPECT_EQ(empty.outer, 1);
+  EXPECT_EQ(empty.n, 0);
+  EXPECT_EQ(empty.inner, 7);
+}
+
 TEST(Shape, TransposeSelect) {
   Tensor x = T({0, 1, 2, 3, 4, 5}, {2, 3});
   ExpectValues(transpose(x, 0, 1), {3, 2}, {0, 3, 1, 4, 2, 5});
