@@ -6,6 +6,7 @@
 
 #include <initializer_list>
 #include <span>
+#include <vector>
 
 #include "core/primitive.h"
 #include "core/tensor.h"
@@ -17,6 +18,13 @@ inline Tensor dispatch(Prim prim, const Attrs& attrs,
                        std::initializer_list<Tensor> inputs) {
   return dispatch(prim, attrs, std::span<const Tensor>(inputs.begin(), inputs.size()));
 }
+
+// Calls a higher-order primitive (is_higher_order: custom_call), whose
+// outputs are several and known only by running its body. With no
+// transform owning an input the body runs as it is; otherwise the call goes
+// to the owning interpreter's process_higher_order.
+std::vector<Tensor> dispatch_higher_order(Prim prim, const Attrs& attrs,
+                                          std::span<const Tensor> inputs);
 
 // Runs the device kernel for a call whose inputs are all dense, skipping
 // every interpreter (what dispatch does at the bottom of the stack).

@@ -2,6 +2,10 @@
 
 #include <cmath>
 #include <numbers>
+#include <string>
+
+#include "core/error.h"
+#include "core/str_cat.h"
 
 namespace fnx {
 namespace {
@@ -67,10 +71,37 @@ void Generator::manual_seed(uint64_t seed) {
   offset_ = 0;
 }
 
+namespace {
+thread_local RandomKeyLog* t_key_log = nullptr;
+}  // namespace
+
+RandomKeyScope::RandomKeyScope(RandomKeyLog& log) : saved_(t_key_log) {
+  log.next = 0;
+  t_key_log = &log;
+}
+RandomKeyScope::~RandomKeyScope() { t_key_log = saved_; }
+
 Generator::Key Generator::reserve(uint64_t n) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  const Key key{seed_, offset_};
-  offset_ += n;
+  RandomKeyLog* log = t_key_log;
+  if (log != nullptr && log->replaying) {
+    FNX_CHECK(log->next < log->entries.size() && log->entries[log->next].n == n,
+              "checkpoint",
+              "the recomputation drew random numbers the first run did not "
+              "(a random op of ", n, " elements where the first run had ",
+              log->next < log->entries.size()
+                  ? str_cat(log->entries[log->next].n, " elements")
+                  : std::string("none"),
+              "); the checkpointed function must draw the same random ops "
+              "each time it runs");
+    return log->entries[log->next++].key;
+  }
+  Key key;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    key = Key{seed_, offset_};
+    offset_ += n;
+  }
+  if (log != nullptr) log->entries.push_back({key, n});
   return key;
 }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 namespace fnx {
 
@@ -33,6 +34,31 @@ class Generator {
 
 Generator& default_generator();
 void manual_seed(uint64_t seed);  // reseeds the default generator
+
+// The keys Generator::reserve handed out on this thread while a
+// RandomKeyScope was open, in order. A scope over a log opened for replay
+// hands the same keys out again, in the same order, without advancing any
+// generator: a recomputation (checkpoint's backward) draws exactly the
+// numbers the first run drew.
+struct RandomKeyLog {
+  struct Entry {
+    Generator::Key key;
+    uint64_t n;
+  };
+  std::vector<Entry> entries;
+  bool replaying = false;
+  std::size_t next = 0;
+};
+class RandomKeyScope {
+ public:
+  explicit RandomKeyScope(RandomKeyLog& log);
+  ~RandomKeyScope();
+  RandomKeyScope(const RandomKeyScope&) = delete;
+  RandomKeyScope& operator=(const RandomKeyScope&) = delete;
+
+ private:
+  RandomKeyLog* saved_;
+};
 
 }  // namespace fnx
 

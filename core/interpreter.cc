@@ -3,6 +3,7 @@
 #include <atomic>
 #include <vector>
 
+#include "core/custom_function.h"
 #include "core/error.h"
 
 namespace fnx {
@@ -38,6 +39,20 @@ Interpreter::Interpreter(std::string name)
       first_serial_(Storage::next_serial()) {}
 
 Interpreter::~Interpreter() { handle_->kill(); }
+
+std::vector<Tensor> Interpreter::process_higher_order(const OpCall& call) {
+  // No rule of its own: the body runs with this level visible again, so its
+  // ops meet this transform one at a time (the levels above stay hidden).
+  const std::vector<Interpreter*>& items = interpreter_stack().items;
+  int index = -1;
+  for (int i = 0; i < static_cast<int>(items.size()); ++i) {
+    if (items[i] == this) index = i;
+  }
+  FNX_CHECK(index >= 0, call.name(), "internal error: the ", name_,
+            " interpreter is not on this thread's stack; please report it");
+  StackDepthGuard show(index + 1);
+  return run_higher_order_body(call);
+}
 
 Tensor Interpreter::concrete(const Tensor&, std::string_view what) {
   fail(what, "cannot read the values of a tensor while it is transformed by ",

@@ -51,6 +51,12 @@ class Interpreter {
   // this interpreter is the top of the stack. Runs with this level popped.
   virtual Tensor process(const OpCall& call) = 0;
 
+  // Runs a higher-order primitive (custom_call) under this transform's
+  // meaning; its outputs are several. The default runs the body (custom
+  // function's fwd) with this level visible, as if it were inlined; the
+  // transform plugins override it with their rule for custom_call.
+  virtual std::vector<Tensor> process_higher_order(const OpCall& call);
+
   // A live wrapper of this level was asked for concrete data (item(),
   // printing, data()). The default refuses with an fnx::Error naming the
   // transform and `what`.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <variant>
@@ -100,7 +101,10 @@ class Tensor;
   X(ToDevice, Transfer, 1)                \
   /* identity that differentiation sees */\
   /* as a constant (detach)            */ \
-  X(StopGradient, Identity, 1)
+  X(StopGradient, Identity, 1)          \
+  /* higher-order: a user function   */ \
+  /* with its own rules (custom.h)   */ \
+  X(CustomCall, HigherOrder, -1)
 
 enum class Prim : uint16_t {
 #define FNX_PRIM_ENUM(name, family, arity) name,
@@ -117,7 +121,7 @@ enum class PrimFamily : uint8_t {
   Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, Softmax, View, Cat,
   Pad,
   Index, Matmul, Conv, Unfold, Pool, Creation, Random, Copy, Transfer,
-  Identity
+  Identity, HigherOrder
 };
 
 struct PrimInfo {
@@ -128,6 +132,12 @@ struct PrimInfo {
 const PrimInfo& prim_info(Prim prim);
 inline std::string_view prim_name(Prim prim) { return prim_info(prim).name; }
 inline Prim prim_at(int index) { return static_cast<Prim>(index); }
+// Higher-order primitives carry functions in their attributes and may have
+// several outputs: they go through dispatch_higher_order, and their
+// "kernel" on every device is their body (core/custom_function.h).
+inline bool is_higher_order(Prim prim) {
+  return prim_info(prim).family == PrimFamily::HigherOrder;
+}
 
 // ---- Typed attributes, one struct per family that needs them ----
 
@@ -206,10 +216,16 @@ struct DeviceAttrs {
   Device device;
 };
 
+// CustomCall: the user's function and rules (core/custom_function.h).
+struct CustomFunction;
+struct CustomAttrs {
+  std::shared_ptr<const CustomFunction> fn;
+};
+
 using Attrs = std::variant<NoAttrs, CastAttrs, ReduceAttrs, ShapeAttrs,
                            PermuteAttrs, SliceAttrs, DimAttrs, PadAttrs,
                            ConvAttrs, UnfoldAttrs, FullAttrs, IotaAttrs,
-                           RandomAttrs, DeviceAttrs>;
+                           RandomAttrs, DeviceAttrs, CustomAttrs>;
 
 struct OpCall {
   Prim prim;

@@ -8,6 +8,7 @@
 
 #include "core/cpu_allocator.h"
 #include "core/error.h"
+#include "core/memory_stats.h"
 #include "core/plugin_loading.h"
 
 namespace fnx {
@@ -74,10 +75,12 @@ Storage::Storage(void* data, std::size_t nbytes, Device device,
       owner_(owner),
       serial_(g_next_serial.fetch_add(1, std::memory_order_relaxed)) {
   g_live_bytes.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
+  memory_internal::note_allocated(device, static_cast<int64_t>(nbytes));
 }
 
 Storage::~Storage() {
   g_live_bytes.fetch_sub(static_cast<int64_t>(nbytes_), std::memory_order_relaxed);
+  memory_internal::note_released(device_, static_cast<int64_t>(nbytes_));
   if (owner_ != nullptr) owner_->deallocate_on(data_, nbytes_, device_);
 }
 

@@ -594,6 +594,11 @@ OutMeta infer_meta(const OpCall& call) {
       const Tensor& x = call.inputs[0];
       return {x.shape(), x.dtype(), x.device()};
     }
+    case PrimFamily::HigherOrder:
+      // Several outputs, known only by running the body.
+      fail(info.name,
+           "is a higher-order primitive with several outputs; call it "
+           "through dispatch_higher_order (custom_call), not dispatch");
   }
   fail(info.name, "has no shape rule");
 }

@@ -35,6 +35,7 @@ const std::vector<OpInfo>& op_database() {
     add_nn_ops(entries);
     add_misc_ops(entries);
     add_inplace_ops(entries);
+    add_custom_ops(entries);
     return entries;
   }();
   return db;

@@ -26,6 +26,7 @@ enum class RuleKind : uint8_t {
   view,    // runs below; the result aliases its input's memory
   write,   // copy_: replaced by an out-of-place update of the memory
   source,  // creation/random: runs below; the result is wrapped
+  higher_order,  // custom_call: process_higher_order (custom_call.cc)
 };
 struct FunctionalizeRule {
   RuleKind kind;
@@ -52,6 +53,7 @@ class FunctionalInterpreter : public Interpreter {
   explicit FunctionalInterpreter(Remove remove);
 
   Tensor process(const OpCall& call) override;
+  std::vector<Tensor> process_higher_order(const OpCall& call) override;
   Tensor concrete(const Tensor& wrapper, std::string_view what) override;
   // Tensors created inside the function are functional too, so writes
   // into them are removed.

@@ -12,6 +12,7 @@ constexpr FunctionalizeRule kPure{RuleKind::pure};
 constexpr FunctionalizeRule kView{RuleKind::view};
 constexpr FunctionalizeRule kWrite{RuleKind::write};
 constexpr FunctionalizeRule kSource{RuleKind::source};
+constexpr FunctionalizeRule kHigherOrder{RuleKind::higher_order};
 
 const FunctionalizeRule* rule_for(Prim prim) {
   if (prim == Prim::CopyInto) return &kWrite;
@@ -21,6 +22,8 @@ const FunctionalizeRule* rule_for(Prim prim) {
     case PrimFamily::Creation:
     case PrimFamily::Random:
       return &kSource;
+    case PrimFamily::HigherOrder:
+      return &kHigherOrder;
     default:
       return &kPure;
   }

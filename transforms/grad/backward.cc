@@ -50,6 +50,25 @@ void check_cotangent(const Node& n, std::size_t i, const Tensor& g) {
        " ", dtype_name(meta.dtype), "; please report this bug");
 }
 
+// A multi-output call's backward, once every output's cotangent is in.
+void run_multi_output(
+    const Node& n,
+    std::unordered_map<std::size_t, std::vector<Tensor>>& call_cts,
+    std::size_t k, std::vector<Tensor>& grads,
+    const std::unordered_map<const Node*, std::size_t>& slot) {
+  const auto it = call_cts.find(k);
+  if (it == call_cts.end()) return;  // no output got a cotangent
+  std::vector<Tensor> cts = std::move(it->second);
+  call_cts.erase(it);
+  cts.resize(n.multi->num_outputs);
+  const std::vector<Tensor> in_grads = n.multi->apply(cts);
+  for (std::size_t i = 0; i < n.parents.size() && i < in_grads.size(); ++i) {
+    if (!n.parents[i] || !in_grads[i].defined()) continue;
+    check_cotangent(n, i, in_grads[i]);
+    accumulate(grads[slot.at(n.parents[i].get())], in_grads[i]);
+  }
+}
+
 }  // namespace
 
 std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
@@ -69,10 +88,23 @@ std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
   std::vector<Tensor> leaf_grads(num_leaves);
   absl::InlinedVector<Tensor, 4> in_grads;
   absl::InlinedVector<char, 4> needs;
+  // Cotangents of the outputs of multi-output calls, by the call's slot.
+  std::unordered_map<std::size_t, std::vector<Tensor>> call_cts;
   for (std::size_t k = 0; k < order.size(); ++k) {
     const Node& n = *order[k];
+    if (n.multi != nullptr) {
+      run_multi_output(n, call_cts, k, grads, slot);
+      continue;
+    }
     const Tensor g = std::move(grads[k]);  // released as soon as it is used
     if (!g.defined()) continue;
+    if (n.output_index >= 0) {  // an output of a multi-output call
+      const Node& call = *n.parents[0];
+      std::vector<Tensor>& cts = call_cts[slot.at(&call)];
+      cts.resize(call.multi->num_outputs);
+      accumulate(cts.at(static_cast<std::size_t>(n.output_index)), g);
+      continue;
+    }
     if (n.is_leaf()) {
       accumulate(leaf_grads.at(static_cast<std::size_t>(n.leaf_index)), g);
       continue;

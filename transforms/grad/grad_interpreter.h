@@ -25,6 +25,8 @@ class GradInterpreter final : public Interpreter {
   Tensor track_leaf(const Tensor& primal, int index);
 
   Tensor process(const OpCall& call) override;
+  // custom_call (custom_call.cc).
+  std::vector<Tensor> process_higher_order(const OpCall& call) override;
   // Inside f a tracked value has one concrete value (unlike under vmap):
   // item() and printing read it.
   Tensor concrete(const Tensor& wrapper, std::string_view what) override;

@@ -50,6 +50,20 @@ struct ViewStep {
 };
 using ViewChain = absl::InlinedVector<ViewStep, 2>;
 
+// The backward of a primitive with several outputs (custom_call): the
+// call's node holds it, and each output's node is a projection of the call
+// (Node::output_index), so the cotangents of all outputs meet before it
+// runs once.
+class MultiOutputBackward {
+ public:
+  virtual ~MultiOutputBackward() = default;
+  // One cotangent per output (undefined = zero) -> one per input of the
+  // call (undefined = zero), written in public ops so it is differentiable.
+  virtual std::vector<Tensor> apply(
+      std::span<const Tensor> cotangents) const = 0;
+  std::size_t num_outputs = 0;
+};
+
 class Node final : public WrapperPayload {
  public:
   Node() = default;
@@ -79,6 +93,10 @@ class Node final : public WrapperPayload {
   // makes the value stale (using it is an error, not a wrong gradient).
   const Storage* storage = nullptr;
   uint64_t version = 0;
+  // Several outputs: set on the call's node; output_index is set on each
+  // output's node, whose only parent is the call's node.
+  std::shared_ptr<const MultiOutputBackward> multi;
+  int output_index = -1;
   // The wrapper carrying this node, so that an in-place write through a
   // view can give the base value its new history.
   std::weak_ptr<TensorImpl> carrier;

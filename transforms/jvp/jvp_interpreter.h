@@ -42,6 +42,8 @@ class JvpInterpreter final : public Interpreter {
   const Tensor& tangent_of(const Tensor& t) const;
 
   Tensor process(const OpCall& call) override;
+  // custom_call (custom_call.cc).
+  std::vector<Tensor> process_higher_order(const OpCall& call) override;
   // A dual has one concrete value, its primal: item() and printing read it.
   Tensor concrete(const Tensor& wrapper, std::string_view what) override;
 

@@ -47,6 +47,7 @@ struct JvpRule {
     kConstant,  // not differentiable (comparisons, argmax, floor, random,
                 // stop_gradient...): the result is a constant, zero tangent
     kInPlace,   // copy_: the interpreter rebinds the destination's tangent
+    kHigherOrder,  // custom_call: JvpInterpreter::process_higher_order
   };
   Kind kind = Kind::kRule;
   JvpFn fn = nullptr;
@@ -64,5 +65,6 @@ void register_reduce_rules(Registrar& r);
 void register_shape_rules(Registrar& r);
 void register_index_rules(Registrar& r);
 void register_linalg_rules(Registrar& r);
+void register_custom_call_rule(Registrar& r);  // custom_call.cc
 
 }  // namespace fnx::jvp

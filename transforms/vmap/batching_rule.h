@@ -61,6 +61,17 @@ using BatchingRule = BatchedValue (*)(const BatchContext& ctx,
                                       const OpCall& call,
                                       std::span<const BatchedValue> args);
 
+// Higher-order primitives (custom_call) have several outputs; their entry
+// in the table has this type instead (VmapInterpreter::process_higher_order).
+using HigherOrderBatchingRule = std::vector<BatchedValue> (*)(
+    const BatchContext& ctx, const OpCall& call,
+    std::span<const BatchedValue> args);
+
+inline void add_higher_order_rule(Registrar& r, Prim prim,
+                                  HigherOrderBatchingRule rule) {
+  r.rule(kBatchingTable, prim, reinterpret_cast<const void*>(rule));
+}
+
 // Registers `rule` as the batching rule of `prim`.
 inline void add_batching_rule(Registrar& r, Prim prim, BatchingRule rule) {
   r.rule(kBatchingTable, prim, reinterpret_cast<const void*>(rule));

@@ -4,6 +4,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "core/error.h"
+#include "core/registry.h"
 #include "transforms/vmap/fallback.h"
 
 namespace fnx::vmap_internal {
@@ -65,6 +66,25 @@ Tensor VmapInterpreter::process(const OpCall& call) {
   }
   if (!out.batched()) return std::move(out.value);
   return wrap(std::move(out.value), out.bdim);
+}
+
+std::vector<Tensor> VmapInterpreter::process_higher_order(const OpCall& call) {
+  const auto rule = reinterpret_cast<HigherOrderBatchingRule>(
+      Registry::get().rule(Registry::get().table_id(kBatchingTable),
+                           call.prim));
+  FNX_CHECK(rule != nullptr, "vmap", "no batching rule for ", call.name(),
+            "; rebuild //transforms/vmap with this core");
+  std::vector<BatchedValue> args;
+  args.reserve(call.inputs.size());
+  for (const Tensor& t : call.inputs) args.push_back(unwrap_batched(t));
+  std::vector<BatchedValue> outs = rule(context_, call, args);
+  std::vector<Tensor> result;
+  result.reserve(outs.size());
+  for (BatchedValue& o : outs) {
+    result.push_back(o.batched() ? wrap(std::move(o.value), o.bdim)
+                                 : std::move(o.value));
+  }
+  return result;
 }
 
 Tensor VmapInterpreter::concrete(const Tensor& wrapper, std::string_view what) {

@@ -29,6 +29,7 @@ class VmapInterpreter final : public Interpreter {
   explicit VmapInterpreter(const BatchContext& context);
 
   Tensor process(const OpCall& call) override;
+  std::vector<Tensor> process_higher_order(const OpCall& call) override;
   Tensor concrete(const Tensor& wrapper, std::string_view what) override;
   // Random and creation ops come here so that the randomness mode applies.
   bool wants_random_ops() const override { return true; }
