@@ -123,7 +123,8 @@ int run_info(const std::vector<std::string>& args) {
     widths.push_back(std::max<std::size_t>(c.size(), 5) + 2);
   }
 
-  std::cout << "\nCoverage (x = registered, - = missing):\n";
+  std::cout << "\nCoverage (x = registered, - = missing, body = a "
+               "higher-order primitive runs its body):\n";
   std::string header = pad("primitive", prim_width);
   for (std::size_t c = 0; c < columns.size(); ++c) {
     header += pad(columns[c], widths[c]);
@@ -132,13 +133,16 @@ int run_info(const std::vector<std::string>& args) {
   std::cout << header << "\n" << std::string(header.size(), '-') << "\n";
   for (int i = 0; i < kNumPrims; ++i) {
     const Prim prim = prim_at(i);
+    // A higher-order primitive (custom_call) runs its body on any device:
+    // its kernel columns say "body".
+    const bool body = is_higher_order(prim);
     std::vector<bool> has = {
-        registry.kernel(DeviceType::CPU, prim) != nullptr,
-        registry.kernel(DeviceType::CUDA, prim) != nullptr};
+        body || registry.kernel(DeviceType::CPU, prim) != nullptr,
+        body || registry.kernel(DeviceType::CUDA, prim) != nullptr};
     for (int id : table_ids) has.push_back(registry.rule(id, prim) != nullptr);
     std::string row = pad(prim_name(prim), prim_width);
     for (std::size_t c = 0; c < columns.size(); ++c) {
-      row += pad(has[c] ? "x" : "-", widths[c]);
+      row += pad(!has[c] ? "-" : (body && c < 2) ? "body" : "x", widths[c]);
       totals[c] += has[c] ? 1 : 0;
     }
     std::cout << rstrip(row) << "\n";

@@ -1,4 +1,5 @@
-// Every primitive has a CPU kernel, and the backend names itself.
+// Every primitive has a CPU kernel (higher-order ones run their body
+// instead), and the backend names itself.
 #include "core/primitive.h"
 #include "core/registry.h"
 #include "gtest/gtest.h"
@@ -8,6 +9,7 @@ namespace {
 
 TEST(CpuCoverage, EveryPrimitiveHasAKernel) {
   for (int i = 0; i < kNumPrims; ++i) {
+    if (is_higher_order(prim_at(i))) continue;  // runs its body, no kernel
     EXPECT_NE(Registry::get().kernel(DeviceType::CPU, prim_at(i)), nullptr)
         << "no CPU kernel for " << prim_name(prim_at(i));
   }

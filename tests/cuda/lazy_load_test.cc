@@ -33,6 +33,7 @@ TEST(CudaPluginLoading, FirstUseLoadsTheBackend) {
   }
   EXPECT_TRUE(found) << "libfnx_cuda.so was not loaded";
   for (int i = 0; i < kNumPrims; ++i) {
+    if (is_higher_order(prim_at(i))) continue;  // runs its body, no kernel
     EXPECT_NE(Registry::get().kernel(DeviceType::CUDA, prim_at(i)), nullptr)
         << prim_name(prim_at(i));
   }
