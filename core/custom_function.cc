@@ -23,9 +23,9 @@ std::string CustomCallScope::current() {
 
 void check_custom_count(const CustomFunction& fn, const char* part,
                         const char* what, std::size_t got, std::size_t want) {
-  FNX_CHECK(got == want, "custom_function",
-            "the ", part, " of '", fn.name, "' returned ", got, " ", what,
-            " where ", want, " were expected (one per ",
+  FNX_CHECK(got == want, "custom_function", "the ", part, " of '", fn.name,
+            "' returned ", got, " ", what, " where ", want,
+            " were expected (one per ",
             std::string_view(what) == "cotangents" ? "input" : "output",
             " tensor leaf)");
 }
@@ -37,13 +37,27 @@ TensorList custom_call(std::shared_ptr<const CustomFunction> fn,
   FNX_CHECK(fn->fwd_with_residuals == nullptr || fn->bwd != nullptr,
             "custom_function", "'", fn->name,
             "' has a fwd_with_residuals but no bwd; a custom vjp needs bwd");
-  FNX_CHECK(fn->differentiable.empty() ||
-                fn->differentiable.size() == inputs.size(),
-            "custom_function", "'", fn->name, "' marks ",
-            fn->differentiable.size(), " inputs as differentiable or not, "
-            "but is called with ", inputs.size());
+  FNX_CHECK(
+      fn->differentiable.empty() || fn->differentiable.size() == inputs.size(),
+      "custom_function", "'", fn->name, "' marks ", fn->differentiable.size(),
+      " inputs as differentiable or not, "
+      "but is called with ",
+      inputs.size());
   const Attrs attrs = CustomAttrs{std::move(fn)};
   return dispatch_higher_order(Prim::CustomCall, attrs, inputs);
+}
+
+std::pair<TensorList, TensorList> outputs_and_residuals(
+    const std::shared_ptr<const CustomFunction>& fn,
+    std::span<const Tensor> inputs) {
+  if (fn->fwd_with_residuals) {
+    CustomCallScope scope(*fn, "fwd_with_residuals");
+    return fn->fwd_with_residuals(inputs);
+  }
+  TensorList outs = custom_call(fn, inputs);
+  TensorList residuals(inputs.begin(), inputs.end());
+  residuals.insert(residuals.end(), outs.begin(), outs.end());
+  return {std::move(outs), std::move(residuals)};
 }
 
 TensorList run_higher_order_body(const OpCall& call) {

@@ -79,6 +79,14 @@ TensorList custom_call(std::shared_ptr<const CustomFunction> fn,
 // when no transform owns an input): custom_call runs fwd.
 TensorList run_higher_order_body(const OpCall& call);
 
+// The outputs and residuals of a function with a custom vjp, run at the
+// levels below the caller's: fwd_with_residuals, or (without it) the call
+// itself one level down (keeping every rule there) with the inputs and
+// outputs as the residuals.
+std::pair<TensorList, TensorList> outputs_and_residuals(
+    const std::shared_ptr<const CustomFunction>& fn,
+    std::span<const Tensor> inputs);
+
 // Runs one of the user's functions of `fn` ("fwd", "bwd", "jvp", "vmap")
 // with `part` named in the errors it raises: a tensor of a transform that is
 // not active (one the function captured instead of taking as an argument)

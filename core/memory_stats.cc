@@ -18,7 +18,8 @@ struct Counters {
 
 Counters& counters(Device device) {
   static std::array<std::array<Counters, kMaxIndex>, kNumDeviceTypes> all;
-  const int index = device.index < 0 ? 0 : std::min(device.index, kMaxIndex - 1);
+  const int index =
+      device.index < 0 ? 0 : std::min(device.index, kMaxIndex - 1);
   return all[static_cast<int>(device.type)][index];
 }
 

@@ -1,6 +1,7 @@
 // checkpoint (transforms/custom/checkpoint.h): equal to no checkpoint bit
 // for bit (dropout included) under grad, vmap and jvp for each policy;
 // the forward keeps no intermediates; the policies keep what they name.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -65,49 +66,43 @@ std::string policy_name(const CheckpointPolicy& p) {
   return "?";
 }
 
+using Block = std::function<Tensor(const Weights&, const Tensor&)>;
+
+// Runs `run` with the plain block, then with the block checkpointed under
+// each policy, the default generator seeded alike each time: the weights'
+// gradients it returns must be equal bit for bit.
+void expect_policies_match(const std::function<Weights(const Block&)>& run) {
+  manual_seed(7);
+  const Weights expected = run(block);
+  for (const CheckpointPolicy& policy : policies()) {
+    SCOPED_TRACE(policy_name(policy));
+    manual_seed(7);
+    const Weights got = run(checkpoint(block, policy));
+    EXPECT_TRUE(same(got.w1, expected.w1));
+    EXPECT_TRUE(same(got.w2, expected.w2));
+  }
+}
+
 TEST(Checkpoint, GradEqualsPlainGradBitForBitWithDropout) {
   const Weights w = weights(1);
   Generator gen(2);
   const Tensor x = randn({4, 8}, DType::Float64, &gen);
-  auto plain = [](const Weights& w, const Tensor& x) {
-    return block(w, block(w, x)).sum();
-  };
-  manual_seed(7);
-  const Weights expected = grad(plain)(w, x);
-  for (const CheckpointPolicy& policy : policies()) {
-    SCOPED_TRACE(policy_name(policy));
-    auto ckpt = checkpoint(block, policy);
-    auto f = [&ckpt](const Weights& w, const Tensor& x) {
-      return ckpt(w, ckpt(w, x)).sum();
-    };
-    manual_seed(7);
-    const Weights got = grad(f)(w, x);
-    EXPECT_TRUE(same(got.w1, expected.w1));
-    EXPECT_TRUE(same(got.w2, expected.w2));
-  }
+  expect_policies_match([&](const Block& b) {
+    return grad([&](const Weights& w) { return b(w, b(w, x)).sum(); })(w);
+  });
 }
 
 TEST(Checkpoint, PerSampleGradientsUnderVmapEqualPlain) {
   const Weights w = weights(3);
   Generator gen(4);
   const Tensor xs = randn({5, 8}, DType::Float64, &gen);
-  auto plain = [](const Weights& w, const Tensor& x) {
-    return block(w, x).sum();
-  };
   const VmapOptions options{.randomness = Randomness::different};
-  manual_seed(9);
-  const Weights expected = vmap(grad(plain), {none, 0}, 0, options)(w, xs);
-  for (const CheckpointPolicy& policy : policies()) {
-    SCOPED_TRACE(policy_name(policy));
-    auto ckpt = checkpoint(block, policy);
-    auto f = [&ckpt](const Weights& w, const Tensor& x) {
-      return ckpt(w, x).sum();
+  expect_policies_match([&](const Block& b) {
+    auto loss = [&b](const Weights& w, const Tensor& x) {
+      return b(w, x).sum();
     };
-    manual_seed(9);
-    const Weights got = vmap(grad(f), {none, 0}, 0, options)(w, xs);
-    EXPECT_TRUE(same(got.w1, expected.w1));
-    EXPECT_TRUE(same(got.w2, expected.w2));
-  }
+    return vmap(grad(loss), {none, 0}, 0, options)(w, xs);
+  });
 }
 
 TEST(Checkpoint, GradOfVmapEqualsPlain) {
@@ -115,26 +110,13 @@ TEST(Checkpoint, GradOfVmapEqualsPlain) {
   Generator gen(6);
   const Tensor xs = randn({3, 8}, DType::Float64, &gen);
   const VmapOptions options{.randomness = Randomness::same};
-  auto plain = [&](const Weights& w) {
-    return vmap([&](const Tensor& x) { return block(w, x); }, 0, 0,
-                options)(xs)
-        .sum();
-  };
-  manual_seed(11);
-  const Weights expected = grad(plain)(w);
-  for (const CheckpointPolicy& policy : policies()) {
-    SCOPED_TRACE(policy_name(policy));
-    auto ckpt = checkpoint(block, policy);
-    auto f = [&](const Weights& w) {
-      return vmap([&](const Tensor& x) { return ckpt(w, x); }, 0, 0,
+  expect_policies_match([&](const Block& b) {
+    return grad([&](const Weights& w) {
+      return vmap([&](const Tensor& x) { return b(w, x); }, 0, 0,
                   options)(xs)
           .sum();
-    };
-    manual_seed(11);
-    const Weights got = grad(f)(w);
-    EXPECT_TRUE(same(got.w1, expected.w1));
-    EXPECT_TRUE(same(got.w2, expected.w2));
-  }
+    })(w);
+  });
 }
 
 TEST(Checkpoint, JvpEqualsPlain) {
@@ -143,8 +125,7 @@ TEST(Checkpoint, JvpEqualsPlain) {
   const Tensor x = randn({4, 8}, DType::Float64, &gen);
   const Tensor t = randn({4, 8}, DType::Float64, &gen);
   manual_seed(13);
-  auto [out, tangent] =
-      jvp([&](const Tensor& x) { return block(w, x); }, x, t);
+  auto [out, tangent] = jvp([&](const Tensor& x) { return block(w, x); }, x, t);
   for (const CheckpointPolicy& policy : policies()) {
     SCOPED_TRACE(policy_name(policy));
     auto ckpt = checkpoint(block, policy);

@@ -44,9 +44,8 @@ TEST(CustomFunction, UserVjpClipsTheGradient) {
 TEST(CustomFunction, GradOfAJvpOnlyFunctionTransposesTheJvp) {
   custom::stable_softplus_counters().reset();
   const Tensor x = randn64({4}, 3);
-  const Tensor g = grad([](const Tensor& x) {
-    return custom::stable_softplus(x).sum();
-  })(x);
+  const Tensor g =
+      grad([](const Tensor& x) { return custom::stable_softplus(x).sum(); })(x);
   EXPECT_TRUE(close(g, sigmoid(x), 1e-12));
   EXPECT_GE(custom::stable_softplus_counters().jvp, 1);
 }
@@ -56,9 +55,8 @@ TEST(CustomFunction, JvpOfAVjpOnlyFunctionTransposesTheBwd) {
   const Tensor x = randn64({3, 4}, 4), y = randn64({3, 4}, 5);
   const Tensor tx = randn64({3, 4}, 6), ty = randn64({3, 4}, 7);
   auto [out, tangent] =
-      jvp([](const Tensor& a, const Tensor& b) {
-        return custom::foreign_rowdot(a, b);
-      },
+      jvp([](const Tensor& a,
+             const Tensor& b) { return custom::foreign_rowdot(a, b); },
           std::make_tuple(x, y), std::make_tuple(tx, ty));
   EXPECT_TRUE(close(out, (x * y).sum({1}), 1e-12));
   EXPECT_TRUE(close(tangent, (tx * y + x * ty).sum({1}), 1e-12));
@@ -189,8 +187,11 @@ TEST(CustomFunction, CapturedTransformTensorIsAClearError) {
   EXPECT_TRUE(throws_with([&] { grad(f)(x); },
                           {"fwd of custom function 'leaky'", "captured",
                            "Pass the tensor in as an argument"}));
-  EXPECT_TRUE(throws_with([&] { vmap(f)(randn64({2, 3}, 23)); },
-                          {"custom function 'leaky'", "captured"}));
+  EXPECT_TRUE(throws_with(
+      [&] {
+        vmap(f)(randn64({2, 3}, 23));
+      },
+      {"custom function 'leaky'", "captured"}));
 }
 
 TEST(CustomFunction, CapturedTensorInBwdIsAClearError) {
@@ -198,9 +199,11 @@ TEST(CustomFunction, CapturedTensorInBwdIsAClearError) {
   auto f = [](const Tensor& x) {
     auto leaky = custom_function(
         [](const Tensor& y) { return y * 2.0; },
-        {.vjp = {.bwd = [&x](const TensorList&, const Tensor& g) {
-           return TensorList{g * x};  // x of the grad level, captured
-         }},
+        {.vjp = {.bwd =
+                     [&x](const TensorList&, const Tensor& g) {
+                       return TensorList{g *
+                                         x};  // x of the grad level, captured
+                     }},
          .name = "leaky_bwd"});
     return leaky(x).sum();
   };
@@ -210,32 +213,36 @@ TEST(CustomFunction, CapturedTensorInBwdIsAClearError) {
 
 TEST(CustomFunction, WrongRuleResultsAreClearErrors) {
   const Tensor x = randn64({3}, 25);
-  auto bad_count = custom_function(
-      [](const Tensor& y) { return y * 2.0; },
-      {.vjp = {.bwd = [](const TensorList&, const Tensor& g) {
-         return TensorList{g, g};
-       }},
-       .name = "two_cotangents"});
+  auto bad_count =
+      custom_function([](const Tensor& y) { return y * 2.0; },
+                      {.vjp = {.bwd =
+                                   [](const TensorList&, const Tensor& g) {
+                                     return TensorList{g, g};
+                                   }},
+                       .name = "two_cotangents"});
   EXPECT_TRUE(throws_with(
       [&] { grad([&](const Tensor& y) { return bad_count(y).sum(); })(x); },
       {"two_cotangents", "returned 2 cotangents", "must return 1"}));
   auto bad_shape = custom_function(
       [](const Tensor& y) { return y * 2.0; },
-      {.vjp = {.bwd = [](const TensorList&, const Tensor& g) {
-         return TensorList{g.sum()};
-       }},
+      {.vjp = {.bwd = [](const TensorList&,
+                         const Tensor& g) { return TensorList{g.sum()}; }},
        .name = "scalar_cotangent"});
   EXPECT_TRUE(throws_with(
       [&] { grad([&](const Tensor& y) { return bad_shape(y).sum(); })(x); },
       {"scalar_cotangent", "cotangent of shape []", "shaped like each input"}));
-  auto bad_dims = custom_function(
-      [](const Tensor& y) { return y * 2.0; },
-      {.vmap = [](const VmapInfo&, const Tensor& y) {
-         return std::pair{y * 2.0, std::vector<int64_t>{5}};
-       },
-       .name = "bad_out_dim"});
-  EXPECT_TRUE(throws_with([&] { vmap(bad_dims)(randn64({2, 3}, 26)); },
-                          {"bad_out_dim", "out_dim 5"}));
+  auto bad_dims =
+      custom_function([](const Tensor& y) { return y * 2.0; },
+                      {.vmap =
+                           [](const VmapInfo&, const Tensor& y) {
+                             return std::pair{y * 2.0, std::vector<int64_t>{5}};
+                           },
+                       .name = "bad_out_dim"});
+  EXPECT_TRUE(throws_with(
+      [&] {
+        vmap(bad_dims)(randn64({2, 3}, 26));
+      },
+      {"bad_out_dim", "out_dim 5"}));
 }
 
 TEST(CustomFunction, IsOneHigherOrderPrimitiveInEveryTable) {

@@ -21,11 +21,11 @@ namespace {
 const std::string kPlugin = "transforms/custom/libfnx_custom.so";
 
 TEST(CustomPlugin, CustomFunctionNeedsNoPlugin) {
-  auto twice = custom_function(
-      [](const Tensor& x) { return x * 2.0; },
-      {.vjp = {.bwd = [](const TensorList&, const Tensor& g) {
-         return TensorList{g * 5.0};
-       }}});
+  auto twice =
+      custom_function([](const Tensor& x) { return x * 2.0; },
+                      {.vjp = {.bwd = [](const TensorList&, const Tensor& g) {
+                         return TensorList{g * 5.0};
+                       }}});
   const Tensor x = from_vector({1.0, 2.0}, DType::Float64);
   const Tensor g = grad([&](const Tensor& x) { return twice(x).sum(); })(x);
   EXPECT_EQ(g.to_vector(), (std::vector<double>{5, 5}));
@@ -38,8 +38,7 @@ TEST(CustomPlugin, CheckpointMissingThenLoaded) {
     f(x);
     FAIL() << "checkpoint without the plugin should throw";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("libfnx_custom.so"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("libfnx_custom.so"), std::string::npos)
         << e.what();
   }
   const absl::Status status = load_plugin(kPlugin);

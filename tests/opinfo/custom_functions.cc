@@ -99,15 +99,16 @@ Tensor scale_clip_grad(const Tensor& x, double limit) {
       {.vjp = {.fwd_with_residuals =
                    [](const Tensor& x, double limit) {
                      ++clip_counters().fwd;
-                     return std::pair{x * 2.0,
-                                      TensorList{full({}, limit, x.dtype(),
-                                                      x.device())}};
+                     return std::pair{
+                         x * 2.0,
+                         TensorList{full({}, limit, x.dtype(), x.device())}};
                    },
                .bwd =
                    [](const TensorList& res, const Tensor& g) {
                      ++clip_counters().bwd;
                      const Tensor& limit = res[0];
-                     return TensorList{minimum(maximum(g * 2.0, -limit), limit)};
+                     return TensorList{
+                         minimum(maximum(g * 2.0, -limit), limit)};
                    }},
        .name = "scale_clip_grad"});
   return fn(x, limit);
@@ -129,8 +130,9 @@ Tensor foreign_rowdot(const Tensor& x, const Tensor& y) {
            [](const VmapInfo& info, const Tensor& x, const Tensor& y) {
              ++foreign_counters().vmap;
              return std::pair{
-                 rowdot_kernel(batch_first(x, info.in_dims[0], info.batch_size),
-                               batch_first(y, info.in_dims[1], info.batch_size)),
+                 rowdot_kernel(
+                     batch_first(x, info.in_dims[0], info.batch_size),
+                     batch_first(y, info.in_dims[1], info.batch_size)),
                  std::vector<int64_t>{0}};
            },
        .name = "foreign_rowdot"});
@@ -213,7 +215,8 @@ Tensor x_softplus(const Tensor& x) {
                    [](const TensorList& res, const Tensor& g) {
                      ++nested_counters().bwd;
                      const Tensor& x = res[0];
-                     return TensorList{g * (stable_softplus(x) + x * sigmoid(x))};
+                     return TensorList{g *
+                                       (stable_softplus(x) + x * sigmoid(x))};
                    }},
        .name = "x_softplus"});
   return fn(x);

@@ -28,10 +28,9 @@ Samples unary_samples(DType d, Generator& g) {
 
 OpInfo unary_entry(std::string name, std::function<Tensor(const Tensor&)> op,
                    std::function<double(double)> ref) {
-  OpInfo info = entry1(std::move(name), "custom", Impl::kComposite,
-                       std::move(op), [ref](const Nd& x) {
-                         return map(x, ref, x.dtype);
-                       });
+  OpInfo info =
+      entry1(std::move(name), "custom", Impl::kComposite, std::move(op),
+             [ref](const Nd& x) { return map(x, ref, x.dtype); });
   info.samples = unary_samples;
   info.dtypes = floating_dtypes();
   info.diff_args = {0};
@@ -62,7 +61,8 @@ Nd rowdot_ref(const TensorList& in) {
   Nd out = full_nd(out_shape, 0.0, x.dtype);
   for (int64_t r = 0; r < out.numel(); ++r) {
     double acc = 0;
-    for (int64_t j = 0; j < k; ++j) acc += x.data[r * k + j] * y.data[r * k + j];
+    for (int64_t j = 0; j < k; ++j)
+      acc += x.data[r * k + j] * y.data[r * k + j];
     out.data[r] = round_to(acc, x.dtype);
   }
   return out;
@@ -98,8 +98,9 @@ Nd block_ref(const TensorList& in) {
   const Nd x = read(in.at(0));
   const Nd h = matmul_nd(x, read(in.at(1)));
   return zip(
-      map(h, [](double v) { return std::tanh(v); }, h.dtype), x,
-      [](double a, double b) { return a * b; }, x.dtype);
+      map(
+          h, [](double v) { return std::tanh(v); }, h.dtype),
+      x, [](double a, double b) { return a * b; }, x.dtype);
 }
 
 Samples block_samples(DType d, Generator& g) {
@@ -187,16 +188,15 @@ void add_custom_ops(std::vector<OpInfo>& db) {
   db.push_back(unary_entry("custom.nested", custom::x_softplus, [](double x) {
     return x * std::log1p(std::exp(x));
   }));
-  db.push_back(unary_entry("custom.fwd_calls_grad", custom::grad_inside,
-                           [](double x) {
-                             return std::sin(x) + x * std::cos(x);
-                           }));
+  db.push_back(
+      unary_entry("custom.fwd_calls_grad", custom::grad_inside,
+                  [](double x) { return std::sin(x) + x * std::cos(x); }));
   db.push_back(checkpoint_entry("custom.checkpoint", {}));
   db.push_back(checkpoint_entry("custom.checkpoint_dots",
                                 CheckpointPolicy::dots_saveable()));
-  db.push_back(checkpoint_entry(
-      "custom.checkpoint_names",
-      CheckpointPolicy::save_only_these_names({"pre"})));
+  db.push_back(
+      checkpoint_entry("custom.checkpoint_names",
+                       CheckpointPolicy::save_only_these_names({"pre"})));
 }
 
 }  // namespace fnx::opinfo

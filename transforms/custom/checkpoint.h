@@ -72,10 +72,9 @@ class CheckpointFn {
     (mask.insert(mask.end(), tree_num_leaves(args),
                  !custom_internal::kIsNonDiff<Args>),
      ...);
-    const TensorList outs =
-        entry().call(body, policy_,
-                     tree_flatten(std::tuple<const Args&...>(args...)),
-                     std::move(mask));
+    const TensorList outs = entry().call(
+        body, policy_, tree_flatten(std::tuple<const Args&...>(args...)),
+        std::move(mask));
     return tree_unflatten(**out_like, outs);
   }
 

@@ -125,10 +125,12 @@ template <typename C, typename R, typename... A>
 struct Signature<R (C::*)(A...)> : Signature<R (*)(A...)> {};
 
 template <typename F>
-using RulesFor = typename Signature<std::decay_t<F>>::template Apply<CustomRules>;
+using RulesFor =
+    typename Signature<std::decay_t<F>>::template Apply<CustomRules>;
 
 template <typename A>
-inline constexpr bool kIsNonDiff = std::is_same_v<std::remove_cvref_t<A>, NonDiff>;
+inline constexpr bool kIsNonDiff =
+    std::is_same_v<std::remove_cvref_t<A>, NonDiff>;
 
 // A custom function bound to its fwd and rules; calling it makes one
 // custom_call primitive.
@@ -171,8 +173,9 @@ class CustomFn {
       }
       fn->bwd = [rules, out_like, mask](std::span<const Tensor> res,
                                         std::span<const Tensor> cts) {
-        const TensorList given = rules->vjp.bwd(
-            TensorList(res.begin(), res.end()), tree_unflatten(**out_like, cts));
+        const TensorList given =
+            rules->vjp.bwd(TensorList(res.begin(), res.end()),
+                           tree_unflatten(**out_like, cts));
         return spread_cotangents(rules->name, given, mask);
       };
     }
@@ -180,8 +183,8 @@ class CustomFn {
       fn->jvp = [rules, like, out_like](std::span<const Tensor> p,
                                         std::span<const Tensor> t) {
         auto [out, tout] = std::apply(
-            rules->jvp, std::tuple_cat(tree_unflatten(*like, p),
-                                       tree_unflatten(*like, t)));
+            rules->jvp,
+            std::tuple_cat(tree_unflatten(*like, p), tree_unflatten(*like, t)));
         TensorList o = flat_out(out, *out_like);
         return std::make_pair(std::move(o), tree_flatten(tout));
       };
@@ -221,8 +224,8 @@ class CustomFn {
     std::size_t want = 0;
     for (char m : mask) want += m ? 1 : 0;
     FNX_CHECK(given.size() == want, "custom_function", "the bwd of '", name,
-              "' returned ", given.size(), " cotangents; it must return ",
-              want, " (one per differentiated argument tensor, in order)");
+              "' returned ", given.size(), " cotangents; it must return ", want,
+              " (one per differentiated argument tensor, in order)");
     TensorList all(mask.size());
     std::size_t k = 0;
     for (std::size_t i = 0; i < mask.size(); ++i) {

@@ -29,16 +29,16 @@ TensorList functionalized(Remove remove, std::span<const Tensor> inputs,
 // Runs a user function returning two lists functionalized; splits them.
 std::pair<TensorList, TensorList> functionalized_pair(
     Remove remove, std::span<const Tensor> inputs,
-    const std::function<std::pair<TensorList, TensorList>(
-        std::span<const Tensor>)>& body) {
+    const std::function<
+        std::pair<TensorList, TensorList>(std::span<const Tensor>)>& body) {
   std::size_t first = 0;
-  TensorList all = functionalized(
-      remove, inputs, [&body, &first](std::span<const Tensor> x) {
-        auto [a, b] = body(x);
-        first = a.size();
-        a.insert(a.end(), b.begin(), b.end());
-        return a;
-      });
+  TensorList all = functionalized(remove, inputs,
+                                  [&body, &first](std::span<const Tensor> x) {
+                                    auto [a, b] = body(x);
+                                    first = a.size();
+                                    a.insert(a.end(), b.begin(), b.end());
+                                    return a;
+                                  });
   TensorList second(all.begin() + static_cast<int64_t>(first), all.end());
   all.resize(first);
   return {std::move(all), std::move(second)};
@@ -55,12 +55,11 @@ std::shared_ptr<const CustomFunction> functionalized_function(
   };
   if (fn->fwd_with_residuals) {
     f->fwd_with_residuals = [fn, remove](std::span<const Tensor> inputs) {
-      return functionalized_pair(remove, inputs,
-                                 [&fn](std::span<const Tensor> x) {
-                                   CustomCallScope scope(*fn,
-                                                         "fwd_with_residuals");
-                                   return fn->fwd_with_residuals(x);
-                                 });
+      return functionalized_pair(
+          remove, inputs, [&fn](std::span<const Tensor> x) {
+            CustomCallScope scope(*fn, "fwd_with_residuals");
+            return fn->fwd_with_residuals(x);
+          });
     };
   }
   if (fn->bwd) {
@@ -82,12 +81,11 @@ std::shared_ptr<const CustomFunction> functionalized_function(
       std::vector<Tensor> leaves(primals.begin(), primals.end());
       leaves.insert(leaves.end(), tangents.begin(), tangents.end());
       const std::size_t n = primals.size();
-      return functionalized_pair(remove, leaves,
-                                 [&fn, n](std::span<const Tensor> x) {
-                                   CustomCallScope scope(*fn, "jvp");
-                                   return fn->jvp(x.subspan(0, n),
-                                                  x.subspan(n));
-                                 });
+      return functionalized_pair(
+          remove, leaves, [&fn, n](std::span<const Tensor> x) {
+            CustomCallScope scope(*fn, "jvp");
+            return fn->jvp(x.subspan(0, n), x.subspan(n));
+          });
     };
   }
   return f;

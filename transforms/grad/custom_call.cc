@@ -64,7 +64,8 @@ std::vector<Tensor> checked_cotangents(const CustomFunction& fn,
               " a cotangent of shape ", shape_str(cts[i].shape()),
               " for an input of shape ", shape_str(inputs[i].shape),
               "; return one cotangent shaped like each input");
-    if (cts[i].dtype() != inputs[i].dtype) cts[i] = cast(cts[i], inputs[i].dtype);
+    if (cts[i].dtype() != inputs[i].dtype)
+      cts[i] = cast(cts[i], inputs[i].dtype);
   }
   return cts;
 }
@@ -82,8 +83,7 @@ class UserBackward final : public MultiOutputBackward {
   std::vector<Tensor> apply(std::span<const Tensor> cts) const override {
     const std::vector<Tensor> full = zeros_where_undefined(cts, outputs_);
     CustomCallScope scope(*fn_, "bwd");
-    return checked_cotangents(*fn_, "bwd", fn_->bwd(residuals_, full),
-                              inputs_);
+    return checked_cotangents(*fn_, "bwd", fn_->bwd(residuals_, full), inputs_);
   }
 
  private:
@@ -195,15 +195,7 @@ std::vector<Tensor> GradInterpreter::process_higher_order(const OpCall& call) {
   std::shared_ptr<MultiOutputBackward> backward;
   if (fn.has_vjp()) {
     std::vector<Tensor> residuals;
-    if (fn.fwd_with_residuals) {
-      CustomCallScope scope(fn, "fwd_with_residuals");
-      std::tie(outs, residuals) = fn.fwd_with_residuals(inner);
-    } else {
-      // The levels below keep every rule of the function.
-      outs = custom_call(fn_ptr, inner);
-      residuals = inner;
-      residuals.insert(residuals.end(), outs.begin(), outs.end());
-    }
+    std::tie(outs, residuals) = outputs_and_residuals(fn_ptr, inner);
     backward = std::make_shared<UserBackward>(fn_ptr, std::move(residuals),
                                               metas_of(inner), metas_of(outs));
   } else if (fn.has_jvp()) {
@@ -252,7 +244,8 @@ std::vector<Tensor> GradInterpreter::process_higher_order(const OpCall& call) {
     node->output_index = static_cast<int>(j);
     Shape shape = out.shape();
     const DType dtype = out.dtype();
-    Tensor wrapper = make_wrapper(std::move(out), std::move(shape), dtype, node);
+    Tensor wrapper =
+        make_wrapper(std::move(out), std::move(shape), dtype, node);
     attach(node, wrapper);
     result.push_back(std::move(wrapper));
   }

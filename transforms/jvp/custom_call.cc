@@ -51,18 +51,20 @@ std::vector<Tensor> transposed_bwd(const CustomFunction& fn,
     for (std::size_t i = 0; i < g.size(); ++i) {
       // Only differentiated inputs with a tangent take part; the others'
       // cotangents are zero against their zero tangents.
-      if (!tangents[i].defined() || !g[i].defined()) g[i] = zeros_like(inputs[i]);
+      if (!tangents[i].defined() || !g[i].defined())
+        g[i] = zeros_like(inputs[i]);
       FNX_CHECK(g[i].shape() == inputs[i].shape(), kCaller, "the bwd of '",
                 fn.name, "' gave input ", i, " a cotangent of shape ",
                 shape_str(g[i].shape()), " for an input of shape ",
                 shape_str(inputs[i].shape()),
                 "; return one cotangent shaped like each input");
-      if (g[i].dtype() != inputs[i].dtype()) g[i] = cast(g[i], inputs[i].dtype());
+      if (g[i].dtype() != inputs[i].dtype())
+        g[i] = cast(g[i], inputs[i].dtype());
     }
     return grad_internal::FlatOut{std::move(g), {}};
   };
-  const auto r = grad_internal::transform(kCaller).vjp(cotangent_map, c0,
-                                                       kCaller);
+  const auto r =
+      grad_internal::transform(kCaller).vjp(cotangent_map, c0, kCaller);
   std::vector<Tensor> seeds(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) seeds[i] = tangents[i];
   const std::vector<Tensor> jt = r.pullback->apply(seeds);
@@ -100,14 +102,7 @@ std::vector<Tensor> JvpInterpreter::process_higher_order(const OpCall& call) {
     check_custom_count(fn, "jvp", "output tangents", touts.size(), outs.size());
   } else if (fn.has_vjp()) {
     std::vector<Tensor> residuals;
-    if (fn.fwd_with_residuals) {
-      CustomCallScope scope(fn, "fwd_with_residuals");
-      std::tie(outs, residuals) = fn.fwd_with_residuals(primals);
-    } else {
-      outs = custom_call(fn_ptr, primals);
-      residuals = primals;
-      residuals.insert(residuals.end(), outs.begin(), outs.end());
-    }
+    std::tie(outs, residuals) = outputs_and_residuals(fn_ptr, primals);
     touts = transposed_bwd(fn, residuals, primals, outs, tangents);
   } else {
     auto body = [&](const std::vector<Tensor>& args) {
@@ -130,10 +125,9 @@ std::vector<Tensor> JvpInterpreter::process_higher_order(const OpCall& call) {
       continue;
     }
     FNX_CHECK(tangent.shape() == outs[j].shape(), kCaller, "the ",
-              fn.has_jvp() ? "jvp" : "bwd", " of '", fn.name,
-              "' gave output ", j, " a tangent of shape ",
-              shape_str(tangent.shape()), " for an output of shape ",
-              shape_str(outs[j].shape()));
+              fn.has_jvp() ? "jvp" : "bwd", " of '", fn.name, "' gave output ",
+              j, " a tangent of shape ", shape_str(tangent.shape()),
+              " for an output of shape ", shape_str(outs[j].shape()));
     if (tangent.dtype() != outs[j].dtype()) {
       tangent = cast(tangent, outs[j].dtype());
     }

@@ -52,8 +52,7 @@ TensorList map_flat(const FlatBody& body, std::span<const Tensor> inputs,
       out.dims.push_back(out_dim(k));
     }
   };
-  return vmap_detail::entry().run(in, options,
-                                  vmap_detail::BodyRef::of(run));
+  return vmap_detail::entry().run(in, options, vmap_detail::BodyRef::of(run));
 }
 
 int64_t at_zero(std::size_t) { return 0; }
@@ -65,8 +64,7 @@ TensorList user_vmap(const CustomFunction& fn, int64_t size,
                      std::span<const Tensor> inputs) {
   CustomCallScope scope(fn, "vmap rule");
   auto [outs, out_dims] = fn.vmap(size, in_dims, inputs);
-  check_custom_count(fn, "vmap rule", "out_dims", out_dims.size(),
-                     outs.size());
+  check_custom_count(fn, "vmap rule", "out_dims", out_dims.size(), outs.size());
   for (std::size_t j = 0; j < outs.size(); ++j) {
     Tensor& o = outs[j];
     if (!o.defined()) continue;
@@ -153,7 +151,8 @@ std::shared_ptr<const CustomFunction> batched(
   b->name = fn->name;
   b->differentiable = fn->differentiable;
   b->fwd = [fn, batch](std::span<const Tensor> inputs) {
-    if (fn->has_vmap()) return user_vmap(*fn, batch.size, batch.in_dims, inputs);
+    if (fn->has_vmap())
+      return user_vmap(*fn, batch.size, batch.in_dims, inputs);
     const FlatBody body = [fn](std::span<const Tensor> leaves) {
       CustomCallScope scope(*fn, "fwd");
       return fn->fwd(leaves);
