@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "core/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/elf_check.h"
 #include "core/error.h"
 #include "core/plugin_loading.h"
 
@@ -48,6 +49,7 @@ absl::Status load_locked(const std::string& path) {
   const std::string canonical =
       std::filesystem::weakly_canonical(path, ec).string();
   if (loaded_paths().count(canonical) != 0) return absl::OkStatus();
+  if (absl::Status elf = check_elf_file(path); !elf.ok()) return elf;
 
   std::vector<PendingRegistration> pending;
   t_pending = &pending;

@@ -7,9 +7,66 @@
 
 namespace fnx {
 
+namespace {
+
+[[noreturn]] void fail_too_large(const Shape& shape, std::string_view op,
+                                 std::string_view what) {
+  fail(op, "the shape ", shape_str(shape), " is too large: its ", what,
+       " overflows 64-bit integers; no tensor can be that big");
+}
+
+}  // namespace
+
+int64_t checked_add(int64_t a, int64_t b, std::string_view op) {
+  int64_t out;
+  if (__builtin_add_overflow(a, b, &out)) {
+    fail(op, "a size computed from ", a, " + ", b,
+         " overflows 64-bit integers; the sizes, paddings or offsets given "
+         "are too large");
+  }
+  return out;
+}
+
+int64_t checked_mul(int64_t a, int64_t b, std::string_view op) {
+  int64_t out;
+  if (__builtin_mul_overflow(a, b, &out)) {
+    fail(op, "a size computed from ", a, " * ", b,
+         " overflows 64-bit integers; the sizes, strides or dilations given "
+         "are too large");
+  }
+  return out;
+}
+
+void check_shape(const Shape& shape, std::string_view op,
+                 std::size_t itemsize) {
+  FNX_CHECK(static_cast<int64_t>(shape.size()) <= kMaxRank, op, "a tensor of ",
+            shape.size(), " dims is deeper than the ", kMaxRank,
+            " dims fnx supports");
+  int64_t elements = 1, span = 1;
+  for (int64_t s : shape) {
+    FNX_CHECK(s >= 0, op, "negative dimension in shape ", shape_str(shape));
+    if (__builtin_mul_overflow(elements, s, &elements)) {
+      fail_too_large(shape, op, "element count");
+    }
+    // Strides multiply the sizes of dims of size 0 as 1.
+    if (__builtin_mul_overflow(span, std::max<int64_t>(s, 1), &span)) {
+      fail_too_large(shape, op, "stride");
+    }
+  }
+  int64_t bytes;
+  if (__builtin_mul_overflow(elements, static_cast<int64_t>(itemsize),
+                             &bytes)) {
+    fail_too_large(shape, op, "byte size");
+  }
+}
+
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  for (int64_t s : shape) {
+    if (__builtin_mul_overflow(n, s, &n)) {
+      fail_too_large(shape, "numel", "element count");
+    }
+  }
   return n;
 }
 
@@ -27,7 +84,10 @@ Strides contiguous_strides(const Shape& shape) {
   int64_t stride = 1;
   for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
     strides[i] = stride;
-    stride *= std::max<int64_t>(shape[i], 1);
+    // The last product (the whole span) is not a stride: it may overflow
+    // only when check_shape would have refused the shape.
+    if (i > 0) stride = checked_mul(stride, std::max<int64_t>(shape[i], 1),
+                                    "contiguous_strides");
   }
   return strides;
 }

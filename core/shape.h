@@ -2,6 +2,7 @@
 // inline vectors: no heap allocation for tensors of rank <= 6.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -15,6 +16,23 @@ using Shape = absl::InlinedVector<int64_t, 6>;
 using Strides = absl::InlinedVector<int64_t, 6>;
 using Dims = absl::InlinedVector<int64_t, 6>;
 
+// The most dims a tensor may have (a deeper one is an fnx::Error, from the
+// op that would make it and from file parsers).
+inline constexpr int64_t kMaxRank = 64;
+
+// Checked size arithmetic, the one place shape sizes are added and
+// multiplied where they could overflow: an fnx::Error naming `op` that the
+// shape is too large instead of a wrapped value.
+int64_t checked_add(int64_t a, int64_t b, std::string_view op);
+int64_t checked_mul(int64_t a, int64_t b, std::string_view op);
+// Validates a shape a tensor of `itemsize`-byte elements is about to have:
+// rank <= kMaxRank, no negative size, and its element count, every
+// contiguous stride and its byte size within int64 (an fnx::Error naming
+// `op` otherwise).
+void check_shape(const Shape& shape, std::string_view op,
+                 std::size_t itemsize = 1);
+
+// The element count (an fnx::Error when it overflows int64).
 int64_t numel(const Shape& shape);
 // A row-major shape seen as (outer, n, inner) around dim: the product of the
 // dims before it, its size, the product of the dims after it (what a kernel

@@ -83,12 +83,19 @@ Tensor host_concrete(const Tensor& t, std::string_view what) {
   return c;
 }
 
-double element_as_double(const Tensor& t, int64_t linear_offset) {
+// One element converted to T straight from its own type (an int64 never
+// passes through double, so 2^53 + 1 stays exact).
+template <typename T>
+T element_as(const Tensor& t, int64_t linear_offset) {
   const char* base = static_cast<const char*>(t.impl()->storage->data());
   return FNX_DISPATCH_ALL_TYPES(t.dtype(), [&] {
-    return static_cast<double>(
+    return static_cast<T>(
         reinterpret_cast<const scalar_t*>(base)[linear_offset]);
   });
+}
+
+double element_as_double(const Tensor& t, int64_t linear_offset) {
+  return element_as<double>(t, linear_offset);
 }
 
 }  // namespace
@@ -97,9 +104,10 @@ template <typename T>
 T Tensor::item() const {
   Tensor c = host_concrete(*this, "item");
   FNX_CHECK(c.numel() == 1, "item", "a tensor of shape ",
-            shape_str(c.shape()),
-            " has more than one element; item() needs exactly one");
-  return static_cast<T>(element_as_double(c, c.offset()));
+            shape_str(c.shape()), " has ",
+            c.numel() == 0 ? "no elements" : "more than one element",
+            "; item() needs exactly one");
+  return element_as<T>(c, c.offset());
 }
 
 template <typename T>
@@ -117,7 +125,7 @@ T Tensor::at(std::initializer_list<int64_t> index) const {
     off += i * c.strides()[d];
     ++d;
   }
-  return static_cast<T>(element_as_double(c, off));
+  return element_as<T>(c, off);
 }
 
 std::vector<double> Tensor::to_vector() const {
@@ -162,10 +170,7 @@ const std::shared_ptr<Storage>& memory_of(const Tensor& t) {
 }
 
 Tensor empty(const Shape& shape, DType dtype, Device device) {
-  for (int64_t s : shape) {
-    FNX_CHECK(s >= 0, "empty", "negative dimension in shape ",
-              shape_str(shape));
-  }
+  check_shape(shape, "empty", itemsize(dtype));
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -118,6 +119,10 @@ absl::StatusOr<ParamDict> parse_checkpoint(std::string_view bytes) {
       return invalid(str_cat("tensor \"", e.name(), "\" has unknown dtype \"",
                              e.dtype(), "\""));
     }
+    if (e.shape_size() > kMaxRank) {
+      return invalid(str_cat("tensor \"", e.name(), "\" has ", e.shape_size(),
+                             " dims; fnx supports at most ", kMaxRank));
+    }
     Shape shape;
     uint64_t numel = 1;
     constexpr uint64_t kMaxBytes = uint64_t{1} << 40;
@@ -130,6 +135,13 @@ absl::StatusOr<ParamDict> parse_checkpoint(std::string_view bytes) {
         return invalid(str_cat("tensor \"", e.name(), "\" is too large"));
       }
       numel *= static_cast<uint64_t>(d);
+    }
+    // A shape with no elements may still be too large to lay out (its
+    // strides overflow): the same check every tensor passes.
+    try {
+      check_shape(shape, "nn.load", itemsize(dtype));
+    } catch (const Error& error) {
+      return invalid(str_cat("tensor \"", e.name(), "\": ", error.what()));
     }
     const uint64_t nbytes = numel * itemsize(dtype);
     if (nbytes != e.data().size()) {
@@ -166,11 +178,48 @@ absl::Status save(const ParamDict& state, const std::string& path) {
 }
 
 absl::StatusOr<ParamDict> load(const std::string& path) {
+  // What the file is and how big, before reading any of it: a directory, a
+  // device (/dev/zero never ends) or a file too big to be a checkpoint is
+  // reported as such.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) {
+    return absl::NotFoundError(str_cat("[nn.load] no file at ", path));
+  }
+  if (std::filesystem::is_directory(st)) {
+    return absl::InvalidArgumentError(
+        str_cat("[nn.load] ", path, " is a directory, not a checkpoint file"));
+  }
+  if (!std::filesystem::is_regular_file(st)) {
+    return absl::InvalidArgumentError(str_cat(
+        "[nn.load] ", path,
+        " is not a regular file (a device or a pipe), not a checkpoint"));
+  }
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        str_cat("[nn.load] cannot read the size of ", path));
+  }
+  if (size == 0) {
+    return absl::InvalidArgumentError(
+        str_cat("[nn.load] ", path, " is empty, not a checkpoint"));
+  }
+  // Protobuf messages are at most 2 GiB.
+  constexpr uintmax_t kMaxSize = std::numeric_limits<int>::max();
+  if (size > kMaxSize) {
+    return absl::InvalidArgumentError(str_cat(
+        "[nn.load] ", path, " is ", size,
+        " bytes; a checkpoint is at most 2 GiB, so this is not one"));
+  }
   std::ifstream f(path, std::ios::binary);
   if (!f) return absl::NotFoundError(str_cat("[nn.load] cannot open ", path));
-  std::ostringstream buf;
-  buf << f.rdbuf();
-  return parse_checkpoint(buf.str());
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  f.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (static_cast<uintmax_t>(f.gcount()) != size) {
+    return absl::InvalidArgumentError(
+        str_cat("[nn.load] ", path, " changed size while it was read"));
+  }
+  return parse_checkpoint(bytes);
 }
 
 absl::Status load_into(Module& module, const std::string& path, bool strict) {

@@ -110,12 +110,13 @@ Tensor slice_kernel(const OpCall& call, const OutMeta&) {
             shape_str(x.shape()));
   Shape shape = x.shape();
   Strides strides = x.strides();
-  const int64_t len =
-      a.stop > a.start ? (a.stop - a.start + a.step - 1) / a.step : 0;
+  // (stop - start + step - 1) / step without overflow for huge steps.
+  const int64_t len = a.stop > a.start ? (a.stop - a.start - 1) / a.step + 1 : 0;
   shape[a.dim] = len;
   const int64_t offset =
       x.offset() + (len > 0 ? a.start * x.strides()[a.dim] : 0);
-  strides[a.dim] *= a.step;
+  // One element needs no step (a huge step must not overflow the stride).
+  if (len > 1) strides[a.dim] *= a.step;
   return make_view(x, std::move(shape), std::move(strides), offset);
 }
 

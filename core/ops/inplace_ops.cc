@@ -109,13 +109,36 @@ Tensor& index_add_(Tensor& x, int64_t dim, const Tensor& index,
 // Entries not named by index keep their value; entries named write src's
 // slices (several writes to one entry: their sum, where torch leaves the
 // result unspecified).
+namespace {
+
+// index_copy_ and index_put_ are built on index_add: its errors (a bad
+// index, a shape mismatch) are reported under the op the user called.
+template <typename Fn>
+Tensor& relabelled(std::string_view op, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const Error& e) {
+    const std::string_view what = e.what();
+    for (std::string_view inner : {"[index_add] ", "[index_copy_] "}) {
+      if (what.substr(0, inner.size()) == inner) {
+        throw Error(str_cat("[", op, "] ", what.substr(inner.size())));
+      }
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
 Tensor& index_copy_(Tensor& x, int64_t dim, const Tensor& index,
                     const Tensor& src) {
-  const Tensor written =
-      index_add(zeros(x.shape(), DType::Int32, x.device()), dim, index,
-                ones(src.shape(), DType::Int32, src.device()));
-  const Tensor values = index_add(zeros_like(x), dim, index, src);
-  return copy_(x, where(written > 0.0, values, x));
+  return relabelled("index_copy_", [&]() -> Tensor& {
+    const Tensor written =
+        index_add(zeros(x.shape(), DType::Int32, x.device()), dim, index,
+                  ones(src.shape(), DType::Int32, src.device()));
+    const Tensor values = index_add(zeros_like(x), dim, index, src);
+    return copy_(x, where(written > 0.0, values, x));
+  });
 }
 
 Tensor& index_put_(Tensor& x, const Tensor& index, const Tensor& values,
@@ -129,8 +152,10 @@ Tensor& index_put_(Tensor& x, const Tensor& index, const Tensor& values,
   Shape target = x.shape();
   target[0] = index.size(0);
   const Tensor src = broadcast_to(values, target);
-  return accumulate ? index_add_(x, 0, index, src)
-                    : index_copy_(x, 0, index, src);
+  return relabelled("index_put_", [&]() -> Tensor& {
+    return accumulate ? index_add_(x, 0, index, src)
+                      : index_copy_(x, 0, index, src);
+  });
 }
 
 Tensor& scatter_add_(Tensor& x, int64_t dim, const Tensor& index,

@@ -92,8 +92,13 @@ Tensor normal(const Shape& shape, double mean, double std, DType dtype,
   return random_call(Prim::Normal, shape, mean, std, dtype, gen, device);
 }
 
-Tensor from_vector(const std::vector<double>& values, const Shape& shape,
-                   DType dtype, Device device) {
+namespace {
+
+// Host values converted element by element from their own type (int64
+// values never pass through double).
+template <typename V>
+Tensor from_host_values(const std::vector<V>& values, const Shape& shape,
+                        DType dtype, Device device) {
   FNX_CHECK(numel(shape) == static_cast<int64_t>(values.size()), "from_vector",
             values.size(), " values do not fill shape ", shape_str(shape));
   Tensor out = empty(shape, dtype, Device::cpu());
@@ -106,14 +111,20 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape,
   return device == Device::cpu() ? out : to_device(out, device);
 }
 
+}  // namespace
+
+Tensor from_vector(const std::vector<double>& values, const Shape& shape,
+                   DType dtype, Device device) {
+  return from_host_values(values, shape, dtype, device);
+}
+
 Tensor from_vector(const std::vector<double>& values, DType dtype) {
   return from_vector(values, {static_cast<int64_t>(values.size())}, dtype);
 }
 
 Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape,
                    DType dtype, Device device) {
-  return from_vector(std::vector<double>(values.begin(), values.end()), shape,
-                     dtype, device);
+  return from_host_values(values, shape, dtype, device);
 }
 
 // ---------------- unary ----------------

@@ -134,7 +134,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   FNX_CHECK(start >= -size && start <= size, "narrow", "start ", start,
             " is out of range for dim ", d, " of size ", size);
   const int64_t s = start < 0 ? start + size : start;
-  FNX_CHECK(length >= 0 && s + length <= size, "narrow", "start ", s,
+  FNX_CHECK(length >= 0 && length <= size - s, "narrow", "start ", s,
             " + length ", length, " exceeds dim ", d, " of size ", size,
             " (shape ", shape_str(x.shape()), ")");
   return slice(x, d, s, s + length);

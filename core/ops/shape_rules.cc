@@ -201,7 +201,8 @@ OutMeta view(const OpCall& call) {
                 "bounds [", a.start, ", ", a.stop, ") are invalid for dim ",
                 a.dim, " of size ", size);
       Shape shape = x.shape();
-      shape[a.dim] = (a.stop - a.start + a.step - 1) / a.step;
+      // (stop - start + step - 1) / step without overflow for huge steps.
+      shape[a.dim] = a.stop > a.start ? (a.stop - a.start - 1) / a.step + 1 : 0;
       return {shape, x.dtype(), x.device()};
     }
   }
@@ -224,7 +225,7 @@ OutMeta cat(const OpCall& call) {
     }
     FNX_CHECK(ok, "cat", "shapes ", shape_str(first.shape()), " and ",
               shape_str(t.shape()), " differ outside dim ", dim);
-    shape[dim] += t.shape()[dim];
+    shape[dim] = checked_add(shape[dim], t.shape()[dim], "cat");
   }
   return {shape, first.dtype(), first.device()};
 }
@@ -237,7 +238,8 @@ OutMeta pad(const OpCall& call) {
             "pad", "needs one (lo, hi) pair per dim of ", shape_str(x.shape()));
   Shape shape = x.shape();
   for (int64_t d = 0; d < x.dim(); ++d) {
-    shape[d] += a.lo[d] + a.hi[d];
+    shape[d] = checked_add(shape[d], checked_add(a.lo[d], a.hi[d], "pad"),
+                           "pad");
     FNX_CHECK(shape[d] >= 0, "pad", "padding (", a.lo[d], ", ", a.hi[d],
               ") makes dim ", d, " of ", shape_str(x.shape()), " negative");
   }
@@ -350,8 +352,9 @@ Shape window_out(std::string_view op, const Shape& in, const Shape& kernel,
                  const Shape& dilation) {
   Shape out;
   for (std::size_t i = 0; i < in.size(); ++i) {
-    const int64_t span = dilation[i] * (kernel[i] - 1) + 1;
-    const int64_t padded = in[i] + 2 * padding[i];
+    const int64_t span =
+        checked_add(checked_mul(dilation[i], kernel[i] - 1, op), 1, op);
+    const int64_t padded = checked_add(in[i], checked_mul(2, padding[i], op), op);
     FNX_CHECK(padded >= span, op, "the window (", span,
               " with dilation) is larger than the padded input (", padded,
               ") in spatial dim ", i, "; input spatial size ", shape_str(in));
@@ -472,16 +475,28 @@ void check_shape_nonneg(std::string_view op, const Shape& shape) {
   }
 }
 
+// The CPU is one device (index 0); a device index is never negative.
+void check_device(std::string_view op, const Device& device) {
+  FNX_CHECK(device.index >= 0 &&
+                (device.type != DeviceType::CPU || device.index == 0),
+            op, "device ", device.str(), " does not exist",
+            device.type == DeviceType::CPU
+                ? "; the CPU is one device, Device::cpu() (index 0)"
+                : "; device indices start at 0");
+}
+
 OutMeta source(const OpCall& call) {
   switch (call.prim) {
     case Prim::Full: {
       const auto& a = call.attr<FullAttrs>();
       check_shape_nonneg("full", a.shape);
+      check_device("full", a.device);
       return {a.shape, a.dtype, a.device};
     }
     case Prim::Iota: {
       const auto& a = call.attr<IotaAttrs>();
       FNX_CHECK(a.n >= 0, "iota", "length must be >= 0, got ", a.n);
+      check_device("iota", a.device);
       return {{a.n}, a.dtype, a.device};
     }
     default: {
@@ -489,6 +504,7 @@ OutMeta source(const OpCall& call) {
       check_shape_nonneg(op_name(call), a.shape);
       FNX_CHECK(is_floating(a.dtype), op_name(call),
                 "produces floating-point values, not ", dtype_name(a.dtype));
+      check_device(op_name(call), a.device);
       return {a.shape, a.dtype, a.device};
     }
   }
@@ -512,12 +528,14 @@ void check_windows_touch_input(std::string_view op, const Shape& in,
                                const Shape& out, const UnfoldAttrs& a) {
   for (std::size_t i = 0; i < in.size(); ++i) {
     for (int64_t o = 0; o < out[i]; ++o) {
+      // Some k in [0, kernel) puts first + k * dilation in [0, in): the
+      // range of such k, in constant time (a huge kernel must not loop).
       const int64_t first = o * a.stride[i] - a.padding[i];
-      bool touches = false;
-      for (int64_t k = 0; k < a.kernel[i] && !touches; ++k) {
-        const int64_t pos = first + k * a.dilation[i];
-        touches = pos >= 0 && pos < in[i];
-      }
+      const int64_t d = a.dilation[i];
+      const int64_t lo_k = first >= 0 ? 0 : (-first + d - 1) / d;
+      const int64_t hi_k = std::min<int64_t>(
+          a.kernel[i] - 1, in[i] - 1 - first < 0 ? -1 : (in[i] - 1 - first) / d);
+      const bool touches = lo_k <= hi_k;
       FNX_CHECK(touches, op, "window ", o, " of spatial dim ", i,
                 " covers only padding (input spatial size ", shape_str(in),
                 ", padding ", shape_str(a.padding), ", dilation ",
@@ -560,7 +578,25 @@ OutMeta pool(const OpCall& call) {
 
 }  // namespace
 
+namespace {
+OutMeta infer_meta_unchecked(const OpCall& call);
+}  // namespace
+
+// Every primitive's result is a tensor that must be addressable: its shape
+// is checked once here (rank, element count, strides and bytes within
+// int64), whatever rule computed it.
 OutMeta infer_meta(const OpCall& call) {
+  OutMeta meta = infer_meta_unchecked(call);
+  // A view allocates nothing: an expanded tensor may show more bytes than
+  // memory holds.
+  const bool view = prim_info(call.prim).family == PrimFamily::View;
+  check_shape(meta.shape, call.name(), view ? 1 : itemsize(meta.dtype));
+  return meta;
+}
+
+namespace {
+
+OutMeta infer_meta_unchecked(const OpCall& call) {
   const PrimInfo& info = prim_info(call.prim);
   FNX_CHECK(info.arity < 0 ||
                 static_cast<int>(call.inputs.size()) == info.arity,
@@ -588,6 +624,7 @@ OutMeta infer_meta(const OpCall& call) {
     case PrimFamily::Copy: return copy(call);
     case PrimFamily::Transfer: {
       const Tensor& x = call.inputs[0];
+      check_device("to", call.attr<DeviceAttrs>().device);
       return {x.shape(), x.dtype(), call.attr<DeviceAttrs>().device};
     }
     case PrimFamily::Identity: {
@@ -603,4 +640,5 @@ OutMeta infer_meta(const OpCall& call) {
   fail(info.name, "has no shape rule");
 }
 
+}  // namespace
 }  // namespace fnx

@@ -19,6 +19,22 @@ using Value = std::remove_cvref_t<T>;
 template <typename T>
 inline constexpr bool kIsPair = is_std_pair_v<T>;
 
+// Whether the argnums I... name each argument at most once (jacrev<0, 0>
+// would differentiate one argument twice: a compile error, as grad<0, 0>).
+template <std::size_t... I>
+constexpr bool distinct_argnums() {
+  constexpr std::size_t n = sizeof...(I);
+  if constexpr (n > 1) {
+    const std::size_t v[n] = {I...};
+    for (std::size_t a = 0; a < n; ++a) {
+      for (std::size_t b = a + 1; b < n; ++b) {
+        if (v[a] == v[b]) return false;
+      }
+    }
+  }
+  return true;
+}
+
 // Position of J in I..., or -1.
 template <std::size_t J, std::size_t... I>
 constexpr int index_in() {

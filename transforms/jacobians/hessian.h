@@ -12,11 +12,13 @@
 #include <utility>
 
 #include "transforms/jacobians/jacfwd.h"
+#include "transforms/jacobians/argument_selection.h"
 #include "transforms/jacobians/jacrev.h"
 
 namespace fnx {
 
 template <std::size_t... Argnums, typename F>
+  requires(jacobian_internal::distinct_argnums<Argnums...>())
 auto hessian(F f) {
   return jacfwd<Argnums...>(jacrev<Argnums...>(std::move(f)));
 }

@@ -111,6 +111,7 @@ class JacfwdFn {
 
 // The Jacobian of f w.r.t. arguments Argnums... (default: the first).
 template <std::size_t... Argnums, typename F>
+  requires(jacobian_internal::distinct_argnums<Argnums...>())
 auto jacfwd(F f, JacfwdOptions options = {}) {
   if constexpr (sizeof...(Argnums) == 0) {
     return jacfwd_internal::JacfwdFn<false, F, 0>(std::move(f), options);
@@ -122,6 +123,7 @@ auto jacfwd(F f, JacfwdOptions options = {}) {
 
 // (value, Jacobian) from one evaluation of f.
 template <std::size_t... Argnums, typename F>
+  requires(jacobian_internal::distinct_argnums<Argnums...>())
 auto value_and_jacfwd(F f, JacfwdOptions options = {}) {
   if constexpr (sizeof...(Argnums) == 0) {
     return jacfwd_internal::JacfwdFn<true, F, 0>(std::move(f), options);

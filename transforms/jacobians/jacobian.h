@@ -25,6 +25,7 @@
 
 #include "transforms/jacobians/jacfwd.h"
 #include "transforms/jacobians/jacobian_util.h"
+#include "transforms/jacobians/argument_selection.h"
 #include "transforms/jacobians/jacrev.h"
 #include "transforms/jvp/jvp_api.h"
 
@@ -153,6 +154,7 @@ class ValueAndJacrevFn {
 // The Jacobian of f w.r.t. arguments Argnums... (default: the first) by
 // forward or reverse mode.
 template <std::size_t... Argnums, typename F>
+  requires(jacobian_internal::distinct_argnums<Argnums...>())
 auto jacobian(F f, JacobianOptions options = {}) {
   if constexpr (sizeof...(Argnums) == 0) {
     return jacobian_internal::JacobianFn<F, 0>(std::move(f), options);
@@ -164,6 +166,7 @@ auto jacobian(F f, JacobianOptions options = {}) {
 // (value, Jacobian) by reverse mode from one evaluation of f; with has_aux,
 // (std::pair{value, aux}, Jacobian).
 template <std::size_t... Argnums, typename F>
+  requires(jacobian_internal::distinct_argnums<Argnums...>())
 auto value_and_jacrev(F f, JacrevOptions options = {}) {
   if constexpr (sizeof...(Argnums) == 0) {
     return jacobian_internal::ValueAndJacrevFn<F, 0>(std::move(f), options);

@@ -123,6 +123,19 @@ template <typename T>
 void match_dims(const T& value, const VmapDims& spec, std::vector<int64_t>& out,
                 const DimsSite& site);
 
+// The batch dim a leaf gets from an int or none. INT64_MIN is the internal
+// "not mapped" marker: as a user's int it is out of range, never none.
+inline int64_t leaf_dim(const VmapDims& spec, const DimsSite& site,
+                        const std::string& structure) {
+  if (!spec.is_dim()) return kNoDim;
+  if (spec.dim() == kNoDim) {
+    fail_dims(site, spec, structure,
+              "the dim is out of range for any tensor; use a dim in "
+              "[-rank, rank) or none");
+  }
+  return spec.dim();
+}
+
 template <typename T>
 void match_list(const T& value, const VmapDims& spec, const DimsSite& site,
                 std::size_t count) {
@@ -139,7 +152,7 @@ void match_dims(const T& value, const VmapDims& spec, std::vector<int64_t>& out,
   using U = std::remove_cvref_t<T>;
   if (!spec.is_list()) {
     out.insert(out.end(), tree_num_leaves(value),
-               spec.is_dim() ? spec.dim() : kNoDim);
+               leaf_dim(spec, site, tree_structure(value)));
     return;
   }
   if constexpr (std::is_same_v<U, Tensor>) {
@@ -168,7 +181,7 @@ void match_dims(const T& value, const VmapDims& spec, std::vector<int64_t>& out,
         fail_dims(site, spec, tree_structure(value),
                   "each ParamDict entry is a tensor and takes an int or none");
       }
-      out.push_back(item.is_dim() ? item.dim() : kNoDim);
+      out.push_back(leaf_dim(item, site, tree_structure(value)));
     }
   } else if constexpr (TreeStruct<U>) {
     std::size_t fields = 0;
