@@ -3,6 +3,8 @@
 // byte flips and random bytes give errors or valid dicts, never a crash).
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <string>
@@ -121,6 +123,59 @@ TEST(Checkpoint, ClearErrors) {
                 .message()
                 .find("too large"),
             std::string::npos);
+}
+
+// The hardening issue's files: each parses to a clear error, never to a
+// tensor that overflows or a printer that recurses off the stack.
+std::string one_tensor(const std::vector<int64_t>& shape,
+                       const std::string& data = "") {
+  nn::proto::Checkpoint ckpt;
+  ckpt.set_format_version(nn::kCheckpointFormatVersion);
+  nn::proto::TensorEntry* e = ckpt.add_tensors();
+  e->set_name("w");
+  e->set_dtype("float32");
+  for (int64_t d : shape) e->add_shape(d);
+  e->set_data(data);
+  return ckpt.SerializeAsString();
+}
+
+TEST(Checkpoint, HostileShapes) {
+  // [0, 2^32, 2^32]: no elements, but strides that overflow.
+  const absl::Status empty_huge =
+      nn::parse_checkpoint(one_tensor({0, int64_t{1} << 32, int64_t{1} << 32}))
+          .status();
+  EXPECT_EQ(empty_huge.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(empty_huge.message().find("too large"), std::string::npos)
+      << empty_huge;
+  // Rank 100,000 (a 100 KB file).
+  const absl::Status deep =
+      nn::parse_checkpoint(one_tensor(std::vector<int64_t>(100000, 1), "    "))
+          .status();
+  EXPECT_NE(deep.message().find("100000 dims"), std::string::npos) << deep;
+  // Rank 64 is fine, and prints.
+  const absl::StatusOr<ParamDict> ok =
+      nn::parse_checkpoint(one_tensor(std::vector<int64_t>(64, 1), "    "));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_NE(ok->at("w").str().find("tensor("), std::string::npos);
+}
+
+TEST(Checkpoint, HostileFiles) {
+  auto message = [](const std::string& path) {
+    return std::string(nn::load(path).status().message());
+  };
+  EXPECT_NE(message("/dev/zero").find("not a regular file"), std::string::npos)
+      << message("/dev/zero");
+  EXPECT_NE(message(temp_path("")).find("is a directory"), std::string::npos);
+  const std::string empty = temp_path("empty.fnxckpt");
+  { std::ofstream touch(empty); }
+  EXPECT_NE(message(empty).find("is empty"), std::string::npos);
+  // A 3 GiB sparse file is refused by its size, before any read.
+  const std::string huge = temp_path("huge.fnxckpt");
+  { std::ofstream touch(huge); }
+  std::filesystem::resize_file(huge, uintmax_t{3} << 30);
+  EXPECT_NE(message(huge).find("at most 2 GiB"), std::string::npos)
+      << message(huge);
+  std::filesystem::remove(huge);
 }
 
 // Bounded fuzz: every prefix, many byte flips, and random strings.

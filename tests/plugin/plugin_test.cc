@@ -3,6 +3,9 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "core/plugin.h"
@@ -59,7 +62,65 @@ TEST(Plugin, NotAPlugin) {
 TEST(Plugin, NotASharedObject) {
   absl::Status s = load_plugin(kDir + "plugin_test.cc");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(std::string(s.message()).find("cannot load"), std::string::npos);
+  EXPECT_NE(std::string(s.message()).find("not an ELF file"), std::string::npos)
+      << s.message();
+}
+
+// Broken copies of a real plugin, written to the test's temp dir: dlopen
+// would fault on them (SIGBUS past a truncated file's end, SIGSEGV on wild
+// program headers); the ELF checks refuse them first.
+std::string read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f),
+                     std::istreambuf_iterator<char>());
+}
+
+std::string write_temp(const std::string& name, const std::string& bytes) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(dir ? dir : "/tmp") + "/" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+TEST(Plugin, TruncatedSharedObjectIsAStatus) {
+  const std::string whole = read_bytes(kDir + "libfnx_test_plugin.so");
+  ASSERT_GT(whole.size(), 4096u);
+  for (std::size_t keep : {std::size_t{10}, std::size_t{100}, whole.size() / 2,
+                           whole.size() - 1}) {
+    SCOPED_TRACE(keep);
+    const absl::Status s = load_plugin(
+        write_temp("truncated_" + std::to_string(keep) + ".so",
+                   whole.substr(0, keep)));
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s.message();
+    EXPECT_NE(std::string(s.message()).find("not a loadable plugin"),
+              std::string::npos)
+        << s.message();
+  }
+}
+
+TEST(Plugin, CorruptProgramHeadersAreAStatus) {
+  std::string bytes = read_bytes(kDir + "libfnx_test_plugin.so");
+  ASSERT_GT(bytes.size(), 64u);
+  // e_phoff (offset 32) far past the end of the file.
+  std::string wild = bytes;
+  const uint64_t far = uint64_t{1} << 40;
+  std::memcpy(wild.data() + 32, &far, sizeof(far));
+  absl::Status s = load_plugin(write_temp("wild_phoff.so", wild));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s.message();
+  EXPECT_NE(std::string(s.message()).find("program headers"), std::string::npos)
+      << s.message();
+  // e_phentsize (offset 54) wrong.
+  std::string entsize = bytes;
+  entsize[54] = 7;
+  s = load_plugin(write_temp("bad_phentsize.so", entsize));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s.message();
+  // An executable or another class is refused too.
+  std::string not_dyn = bytes;
+  not_dyn[16] = 2;  // e_type = ET_EXEC
+  s = load_plugin(write_temp("exec.so", not_dyn));
+  EXPECT_NE(std::string(s.message()).find("not a shared object"),
+            std::string::npos)
+      << s.message();
 }
 
 TEST(Plugin, AbiMismatch) {
