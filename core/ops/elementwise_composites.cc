@@ -71,6 +71,9 @@ Tensor clamp(const Tensor& x, std::optional<double> min,
     Tensor hi = scalar_like(*max, out);
     out = where(out > *max, hi, out);
   }
+  // NaN stays NaN with a zero derivative, as torch's clamp (a NaN is inside
+  // no bound).
+  if (is_floating(x.dtype())) out = where(x != x, stop_gradient(x), out);
   return out;
 }
 

@@ -114,6 +114,18 @@ OutMeta reduce(const OpCall& call) {
   check_dims_normalized(call, a.dims, x.dim());
   const Shape shape = reduced_shape(x.shape(), x.dim() == 0 ? Dims{} : a.dims,
                                     a.keepdim);
+  // More elements per result than memory could hold (2^48) can only come
+  // from an expanded view; looping over them would never finish.
+  int64_t per_result = 1;
+  for (int64_t d : a.dims) {
+    if (d < x.dim()) per_result = checked_mul(per_result, x.shape()[d], op_name(call));
+  }
+  constexpr int64_t kMaxReduced = int64_t{1} << 48;
+  FNX_CHECK(per_result <= kMaxReduced, op_name(call), "reduces ", per_result,
+            " elements per result (shape ", shape_str(x.shape()),
+            "), more than any tensor in memory holds: only an expanded view "
+            "is that large, and summing it element by element would not "
+            "finish; reduce the tensor before expanding it");
   if (call.prim == Prim::Sum) {
     const DType dt = is_floating(x.dtype()) ? x.dtype() : DType::Int64;
     return {shape, dt, x.device()};

@@ -2,6 +2,7 @@
 // that once corrupted memory, wrapped a size or gave a wrong answer now ends
 // in a value or a precise fnx::Error.
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -140,6 +141,39 @@ TEST(HostileValues, CpuDevicesOtherThanZeroDoNotExist) {
   EXPECT_EQ((Device{DeviceType::CPU, 7}).str(), "cpu:7");
   EXPECT_TRUE(throws_with(
       [] { ones({2}).to(Device{DeviceType::CPU, 7}); }, "does not exist"));
+}
+
+TEST(HostileTransforms, LeakedBatchedTensorIsItsPhysicalTensor) {
+  Tensor leaked;
+  const Tensor xs = ones({4, 3});
+  vmap([&](const Tensor& x) {
+    leaked = x * 2.0;
+    return x;
+  })(xs);
+  EXPECT_EQ(leaked.shape(), (Shape{4, 3}));
+  EXPECT_EQ((leaked + 1.0).sum().item<float>(), 36.0f);
+}
+
+TEST(HostileValues, ClampOfNaNHasZeroGradient) {
+  const Tensor x = from_vector({NAN, 0.5, 3.0}, DType::Float64);
+  const Tensor g =
+      grad([](const Tensor& x) { return clamp(x, 0.0, 1.0).sum(); })(x);
+  EXPECT_EQ(g.to_vector(), (std::vector<double>{0, 1, 0}));
+  EXPECT_TRUE(std::isnan(clamp(x, 0.0, 1.0).to_vector()[0]));
+}
+
+TEST(HostileTransforms, JacfwdOfAnIntegerOutputIsFloating) {
+  auto f = [](const Tensor& x) { return argmax(x, 0); };
+  const Tensor x = from_vector({1.0, 3.0, 2.0}, DType::Float64);
+  EXPECT_EQ(jacfwd(f)(x).dtype(), DType::Float64);
+  EXPECT_EQ(jacrev(f)(x).dtype(), DType::Float64);
+}
+
+TEST(HostileShapes, SumOfAHugeExpandedTensor) {
+  const Tensor big = zeros({1}).expand({k62});
+  EXPECT_TRUE(throws_with([&] { big.sum({0}); },
+                          {"[sum]", "expanded view", "would not finish"}));
+  EXPECT_TRUE(throws_with([&] { amax(big, {0}); }, "expanded view"));
 }
 
 }  // namespace

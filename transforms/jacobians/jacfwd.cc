@@ -107,7 +107,11 @@ FlatJacobian jacfwd_flat(const jvp_internal::FlatFn& f,
       Tensor block = movedim(narrow(rows[o], 0, offset, p.numel()), 0, -1);
       Shape shape = out_shape;
       shape.insert(shape.end(), p.shape().begin(), p.shape().end());
-      r.blocks.push_back(reshape(block, shape));
+      block = reshape(block, shape);
+      // An integer output has a zero derivative in the input's floating
+      // dtype (what jacrev gives), not an integer Jacobian.
+      if (block.dtype() != p.dtype()) block = cast(block, p.dtype());
+      r.blocks.push_back(std::move(block));
       offset += p.numel();
     }
   }
