@@ -10,13 +10,23 @@
 namespace fnx::nn {
 namespace functional_internal {
 
+namespace {
+
+// This thread's functional_call substitutions, innermost last.
+std::vector<std::unordered_map<const Tensor*, Tensor>*>& substitutions() {
+  thread_local std::vector<std::unordered_map<const Tensor*, Tensor>*> stack;
+  return stack;
+}
+
+}  // namespace
+
 Reparametrize::Reparametrize(Module& module, const ParamDict& values,
                              FunctionalCallOptions options) {
   constexpr const char* kOp = "nn.functional_call";
-  const ParamDict all = module.state_dict();
+  const ParamDict all = module.state_dict();  // as this thread sees it
   // Check everything before swapping anything.
   for (const auto& [k, t] : values) {
-    const Tensor* slot = module.find_tensor(k);
+    const Tensor* slot = module.slot_of(k);
     FNX_CHECK(slot != nullptr, kOp, "unexpected key \"", k, "\": ",
               module.type_name(), " has ", all.keys_str());
     FNX_CHECK(t.defined(), kOp, "value for \"", k, "\" is undefined");
@@ -49,20 +59,22 @@ Reparametrize::Reparametrize(Module& module, const ParamDict& values,
     }
     FNX_CHECK(missing.empty(), kOp, "strict: missing keys {", missing, "}");
   }
-  saved_.reserve(subst.size());
-  for (const auto& [k, t] : subst) {
-    Tensor* slot = module.find_tensor(k);
-    saved_.emplace_back(slot, *slot);
-    *slot = t;
-  }
+  for (const auto& [k, t] : subst) by_slot_.insert_or_assign(module.slot_of(k), t);
+  substitutions().push_back(&by_slot_);
 }
 
 Reparametrize::~Reparametrize() {
-  // Reverse order, so a slot given twice (impossible in a ParamDict, but
-  // cheap to honour) gets its original back.
-  for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
-    *it->first = std::move(it->second);
+  // Scopes end in reverse order on their thread.
+  substitutions().pop_back();
+}
+
+Tensor* substituted(const Tensor* slot) {
+  auto& stack = substitutions();
+  for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+    const auto found = (*it)->find(slot);
+    if (found != (*it)->end()) return &found->second;
   }
+  return nullptr;
 }
 
 ParamDict merge(const ParamDict& params, const ParamDict& buffers) {

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <memory>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -42,7 +43,11 @@ struct FunctionalCallOptions {
 
 namespace functional_internal {
 
-// Swaps the tensors in for its lifetime (RAII).
+// Substitutes the tensors for its lifetime (RAII), on this thread only:
+// the module itself is never written, so any number of threads may call
+// functional_call on one module at once, each with its own dict (the
+// module's param(), buffer(), find_tensor() and state_dict() show each
+// thread its own tensors).
 class Reparametrize {
  public:
   Reparametrize(Module& module, const ParamDict& values,
@@ -52,8 +57,12 @@ class Reparametrize {
   Reparametrize& operator=(const Reparametrize&) = delete;
 
  private:
-  std::vector<std::pair<Tensor*, Tensor>> saved_;
+  std::unordered_map<const Tensor*, Tensor> by_slot_;
 };
+
+// The tensor the innermost functional_call on this thread substitutes for
+// a module's slot, or null.
+Tensor* substituted(const Tensor* slot);
 
 // Both dicts in one; a key in both is an error.
 ParamDict merge(const ParamDict& params, const ParamDict& buffers);

@@ -7,6 +7,7 @@
 #include "core/ops/ops.h"
 #include "core/shape.h"
 #include "core/str_cat.h"
+#include "nn/functional_call.h"
 
 namespace fnx::nn {
 namespace {
@@ -55,24 +56,35 @@ void Module::add_child(std::string_view name, std::shared_ptr<Module> module) {
   children_.emplace_back(std::string(name), std::move(module));
 }
 
+namespace {
+
+// A slot as this thread sees it: functional_call's substitute, if any.
+const Tensor& visible(const Tensor& slot) {
+  const Tensor* s = functional_internal::substituted(&slot);
+  return s != nullptr ? *s : slot;
+}
+
+}  // namespace
+
 const Tensor& Module::param(std::string_view name) const {
   const Tensor* t = params_.contains(name) ? &params_.at(name) : nullptr;
   FNX_CHECK(t != nullptr, str_cat("nn.", type_name_), "no parameter \"", name,
             "\"; parameters: ", params_.keys_str());
-  return *t;
+  return visible(*t);
 }
 
 const Tensor& Module::buffer(std::string_view name) const {
   const Tensor* t = buffers_.contains(name) ? &buffers_.at(name) : nullptr;
   FNX_CHECK(t != nullptr, str_cat("nn.", type_name_), "no buffer \"", name,
             "\"; buffers: ", buffers_.keys_str());
-  return *t;
+  return visible(*t);
 }
 
 void Module::collect(const std::string& prefix, bool params, bool buffers,
                      std::vector<const TensorImpl*>* seen,
                      ParamDict& out) const {
-  auto add = [&](const std::string& n, const Tensor& t) {
+  auto add = [&](const std::string& n, const Tensor& slot) {
+    const Tensor& t = visible(slot);
     if (seen != nullptr && t.defined()) {
       for (const TensorImpl* s : *seen) {
         if (s == t.impl()) return;
@@ -147,13 +159,18 @@ const Module* Module::owner_of(std::string_view dotted,
   }
 }
 
-const Tensor* Module::find_tensor(std::string_view dotted) const {
+const Tensor* Module::slot_of(std::string_view dotted) const {
   std::string_view leaf;
   const Module* m = owner_of(dotted, leaf);
   if (m == nullptr) return nullptr;
   if (m->params_.contains(leaf)) return &m->params_.at(leaf);
   if (m->buffers_.contains(leaf)) return &m->buffers_.at(leaf);
   return nullptr;
+}
+
+const Tensor* Module::find_tensor(std::string_view dotted) const {
+  const Tensor* slot = slot_of(dotted);
+  return slot != nullptr ? &visible(*slot) : nullptr;
 }
 
 Tensor* Module::find_tensor(std::string_view dotted) {

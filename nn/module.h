@@ -89,10 +89,15 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
-  // The parameter or buffer slot at a dotted name; nullptr when absent.
-  // (functional_call and load_state_dict write through it.)
+  // The parameter or buffer at a dotted name as this thread sees it (the
+  // tensor a functional_call on this thread substitutes, else the module's
+  // own); nullptr when absent. load_state_dict and BatchNorm's running
+  // statistics write through it.
   Tensor* find_tensor(std::string_view dotted);
   const Tensor* find_tensor(std::string_view dotted) const;
+  // The module's own slot at a dotted name, ignoring substitutions (what
+  // functional_call substitutes); nullptr when absent.
+  const Tensor* slot_of(std::string_view dotted) const;
   // Whether `dotted` names a parameter (true) or a buffer (false); only
   // meaningful when find_tensor(dotted) is not null.
   bool is_parameter(std::string_view dotted) const;
