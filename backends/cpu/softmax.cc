@@ -72,8 +72,10 @@ Tensor softmax_kernel(const OpCall& call, const OutMeta& out) {
   const Tensor x = contiguous(call.inputs[0]);
   Tensor result = make_result(out);
   if (x.numel() == 0) return result;
-  const auto [outer, n, inner] =
-      split_at_dim(x.shape(), call.attr<DimAttrs>().dim);
+  // Plain variables, not a structured binding: the lambdas below capture
+  // them (clang before 16 cannot capture bindings).
+  const DimSplit split = split_at_dim(x.shape(), call.attr<DimAttrs>().dim);
+  const int64_t outer = split.outer, n = split.n, inner = split.inner;
   const int64_t chunks = (inner + kChunk - 1) / kChunk;
   FNX_DISPATCH_FLOATING_TYPES(out.dtype, [&] {
     using T = scalar_t;
