@@ -30,11 +30,17 @@ fi
 
 base="${HOME}/.cache/fnx-fuzz-output-base"
 flags=(
+  # No bazel-* symlinks: they would point the plain build's tree at this
+  # output base.
+  --symlink_prefix=/
   --repo_env=CC=clang
   --define=fnx_fuzz=libfuzzer
   --copt=-fsanitize=fuzzer-no-link,address,undefined
   --linkopt=-fsanitize=address,undefined
   --copt=-fno-sanitize-recover=undefined
+  # Bazel links with the C driver: leave out the two checks that need
+  # UBSan's C++ runtime.
+  --copt=-fno-sanitize=vptr,function
   --copt=-Wno-error
   --copt=-O1 --copt=-g
 )
