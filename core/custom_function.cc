@@ -6,7 +6,19 @@
 namespace fnx {
 namespace {
 thread_local const CustomCallScope* t_scope = nullptr;
+thread_local const std::vector<char>* t_needs = nullptr;
 }  // namespace
+
+bool custom_needs_input_grad(std::size_t input) {
+  return t_needs == nullptr || input >= t_needs->size() || (*t_needs)[input];
+}
+
+NeedsInputGradScope::NeedsInputGradScope(std::vector<char> needs)
+    : needs_(std::move(needs)), outer_(t_needs) {
+  t_needs = &needs_;
+}
+
+NeedsInputGradScope::~NeedsInputGradScope() { t_needs = outer_; }
 
 CustomCallScope::CustomCallScope(const CustomFunction& fn, const char* part)
     : fn_(&fn), part_(part), outer_(t_scope) {

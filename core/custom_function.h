@@ -108,6 +108,25 @@ class CustomCallScope {
   const CustomCallScope* outer_;
 };
 
+// Inside a bwd: whether the cotangent of input leaf `input` is needed
+// (torch's ctx.needs_input_grad). A bwd may return an undefined tensor for
+// the others and skip computing them. True outside any backward.
+bool custom_needs_input_grad(std::size_t input);
+
+// Set by the transforms around a call of bwd: which inputs need a
+// cotangent.
+class NeedsInputGradScope {
+ public:
+  explicit NeedsInputGradScope(std::vector<char> needs);
+  ~NeedsInputGradScope();
+  NeedsInputGradScope(const NeedsInputGradScope&) = delete;
+  NeedsInputGradScope& operator=(const NeedsInputGradScope&) = delete;
+
+ private:
+  std::vector<char> needs_;
+  const std::vector<char>* outer_;
+};
+
 // Checks that a user rule returned `got` tensors where `want` were due.
 void check_custom_count(const CustomFunction& fn, const char* part,
                         const char* what, std::size_t got, std::size_t want);

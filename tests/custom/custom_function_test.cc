@@ -150,6 +150,27 @@ TEST(CustomFunction, StaticArgumentsAndNonDiffTensors) {
   EXPECT_EQ(custom::scaled_power_counters().bwd, 1);
 }
 
+TEST(CustomFunction, BwdKnowsWhichInputsNeedACotangent) {
+  std::vector<std::vector<bool>> seen;
+  auto mul = custom_function(
+      [](const Tensor& x, const Tensor& y) { return x * y; },
+      {.vjp = {.bwd = [&seen](const TensorList& r, const Tensor& g) {
+         seen.push_back({custom_needs_input_grad(0), custom_needs_input_grad(1)});
+         return TensorList{
+             custom_needs_input_grad(0) ? g * r[1] : Tensor(),
+             custom_needs_input_grad(1) ? g * r[0] : Tensor()};
+       }}});
+  const Tensor x = randn64({3}, 30), y = randn64({3}, 31);
+  auto loss = [&](const Tensor& a, const Tensor& b) { return mul(a, b).sum(); };
+  EXPECT_TRUE(close(grad<0>(loss)(x, y), y, 0));
+  EXPECT_TRUE(close(grad<1>(loss)(x, y), x, 0));
+  auto [gx, gy] = grad<0, 1>(loss)(x, y);
+  EXPECT_TRUE(close(gx, y, 0) && close(gy, x, 0));
+  EXPECT_EQ(seen, (std::vector<std::vector<bool>>{
+                      {true, false}, {false, true}, {true, true}}));
+  EXPECT_TRUE(custom_needs_input_grad(0));  // outside a backward
+}
+
 TEST(CustomFunction, DerivedRulesFollowFwd) {
   const Tensor x = randn64({3}, 20);
   // grad_inside has no rules: grad, jvp and vmap go through fwd (which

@@ -41,6 +41,12 @@ bool differentiated(const CallState& s, std::size_t i, const Tensor& t) {
          (s.mask.empty() || (i < s.mask.size() && s.mask[i]));
 }
 
+// In the backward, only the inputs whose cotangent is wanted are
+// differentiated again (weights held constant get no dW, for instance).
+bool wanted(const CallState& s, std::size_t i, const Tensor& t) {
+  return differentiated(s, i, t) && custom_needs_input_grad(i);
+}
+
 std::pair<TensorList, TensorList> record(CallState& s,
                                          std::span<const Tensor> args) {
   s.keys = RandomKeyLog{};
@@ -94,7 +100,7 @@ TensorList recompute_backward(const CallState& s,
     std::vector<std::size_t> index_of;
     for (std::size_t i = 0; i < n; ++i) {
       args.push_back(level.wrap_argument(residuals[i]));
-      if (differentiated(s, i, residuals[i])) {
+      if (wanted(s, i, residuals[i])) {
         primals.push_back(args.back());
         index_of.push_back(i);
       }

@@ -39,7 +39,10 @@
 //         followed by the output tensors, in tree order);
 //       bwd(residuals, out_cotangent) -> TensorList, one cotangent per
 //         differentiated argument tensor in order (NonDiff ones skipped;
-//         an undefined Tensor is a zero cotangent).
+//         an undefined Tensor is a zero cotangent). Inside bwd,
+//         custom_needs_input_grad(i) says whether argument tensor i (in
+//         tree order, NonDiff ones counted) needs its cotangent at all
+//         (torch's ctx.needs_input_grad): skip the others.
 //   .jvp(args..., tangents...) -> std::pair{out, out_tangent}: the tangents
 //       have the arguments' types (zeros where an argument has none; static
 //       data repeated).

@@ -74,15 +74,17 @@ class UserBackward final : public MultiOutputBackward {
  public:
   UserBackward(std::shared_ptr<const CustomFunction> fn,
                std::vector<Tensor> residuals, std::vector<TensorMeta> inputs,
-               std::vector<TensorMeta> outputs)
+               std::vector<TensorMeta> outputs, std::vector<char> needs)
       : fn_(std::move(fn)),
         residuals_(std::move(residuals)),
         inputs_(std::move(inputs)),
-        outputs_(std::move(outputs)) {}
+        outputs_(std::move(outputs)),
+        needs_(std::move(needs)) {}
 
   std::vector<Tensor> apply(std::span<const Tensor> cts) const override {
     const std::vector<Tensor> full = zeros_where_undefined(cts, outputs_);
     CustomCallScope scope(*fn_, "bwd");
+    NeedsInputGradScope needs(needs_);
     return checked_cotangents(*fn_, "bwd", fn_->bwd(residuals_, full), inputs_);
   }
 
@@ -90,6 +92,7 @@ class UserBackward final : public MultiOutputBackward {
   std::shared_ptr<const CustomFunction> fn_;
   std::vector<Tensor> residuals_;
   std::vector<TensorMeta> inputs_, outputs_;
+  std::vector<char> needs_;  // per input: tracked by this level
 };
 
 // J^T c from the user's jvp: t -> jvp(x, t) is linear, so reverse mode
@@ -196,8 +199,11 @@ std::vector<Tensor> GradInterpreter::process_higher_order(const OpCall& call) {
   if (fn.has_vjp()) {
     std::vector<Tensor> residuals;
     std::tie(outs, residuals) = outputs_and_residuals(fn_ptr, inner);
+    std::vector<char> needs(n);
+    for (std::size_t i = 0; i < n; ++i) needs[i] = parents[i] != nullptr;
     backward = std::make_shared<UserBackward>(fn_ptr, std::move(residuals),
-                                              metas_of(inner), metas_of(outs));
+                                              metas_of(inner), metas_of(outs),
+                                              std::move(needs));
   } else if (fn.has_jvp()) {
     outs = custom_call(fn_ptr, inner);
     backward = std::make_shared<TransposedJvp>(fn_ptr, inner, metas_of(outs));

@@ -46,6 +46,11 @@ std::vector<Tensor> transposed_bwd(const CustomFunction& fn,
     std::vector<Tensor> cts = zeros_for(outs);
     for (std::size_t k = 0; k < cs.size(); ++k) cts[index_of[k]] = cs[k];
     CustomCallScope scope(fn, "bwd");
+    std::vector<char> needs(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      needs[i] = tangents[i].defined();
+    }
+    NeedsInputGradScope needed(std::move(needs));
     std::vector<Tensor> g = fn.bwd(residuals, cts);
     check_custom_count(fn, "bwd", "cotangents", g.size(), inputs.size());
     for (std::size_t i = 0; i < g.size(); ++i) {
