@@ -39,8 +39,9 @@ absl::Status check_elf_image(std::span<const uint8_t> bytes,
                              const std::string& path) {
   const uint64_t total = bytes.size();
   if (total < sizeof(Elf64_Ehdr)) {
-    return bad(path, str_cat("the file is ", total,
-                             " bytes, shorter than an ELF header (truncated?)"));
+    return bad(path,
+               str_cat("the file is ", total,
+                       " bytes, shorter than an ELF header (truncated?)"));
   }
   Elf64_Ehdr h;
   std::memcpy(&h, bytes.data(), sizeof(h));
@@ -56,19 +57,22 @@ absl::Status check_elf_image(std::span<const uint8_t> bytes,
                              h.e_machine, ")"));
   }
   if (h.e_type != ET_DYN) {
-    return bad(path, "it is not a shared object (build it with "
-                     "linkshared = 1)");
+    return bad(path,
+               "it is not a shared object (build it with "
+               "linkshared = 1)");
   }
   if (h.e_phnum == 0 || h.e_phentsize != sizeof(Elf64_Phdr) ||
       !inside(h.e_phoff, h.e_phnum, sizeof(Elf64_Phdr), total)) {
-    return bad(path, "its program headers are missing or lie outside the "
-                     "file (truncated or corrupt)");
+    return bad(path,
+               "its program headers are missing or lie outside the "
+               "file (truncated or corrupt)");
   }
   if (h.e_shnum != 0 &&
       (h.e_shentsize != sizeof(Elf64_Shdr) ||
        !inside(h.e_shoff, h.e_shnum, sizeof(Elf64_Shdr), total))) {
-    return bad(path, "its section headers lie outside the file (truncated "
-                     "or corrupt)");
+    return bad(path,
+               "its section headers lie outside the file (truncated "
+               "or corrupt)");
   }
   bool loads = false;
   for (uint16_t i = 0; i < h.e_phnum; ++i) {

@@ -26,8 +26,7 @@ TEST(HostileShapes, HugeCreationsAreTooLarge) {
   EXPECT_TRUE(throws_with([] { zeros({k62}); }, {"[full]", "too large"}));
   EXPECT_TRUE(throws_with([] { randn({k62}); }, {"[normal]", "too large"}));
   EXPECT_TRUE(throws_with([] { ones({INT64_MAX}); }, "too large"));
-  EXPECT_TRUE(
-      throws_with([] { zeros({k61}, DType::Float64); }, "too large"));
+  EXPECT_TRUE(throws_with([] { zeros({k61}, DType::Float64); }, "too large"));
   // What already was an out-of-memory error stays one.
   EXPECT_TRUE(throws_with([] { zeros({int64_t{1} << 40}); }, "out of memory"));
   EXPECT_TRUE(throws_with([] { empty({k62}, DType::Float32); },
@@ -55,12 +54,19 @@ TEST(HostileShapes, NarrowAndSliceWithHugeBounds) {
 TEST(HostileShapes, ConvPaddingThatOverflows) {
   const Tensor x = zeros({1, 1, 4, 4}), w = zeros({1, 1, 3, 3});
   EXPECT_TRUE(throws_with(
-      [&] { conv2d(x, w, {}, {.padding = {k62, k62}}); }, "overflows"));
-  EXPECT_TRUE(throws_with(
-      [&] { unfold(x, {.kernel = {2, 2}, .padding = {k62, 0}}); },
+      [&] {
+        conv2d(x, w, {}, {.padding = {k62, k62}});
+      },
       "overflows"));
   EXPECT_TRUE(throws_with(
-      [&] { max_pool2d(x, {.kernel = {2, 2}, .padding = {k61, 0}}); },
+      [&] {
+        unfold(x, {.kernel = {2, 2}, .padding = {k62, 0}});
+      },
+      "overflows"));
+  EXPECT_TRUE(throws_with(
+      [&] {
+        max_pool2d(x, {.kernel = {2, 2}, .padding = {k61, 0}});
+      },
       "padding"));
 }
 
@@ -81,8 +87,7 @@ TEST(HostileValues, Int64IsExact) {
   EXPECT_EQ(t.reshape({}).item<int64_t>(), big);
   EXPECT_EQ(t.at<int64_t>({0}), big);
   const Tensor m = from_vector(std::vector<int64_t>{INT64_MAX, INT64_MIN}, {2});
-  EXPECT_EQ(m.str(),
-            "tensor([ 9223372036854775807, -9223372036854775808])");
+  EXPECT_EQ(m.str(), "tensor([ 9223372036854775807, -9223372036854775808])");
   EXPECT_TRUE(throws_with(
       [] {
         index_select(ones({3}), 0,
@@ -94,13 +99,21 @@ TEST(HostileValues, Int64IsExact) {
 // 7. Repeated argnums are a compile error, as for grad.
 auto scalar_fn = [](const Tensor& a, const Tensor& b) { return (a * b).sum(); };
 template <std::size_t... I>
-constexpr bool jacrev_accepts = requires { jacrev<I...>(scalar_fn); };
+constexpr bool jacrev_accepts = requires {
+  jacrev<I...>(scalar_fn);
+};
 template <std::size_t... I>
-constexpr bool jacfwd_accepts = requires { jacfwd<I...>(scalar_fn); };
+constexpr bool jacfwd_accepts = requires {
+  jacfwd<I...>(scalar_fn);
+};
 template <std::size_t... I>
-constexpr bool hessian_accepts = requires { hessian<I...>(scalar_fn); };
+constexpr bool hessian_accepts = requires {
+  hessian<I...>(scalar_fn);
+};
 template <std::size_t... I>
-constexpr bool jacobian_accepts = requires { jacobian<I...>(scalar_fn); };
+constexpr bool jacobian_accepts = requires {
+  jacobian<I...>(scalar_fn);
+};
 static_assert(jacrev_accepts<0, 1> && !jacrev_accepts<0, 0>);
 static_assert(jacfwd_accepts<1, 0> && !jacfwd_accepts<0, 0>);
 static_assert(hessian_accepts<0, 1> && !hessian_accepts<0, 0>);
@@ -110,8 +123,10 @@ static_assert(jacobian_accepts<1> && !jacobian_accepts<1, 1>);
 TEST(HostileTransforms, Int64MinAsVmapDim) {
   const Tensor a = ones({3}), b = ones({3});
   EXPECT_TRUE(throws_with(
-      [&] { vmap([](const Tensor& x, const Tensor& y) { return x + y; },
-                 {0, INT64_MIN})(a, b); },
+      [&] {
+        vmap([](const Tensor& x, const Tensor& y) { return x + y; },
+             {0, INT64_MIN})(a, b);
+      },
       {"in_dims", "out of range"}));
   EXPECT_TRUE(throws_with(
       [&] { vmap([](const Tensor& x) { return x * 2.0; }, 0, INT64_MIN)(a); },
@@ -136,11 +151,17 @@ TEST(HostileValues, ItemOfAnEmptyTensor) {
 }
 
 TEST(HostileValues, CpuDevicesOtherThanZeroDoNotExist) {
-  EXPECT_TRUE(throws_with([] { zeros({2}, DType::Float32, Device{DeviceType::CPU, 7}); },
-                          {"cpu:7", "does not exist"}));
+  EXPECT_TRUE(throws_with(
+      [] {
+        zeros({2}, DType::Float32, Device{DeviceType::CPU, 7});
+      },
+      {"cpu:7", "does not exist"}));
   EXPECT_EQ((Device{DeviceType::CPU, 7}).str(), "cpu:7");
   EXPECT_TRUE(throws_with(
-      [] { ones({2}).to(Device{DeviceType::CPU, 7}); }, "does not exist"));
+      [] {
+        ones({2}).to(Device{DeviceType::CPU, 7});
+      },
+      "does not exist"));
 }
 
 TEST(HostileTransforms, LeakedBatchedTensorIsItsPhysicalTensor) {

@@ -5,9 +5,9 @@
 // fnx::Error: never another exception, a crash, a hang or (under
 // --config=asan) a memory error.
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,10 +19,14 @@ namespace fnx {
 namespace {
 
 const std::vector<int64_t>& extremes() {
-  static const std::vector<int64_t> v = {0,         1,
-                                         -1,        INT64_MAX,
-                                         INT64_MIN, int64_t{1} << 31,
-                                         int64_t{1} << 32, int64_t{1} << 62};
+  static const std::vector<int64_t> v = {0,
+                                         1,
+                                         -1,
+                                         INT64_MAX,
+                                         INT64_MIN,
+                                         int64_t{1} << 31,
+                                         int64_t{1} << 32,
+                                         int64_t{1} << 62};
   return v;
 }
 
@@ -52,14 +56,21 @@ std::vector<HostileOp> hostile_ops() {
       {"softmax(dim)", [](T x, int64_t v) { return softmax(x, v); }},
       {"log_softmax(dim)", [](T x, int64_t v) { return log_softmax(x, v); }},
       {"mean(dim)", [](T x, int64_t v) { return mean(x, {v}); }},
-      {"var(correction)",
-       [](T x, int64_t v) { return var(x, {0}, v); }},
-      {"reshape(v,-1)", [](T x, int64_t v) { return x.reshape({v, -1}); }},
+      {"var(correction)", [](T x, int64_t v) { return var(x, {0}, v); }},
+      {"reshape(v,-1)",
+       [](T x, int64_t v) {
+         return x.reshape({v, -1});
+       }},
       {"reshape(v)", [](T x, int64_t v) { return x.reshape({v}); }},
       {"expand(v,..)",
-       [](T x, int64_t v) { return x.reshape({1, 12}).expand({v, 12}); },
+       [](T x, int64_t v) {
+         return x.reshape({1, 12}).expand({v, 12});
+       },
        true},
-      {"permute", [](T x, int64_t v) { return permute(x, {v, 0}); }},
+      {"permute",
+       [](T x, int64_t v) {
+         return permute(x, {v, 0});
+       }},
       {"transpose", [](T x, int64_t v) { return transpose(x, v, 0); }},
       {"movedim", [](T x, int64_t v) { return movedim(x, 0, v); }},
       {"unsqueeze", [](T x, int64_t v) { return unsqueeze(x, v); }},
@@ -74,10 +85,22 @@ std::vector<HostileOp> hostile_ops() {
       {"flatten", [](T x, int64_t v) { return flatten(x, v, -1); }},
       {"split", [](T x, int64_t v) { return split(x, v, 1).at(0); }},
       {"chunk", [](T x, int64_t v) { return chunk(x, v, 1).at(0); }},
-      {"cat(dim)", [](T x, int64_t v) { return cat({x, x}, v); }},
-      {"stack(dim)", [](T x, int64_t v) { return stack({x, x}, v); }},
-      {"pad(lo)", [](T x, int64_t v) { return pad(x, {v, 0}); }},
-      {"pad(hi)", [](T x, int64_t v) { return pad(x, {0, v}); }},
+      {"cat(dim)",
+       [](T x, int64_t v) {
+         return cat({x, x}, v);
+       }},
+      {"stack(dim)",
+       [](T x, int64_t v) {
+         return stack({x, x}, v);
+       }},
+      {"pad(lo)",
+       [](T x, int64_t v) {
+         return pad(x, {v, 0});
+       }},
+      {"pad(hi)",
+       [](T x, int64_t v) {
+         return pad(x, {0, v});
+       }},
       {"index_select(index)",
        [](T x, int64_t v) { return index_select(x, 1, idx(v)); }},
       {"index_select(dim)",
@@ -100,8 +123,7 @@ std::vector<HostileOp> hostile_ops() {
          return one_hot(argmax(x, 1), v).to(DType::Float64) + 0.0 * x.sum();
        },
        true},
-      {"embedding(index)",
-       [](T x, int64_t v) { return embedding(x, idx(v)); }},
+      {"embedding(index)", [](T x, int64_t v) { return embedding(x, idx(v)); }},
       {"unfold(kernel)",
        [](T x, int64_t v) {
          return unfold(x.reshape({1, 1, 3, 4}), {.kernel = {v, 1}});
@@ -151,8 +173,7 @@ std::vector<HostileOp> hostile_ops() {
       {"conv2d(groups)",
        [](T x, int64_t v) {
          return conv2d(x.reshape({1, 1, 3, 4}),
-                       ones({1, 1, 2, 2}, DType::Float64), {},
-                       {.groups = v});
+                       ones({1, 1, 2, 2}, DType::Float64), {}, {.groups = v});
        }},
       {"zeros(v)",
        [](T x, int64_t v) { return zeros({v}, DType::Float64) + x.sum(); },
@@ -189,8 +210,7 @@ void expect_value_or_error(const std::string& what,
     fn();
   } catch (const Error&) {
   } catch (const std::exception& e) {
-    ADD_FAILURE() << what << ": threw " << typeid(e).name() << ": "
-                  << e.what();
+    ADD_FAILURE() << what << ": threw " << typeid(e).name() << ": " << e.what();
   }
 }
 
@@ -207,8 +227,11 @@ TEST(HostileProperty, EveryOpAndTransformEndsInAValueOrAnError) {
       const Tensor x = input();
       expect_value_or_error(what, [&] { op.fn(x, v); });
       expect_value_or_error("vmap " + what, [&] {
-        vmap([&](const Tensor& xi) { return op.fn(xi.reshape({3, 4}), v); },
-             0, 0, {.randomness = Randomness::different})(
+        vmap(
+            [&](const Tensor& xi) {
+              return op.fn(xi.reshape({3, 4}), v);
+            },
+            0, 0, {.randomness = Randomness::different})(
             stack({x.reshape({12}), x.reshape({12})}, 0));
       });
       expect_value_or_error("grad " + what, [&] {

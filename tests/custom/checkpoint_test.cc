@@ -112,8 +112,7 @@ TEST(Checkpoint, GradOfVmapEqualsPlain) {
   const VmapOptions options{.randomness = Randomness::same};
   expect_policies_match([&](const Block& b) {
     return grad([&](const Weights& w) {
-      return vmap([&](const Tensor& x) { return b(w, x); }, 0, 0,
-                  options)(xs)
+      return vmap([&](const Tensor& x) { return b(w, x); }, 0, 0, options)(xs)
           .sum();
     })(w);
   });

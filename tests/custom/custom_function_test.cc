@@ -155,10 +155,10 @@ TEST(CustomFunction, BwdKnowsWhichInputsNeedACotangent) {
   auto mul = custom_function(
       [](const Tensor& x, const Tensor& y) { return x * y; },
       {.vjp = {.bwd = [&seen](const TensorList& r, const Tensor& g) {
-         seen.push_back({custom_needs_input_grad(0), custom_needs_input_grad(1)});
-         return TensorList{
-             custom_needs_input_grad(0) ? g * r[1] : Tensor(),
-             custom_needs_input_grad(1) ? g * r[0] : Tensor()};
+         seen.push_back(
+             {custom_needs_input_grad(0), custom_needs_input_grad(1)});
+         return TensorList{custom_needs_input_grad(0) ? g * r[1] : Tensor(),
+                           custom_needs_input_grad(1) ? g * r[0] : Tensor()};
        }}});
   const Tensor x = randn64({3}, 30), y = randn64({3}, 31);
   auto loss = [&](const Tensor& a, const Tensor& b) { return mul(a, b).sum(); };

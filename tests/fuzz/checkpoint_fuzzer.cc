@@ -10,15 +10,16 @@
 #include "nn/checkpoint.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static google::protobuf::LogSilencer* quiet = new google::protobuf::LogSilencer;
+  static google::protobuf::LogSilencer* quiet =
+      new google::protobuf::LogSilencer;
   (void)quiet;
   const absl::StatusOr<fnx::ParamDict> r = fnx::nn::parse_checkpoint(
       std::string_view(reinterpret_cast<const char*>(data), size));
   if (!r.ok()) return 0;
   for (const auto& [name, t] : *r) {
     (void)t.str();
-    (void)fnx::sum(t.to(t.dtype() == fnx::DType::Bool ? fnx::DType::Int64
-                                                       : t.dtype()));
+    (void)fnx::sum(
+        t.to(t.dtype() == fnx::DType::Bool ? fnx::DType::Int64 : t.dtype()));
   }
   return 0;
 }

@@ -40,7 +40,8 @@ TEST(FunctionalCallThreads, EachThreadSeesItsOwnParameters) {
     for (const auto& [k, v] : model->named_buffers()) {
       buffers[t].insert_or_assign(k, v.clone());
     }
-    expected[t] = nn::functional_call(*model, std::pair{params[t], buffers[t]}, x);
+    expected[t] =
+        nn::functional_call(*model, std::pair{params[t], buffers[t]}, x);
   }
   std::atomic<int> mismatches{0};
   std::vector<std::thread> threads;
@@ -81,7 +82,7 @@ TEST(FunctionalCallThreads, NestedCallsSeeTheInnermostDict) {
   probe.body = [&](const Tensor& x) {
     seen.push_back(probe.param("w").item<float>());
     if (seen.size() == 1) {
-      nn::functional_call(probe, b, x);  // nested: sees b
+      nn::functional_call(probe, b, x);                // nested: sees b
       seen.push_back(probe.param("w").item<float>());  // a again
     }
     return x;

@@ -79,45 +79,61 @@ std::pair<TensorList, TensorList> record(CallState& s,
   return {std::move(outs), std::move(residuals)};
 }
 
+// vjp of f at `args`, differentiated in the wanted inputs, then its
+// pullback applied to the cotangents: one gradient per argument. `level`
+// (null when nothing was kept) stops answering with kept results once the
+// recomputation's forward is over.
+TensorList vjp_of_body(const CallState& s, const TensorList& args,
+                       std::span<const Tensor> cts, PolicyInterpreter* level) {
+  std::vector<Tensor> primals;
+  std::vector<std::size_t> index_of;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (wanted(s, i, args[i])) {
+      primals.push_back(args[i]);
+      index_of.push_back(i);
+    }
+  }
+  auto f = [&](const std::vector<Tensor>& tracked) {
+    TensorList x = args;
+    for (std::size_t j = 0; j < tracked.size(); ++j) {
+      x[index_of[j]] = tracked[j];
+    }
+    return grad_internal::FlatOut{s.body(x), {}};
+  };
+  const auto r = grad_internal::transform(kName).vjp(f, primals, kName);
+  if (level != nullptr) level->end_replay();
+  const TensorList g = r.pullback->apply(cts);
+  TensorList out(args.size());
+  for (std::size_t j = 0; j < g.size(); ++j) out[index_of[j]] = g[j];
+  return out;
+}
+
 TensorList recompute_backward(const CallState& s,
                               std::span<const Tensor> residuals,
                               std::span<const Tensor> cts) {
   const std::size_t n = residuals.size() - s.kept.size();
+  RandomKeyLog replay = s.keys;
+  replay.replaying = true;
+  RandomKeyScope keys(replay);
+  if (s.kept.empty()) {  // nothing kept: no level under f
+    return vjp_of_body(s, TensorList(residuals.begin(), residuals.begin() + n),
+                       cts, nullptr);
+  }
   std::map<int64_t, PolicyInterpreter::Kept> kept;
   for (std::size_t k = 0; k < s.kept.size(); ++k) {
     kept[s.kept[k].first] = {s.kept[k].second, residuals[n + k]};
   }
-  RandomKeyLog replay = s.keys;
-  replay.replaying = true;
-  RandomKeyScope keys(replay);
   PolicyInterpreter level(s.policy, PolicyInterpreter::Mode::replay,
                           std::move(kept));
-  TensorList out(n);
+  TensorList out;
   {
     InterpreterScope scope(level);
     TensorList args;
-    std::vector<Tensor> primals;
-    std::vector<std::size_t> index_of;
     for (std::size_t i = 0; i < n; ++i) {
       args.push_back(level.wrap_argument(residuals[i]));
-      if (wanted(s, i, residuals[i])) {
-        primals.push_back(args.back());
-        index_of.push_back(i);
-      }
     }
-    auto f = [&](const std::vector<Tensor>& tracked) {
-      TensorList x = args;
-      for (std::size_t j = 0; j < tracked.size(); ++j) {
-        x[index_of[j]] = tracked[j];
-      }
-      return grad_internal::FlatOut{s.body(x), {}};
-    };
-    const auto r = grad_internal::transform(kName).vjp(f, primals, kName);
-    level.end_replay();
-    const TensorList g = r.pullback->apply(cts);
-    for (std::size_t j = 0; j < g.size(); ++j) {
-      out[index_of[j]] = level.unwrap(g[j]);
-    }
+    out = vjp_of_body(s, args, cts, &level);
+    for (Tensor& g : out) g = level.unwrap(g);
   }
   return out;
 }
