@@ -206,9 +206,14 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   const int64_t d = normalize_dim(dim, x.dim(), "chunk");
   const int64_t size = x.shape()[d];
   if (size == 0) {
+    constexpr int64_t kMaxEmptyPieces = int64_t{1} << 20;
+    FNX_CHECK(chunks <= kMaxEmptyPieces, "chunk", "splitting an empty dim into ",
+              chunks, " pieces would make that many empty tensors; ask for at "
+              "most ", kMaxEmptyPieces);
     return split(x, std::vector<int64_t>(static_cast<size_t>(chunks), 0), d);
   }
-  return split(x, (size + chunks - 1) / chunks, d);
+  // ceil(size / chunks) without overflow for huge counts.
+  return split(x, size / chunks + (size % chunks != 0 ? 1 : 0), d);
 }
 
 std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {

@@ -51,6 +51,15 @@ TEST(HostileShapes, NarrowAndSliceWithHugeBounds) {
   EXPECT_EQ(s.to_vector(), (std::vector<double>{0, 4, 8}));
 }
 
+TEST(HostileShapes, ChunkCounts) {
+  const Tensor x = arange(12, DType::Float32).reshape({3, 4});
+  // ceil(4 / INT64_MAX) once overflowed (found by the property test under
+  // UBSan).
+  EXPECT_EQ(chunk(x, INT64_MAX, 1).size(), 4u);
+  EXPECT_TRUE(throws_with([] { chunk(zeros({0}), int64_t{1} << 62); },
+                          {"[chunk]", "empty tensors"}));
+}
+
 TEST(HostileShapes, ConvPaddingThatOverflows) {
   const Tensor x = zeros({1, 1, 4, 4}), w = zeros({1, 1, 3, 3});
   EXPECT_TRUE(throws_with(
