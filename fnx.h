@@ -11,6 +11,7 @@
 #include "core/plugin.h"
 #include "core/tensor.h"
 #include "core/tree.h"
+#include "transforms/control/control.h"
 #include "transforms/custom/checkpoint.h"
 #include "transforms/custom/custom.h"
 #include "transforms/functionalize/functionalize.h"
