@@ -45,7 +45,8 @@
 //   f(carry, x) -> std::pair{carry, y} over the leading dim of every leaf
 //   of xs; returns the final carry and the ys stacked along a new leading
 //   dim. checkpoint_every = k keeps only every k-th carry for reverse mode
-//   and recomputes the rest.
+//   and recomputes the rest; f is then copied and called again in the
+//   backward, after scan returned: let it capture by value.
 // - map(f, xs, {.batch_size}): f over the leading dim of xs, one example at
 //   a time, or vmapped over chunks of batch_size.
 //
@@ -65,6 +66,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <tuple>
@@ -196,22 +198,30 @@ auto scan(const F& f, const Carry& init, const Xs& xs,
   using Y = control_internal::Plain<typename Result::second_type>;
   static_assert(is_tree_v<Carry> && is_tree_v<Xs> && is_tree_v<Y>,
                 "scan: f(carry, x) must return std::pair{carry, y} of trees");
-  const Carry like = tree_structure_only(init);
-  const Xs x_like = tree_structure_only(xs);
-  std::optional<Y> y_like;
-  const control_internal::FlatStep step = [&](std::span<const Tensor> c,
-                                              std::span<const Tensor> x) {
-    Result r = f(tree_unflatten(like, c), tree_unflatten(x_like, x));
-    control_internal::check_same_structure("scan", "f", r.first, like);
-    if (!y_like) y_like.emplace(tree_structure_only(r.second));
+  // Shared and owned: with checkpoint_every the backward calls the step
+  // again after scan has returned.
+  struct State {
+    F f;
+    Carry like;
+    Xs x_like;
+    std::optional<Y> y_like;
+  };
+  auto state = std::make_shared<State>(
+      State{f, tree_structure_only(init), tree_structure_only(xs), {}});
+  const control_internal::FlatStep step = [state](std::span<const Tensor> c,
+                                                  std::span<const Tensor> x) {
+    Result r = state->f(tree_unflatten(state->like, c),
+                        tree_unflatten(state->x_like, x));
+    control_internal::check_same_structure("scan", "f", r.first, state->like);
+    if (!state->y_like) state->y_like.emplace(tree_structure_only(r.second));
     return std::pair{tree_flatten(r.first), tree_flatten(r.second)};
   };
   const TensorList init_leaves = tree_flatten(init);
   const TensorList x_leaves = tree_flatten(xs);
   auto [carry, ys] =
       control_internal::entry().scan(step, init_leaves, x_leaves, options);
-  return std::pair<Carry, Y>{tree_unflatten(like, carry),
-                             tree_unflatten(*y_like, ys)};
+  return std::pair<Carry, Y>{tree_unflatten(state->like, carry),
+                             tree_unflatten(*state->y_like, ys)};
 }
 
 template <typename BodyFn, typename Carry>

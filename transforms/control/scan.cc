@@ -57,7 +57,8 @@ std::pair<TensorList, TensorList> run_checkpointed(const FlatStep& step,
     TensorList leaves = carry;
     for (const Tensor& x : xs) leaves.push_back(narrow(x, 0, start, size));
     const checkpoint_internal::FlatBody body =
-        [&step, nc, size, reverse](std::span<const Tensor> in) {
+        // By value: the backward recomputes the block after scan returned.
+        [step, nc, size, reverse](std::span<const Tensor> in) {
           auto [c, ys] = run_steps(step, TensorList(in.begin(), in.begin() + nc),
                                    in.subspan(nc), size, reverse);
           c.insert(c.end(), ys.begin(), ys.end());
