@@ -36,6 +36,7 @@ const std::vector<OpInfo>& op_database() {
     add_misc_ops(entries);
     add_inplace_ops(entries);
     add_custom_ops(entries);
+    add_control_ops(entries);
     return entries;
   }();
   return db;

@@ -85,5 +85,6 @@ void add_nn_ops(std::vector<OpInfo>& db);
 void add_misc_ops(std::vector<OpInfo>& db);
 void add_inplace_ops(std::vector<OpInfo>& db);
 void add_custom_ops(std::vector<OpInfo>& db);
+void add_control_ops(std::vector<OpInfo>& db);
 
 }  // namespace fnx::opinfo
