@@ -146,6 +146,9 @@ TEST(Cond, FunctionalizeAndNestedVmap) {
 }
 
 TEST(Cond, ErrorsSayWhatDiffers) {
+  // A plain C++ branch on a batched value points to cond.
+  EXPECT_TRUE(throws_with([] { vmap(branched_plain)(mixed_batch()); },
+                          {"item()", "cond / while_loop"}));
   auto mismatched = [](const Tensor& x) {
     return cond(
         x.sum() > 0.0, [](const Tensor& v) { return v; },

@@ -96,8 +96,9 @@ Tensor VmapInterpreter::concrete(const Tensor& wrapper, std::string_view what) {
        shape_str(wrapper.shape()), ", batch size ", context_.batch_size,
        "), which differs from example to example: data-dependent reads "
        "(item(), to_vector(), printing, allclose) cannot run inside vmap. "
-       "Compute with tensor ops instead (where(), masks) or return the "
-       "value from the mapped function.");
+       "Compute with tensor ops instead (where(), masks), branch and loop "
+       "per example with cond / while_loop (transforms/control/control.h), "
+       "or return the value from the mapped function.");
 }
 
 }  // namespace fnx::vmap_internal
