@@ -83,29 +83,31 @@ void BM_RnnGrad(benchmark::State& state) {
     reset_peak_memory();
     const int64_t before = memory_stats().live_bytes;
     Rnn g = grad([&](const Rnn& q) {
-      return mode == 0 ? unrolled(q, xs)
-                       : mode == 1 ? scanned(q, xs) : checkpointed(q, xs);
+      return mode == 0   ? unrolled(q, xs)
+             : mode == 1 ? scanned(q, xs)
+                         : checkpointed(q, xs);
     })(p);
     benchmark::DoNotOptimize(g.w.data<float>());
     peak = std::max(peak, memory_stats().peak_bytes - before);
   }
   state.counters["peak_MiB"] = static_cast<double>(peak) / (1 << 20);
-  state.SetLabel(mode == 0 ? "unrolled loop"
-                           : mode == 1 ? "scan" : "scan, checkpoint_every 32");
+  state.SetLabel(mode == 0   ? "unrolled loop"
+                 : mode == 1 ? "scan"
+                             : "scan, checkpoint_every 32");
 }
 BENCHMARK(BM_RnnGrad)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
 using Ode = std::tuple<Tensor, Tensor, Tensor>;  // t, y, steps
 
 Ode integrate(const Tensor& k) {
-  return while_loop(
-      [](const Ode& c) { return std::get<0>(c) < 1.0 - 1e-6; },
-      [&](const Ode& c) {
-        const auto& [t, y, n] = c;
-        const Tensor h = minimum(0.05 / (1.0 + abs(k * y) * 4.0), 1.0 - t);
-        return Ode{t + h, y - h * k * y, n + 1.0};
-      },
-      Ode{zeros_like(k), ones_like(k), zeros_like(k)});
+  return while_loop([](const Ode& c) { return std::get<0>(c) < 1.0 - 1e-6; },
+                    [&](const Ode& c) {
+                      const auto& [t, y, n] = c;
+                      const Tensor h =
+                          minimum(0.05 / (1.0 + abs(k * y) * 4.0), 1.0 - t);
+                      return Ode{t + h, y - h * k * y, n + 1.0};
+                    },
+                    Ode{zeros_like(k), ones_like(k), zeros_like(k)});
 }
 
 const Tensor& rates() {

@@ -36,14 +36,21 @@ Tensor mixed_batch() {
 template <typename Fn>
 Tensor per_example(const Fn& fn, const Tensor& xs) {
   std::vector<Tensor> out;
-  for (int64_t i = 0; i < xs.shape()[0]; ++i) out.push_back(fn(xs.select(0, i)));
+  for (int64_t i = 0; i < xs.shape()[0]; ++i)
+    out.push_back(fn(xs.select(0, i)));
   return stack(out, 0);
 }
 
 TEST(Cond, OutsideTransformsRunsOneBranch) {
   int true_calls = 0, false_calls = 0;
-  auto t = [&](const Tensor& v) { ++true_calls; return v + 1.0; };
-  auto f = [&](const Tensor& v) { ++false_calls; return v - 1.0; };
+  auto t = [&](const Tensor& v) {
+    ++true_calls;
+    return v + 1.0;
+  };
+  auto f = [&](const Tensor& v) {
+    ++false_calls;
+    return v - 1.0;
+  };
   const Tensor x = f64({1.0, 2.0});
   EXPECT_TRUE(close(cond(x.sum() > 0.0, t, f, x), f64({2.0, 3.0})));
   EXPECT_TRUE(close(cond(x.sum() < 0.0, t, f, x), f64({0.0, 1.0})));
@@ -66,8 +73,16 @@ TEST(Cond, VmapRunsBothBranchesOnceOnlyWhenExamplesDisagree) {
   int true_calls = 0, false_calls = 0;
   auto f = [&](const Tensor& x) {
     return cond(
-        x.sum() > 0.0, [&](const Tensor& v) { ++true_calls; return v * 2.0; },
-        [&](const Tensor& v) { ++false_calls; return v * 3.0; }, x);
+        x.sum() > 0.0,
+        [&](const Tensor& v) {
+          ++true_calls;
+          return v * 2.0;
+        },
+        [&](const Tensor& v) {
+          ++false_calls;
+          return v * 3.0;
+        },
+        x);
   };
   vmap(f)(mixed_batch());
   EXPECT_EQ(true_calls, 1);
@@ -83,7 +98,11 @@ TEST(Cond, VmapUnbatchedPredicateRunsOneBranch) {
   auto f = [&](const Tensor& flag, const Tensor& x) {
     return cond(
         flag, [](const Tensor& v) { return v * 2.0; },
-        [&](const Tensor& v) { ++false_calls; return v * 3.0; }, x);
+        [&](const Tensor& v) {
+          ++false_calls;
+          return v * 3.0;
+        },
+        x);
   };
   const Tensor xs = mixed_batch();
   const Tensor out = vmap(f, {none, 0})(f64({1.0}).reshape({}), xs);
@@ -96,8 +115,8 @@ TEST(Cond, GradJvpAndHigherOrderMatchPlainBranching) {
   auto loss = [](const Tensor& x) { return branched(x).sum(); };
   auto loss_plain = [](const Tensor& x) { return branched_plain(x).sum(); };
   // grad of one example, and per-sample gradients.
-  EXPECT_TRUE(close(grad(loss)(xs.select(0, 1)),
-                    grad(loss_plain)(xs.select(0, 1))));
+  EXPECT_TRUE(
+      close(grad(loss)(xs.select(0, 1)), grad(loss_plain)(xs.select(0, 1))));
   EXPECT_TRUE(close(vmap(grad(loss))(xs), per_example(grad(loss_plain), xs)));
   // grad of the batch mean through vmap (grad(vmap)).
   auto batch_loss = [&](const Tensor& x) { return vmap(loss)(x).sum(); };
@@ -131,9 +150,8 @@ TEST(Cond, FunctionalizeAndNestedVmap) {
   // vmap of vmap: the predicate varies over the inner level only, then
   // over both.
   const Tensor xss = stack({xs, -xs}, 0);  // (2, 4, 3)
-  Tensor want = stack({per_example(branched_plain, xs),
-                       per_example(branched_plain, -xs)},
-                      0);
+  Tensor want = stack(
+      {per_example(branched_plain, xs), per_example(branched_plain, -xs)}, 0);
   EXPECT_TRUE(close(vmap(vmap(branched))(xss), want));
   auto by_row = [](const Tensor& sign, const Tensor& x) {
     return cond(
@@ -168,8 +186,11 @@ TEST(Cond, ErrorsSayWhatDiffers) {
         x > 0.0, [](const Tensor& v) { return v; },
         [](const Tensor& v) { return -v; }, x);
   };
-  EXPECT_TRUE(throws_with([&] { not_scalar(f64({1.0, 2.0})); },
-                          {"[cond] pred has shape [2]", "scalar"}));
+  EXPECT_TRUE(throws_with(
+      [&] {
+        not_scalar(f64({1.0, 2.0}));
+      },
+      {"[cond] pred has shape [2]", "scalar"}));
   EXPECT_TRUE(throws_with(
       [&] {
         cond(
@@ -182,16 +203,14 @@ TEST(Cond, ErrorsSayWhatDiffers) {
 using Branch = std::function<Tensor(const Tensor&)>;
 
 TEST(SwitchCase, PicksPerExampleAndClamps) {
-  const std::vector<Branch> branches{
-      [](const Tensor& v) { return v + 1.0; },
-      [](const Tensor& v) { return v * v; },
-      [](const Tensor& v) { return sin(v); }};
+  const std::vector<Branch> branches{[](const Tensor& v) { return v + 1.0; },
+                                     [](const Tensor& v) { return v * v; },
+                                     [](const Tensor& v) { return sin(v); }};
   const Tensor x = f64({0.5, -1.5});
   EXPECT_TRUE(close(switch_case<Tensor>(int64_t{1}, branches, x), x * x));
   EXPECT_TRUE(close(switch_case<Tensor>(int64_t{7}, branches, x), sin(x)));
-  EXPECT_TRUE(close(switch_case<Tensor>(full({}, -3.0, DType::Int64), branches,
-                                        x),
-                    x + 1.0));
+  EXPECT_TRUE(close(
+      switch_case<Tensor>(full({}, -3.0, DType::Int64), branches, x), x + 1.0));
   // Batched index: each example its own branch, out-of-range clamped.
   const Tensor idx = from_vector(std::vector<int64_t>{2, 0, 1, 9, -1}, {5});
   const Tensor xs = f64({0.1, 0.2, 0.3, 0.4, 0.5});
@@ -206,9 +225,8 @@ TEST(SwitchCase, PicksPerExampleAndClamps) {
   };
   EXPECT_TRUE(close(vmap(g)(idx, xs),
                     f64({std::cos(0.1), 1.0, 0.6, std::cos(0.4), 1.0})));
-  EXPECT_TRUE(throws_with(
-      [&] { switch_case<Tensor>(f64({1.0}), branches, x); },
-      {"[switch_case] index is float64", "integer"}));
+  EXPECT_TRUE(throws_with([&] { switch_case<Tensor>(f64({1.0}), branches, x); },
+                          {"[switch_case] index is float64", "integer"}));
 }
 
 }  // namespace

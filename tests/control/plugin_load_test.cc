@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "core/error.h"
-
 #include "core/ops/ops.h"
 #include "core/plugin.h"
 #include "gtest/gtest.h"
@@ -34,7 +33,8 @@ TEST(ControlPlugin, LoadsAtRunTime) {
   const absl::Status s = load_plugin(kPlugin);
   ASSERT_TRUE(s.ok()) << s;
   const Tensor xs = from_vector(std::vector<double>{2.0, -3.0, 0.5}, Shape{3});
-  EXPECT_EQ(vmap(branch)(xs).to_vector(), (std::vector<double>{4.0, 3.0, 0.25}));
+  EXPECT_EQ(vmap(branch)(xs).to_vector(),
+            (std::vector<double>{4.0, 3.0, 0.25}));
   EXPECT_EQ(vmap(grad(branch))(xs).to_vector(),
             (std::vector<double>{4.0, -1.0, 1.0}));
 }

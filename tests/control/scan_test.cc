@@ -21,7 +21,8 @@ Tensor scalar(double v) { return f64({v}).reshape({}); }
 template <typename Fn>
 Tensor per_example(const Fn& fn, const Tensor& xs) {
   std::vector<Tensor> out;
-  for (int64_t i = 0; i < xs.shape()[0]; ++i) out.push_back(fn(xs.select(0, i)));
+  for (int64_t i = 0; i < xs.shape()[0]; ++i)
+    out.push_back(fn(xs.select(0, i)));
   return stack(out, 0);
 }
 
@@ -101,7 +102,9 @@ TEST(Scan, CarryAndStackedOutputsForwardAndReverse) {
   EXPECT_TRUE(close(std::get<1>(c), scalar(120.0)));
   EXPECT_TRUE(close(std::get<0>(ys), f64({2.0, 6.0, 12.0, 20.0})));
   auto [k, ks] = scan(
-      [](const Tensor& c, const std::tuple<>&) { return std::pair{c * 2.0, c}; },
+      [](const Tensor& c, const std::tuple<>&) {
+        return std::pair{c * 2.0, c};
+      },
       scalar(1.0), std::tuple<>{}, {.length = 3});
   EXPECT_TRUE(close(k, scalar(8.0)));
   EXPECT_TRUE(close(ks, f64({1.0, 2.0, 4.0})));
@@ -160,8 +163,8 @@ TEST(Scan, CheckpointedCarriesGiveTheSameGradients) {
         EXPECT_TRUE(close(std::get<1>(got), std::get<1>(want))) << every;
       }
       // Reverse and checkpointed equals reverse without checkpoints.
-      auto plain = grad<0, 1>(rnn_scan_carry)(
-          p, h0, xs, ScanOptions{.reverse = reverse});
+      auto plain = grad<0, 1>(rnn_scan_carry)(p, h0, xs,
+                                              ScanOptions{.reverse = reverse});
       auto ckpt = grad<0, 1>(rnn_scan_carry)(p, h0, xs, o);
       EXPECT_TRUE(close(std::get<0>(ckpt).u, std::get<0>(plain).u)) << every;
     }
@@ -172,9 +175,10 @@ TEST(Scan, CheckpointedCarriesGiveTheSameGradients) {
   auto g = [&](const Tensor& x, ScanOptions o) {
     return grad([&](const Rnn& q) { return rnn_scan_carry(q, h0, x, o); })(p).w;
   };
-  EXPECT_TRUE(close(
-      vmap([&](const Tensor& x) { return g(x, {.checkpoint_every = 4}); })(batch),
-      vmap([&](const Tensor& x) { return g(x, {}); })(batch)));
+  EXPECT_TRUE(close(vmap([&](const Tensor& x) {
+                      return g(x, {.checkpoint_every = 4});
+                    })(batch),
+                    vmap([&](const Tensor& x) { return g(x, {}); })(batch)));
   // A step that captures a differentiated tensor cannot be checkpointed.
   EXPECT_TRUE(throws_with(
       [&] {
@@ -189,56 +193,76 @@ TEST(Scan, ErrorsSayWhatIsWrong) {
   const Tensor xs = f64({1.0, 2.0, 3.0});
   EXPECT_TRUE(throws_with(
       [&] {
-        scan([](const Tensor& c, const Tensor& x) {
-          return std::pair{cat({c, x.reshape({1})}, 0), x};
-        }, f64({0.0}), xs);
+        scan(
+            [](const Tensor& c, const Tensor& x) {
+              return std::pair{cat({c, x.reshape({1})}, 0), x};
+            },
+            f64({0.0}), xs);
       },
       {"[scan] f's carry leaf 0 is [2] float64", "[1] float64"}));
   EXPECT_TRUE(throws_with(
       [&] {
-        scan([](const Tensor& c, const std::vector<Tensor>& x) {
-          return std::pair{c, x[0]};
-        }, scalar(0.0), std::vector<Tensor>{xs, f64({1.0, 2.0})});
+        scan(
+            [](const Tensor& c, const std::vector<Tensor>& x) {
+              return std::pair{c, x[0]};
+            },
+            scalar(0.0), std::vector<Tensor>{xs, f64({1.0, 2.0})});
       },
       {"[scan] xs leaf 1 has leading size 2", "leaf 0 has 3"}));
-  auto id = [](const Tensor& c, const std::tuple<>&) { return std::pair{c, c}; };
+  auto id = [](const Tensor& c, const std::tuple<>&) {
+    return std::pair{c, c};
+  };
   EXPECT_TRUE(throws_with([&] { scan(id, scalar(0.0), std::tuple<>{}); },
                           {"[scan]", "{.length = N}"}));
-  EXPECT_TRUE(throws_with(
-      [&] { scan(id, scalar(0.0), std::tuple<>{}, {.length = 0}); },
-      {"[scan] the length is 0"}));
+  EXPECT_TRUE(
+      throws_with([&] { scan(id, scalar(0.0), std::tuple<>{}, {.length = 0}); },
+                  {"[scan] the length is 0"}));
   auto sum_step = [](const Tensor& c, const Tensor& x) {
     return std::pair{c + x, c};
   };
-  EXPECT_TRUE(throws_with(
-      [&] { scan(sum_step, scalar(0.0), xs, {.length = 4}); },
-      {"[scan] length is 4 but xs has leading size 3"}));
+  EXPECT_TRUE(
+      throws_with([&] { scan(sum_step, scalar(0.0), xs, {.length = 4}); },
+                  {"[scan] length is 4 but xs has leading size 3"}));
   EXPECT_TRUE(throws_with(
       [&] { scan(sum_step, scalar(0.0), xs, {.unroll = 0}); }, "unroll is 0"));
-  EXPECT_TRUE(throws_with(
-      [&] { scan(sum_step, scalar(0.0), scalar(1.0)); }, "xs leaf 0 is 0-d"));
+  EXPECT_TRUE(throws_with([&] { scan(sum_step, scalar(0.0), scalar(1.0)); },
+                          "xs leaf 0 is 0-d"));
   EXPECT_TRUE(throws_with(
       [&] {
-        scan([](const Tensor& c, const Tensor& x) {
-          return std::pair{c, x.item<double>() > 1.5 ? cat({x.reshape({1}), x.reshape({1})}, 0) : x.reshape({1})};
-        }, scalar(0.0), xs);
+        scan(
+            [](const Tensor& c, const Tensor& x) {
+              return std::pair{c, x.item<double>() > 1.5
+                                      ? cat({x.reshape({1}), x.reshape({1})}, 0)
+                                      : x.reshape({1})};
+            },
+            scalar(0.0), xs);
       },
-      {"[scan] output leaf 0 is [2] float64 at step 1", "[1] float64 at step 0"}));
+      {"[scan] output leaf 0 is [2] float64 at step 1",
+       "[1] float64 at step 0"}));
 }
 
 TEST(ForiLoop, RunsTheBodyWithEachIndex) {
   const Tensor x = scalar(1.5);
   auto pow_loop = [](const Tensor& v) {
-    return fori_loop(2, 5, [&](int64_t i, const Tensor& c) {
-      return c + v * static_cast<double>(i);
-    }, scalar(0.0));
+    return fori_loop(
+        2, 5,
+        [&](int64_t i, const Tensor& c) {
+          return c + v * static_cast<double>(i);
+        },
+        scalar(0.0));
   };
   EXPECT_TRUE(close(pow_loop(x), scalar(1.5 * 9.0)));
   EXPECT_TRUE(close(grad(pow_loop)(x), scalar(9.0)));
   EXPECT_TRUE(close(vmap(pow_loop)(f64({1.0, 2.0})), f64({9.0, 18.0})));
-  EXPECT_TRUE(close(fori_loop(3, 3, [](int64_t, const Tensor& c) { return c + 1.0; }, x), x));
+  EXPECT_TRUE(
+      close(fori_loop(
+                3, 3, [](int64_t, const Tensor& c) { return c + 1.0; }, x),
+            x));
   EXPECT_TRUE(throws_with(
-      [&] { fori_loop(3, 1, [](int64_t, const Tensor& c) { return c; }, x); },
+      [&] {
+        fori_loop(
+            3, 1, [](int64_t, const Tensor& c) { return c; }, x);
+      },
       "[fori_loop] upper 1 is below lower 3"));
 }
 
@@ -247,7 +271,10 @@ TEST(Map, SequentialAndChunkedEqualVmap) {
   const Tensor xs = randn({7, 3}, DType::Float64, &gen);
   const Tensor w = randn({3, 2}, DType::Float64, &gen);
   int calls = 0;
-  auto f = [&](const Tensor& x) { ++calls; return tanh(matmul(x, w)); };
+  auto f = [&](const Tensor& x) {
+    ++calls;
+    return tanh(matmul(x, w));
+  };
   const Tensor want = vmap(f)(xs);
   calls = 0;
   EXPECT_TRUE(close(map(f, xs), want));

@@ -22,7 +22,8 @@ Tensor scalar(double v) { return f64({v}).reshape({}); }
 template <typename Fn>
 Tensor per_example(const Fn& fn, const Tensor& xs) {
   std::vector<Tensor> out;
-  for (int64_t i = 0; i < xs.shape()[0]; ++i) out.push_back(fn(xs.select(0, i)));
+  for (int64_t i = 0; i < xs.shape()[0]; ++i)
+    out.push_back(fn(xs.select(0, i)));
   return stack(out, 0);
 }
 
@@ -30,7 +31,9 @@ Tensor per_example(const Fn& fn, const Tensor& xs) {
 using Newton = std::tuple<Tensor, Tensor>;  // (z, steps)
 Newton newton(const Tensor& a, const WhileLoopOptions& options = {}) {
   return while_loop(
-      [&](const Newton& c) { return abs(std::get<0>(c) * std::get<0>(c) - a) > 1e-10; },
+      [&](const Newton& c) {
+        return abs(std::get<0>(c) * std::get<0>(c) - a) > 1e-10;
+      },
       [&](const Newton& c) {
         const Tensor& z = std::get<0>(c);
         return Newton{z - (z * z - a) / (2.0 * z), std::get<1>(c) + 1.0};
@@ -54,14 +57,13 @@ Tensor step_size(const Tensor& t, const Tensor& y, const Tensor& k) {
   return minimum(0.05 / (1.0 + abs(k * y)), 1.0 - t + 1e-12);
 }
 Ode integrate(const Tensor& k) {
-  return while_loop(
-      [](const Ode& c) { return std::get<0>(c) < 1.0 - 1e-9; },
-      [&](const Ode& c) {
-        const auto& [t, y, n] = c;
-        const Tensor h = step_size(t, y, k);
-        return Ode{t + h, y - h * k * y, n + 1.0};
-      },
-      Ode{zeros_like(k), ones_like(k), zeros_like(k)});
+  return while_loop([](const Ode& c) { return std::get<0>(c) < 1.0 - 1e-9; },
+                    [&](const Ode& c) {
+                      const auto& [t, y, n] = c;
+                      const Tensor h = step_size(t, y, k);
+                      return Ode{t + h, y - h * k * y, n + 1.0};
+                    },
+                    Ode{zeros_like(k), ones_like(k), zeros_like(k)});
 }
 Ode integrate_plain(const Tensor& k) {
   Tensor t = zeros_like(k), y = ones_like(k), n = zeros_like(k);
@@ -97,29 +99,35 @@ TEST(WhileLoop, VmapRunsEachExampleItsOwnNumberOfSteps) {
   EXPECT_TRUE(close(steps, per_example(np, as)));
   // Finished examples stay exactly where they stopped.
   EXPECT_TRUE(close(vmap(z)(as), per_example(zp, as), 0.0, 0.0));
-  EXPECT_NE(steps.select(0, 0).item<double>(), steps.select(0, 3).item<double>());
+  EXPECT_NE(steps.select(0, 0).item<double>(),
+            steps.select(0, 3).item<double>());
 }
 
 TEST(WhileLoop, AdaptiveIntegratorUnderVmapMatchesPerExampleLoops) {
   const Tensor ks = f64({0.5, 2.0, 8.0, 30.0});
   for (int leaf = 0; leaf < 3; ++leaf) {
     auto pick = [leaf](const Ode& o) {
-      return leaf == 0 ? std::get<0>(o) : leaf == 1 ? std::get<1>(o)
-                                                    : std::get<2>(o);
+      return leaf == 0   ? std::get<0>(o)
+             : leaf == 1 ? std::get<1>(o)
+                         : std::get<2>(o);
     };
-    const Tensor got = vmap([&](const Tensor& k) { return pick(integrate(k)); })(ks);
-    const Tensor want =
-        per_example([&](const Tensor& k) { return pick(integrate_plain(k)); }, ks);
+    const Tensor got =
+        vmap([&](const Tensor& k) { return pick(integrate(k)); })(ks);
+    const Tensor want = per_example(
+        [&](const Tensor& k) { return pick(integrate_plain(k)); }, ks);
     EXPECT_TRUE(close(got, want, 1e-12, 1e-12)) << "leaf " << leaf;
   }
   // Different step counts per example.
-  const Tensor n = vmap([](const Tensor& k) { return std::get<2>(integrate(k)); })(ks);
+  const Tensor n =
+      vmap([](const Tensor& k) { return std::get<2>(integrate(k)); })(ks);
   EXPECT_LT(n.select(0, 0).item<double>(), n.select(0, 3).item<double>());
   // Forward mode through the batched loop: dy(1)/dk per example.
   auto y_of_k = [](const Tensor& k) { return std::get<1>(integrate(k)); };
-  auto y_of_k_plain = [](const Tensor& k) { return std::get<1>(integrate_plain(k)); };
-  EXPECT_TRUE(close(vmap(jacfwd(y_of_k))(ks), per_example(jacfwd(y_of_k_plain), ks),
-                    1e-12, 1e-9));
+  auto y_of_k_plain = [](const Tensor& k) {
+    return std::get<1>(integrate_plain(k));
+  };
+  EXPECT_TRUE(close(vmap(jacfwd(y_of_k))(ks),
+                    per_example(jacfwd(y_of_k_plain), ks), 1e-12, 1e-9));
 }
 
 TEST(WhileLoop, ForwardModeNeedsNoBound) {
@@ -127,8 +135,8 @@ TEST(WhileLoop, ForwardModeNeedsNoBound) {
   auto [y, t] = jvp(z, scalar(4.0), scalar(1.0));
   EXPECT_TRUE(close(y, scalar(2.0), 1e-9));
   EXPECT_TRUE(close(t, scalar(0.25), 1e-6));  // d sqrt(a)/da at 4
-  EXPECT_TRUE(close(vmap(jacfwd(z))(f64({4.0, 9.0})), f64({0.25, 1.0 / 6.0}),
-                    1e-6));
+  EXPECT_TRUE(
+      close(vmap(jacfwd(z))(f64({4.0, 9.0})), f64({0.25, 1.0 / 6.0}), 1e-6));
 }
 
 TEST(WhileLoop, ReverseModeNeedsMaxSteps) {
@@ -171,18 +179,17 @@ TEST(WhileLoop, FunctionalizeAndNesting) {
   EXPECT_TRUE(close(functionalize(vmap(z))(as), sqrt(as), 1e-9));
   // A scan inside a vmapped while_loop: each step sums a cumulative scan.
   auto nested = [](const Tensor& limit) {
-    return while_loop(
-        [&](const Tensor& c) { return c.sum() < limit; },
-        [](const Tensor& c) {
-          return scan(
-                     [](const Tensor& acc, const Tensor& x) {
-                       return std::pair{acc + x, acc};
-                     },
-                     zeros_like(c.select(0, 0)), c)
-                     .second +
-                 c;
-        },
-        f64({1.0, 1.0, 1.0}));
+    return while_loop([&](const Tensor& c) { return c.sum() < limit; },
+                      [](const Tensor& c) {
+                        return scan(
+                                   [](const Tensor& acc, const Tensor& x) {
+                                     return std::pair{acc + x, acc};
+                                   },
+                                   zeros_like(c.select(0, 0)), c)
+                                   .second +
+                               c;
+                      },
+                      f64({1.0, 1.0, 1.0}));
   };
   auto nested_plain = [](const Tensor& limit) {
     Tensor c = f64({1.0, 1.0, 1.0});
@@ -205,7 +212,10 @@ TEST(WhileLoop, ErrorsSayWhatIsWrong) {
   EXPECT_TRUE(throws_with(
       [] {
         while_loop([](const Tensor& c) { return c.sum() < 5.0; },
-                   [](const Tensor& c) { return cat({c, c}, 0); }, f64({1.0}));
+                   [](const Tensor& c) {
+                     return cat({c, c}, 0);
+                   },
+                   f64({1.0}));
       },
       {"[while_loop] body_fn's carry leaf 0 is [2] float64", "[1] float64"}));
   EXPECT_TRUE(throws_with(
@@ -225,7 +235,9 @@ TEST(WhileLoop, ErrorsSayWhatIsWrong) {
   EXPECT_TRUE(throws_with(
       [] {
         while_loop([](const Carry& c) { return c[0] < 5.0; },
-                   [](const Carry& c) { return Carry{c[0] + 1.0, c[0]}; },
+                   [](const Carry& c) {
+                     return Carry{c[0] + 1.0, c[0]};
+                   },
                    Carry{scalar(0.0)});
       },
       {"[while_loop] body_fn returned", "structure"}));

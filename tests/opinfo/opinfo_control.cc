@@ -61,8 +61,11 @@ Tensor cond_op(const Tensor& x) {
 Nd cond_ref(const Nd& x) {
   double s = 0;
   for (double v : x.data) s += v;
-  if (s > 0) return map(x, [](double v) { return v * std::sin(v); }, x.dtype);
-  return map(x, [](double v) { return 0.5 * std::exp(v) + v * v; }, x.dtype);
+  if (s > 0)
+    return map(
+        x, [](double v) { return v * std::sin(v); }, x.dtype);
+  return map(
+      x, [](double v) { return 0.5 * std::exp(v) + v * v; }, x.dtype);
 }
 
 // Shrink x until its absolute sum is at most 1 (at most 8 steps).
@@ -130,16 +133,15 @@ Nd map_ref(const Nd& x) {
 }  // namespace
 
 void add_control_ops(std::vector<OpInfo>& db) {
-  db.push_back(control_entry("control.cond", cond_op, cond_ref,
-                             any_shape_samples));
+  db.push_back(
+      control_entry("control.cond", cond_op, cond_ref, any_shape_samples));
   db.push_back(control_entry("control.while_loop", while_op, while_ref,
                              any_shape_samples));
-  OpInfo s = control_entry("control.scan", scan_op, scan_ref,
-                           leading_dim_samples);
+  OpInfo s =
+      control_entry("control.scan", scan_op, scan_ref, leading_dim_samples);
   s.needs_scalar = false;
   db.push_back(std::move(s));
-  OpInfo m = control_entry("control.map", map_op, map_ref,
-                           leading_dim_samples);
+  OpInfo m = control_entry("control.map", map_op, map_ref, leading_dim_samples);
   m.needs_scalar = false;
   db.push_back(std::move(m));
 }

@@ -111,8 +111,8 @@ Thunk branch_thunk(const F& fn, std::optional<Out>& out_like,
 template <typename TrueFn, typename FalseFn, typename... Ops>
 auto cond(bool pred, const TrueFn& true_fn, const FalseFn& false_fn,
           const Ops&... operands) {
-  using Out = control_internal::Plain<std::invoke_result_t<const TrueFn&,
-                                                           const Ops&...>>;
+  using Out = control_internal::Plain<
+      std::invoke_result_t<const TrueFn&, const Ops&...>>;
   static_assert(
       std::is_same_v<Out, control_internal::Plain<std::invoke_result_t<
                               const FalseFn&, const Ops&...>>>,
@@ -123,8 +123,8 @@ auto cond(bool pred, const TrueFn& true_fn, const FalseFn& false_fn,
 template <typename TrueFn, typename FalseFn, typename... Ops>
 auto cond(const Tensor& pred, const TrueFn& true_fn, const FalseFn& false_fn,
           const Ops&... operands) {
-  using Out = control_internal::Plain<std::invoke_result_t<const TrueFn&,
-                                                           const Ops&...>>;
+  using Out = control_internal::Plain<
+      std::invoke_result_t<const TrueFn&, const Ops&...>>;
   static_assert(
       std::is_same_v<Out, control_internal::Plain<std::invoke_result_t<
                               const FalseFn&, const Ops&...>>>,
@@ -136,8 +136,8 @@ auto cond(const Tensor& pred, const TrueFn& true_fn, const FalseFn& false_fn,
       control_internal::branch_thunk<Out>(false_fn, out_like, operands...),
       control_internal::branch_thunk<Out>(true_fn, out_like, operands...)};
   FNX_CHECK(pred.defined(), "cond", "pred is an undefined tensor");
-  const TensorList outs = control_internal::entry().switch_case(
-      "cond", pred, branches);
+  const TensorList outs =
+      control_internal::entry().switch_case("cond", pred, branches);
   return tree_unflatten(*out_like, outs);
 }
 
@@ -152,8 +152,8 @@ Out switch_case(const Tensor& index,
   std::optional<Out> out_like;
   std::vector<control_internal::Thunk> thunks;
   for (const auto& b : branches) {
-    thunks.push_back(control_internal::branch_thunk<Out>(b, out_like,
-                                                         operands...));
+    thunks.push_back(
+        control_internal::branch_thunk<Out>(b, out_like, operands...));
   }
   const TensorList outs =
       control_internal::entry().switch_case("switch_case", index, thunks);
@@ -192,9 +192,8 @@ Carry while_loop(const CondFn& cond_fn, const BodyFn& body_fn,
 template <typename F, typename Carry, typename Xs>
 auto scan(const F& f, const Carry& init, const Xs& xs,
           const ScanOptions& options = {}) {
-  using Result =
-      control_internal::Plain<std::invoke_result_t<const F&, const Carry&,
-                                                   const Xs&>>;
+  using Result = control_internal::Plain<
+      std::invoke_result_t<const F&, const Carry&, const Xs&>>;
   using Y = control_internal::Plain<typename Result::second_type>;
   static_assert(is_tree_v<Carry> && is_tree_v<Xs> && is_tree_v<Y>,
                 "scan: f(carry, x) must return std::pair{carry, y} of trees");

@@ -69,11 +69,9 @@ struct Entry {
                            std::span<const Tensor> init,
                            const WhileLoopOptions& options) = nullptr;
   // Returns the final carry followed by the stacked ys.
-  std::pair<TensorList, TensorList> (*scan)(const FlatStep& step,
-                                            std::span<const Tensor> init,
-                                            std::span<const Tensor> xs,
-                                            const ScanOptions& options) =
-      nullptr;
+  std::pair<TensorList, TensorList> (*scan)(
+      const FlatStep& step, std::span<const Tensor> init,
+      std::span<const Tensor> xs, const ScanOptions& options) = nullptr;
   TensorList (*map)(const FlatFn& f, std::span<const Tensor> xs,
                     const MapOptions& options) = nullptr;
 };

@@ -18,7 +18,8 @@ Tensor every_example(const Tensor& x, const char* op) {
 }
 
 void check_scalar(const char* op, const char* what, const Tensor& t) {
-  FNX_CHECK(t.defined(), op, what, " is an undefined tensor; it must be a "
+  FNX_CHECK(t.defined(), op, what,
+            " is an undefined tensor; it must be a "
             "scalar tensor");
   FNX_CHECK(t.numel() == 1, op, what, " has shape ", shape_str(t.shape()),
             "; it must be a scalar (one element per example)");
@@ -31,13 +32,13 @@ void check_like(const char* op, const char* what, std::span<const Tensor> got,
   for (std::size_t i = 0; i < got.size(); ++i) {
     FNX_CHECK(got[i].defined(), op, what, " leaf ", i,
               " is an undefined tensor");
-    FNX_CHECK(got[i].shape() == want[i].shape() &&
-                  got[i].dtype() == want[i].dtype(),
-              op, what, " leaf ", i, " is ", shape_str(got[i].shape()), " ",
-              dtype_name(got[i].dtype()), " but must be ",
-              shape_str(want[i].shape()), " ", dtype_name(want[i].dtype()),
-              " (as the other branch or the carry); shapes and dtypes must "
-              "not change");
+    FNX_CHECK(
+        got[i].shape() == want[i].shape() && got[i].dtype() == want[i].dtype(),
+        op, what, " leaf ", i, " is ", shape_str(got[i].shape()), " ",
+        dtype_name(got[i].dtype()), " but must be ", shape_str(want[i].shape()),
+        " ", dtype_name(want[i].dtype()),
+        " (as the other branch or the carry); shapes and dtypes must "
+        "not change");
   }
 }
 
@@ -78,8 +79,9 @@ int64_t leading_length(const char* op, std::span<const Tensor> xs,
     FNX_CHECK(xs[i].dim() >= 1, op, "xs leaf ", i,
               " is 0-d; every leaf of xs needs a leading dim to scan over");
     const int64_t size = xs[i].shape()[0];
-    FNX_CHECK(n < 0 || size == n, op, "xs leaf ", i, " has leading size ",
-              size, " but leaf 0 has ", n, "; every leaf of xs must have the "
+    FNX_CHECK(n < 0 || size == n, op, "xs leaf ", i, " has leading size ", size,
+              " but leaf 0 has ", n,
+              "; every leaf of xs must have the "
               "same leading size");
     n = size;
   }
@@ -103,14 +105,13 @@ TensorList stack_steps(const char* op, const std::vector<TensorList>& steps) {
       FNX_CHECK(y.defined(), op, "output leaf ", j, " of step ", s,
                 " is an undefined tensor");
       if (!column.empty()) {
-        FNX_CHECK(y.shape() == column[0].shape() &&
-                      y.dtype() == column[0].dtype(),
-                  op, "output leaf ", j, " is ", shape_str(y.shape()), " ",
-                  dtype_name(y.dtype()), " at step ", s, " but ",
-                  shape_str(column[0].shape()), " ",
-                  dtype_name(column[0].dtype()),
-                  " at step 0; every step must return the same shapes and "
-                  "dtypes");
+        FNX_CHECK(
+            y.shape() == column[0].shape() && y.dtype() == column[0].dtype(),
+            op, "output leaf ", j, " is ", shape_str(y.shape()), " ",
+            dtype_name(y.dtype()), " at step ", s, " but ",
+            shape_str(column[0].shape()), " ", dtype_name(column[0].dtype()),
+            " at step 0; every step must return the same shapes and "
+            "dtypes");
       }
       column.push_back(y);
     }

@@ -19,8 +19,8 @@ constexpr const char* kOp = "map";
 
 TensorList map(const FlatFn& f, std::span<const Tensor> xs,
                const MapOptions& options) {
-  FNX_CHECK(options.batch_size >= 0, kOp, "batch_size is ",
-            options.batch_size, "; it must be >= 0 (0: one example at a time)");
+  FNX_CHECK(options.batch_size >= 0, kOp, "batch_size is ", options.batch_size,
+            "; it must be >= 0 (0: one example at a time)");
   FNX_CHECK(!xs.empty(), kOp, "xs has no tensors; pass what to map over");
   const int64_t length = leading_length(kOp, xs, nullptr);
   FNX_CHECK(length > 0, kOp,

@@ -44,8 +44,7 @@ std::pair<TensorList, TensorList> run_steps(const FlatStep& step,
 std::pair<TensorList, TensorList> run_checkpointed(const FlatStep& step,
                                                    TensorList carry,
                                                    std::span<const Tensor> xs,
-                                                   int64_t length,
-                                                   bool reverse,
+                                                   int64_t length, bool reverse,
                                                    int64_t every) {
   const std::size_t nc = carry.size();
   const int64_t blocks = (length - 1) / every + 1;
@@ -59,8 +58,9 @@ std::pair<TensorList, TensorList> run_checkpointed(const FlatStep& step,
     const checkpoint_internal::FlatBody body =
         // By value: the backward recomputes the block after scan returned.
         [step, nc, size, reverse](std::span<const Tensor> in) {
-          auto [c, ys] = run_steps(step, TensorList(in.begin(), in.begin() + nc),
-                                   in.subspan(nc), size, reverse);
+          auto [c, ys] =
+              run_steps(step, TensorList(in.begin(), in.begin() + nc),
+                        in.subspan(nc), size, reverse);
           c.insert(c.end(), ys.begin(), ys.end());
           return c;
         };
@@ -95,15 +95,14 @@ std::pair<TensorList, TensorList> scan(const FlatStep& step,
     FNX_CHECK(init[i].defined(), kOp, "init leaf ", i,
               " is an undefined tensor");
   }
-  const int64_t length = leading_length(
-      kOp, xs, options.length ? &*options.length : nullptr);
+  const int64_t length =
+      leading_length(kOp, xs, options.length ? &*options.length : nullptr);
   FNX_CHECK(length > 0, kOp,
             "the length is 0; scan needs at least one step (its first step "
             "gives the shapes of ys)");
   TensorList carry(init.begin(), init.end());
   if (options.checkpoint_every > 0) {
-    return run_checkpointed(step, std::move(carry), xs, length,
-                            options.reverse,
+    return run_checkpointed(step, std::move(carry), xs, length, options.reverse,
                             std::min(options.checkpoint_every, length));
   }
   return run_steps(step, std::move(carry), xs, length, options.reverse);

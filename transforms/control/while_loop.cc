@@ -30,9 +30,8 @@ void check_no_reverse_mode(std::span<const Tensor> carry) {
 TensorList while_loop(const FlatPredicate& cond, const FlatFn& body,
                       std::span<const Tensor> init,
                       const WhileLoopOptions& options) {
-  FNX_CHECK(!options.max_steps || *options.max_steps >= 0, kOp,
-            "max_steps is ", options.max_steps.value_or(0),
-            "; it must be >= 0");
+  FNX_CHECK(!options.max_steps || *options.max_steps >= 0, kOp, "max_steps is ",
+            options.max_steps.value_or(0), "; it must be >= 0");
   for (std::size_t i = 0; i < init.size(); ++i) {
     FNX_CHECK(init[i].defined(), kOp, "init leaf ", i,
               " is an undefined tensor");
@@ -56,8 +55,8 @@ TensorList while_loop(const FlatPredicate& cond, const FlatFn& body,
     if (count == 0) break;
     TensorList next = body(carry);
     check_like(kOp, "body_fn's carry", next, carry);
-    carry = count == all.numel() ? std::move(next)
-                                 : select(running, next, carry);
+    carry =
+        count == all.numel() ? std::move(next) : select(running, next, carry);
   }
   return carry;
 }
