@@ -259,6 +259,69 @@ TEST(GradMode, NoGradAppliesToEveryLevel) {
   EXPECT_NEAR(grad(outer)(scalar(3.0)).item<double>(), 0.0, 0);
 }
 
+// torch.func's test_no_grad_nested_simple: a NoGradGuard around an inner
+// grad makes its result a constant to the enclosing grad (no_grad turns off
+// the levels outside it, not the one being created).
+TEST(GradMode, NoGradAroundInnerGradMakesItsResultConstant) {
+  auto h = [](const Tensor& t) {
+    Tensor s;
+    {
+      NoGradGuard g;
+      s = grad([](const Tensor& u) { return 0.25 * pow(u, 4.0); })(t);
+    }
+    return pow(t, 3.0) - s;
+  };
+  EXPECT_NEAR(grad(h)(scalar(1.5)).item<double>(), 3 * 1.5 * 1.5, 1e-12);
+}
+
+// test_no_grad_nested_complicated: the inner grad's f still records inside,
+// and a no_grad inside that f stops only what it wraps.
+TEST(GradMode, NoGradAroundInnerGradWithInnerNoGrad) {
+  auto h = [](const Tensor& t) {
+    Tensor s;
+    {
+      NoGradGuard g;
+      s = grad([&](const Tensor& u) {
+        Tensor c;
+        {
+          NoGradGuard inner;
+          c = u * u;  // a constant to every level
+        }
+        return pow(u, 3.0) + c * u;
+      })(t);
+    }
+    return pow(t, 3.0) - s;  // s = 3t^2 + t^2 = 4t^2, a constant
+  };
+  EXPECT_NEAR(grad(h)(scalar(1.5)).item<double>(), 3 * 1.5 * 1.5, 1e-12);
+  // Without the guard, grad differentiates through the inner gradient.
+  auto h2 = [](const Tensor& t) {
+    const Tensor s =
+        grad([](const Tensor& u) { return 0.25 * pow(u, 4.0); })(t);
+    return pow(t, 3.0) - s;  // t^3 - t^3
+  };
+  EXPECT_NEAR(grad(h2)(scalar(1.5)).item<double>(), 0.0, 1e-12);
+}
+
+// test_no_grad_value: grad_and_value's value under a NoGradGuard is a
+// constant to the enclosing grad.
+TEST(GradMode, NoGradAroundGradAndValueMakesTheValueConstant) {
+  auto h = [](const Tensor& t) {
+    Tensor value;
+    {
+      NoGradGuard g;
+      auto [gy, y] = grad_and_value([](const Tensor& u) { return sin(u); })(t);
+      value = y;
+    }
+    return value + t;
+  };
+  EXPECT_NEAR(grad(h)(scalar(0.3)).item<double>(), 1.0, 1e-12);
+  // And outside every transform: grad under no_grad still differentiates.
+  NoGradGuard g;
+  EXPECT_NEAR(grad([](const Tensor& u) { return sin(u); })(scalar(0.3))
+                  .item<double>(),
+              std::cos(0.3), 1e-12);
+}
+
 TEST(StopGradient, DetachIsAConstant) {
   Tensor x = randn({4}, DType::Float64);
   Tensor g = grad([](const Tensor& t) { return (t * detach(t)).sum(); })(x);

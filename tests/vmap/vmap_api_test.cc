@@ -212,6 +212,18 @@ TEST(VmapOutDims, UnbatchedOutputs) {
   EXPECT_TRUE(same_values(s, s2));
 }
 
+// torch.func's test_out_dims_edge_case: out_dims {1} for a function
+// returning one Tensor is 1.
+TEST(VmapOutDims, OneEntryListForASingleTensorOutput) {
+  const Tensor x = rand64({2, 3});
+  auto f = [](const Tensor& a) { return a * 2.0; };
+  const Tensor y = vmap(f, 0, {1})(x);
+  EXPECT_EQ(y.shape(), Shape({3, 2}));
+  EXPECT_TRUE(same_values(y, (x * 2.0).t()));
+  // Two entries for one Tensor are still an error.
+  EXPECT_THROW(vmap(f, 0, {1, 0})(x), Error);
+}
+
 TEST(VmapOutDims, VectorAndParamDictOutputs) {
   const Tensor x = rand64({4, 3});
   auto f = [](const Tensor& a) {

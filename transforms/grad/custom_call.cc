@@ -179,6 +179,8 @@ std::vector<Tensor> GradInterpreter::process_higher_order(const OpCall& call) {
   const std::shared_ptr<const CustomFunction>& fn_ptr =
       call.attr<CustomAttrs>().fn;
   const CustomFunction& fn = *fn_ptr;
+  const bool recording = grad_enabled();
+  GradModeScope below(outer_mode_);
   const std::size_t n = call.inputs.size();
   std::vector<Tensor> inner(n);
   std::vector<std::shared_ptr<Node>> parents(n);
@@ -192,7 +194,7 @@ std::vector<Tensor> GradInterpreter::process_higher_order(const OpCall& call) {
     }
     tracked |= parents[i] != nullptr;
   }
-  if (!tracked || !grad_enabled()) return custom_call(fn_ptr, inner);
+  if (!tracked || !recording) return custom_call(fn_ptr, inner);
 
   std::vector<Tensor> outs;
   std::shared_ptr<MultiOutputBackward> backward;

@@ -14,9 +14,10 @@ namespace fnx::grad {
 
 const Storage* storage_of(const Tensor& t) { return memory_of(t).get(); }
 
-GradInterpreter::GradInterpreter(std::string_view caller)
+GradInterpreter::GradInterpreter(std::string_view caller, bool outer_mode)
     : Interpreter("grad"),
       caller_(caller),
+      outer_mode_(outer_mode),
       table_(Registry::get().table_id(kVjpTable)) {}
 
 std::shared_ptr<Node> GradInterpreter::new_node(const VjpRule* rule, Prim prim,
@@ -81,6 +82,10 @@ Tensor GradInterpreter::process(const OpCall& call) {
          "; the grad plugin registers one for every primitive, so this "
          "plugin build is older than the core (rebuild //transforms/grad)");
   }
+  // Whether f records here; the levels below run under the mode the
+  // transform was called in.
+  const bool recording = grad_enabled();
+  GradModeScope below(outer_mode_);
   const std::size_t n = call.inputs.size();
   absl::InlinedVector<Tensor, 4> inner(n);
   absl::InlinedVector<std::shared_ptr<Node>, 4> parents(n);
@@ -94,10 +99,10 @@ Tensor GradInterpreter::process(const OpCall& call) {
     }
   }
   if (call.prim == Prim::CopyInto) {
-    return copy_into(call, inner, parents[0], parents[1]);
+    return copy_into(call, recording, inner, parents[0], parents[1]);
   }
   Tensor out = dispatch(call.prim, call.attrs, std::span<const Tensor>(inner));
-  if (!grad_enabled() || !rule->differentiable) return out;
+  if (!recording || !rule->differentiable) return out;
   return record(call, *rule, inner, parents, std::move(out));
 }
 
@@ -150,11 +155,10 @@ bool is_view_prim(Prim p) { return prim_info(p).family == PrimFamily::View; }
 //    become stale, and tensors saved for backward that share the memory
 //    are caught by their version counters.
 //  - Under no_grad the write is invisible to the tape, as in torch.
-Tensor GradInterpreter::copy_into(const OpCall& call,
+Tensor GradInterpreter::copy_into(const OpCall& call, bool recording,
                                   std::span<const Tensor> inner,
                                   const std::shared_ptr<Node>& dst,
                                   const std::shared_ptr<Node>& src) {
-  const bool recording = grad_enabled();
   const Storage* memory = storage_of(inner[0]);
   if (recording && src != nullptr) keep_original_values(*src, memory);
   if (recording && dst == nullptr && src != nullptr) {

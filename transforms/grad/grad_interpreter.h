@@ -19,7 +19,11 @@ namespace fnx::grad {
 
 class GradInterpreter final : public Interpreter {
  public:
-  explicit GradInterpreter(std::string_view caller);
+  // `outer_mode`: the grad mode where the transform was called. The levels
+  // below see it while this level runs their ops, so a NoGradGuard around
+  // an inner grad makes its results constants to the enclosing levels (as
+  // torch.func), while f itself records.
+  GradInterpreter(std::string_view caller, bool outer_mode);
 
   // Tracks `primal` as differentiated input number `index` (a leaf).
   Tensor track_leaf(const Tensor& primal, int index);
@@ -43,7 +47,8 @@ class GradInterpreter final : public Interpreter {
                 std::span<const Tensor> inner,
                 std::span<std::shared_ptr<Node>> parents, Tensor out);
   void check_fresh(const Tensor& input, const Node& node) const;
-  Tensor copy_into(const OpCall& call, std::span<const Tensor> inner,
+  Tensor copy_into(const OpCall& call, bool recording,
+                   std::span<const Tensor> inner,
                    const std::shared_ptr<Node>& dst,
                    const std::shared_ptr<Node>& src);
   void keep_original_values(Node& producer, const Storage* memory) const;
@@ -51,6 +56,7 @@ class GradInterpreter final : public Interpreter {
                          const std::shared_ptr<Node>& src);
 
   std::string caller_;
+  bool outer_mode_;
   int64_t next_seq_ = 0;
   int table_;
   // Memory of the differentiated inputs: writing into it is an error.

@@ -83,7 +83,7 @@ VjpResult vjp_entry(const FlatFn& f, std::span<const Tensor> primals,
               "argument that is not differentiated");
   }
   auto pullback = std::make_shared<TapePullback>(caller);
-  GradInterpreter level(caller);
+  GradInterpreter level(caller, grad_enabled());
   FlatOut out;
   {
     // A no_grad scope around the transform does not reach into f.
@@ -110,7 +110,9 @@ VjpResult vjp_entry(const FlatFn& f, std::span<const Tensor> primals,
 
 GradResult grad_entry(const FlatFn& f, std::span<const Tensor> primals,
                       std::string_view caller) {
-  GradModeScope recording(true);
+  // The backward runs under the mode grad was called in: under a
+  // NoGradGuard its ops are constants to the enclosing levels.
+  const bool outer_mode = grad_enabled();
   VjpResult r = vjp_entry(f, primals, caller);
   FNX_CHECK(r.out.outputs.size() == 1 && r.out.outputs[0].defined(), caller,
             "f must return one defined Tensor");
@@ -120,6 +122,7 @@ GradResult grad_entry(const FlatFn& f, std::span<const Tensor> primals,
             shape_str(value.shape()),
             "; reduce it (sum, mean), or use vjp or jacrev for a non-scalar "
             "output");
+  GradModeScope backward(outer_mode);
   const Tensor seed = ones({}, value.dtype(), value.device());
   std::vector<Tensor> grads =
       r.pullback->apply(std::span<const Tensor>(&seed, 1));

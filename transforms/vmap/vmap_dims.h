@@ -156,6 +156,13 @@ void match_dims(const T& value, const VmapDims& spec, std::vector<int64_t>& out,
     return;
   }
   if constexpr (std::is_same_v<U, Tensor>) {
+    // A one-entry list for a function's single output is that entry, as
+    // torch.func reads out_dims=(1,).
+    if (site.index < 0 && spec.items().size() == 1 &&
+        !spec.items()[0].is_list()) {
+      match_dims(value, spec.items()[0], out, site);
+      return;
+    }
     fail_dims(site, spec, "Tensor",
               "a tensor takes a single int or none, not a list");
   } else if constexpr (IsSequence<U>::value) {
