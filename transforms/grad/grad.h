@@ -24,7 +24,10 @@
 // - Arguments that are not selected (and non-tensor arguments) pass
 //   through untouched and are constants.
 // - Grad mode: NoGradGuard inside f stops recording (values computed under
-//   it are constants); grad ignores a NoGradGuard around the grad call.
+//   it are constants); grad ignores a NoGradGuard around the grad call for
+//   its own f, but the enclosing grad levels keep it: inside an outer
+//   grad, a NoGradGuard around an inner grad makes the inner result a
+//   constant to the outer one (torch.func's nesting rule).
 // - Levels: each grad/vjp call records on its own tape, so nested grads of
 //   the same variable do not confuse their perturbations. Tensors captured
 //   from outside f (and an outer grad's values, to an inner one) are
