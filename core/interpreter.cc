@@ -64,7 +64,12 @@ Tensor Interpreter::concrete(const Tensor&, std::string_view what) {
 Tensor Interpreter::make_wrapper(Tensor inner, Shape logical_shape, DType dtype,
                                  std::shared_ptr<WrapperPayload> payload) const {
   auto impl = std::make_shared<TensorImpl>();
-  impl->strides = contiguous_strides(logical_shape);
+  // A wrapper of the same shape describes the layout it wraps (strides(),
+  // is_contiguous() and view() see the real memory, as in torch.func);
+  // a transform that changes the shape (vmap) sets its own.
+  impl->strides = inner.defined() && inner.shape() == logical_shape
+                      ? inner.strides()
+                      : contiguous_strides(logical_shape);
   impl->shape = std::move(logical_shape);
   impl->dtype = dtype;
   impl->device = inner.device();

@@ -157,4 +157,46 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
   return out;
 }
 
+// Each run of old dims that is contiguous in memory ("chunk") must be
+// split exactly by a run of new dims.
+std::optional<Strides> view_strides(const Shape& old_shape,
+                                    const Strides& old_strides,
+                                    const Shape& new_shape) {
+  Strides new_strides(new_shape.size(), 0);
+  if (old_shape.empty()) {
+    for (auto& s : new_strides) s = 1;
+    return new_strides;
+  }
+  if (numel(old_shape) == 0) {
+    if (old_shape == new_shape) return old_strides;
+    return contiguous_strides(new_shape);
+  }
+  int64_t view_d = static_cast<int64_t>(new_shape.size()) - 1;
+  int64_t chunk_base_stride = old_strides.back();
+  int64_t tensor_numel = 1;
+  int64_t view_numel = 1;
+  for (int64_t tensor_d = static_cast<int64_t>(old_shape.size()) - 1;
+       tensor_d >= 0; --tensor_d) {
+    tensor_numel *= old_shape[tensor_d];
+    if (tensor_d == 0 ||
+        (old_shape[tensor_d - 1] != 1 &&
+         old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 &&
+             (view_numel < tensor_numel || new_shape[view_d] == 1)) {
+        new_strides[view_d] = view_numel * chunk_base_stride;
+        view_numel *= new_shape[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (tensor_d > 0) {
+        chunk_base_stride = old_strides[tensor_d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return new_strides;
+}
+
 }  // namespace fnx

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,11 @@ Strides contiguous_strides(const Shape& shape);
 // Whether (shape, strides) lays the elements out row-major without gaps
 // (size-1 dims may have any stride; a tensor with no elements is).
 bool is_contiguous(const Shape& shape, const Strides& strides);
+// The strides that view (old_shape, old_strides) as new_shape without a
+// copy, or nullopt when no strides can (torch's computeStride).
+std::optional<Strides> view_strides(const Shape& old_shape,
+                                    const Strides& old_strides,
+                                    const Shape& new_shape);
 // The strides that read a tensor of (shape, strides) broadcast to `to`
 // (NumPy rules from the right; broadcast dims step 0).
 Strides broadcast_strides(const Shape& shape, const Strides& strides,

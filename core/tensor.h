@@ -97,6 +97,7 @@ class Tensor {
   // ---- Methods forwarding to the op API (core/ops/ops.h) ----
   Tensor reshape(const Shape& shape) const;
   Tensor view(const Shape& shape) const;  // reshape that must not copy
+  Tensor view_as(const Tensor& other) const;  // view(other.shape())
   Tensor permute(const Dims& perm) const;
   Tensor transpose(int64_t d0, int64_t d1) const;
   Tensor t() const;  // transpose of the last two dims

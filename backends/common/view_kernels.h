@@ -13,11 +13,7 @@
 
 namespace fnx::backend {
 
-// Strides viewing (old_shape, old_strides) as new_shape without a copy, or
-// nullopt (torch's computeStride).
-std::optional<Strides> view_strides(const Shape& old_shape,
-                                    const Strides& old_strides,
-                                    const Shape& new_shape);
+// view_strides (the strides of a reshape without a copy) is core/shape.h's.
 
 // The byte range [lo, hi) a non-empty strided tensor whose element 0 is at
 // `base` touches (copy_ checks source and destination for overlap).

@@ -15,6 +15,16 @@ Tensor Tensor::reshape(const Shape& shape) const {
 // its transform keeps reshape a view wherever the strides allow.
 Tensor Tensor::view(const Shape& shape) const {
   Tensor out = fnx::reshape(*this, shape);
+  // A transform's value carries the layout of the memory it stands for
+  // (under vmap: each example's), so view refuses under every transform
+  // exactly where it would refuse on that memory.
+  FNX_CHECK(!is_wrapper() || numel() == 0 ||
+                view_strides(this->shape(), strides(), out.shape()),
+            "view", "shape ", shape_str(shape),
+            " cannot be a view of a tensor of shape ",
+            shape_str(this->shape()), " with strides ",
+            shape_str(Shape(strides().begin(), strides().end())),
+            " (it would need a copy); use reshape()");
   if (is_wrapper() || numel() == 0) return out;
   FNX_CHECK(out.impl()->storage == impl_->storage, "view", "shape ",
             shape_str(shape), " cannot be a view of a tensor of shape ",
@@ -22,6 +32,10 @@ Tensor Tensor::view(const Shape& shape) const {
             shape_str(Shape(strides().begin(), strides().end())),
             " (it would need a copy); use reshape()");
   return out;
+}
+
+Tensor Tensor::view_as(const Tensor& other) const {
+  return view(other.shape());
 }
 
 Tensor Tensor::permute(const Dims& perm) const {

@@ -12,6 +12,20 @@ namespace fnx::vmap_internal {
 VmapInterpreter::VmapInterpreter(const BatchContext& context)
     : Interpreter("vmap"), context_(context) {}
 
+namespace {
+
+// Each example's layout in memory: the physical strides without the batch
+// dim (torch.func's strides() and is_contiguous() under vmap).
+Tensor with_example_strides(Tensor wrapper, const Strides& physical,
+                            int64_t bdim) {
+  Strides strides(physical.begin(), physical.end());
+  strides.erase(strides.begin() + bdim);
+  wrapper.impl()->strides = std::move(strides);
+  return wrapper;
+}
+
+}  // namespace
+
 Tensor VmapInterpreter::wrap(Tensor physical, int64_t bdim) const {
   FNX_CHECK(bdim >= 0 && bdim < physical.dim(), "vmap",
             "internal error: a batching rule put the batch dim at ", bdim,
@@ -28,8 +42,11 @@ Tensor VmapInterpreter::wrap(Tensor physical, int64_t bdim) const {
   Shape logical = physical.shape();
   logical.erase(logical.begin() + bdim);
   const DType dtype = physical.dtype();
-  return make_wrapper(std::move(physical), std::move(logical), dtype,
-                      std::move(payload));
+  const Strides strides = physical.strides();
+  return with_example_strides(make_wrapper(std::move(physical),
+                                           std::move(logical), dtype,
+                                           std::move(payload)),
+                              strides, bdim);
 }
 
 Tensor VmapInterpreter::wrap_input(Tensor physical, int64_t bdim,
@@ -37,8 +54,11 @@ Tensor VmapInterpreter::wrap_input(Tensor physical, int64_t bdim,
   Shape logical = physical.shape();
   logical.erase(logical.begin() + bdim);
   const DType dtype = physical.dtype();
-  return make_wrapper(std::move(physical), std::move(logical), dtype,
-                      std::make_shared<BatchPayload>(bdim, argument));
+  const Strides strides = physical.strides();
+  return with_example_strides(
+      make_wrapper(std::move(physical), std::move(logical), dtype,
+                   std::make_shared<BatchPayload>(bdim, argument)),
+      strides, bdim);
 }
 
 const BatchPayload& VmapInterpreter::payload(const Tensor& wrapper) const {
