@@ -186,8 +186,7 @@ std::vector<Tensor> GradInterpreter::process_higher_order(const OpCall& call) {
   std::vector<std::shared_ptr<Node>> parents(n);
   bool tracked = false;
   for (std::size_t i = 0; i < n; ++i) {
-    parents[i] = node_of(call.inputs[i]);
-    if (parents[i]) check_fresh(call.inputs[i], *parents[i]);
+    parents[i] = current_node(call.inputs[i]);
     inner[i] = unwrap(call.inputs[i]);
     if (!fn.is_differentiable(i) || !is_floating(inner[i].dtype())) {
       parents[i] = nullptr;

@@ -58,13 +58,86 @@ Tensor GradInterpreter::concrete(const Tensor& wrapper, std::string_view what) {
   return unwrap(wrapper).concrete(what);
 }
 
-// A tracked value whose memory was written by something this level did not
-// see (another view of the same base, or a captured alias of an input)
-// would differentiate as its old value: refuse to use it.
-void GradInterpreter::check_fresh(const Tensor& input, const Node& node) const {
-  if (node.storage == nullptr || node.storage->version() == node.version) {
-    return;
+bool is_view_prim(Prim p) { return prim_info(p).family == PrimFamily::View; }
+
+namespace {
+
+// The views from the base over `memory` down to the value of `node`, and
+// the base's node: view primitives, and the views a write-through node
+// (kViewOfRule) records.
+struct ViewPath {
+  ViewChain chain;
+  std::shared_ptr<Node> base;
+};
+
+ViewPath view_path(const std::shared_ptr<Node>& node, const Storage* memory) {
+  ViewPath path{{}, node};
+  for (;;) {
+    const Node* n = path.base.get();
+    if (n == nullptr || n->is_leaf() || !n->parents[0] ||
+        n->parents[0]->storage != memory) {
+      break;
+    }
+    if (n->rule == &kViewOfRule && n->views != nullptr) {
+      path.chain.insert(path.chain.begin(), n->views->begin(),
+                        n->views->end());
+    } else if (is_view_prim(n->prim)) {
+      path.chain.insert(path.chain.begin(),
+                        ViewStep{n->prim, n->attrs, n->inputs[0], n->output});
+    } else {
+      break;
+    }
+    path.base = n->parents[0];
   }
+  return path;
+}
+
+}  // namespace
+
+std::shared_ptr<Node> GradInterpreter::current_node(const Tensor& t) {
+  std::shared_ptr<Node> node = node_of(t);
+  if (node == nullptr || node->storage == nullptr ||
+      node->storage->version() == node->version) {
+    return node;
+  }
+  return rebase_view(t, node);
+}
+
+// A view taken before its base was written (y0 = y[0]; y.copy_(...)): its
+// value already shows the write (it is a view of the same memory), and its
+// history becomes the base's current history seen through the same views,
+// as the write-through path does for the view it writes.
+std::shared_ptr<Node> GradInterpreter::rebase_view(
+    const Tensor& t, const std::shared_ptr<Node>& stale) {
+  const Storage* memory = stale->storage;
+  ViewPath path = view_path(stale, memory);
+  if (path.chain.empty()) fail_stale(t);
+  // The base's current history: the last whole-base history a write made
+  // (its handle may be gone), else what its handle carries now.
+  std::shared_ptr<Node> now;
+  if (auto it = written_bases_.find(memory); it != written_bases_.end()) {
+    now = it->second;
+  } else if (auto carrier = path.base->carrier.lock()) {
+    now = node_of(Tensor(carrier));
+  }
+  if (now == nullptr || now->storage != memory ||
+      now->version != memory->version() ||
+      now->output.shape != path.base->output.shape) {
+    fail_stale(t);
+  }
+  auto view = new_node(&kViewOfRule, Prim::CopyInto, stale->attrs);
+  view->parents = {now};
+  view->inputs = {now->output};
+  view->saved_inputs.resize(1);
+  view->views = std::make_shared<const ViewChain>(std::move(path.chain));
+  attach(view, t);
+  return view;
+}
+
+// A tracked value whose memory was written by something this level did not
+// see (a captured alias of an input, a view whose base is gone) would
+// differentiate as its old value: refuse to use it.
+void GradInterpreter::fail_stale(const Tensor& input) const {
   fail(caller_, "a tracked tensor of shape ", shape_str(input.shape()),
        " was modified in place after it was computed, by a write that ",
        caller_,
@@ -90,9 +163,8 @@ Tensor GradInterpreter::process(const OpCall& call) {
   absl::InlinedVector<Tensor, 4> inner(n);
   absl::InlinedVector<std::shared_ptr<Node>, 4> parents(n);
   for (std::size_t i = 0; i < n; ++i) {
-    parents[i] = node_of(call.inputs[i]);
+    parents[i] = current_node(call.inputs[i]);
     if (parents[i]) {
-      check_fresh(call.inputs[i], *parents[i]);
       inner[i] = unwrap(call.inputs[i]);
     } else {
       inner[i] = call.inputs[i];
@@ -138,7 +210,6 @@ Tensor GradInterpreter::record(const OpCall& call, const VjpRule& rule,
 
 namespace {
 
-bool is_view_prim(Prim p) { return prim_info(p).family == PrimFamily::View; }
 
 }  // namespace
 
@@ -165,14 +236,9 @@ Tensor GradInterpreter::copy_into(const OpCall& call, bool recording,
     return write_untracked(call, inner, src);
   }
   // The chain of views from the written base to dst, over the same memory.
-  std::shared_ptr<Node> base = dst;
-  ViewChain chain;
-  while (base && is_view_prim(base->prim) && !base->is_leaf() &&
-         base->parents[0] && base->parents[0]->storage == memory) {
-    chain.insert(chain.begin(), ViewStep{base->prim, base->attrs,
-                                         base->inputs[0], base->output});
-    base = base->parents[0];
-  }
+  ViewPath path = view_path(dst, memory);
+  std::shared_ptr<Node> base = std::move(path.base);
+  ViewChain chain = std::move(path.chain);
   if (recording && dst != nullptr &&
       std::find(leaf_storage_.begin(), leaf_storage_.end(), memory) !=
           leaf_storage_.end()) {
@@ -205,6 +271,7 @@ Tensor GradInterpreter::copy_into(const OpCall& call, bool recording,
     node->inputs = {TensorMeta::of(inner[0]), src_meta};
     node->saved_inputs.resize(2);
     attach(node, dst_wrapper);
+    if (memory != nullptr) written_bases_[memory] = node;
     return dst_wrapper;
   }
   auto views = std::make_shared<const ViewChain>(std::move(chain));
@@ -219,6 +286,7 @@ Tensor GradInterpreter::copy_into(const OpCall& call, bool recording,
     new_base->storage = memory;
     new_base->version = memory ? memory->version() : 0;
   }
+  if (memory != nullptr) written_bases_[memory] = new_base;
   auto view = new_node(&kViewOfRule, Prim::CopyInto, call.attrs);
   view->parents = {new_base};
   view->inputs = {new_base->output};

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/interpreter.h"
@@ -37,6 +38,11 @@ class GradInterpreter final : public Interpreter {
 
   // The node of one of this level's values, or null.
   std::shared_ptr<Node> node_of(const Tensor& t) const;
+  // The same, brought up to date: a view whose base was written since it
+  // was taken gets the base's new history seen through its views (torch's
+  // view rebase, the direction "base written, view read"). fnx::Error for a
+  // value written by something this level could not follow.
+  std::shared_ptr<Node> current_node(const Tensor& t);
 
  private:
   std::shared_ptr<Node> new_node(const VjpRule* rule, Prim prim,
@@ -46,7 +52,9 @@ class GradInterpreter final : public Interpreter {
   Tensor record(const OpCall& call, const VjpRule& rule,
                 std::span<const Tensor> inner,
                 std::span<std::shared_ptr<Node>> parents, Tensor out);
-  void check_fresh(const Tensor& input, const Node& node) const;
+  [[noreturn]] void fail_stale(const Tensor& input) const;
+  std::shared_ptr<Node> rebase_view(const Tensor& t,
+                                    const std::shared_ptr<Node>& stale);
   Tensor copy_into(const OpCall& call, bool recording,
                    std::span<const Tensor> inner,
                    const std::shared_ptr<Node>& dst,
@@ -61,6 +69,10 @@ class GradInterpreter final : public Interpreter {
   int table_;
   // Memory of the differentiated inputs: writing into it is an error.
   std::vector<const Storage*> leaf_storage_;
+  // Per memory, the newest history a write gave its whole base (views
+  // taken before the write rebase onto it, even once the base's handle is
+  // gone).
+  std::unordered_map<const Storage*, std::shared_ptr<Node>> written_bases_;
 };
 
 // The memory a value lives in (core's memory_of), or null.

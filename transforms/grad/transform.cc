@@ -99,7 +99,7 @@ VjpResult vjp_entry(const FlatFn& f, std::span<const Tensor> primals,
     }
     out = f(tracked);
     for (const Tensor& o : out.outputs) {
-      pullback->roots.push_back(level.node_of(o));
+      pullback->roots.push_back(level.current_node(o));
       pullback->outputs.push_back(TensorMeta::of(o));
     }
   }
