@@ -109,6 +109,14 @@ class Tensor {
   Tensor unsqueeze(int64_t dim) const;
   Tensor flatten(int64_t start = 0, int64_t end = -1) const;
   Tensor contiguous() const;
+  // A new tensor of `shape` with this tensor's dtype and device (torch's
+  // new_full, new_zeros, new_ones, new_empty). Under vmap it is batched
+  // like this tensor, so per-example values can be written into it;
+  // new_empty is zeros (fnx never hands out uninitialized memory).
+  Tensor new_full(const Shape& shape, double value) const;
+  Tensor new_zeros(const Shape& shape) const;
+  Tensor new_ones(const Shape& shape) const;
+  Tensor new_empty(const Shape& shape) const;
   Tensor clone() const;
   Tensor detach() const;  // stop_gradient(*this)
   Tensor to(DType dtype) const;

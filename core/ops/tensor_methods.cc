@@ -1,5 +1,8 @@
 // The Tensor methods of core/tensor.h: thin forwards to the op API, so a
 // method call is exactly the free function (and every transform sees it).
+#include <algorithm>
+#include <cstdint>
+
 #include "core/error.h"
 #include "core/ops/ops.h"
 #include "core/tensor.h"
@@ -32,6 +35,30 @@ Tensor Tensor::view(const Shape& shape) const {
             shape_str(Shape(strides().begin(), strides().end())),
             " (it would need a copy); use reshape()");
   return out;
+}
+
+Tensor Tensor::new_full(const Shape& shape, double value) const {
+  Tensor out = fnx::full(shape, value, dtype(), device());
+  if (!is_wrapper()) return out;
+  // A `false` computed from this tensor (x < x is false for every value,
+  // NaN included, on at most one element of it) carries its transform
+  // levels: selecting with it makes the new tensor batched like this one.
+  const Tensor flat = fnx::reshape(*this, {-1});
+  const Tensor one = fnx::narrow(flat, 0, 0, std::min<int64_t>(1, numel()));
+  const Tensor never = fnx::stop_gradient(
+      fnx::cast(fnx::sum(fnx::cast(fnx::lt(one, one), DType::Int64)),
+                DType::Bool));
+  return fnx::where(never, out, out);
+}
+
+Tensor Tensor::new_zeros(const Shape& shape) const {
+  return new_full(shape, 0.0);
+}
+Tensor Tensor::new_ones(const Shape& shape) const {
+  return new_full(shape, 1.0);
+}
+Tensor Tensor::new_empty(const Shape& shape) const {
+  return new_full(shape, 0.0);
 }
 
 Tensor Tensor::view_as(const Tensor& other) const {

@@ -280,3 +280,30 @@ TEST(JvpErrors, OpErrorsInsideTheFunctionPropagate) {
 
 }  // namespace
 }  // namespace fnx::testing
+
+namespace fnx {
+namespace {
+
+// torch.func's jvp(..., strict=True): an output independent of the primals
+// is an error, not a zero tangent.
+TEST(JvpStrict, IndependentOutputIsAnError) {
+  const Tensor x = testing::f64({1.0, 2.0});
+  const Tensor c = testing::f64({3.0, 4.0});
+  auto independent = [&](const Tensor&) { return c * 2.0; };
+  auto [y, t] = jvp(independent, x, x);  // not strict: zeros
+  EXPECT_TRUE(testing::close(t, testing::f64({0.0, 0.0}), 0));
+  EXPECT_TRUE(testing::throws_with(
+      [&] { jvp(independent, x, x, {.strict = true}); },
+      {"[jvp] strict: output leaf 0 does not depend on the primals"}));
+  // One dependent and one independent output of a tuple.
+  auto mixed = [&](const Tensor& v) { return std::tuple{v * 2.0, c}; };
+  EXPECT_TRUE(testing::throws_with(
+      [&] { jvp(mixed, x, x, {.strict = true}); }, "output leaf 1"));
+  // Dependent outputs pass.
+  auto [y2, t2] =
+      jvp([](const Tensor& v) { return sin(v); }, x, x, {.strict = true});
+  EXPECT_TRUE(testing::close(t2, cos(x) * x));
+}
+
+}  // namespace
+}  // namespace fnx

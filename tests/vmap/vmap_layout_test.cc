@@ -89,3 +89,39 @@ TEST(VmapLayout, ViewRefusesWhereTheExampleNeedsACopy) {
 
 }  // namespace
 }  // namespace fnx
+
+namespace fnx {
+namespace {
+
+// torch.func's test_new_zeros_materializes_tensor: a tensor made with
+// new_zeros from a batched one is batched, so per-example values can be
+// written into it.
+TEST(VmapNewFactories, NewZerosIsBatchedLikeItsSource) {
+  const Tensor x = randn({3, 5}, DType::Float64);
+  const Tensor y = randn({3, 5}, DType::Float64);
+  auto foo = [](const Tensor& a, const Tensor& b) {
+    Tensor result = b.new_zeros({5});
+    result.copy_(a);
+    return result.sum();
+  };
+  EXPECT_TRUE(same_values(vmap(foo)(y, x), y.sum({1})));
+  // new_full / new_ones / new_empty: dtype and device from the source.
+  const Tensor i = from_vector(std::vector<int64_t>{1, 2}, {2});
+  const Tensor f = i.new_full({2, 2}, 7.0);
+  EXPECT_EQ(f.dtype(), DType::Int64);
+  EXPECT_EQ(f.to_vector(), (std::vector<double>{7, 7, 7, 7}));
+  EXPECT_EQ(x.new_ones({2}).to_vector(), (std::vector<double>{1, 1}));
+  EXPECT_EQ(x.new_empty({2}).to_vector(), (std::vector<double>{0, 0}));
+  const Tensor shapes = vmap([](const Tensor& a) {
+    return a.new_full({2}, 3.0) + a.sum();
+  })(x);
+  EXPECT_EQ(shapes.shape(), Shape({3, 2}));
+  // A source with no elements still works.
+  const Tensor empty = randn({4, 0});
+  EXPECT_EQ(vmap([](const Tensor& a) { return a.new_zeros({3}); })(empty)
+                .shape(),
+            Shape({4, 3}));
+}
+
+}  // namespace
+}  // namespace fnx

@@ -17,7 +17,8 @@
 //   bool primals take only that.
 // - Returns std::tuple{output, output tangent} (or {output, tangent, aux}
 //   with has_aux). Outputs that do not depend on the primals get zero
-//   tangents. With has_aux, f returns std::pair{output, aux}; aux is
+//   tangents ({.strict = true}: an fnx::Error instead, as torch's strict).
+//   With has_aux, f returns std::pair{output, aux}; aux is
 //   returned as is. A std::pair return always means (output, aux): return
 //   several outputs as a std::tuple or std::vector.
 // - Each call is its own level: nested jvp, and jvp mixed with grad and
@@ -50,6 +51,9 @@ namespace fnx {
 
 struct JvpOptions {
   bool has_aux = false;  // f returns std::pair{output, aux}
+  // torch's strict=True: an output that does not depend on the primals is
+  // an fnx::Error instead of getting a zero tangent.
+  bool strict = false;
 };
 
 namespace jvp_internal {
@@ -171,6 +175,15 @@ auto jvp_as(std::string_view caller, const F& f, const P& primals,
   const std::vector<Tensor> t = tree_flatten(tangents);
   Flattened<F, Refs, R> flat(f, refs);
   JvpResult r = transform(caller).jvp(flat.fn(), p, t, caller);
+  if (options.strict) {
+    for (std::size_t i = 0; i < r.independent.size(); ++i) {
+      if (r.independent[i]) {
+        fail(caller, "strict: output leaf ", i,
+             " does not depend on the primals (its tangent would be zero); "
+             "this is not allowed with {.strict = true}");
+      }
+    }
+  }
   auto out = tree_unflatten(*flat.out_like, r.outputs);
   auto tangent_out = tree_unflatten(*flat.out_like, r.tangents);
   if constexpr (kIsPair<R>) {

@@ -18,7 +18,7 @@
 namespace fnx::jvp_internal {
 
 // Bumped when this table or the types below change layout.
-inline constexpr int kJvpApiVersion = 1;
+inline constexpr int kJvpApiVersion = 2;
 
 // What the function being transformed returned, flattened: the leaves of
 // its output tree and, with has_aux, of the auxiliary tree (returned as
@@ -36,6 +36,9 @@ struct JvpResult {
   std::vector<Tensor> outputs;   // primal outputs (plain values)
   std::vector<Tensor> tangents;  // one per output, shaped like it
   std::vector<Tensor> aux;
+  // Per output: 1 when it does not depend on the primals (its tangent is
+  // zeros made for the caller), for JvpOptions::strict.
+  std::vector<char> independent;
 };
 
 // The linear map linearize returns: tangents of the primals in, tangents

@@ -87,7 +87,9 @@ JvpResult run_jvp(const FlatFn& f, std::span<const Tensor> primals,
     Tensor tangent = level.tangent_of(o);
     // An output that does not depend on the primals has a zero tangent,
     // made only here, where the caller asks for it.
-    if (!tangent.defined() && primal.defined()) tangent = zeros_like(primal);
+    const bool independent = !tangent.defined() && primal.defined();
+    if (independent) tangent = zeros_like(primal);
+    r.independent.push_back(independent ? 1 : 0);
     r.outputs.push_back(std::move(primal));
     r.tangents.push_back(std::move(tangent));
   }
