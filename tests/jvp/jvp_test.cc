@@ -307,3 +307,70 @@ TEST(JvpStrict, IndependentOutputIsAnError) {
 
 }  // namespace
 }  // namespace fnx
+
+namespace fnx {
+namespace {
+
+using testing::f64;
+
+Tensor scalar64(double v) { return f64({v}).reshape({}); }
+
+// torch's fwd-grad disable, with no_grad's nesting rule.
+TEST(FwdGradMode, GuardInsideFStopsTangents) {
+  auto f = [](const Tensor& x) {
+    Tensor c;
+    {
+      NoFwdGradGuard off;
+      EXPECT_FALSE(is_fwd_grad_enabled());
+      c = x * x;  // a constant to forward mode
+    }
+    return c * x;
+  };
+  auto [y, t] = jvp(f, scalar64(2.0), scalar64(1.0));
+  EXPECT_NEAR(y.item<double>(), 8.0, 1e-12);
+  EXPECT_NEAR(t.item<double>(), 4.0, 1e-12);  // d/dx (c x) with c fixed
+  EXPECT_TRUE(is_fwd_grad_enabled());
+  // EnableFwdGradGuard turns it back on.
+  auto g = [](const Tensor& x) {
+    NoFwdGradGuard off;
+    EnableFwdGradGuard on;
+    return x * x * x;
+  };
+  EXPECT_NEAR(std::get<1>(jvp(g, scalar64(2.0), scalar64(1.0))).item<double>(),
+              12.0, 1e-12);
+}
+
+TEST(FwdGradMode, JvpIgnoresAGuardAroundItsCall) {
+  NoFwdGradGuard off;
+  auto [y, t] = jvp([](const Tensor& x) { return sin(x); }, scalar64(0.5),
+                    scalar64(1.0));
+  EXPECT_NEAR(t.item<double>(), std::cos(0.5), 1e-12);
+  EXPECT_FALSE(is_fwd_grad_enabled());
+}
+
+TEST(FwdGradMode, GuardAroundInnerJvpMakesItsResultConstant) {
+  // The outer tangent does not flow through the inner jvp made under the
+  // guard: h(x) = x^3 - [d/du u^4/4 at x] has derivative 3x^2 there.
+  auto h = [](const Tensor& x) {
+    Tensor s;
+    {
+      NoFwdGradGuard off;
+      s = std::get<1>(jvp([](const Tensor& u) { return 0.25 * pow(u, 4.0); },
+                          x, ones_like(x)));
+    }
+    return pow(x, 3.0) - s;
+  };
+  EXPECT_NEAR(std::get<1>(jvp(h, scalar64(1.5), scalar64(1.0))).item<double>(),
+              3 * 1.5 * 1.5, 1e-12);
+  // Without the guard the inner derivative is differentiated too.
+  auto h2 = [](const Tensor& x) {
+    return pow(x, 3.0) -
+           std::get<1>(jvp([](const Tensor& u) { return 0.25 * pow(u, 4.0); },
+                           x, ones_like(x)));
+  };
+  EXPECT_NEAR(std::get<1>(jvp(h2, scalar64(1.5), scalar64(1.0))).item<double>(),
+              0.0, 1e-12);
+}
+
+}  // namespace
+}  // namespace fnx

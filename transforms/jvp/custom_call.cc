@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/ops/ops.h"
 #include "transforms/grad/grad_api.h"
+#include "transforms/jvp/fwd_grad_mode.h"
 #include "transforms/jvp/jvp_api.h"
 #include "transforms/jvp/jvp_interpreter.h"
 #include "transforms/jvp/jvp_rule.h"
@@ -84,12 +85,14 @@ std::vector<Tensor> JvpInterpreter::process_higher_order(const OpCall& call) {
   const std::shared_ptr<const CustomFunction>& fn_ptr =
       call.attr<CustomAttrs>().fn;
   const CustomFunction& fn = *fn_ptr;
+  const bool active = fwd_grad_enabled();
+  FwdGradModeScope below(outer_mode());
   const std::size_t n = call.inputs.size();
   std::vector<Tensor> primals(n), tangents(n);
   bool any = false;
   for (std::size_t i = 0; i < n; ++i) {
     primals[i] = unwrap(call.inputs[i]);
-    if (fn.is_differentiable(i) && is_floating(primals[i].dtype())) {
+    if (active && fn.is_differentiable(i) && is_floating(primals[i].dtype())) {
       tangents[i] = tangent_of(call.inputs[i]);
     }
     any |= tangents[i].defined();

@@ -56,6 +56,48 @@ struct JvpOptions {
   bool strict = false;
 };
 
+// Whether jvp levels carry tangents on this thread: true unless a
+// NoFwdGradGuard is active (jvp and linearize turn it on for their f).
+inline bool is_fwd_grad_enabled() {
+  const jvp_internal::JvpTransform* t = jvp_internal::find_transform();
+  return t == nullptr || t->is_fwd_grad_enabled();
+}
+
+// Sets the thread's forward-grad mode for a scope and restores it on exit
+// (torch's fwd-grad disable). Values computed with it off carry no tangent
+// for any jvp level: they are constants to forward mode. As with
+// NoGradGuard, jvp ignores a guard around its call for its own f, while
+// the enclosing jvp levels keep it: inside an outer jvp, a guard around an
+// inner jvp makes the inner results constants to the outer one.
+class FwdGradModeGuard {
+ public:
+  explicit FwdGradModeGuard(bool enabled)
+      : t_(jvp_internal::find_transform()) {
+    if (t_ == nullptr) return;
+    prev_ = t_->is_fwd_grad_enabled();
+    t_->set_fwd_grad_enabled(enabled);
+  }
+  ~FwdGradModeGuard() {
+    if (t_ != nullptr) t_->set_fwd_grad_enabled(prev_);
+  }
+  FwdGradModeGuard(const FwdGradModeGuard&) = delete;
+  FwdGradModeGuard& operator=(const FwdGradModeGuard&) = delete;
+
+ private:
+  const jvp_internal::JvpTransform* t_;
+  bool prev_ = true;
+};
+
+class NoFwdGradGuard : public FwdGradModeGuard {
+ public:
+  NoFwdGradGuard() : FwdGradModeGuard(false) {}
+};
+
+class EnableFwdGradGuard : public FwdGradModeGuard {
+ public:
+  EnableFwdGradGuard() : FwdGradModeGuard(true) {}
+};
+
 namespace jvp_internal {
 
 template <typename T>

@@ -72,6 +72,9 @@ struct JvpTransform {
   std::vector<OutMeta> (*eval_shape)(const FlatFn& f,
                                      std::span<const Tensor> primals,
                                      std::string_view caller);
+  // The thread's forward-grad mode (NoFwdGradGuard / EnableFwdGradGuard).
+  bool (*is_fwd_grad_enabled)();
+  void (*set_fwd_grad_enabled)(bool enabled);
 };
 
 // The registered table, or null when the plugin is neither linked nor

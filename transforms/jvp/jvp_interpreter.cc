@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/ops/ops.h"
 #include "core/registry.h"
+#include "transforms/jvp/fwd_grad_mode.h"
 
 namespace fnx::jvp {
 
@@ -17,9 +18,10 @@ bool memory_is_shared(const Tensor& t) { return memory_of(t).use_count() > 1; }
 
 }  // namespace
 
-JvpInterpreter::JvpInterpreter(std::string_view caller)
+JvpInterpreter::JvpInterpreter(std::string_view caller, bool outer_mode)
     : Interpreter("jvp"),
       caller_(caller),
+      outer_mode_(outer_mode),
       table_(Registry::get().table_id(kJvpTable)) {}
 
 Tensor JvpInterpreter::make_dual(const Tensor& primal, Tensor tangent,
@@ -51,12 +53,16 @@ Tensor JvpInterpreter::process(const OpCall& call) {
          "; the jvp plugin registers one for every primitive, so this plugin "
          "build is older than the core (rebuild //transforms/jvp)");
   }
+  // Inside a NoFwdGradGuard tangents stop here; the levels below run under
+  // the mode this jvp was called in.
+  const bool active = fwd_grad_enabled();
+  FwdGradModeScope below(outer_mode_);
   const std::size_t n = call.inputs.size();
   absl::InlinedVector<Tensor, 4> primals(n), tangents(n);
   bool any = false;
   for (std::size_t i = 0; i < n; ++i) {
     primals[i] = unwrap(call.inputs[i]);
-    tangents[i] = tangent_of(call.inputs[i]);
+    if (active) tangents[i] = tangent_of(call.inputs[i]);
     any |= tangents[i].defined();
   }
   const std::span<const Tensor> p(primals.data(), n), t(tangents.data(), n);

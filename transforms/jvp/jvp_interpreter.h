@@ -33,7 +33,9 @@ struct Dual final : WrapperPayload {
 
 class JvpInterpreter final : public Interpreter {
  public:
-  explicit JvpInterpreter(std::string_view caller);
+  // `outer_mode`: the forward-grad mode where the transform was called; the
+  // levels below see it while this level runs their ops.
+  JvpInterpreter(std::string_view caller, bool outer_mode);
 
   // A dual of this level (tangent undefined = zero).
   Tensor make_dual(const Tensor& primal, Tensor tangent, bool owns) const;
@@ -48,6 +50,7 @@ class JvpInterpreter final : public Interpreter {
   Tensor concrete(const Tensor& wrapper, std::string_view what) override;
 
   const std::string& caller() const { return caller_; }
+  bool outer_mode() const { return outer_mode_; }
   // Called with the primal memory each in-place write is about to change
   // (linearize keeps the residuals it recorded from that memory).
   void set_before_write(std::function<void(const Storage*)> hook) {
@@ -62,6 +65,7 @@ class JvpInterpreter final : public Interpreter {
                    const Tensor& tangent) const;
 
   std::string caller_;
+  bool outer_mode_;
   int table_;
   std::function<void(const Storage*)> before_write_;
 };

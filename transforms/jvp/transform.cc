@@ -11,6 +11,7 @@
 #include "core/interpreter.h"
 #include "core/ops/ops.h"
 #include "core/registry.h"
+#include "transforms/jvp/fwd_grad_mode.h"
 #include "transforms/jvp/jvp_api.h"
 #include "transforms/jvp/jvp_interpreter.h"
 #include "transforms/jvp/jvp_rule.h"
@@ -71,7 +72,8 @@ JvpResult run_jvp(const FlatFn& f, std::span<const Tensor> primals,
   for (std::size_t i = 0; i < primals.size(); ++i) {
     check_tangent(caller, i, primals[i], tangents[i]);
   }
-  JvpInterpreter level(caller);
+  JvpInterpreter level(caller, fwd_grad_enabled());
+  FwdGradModeScope on(true);  // f carries tangents even inside a guard
   JvpResult r;
   InterpreterScope scope(level);
   std::vector<Tensor> wrapped;
@@ -135,7 +137,8 @@ class Replay final : public jvp_internal::Linearized {
 LinearizeResult run_linearize(const FlatFn& f, std::span<const Tensor> primals,
                               std::string_view caller) {
   TraceInterpreter trace(/*record=*/true);
-  JvpInterpreter level(caller);
+  JvpInterpreter level(caller, fwd_grad_enabled());
+  FwdGradModeScope on(true);
   level.set_before_write([&trace](const Storage* memory) {
     trace.program().preserve_constants(memory);
   });
@@ -202,8 +205,12 @@ std::vector<OutMeta> run_eval_shape(const FlatFn& f,
   return metas;
 }
 
+bool is_fwd_enabled() { return fwd_grad_enabled(); }
+void set_fwd_enabled(bool enabled) { set_fwd_grad_enabled(enabled); }
+
 const jvp_internal::JvpTransform kTransform{
-    jvp_internal::kJvpApiVersion, &run_jvp, &run_linearize, &run_eval_shape};
+    jvp_internal::kJvpApiVersion, &run_jvp,        &run_linearize,
+    &run_eval_shape,              &is_fwd_enabled, &set_fwd_enabled};
 
 }  // namespace
 
