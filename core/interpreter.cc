@@ -1,5 +1,6 @@
 #include "core/interpreter.h"
 
+#include <algorithm>
 #include <atomic>
 #include <vector>
 
@@ -128,6 +129,40 @@ int64_t live_level(const Tensor& t) {
   if (!t.is_wrapper()) return -1;
   const LevelHandle& owner = *t.impl()->wrapper->owner;
   return owner.alive() ? owner.level() : -1;
+}
+
+namespace {
+PassiveArguments::Taken& pending_passive() {
+  thread_local PassiveArguments::Taken pending;
+  return pending;
+}
+}  // namespace
+
+PassiveArguments::PassiveArguments(const std::vector<Tensor>& tensors)
+    : saved_(pending_passive()) {
+  PassiveArguments::Taken& pending = pending_passive();
+  for (const Tensor& t : tensors) {
+    if (!t.defined()) continue;
+    pending.tensors.push_back(t.impl());
+    if (const Storage* m = memory_of(t).get()) pending.memory.push_back(m);
+  }
+}
+
+PassiveArguments::~PassiveArguments() { pending_passive() = std::move(saved_); }
+
+PassiveArguments::Claim::Claim() : taken_(std::move(pending_passive())) {
+  pending_passive() = Taken{};
+}
+
+PassiveArguments::Claim::~Claim() { pending_passive() = std::move(taken_); }
+
+bool PassiveArguments::Taken::holds(const Tensor& t) const {
+  return t.defined() &&
+         std::find(tensors.begin(), tensors.end(), t.impl()) != tensors.end();
+}
+
+bool PassiveArguments::Taken::holds_memory(const Storage* m) const {
+  return m != nullptr && std::find(memory.begin(), memory.end(), m) != memory.end();
 }
 
 }  // namespace fnx

@@ -130,6 +130,44 @@ class StackDepthGuard {
   int saved_;
 };
 
+// The arguments of a transform call that it does not transform (the
+// non-differentiated arguments of grad, vjp, jacrev, jvp, jacfwd), named by
+// the thin headers around the plugin call. The next grad or jvp level made
+// on this thread takes them (levels made inside f see none). Writing a
+// transformed value into one of them (y.copy_(x)) makes the caller's handle
+// a value of that level, as torch.func does by wrapping every argument.
+class PassiveArguments {
+ public:
+  explicit PassiveArguments(const std::vector<Tensor>& tensors);
+  ~PassiveArguments();
+  PassiveArguments(const PassiveArguments&) = delete;
+  PassiveArguments& operator=(const PassiveArguments&) = delete;
+
+  struct Taken {
+    std::vector<const TensorImpl*> tensors;  // the argument handles
+    std::vector<const Storage*> memory;      // and their memory
+    bool holds(const Tensor& t) const;
+    bool holds_memory(const Storage* m) const;
+  };
+  // Held by a grad or jvp level for its lifetime: the pending arguments
+  // become its own and are hidden from the levels made inside it; they are
+  // pending again once it ends (jacfwd makes one level per chunk).
+  class Claim {
+   public:
+    Claim();
+    ~Claim();
+    Claim(const Claim&) = delete;
+    Claim& operator=(const Claim&) = delete;
+    const Taken& get() const { return taken_; }
+
+   private:
+    Taken taken_;
+  };
+
+ private:
+  Taken saved_;
+};
+
 // Peels dead wrapper layers; returns `t` itself when nothing is dead.
 const Tensor& peel_dead(const Tensor& t, Tensor& storage);
 // The level of a live wrapper, or -1 for a dense tensor.

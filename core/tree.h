@@ -524,6 +524,35 @@ decltype(auto) tree_invoke_rebuilt(F& f, std::span<const Tensor> leaves,
       f, leaves, starts, std::index_sequence_for<Args...>{}, args...);
 }
 
+namespace tree_internal {
+template <std::size_t J, std::size_t... I>
+inline constexpr bool kNotSelected = ((J != I) && ...);
+
+template <std::size_t... I, typename Tuple, std::size_t... J>
+void flatten_unselected(const Tuple& args, std::vector<Tensor>& out,
+                        std::index_sequence<J...>) {
+  (
+      [&] {
+        using E = std::remove_cvref_t<std::tuple_element_t<J, Tuple>>;
+        if constexpr (is_tree_v<E> && kNotSelected<J, I...>) {
+          tree_flatten_into(std::get<J>(args), out);
+        }
+      }(),
+      ...);
+}
+}  // namespace tree_internal
+
+// The leaves of the elements of the tuple `args` other than I... (the
+// arguments a transform does not differentiate), in order; static data is
+// skipped.
+template <std::size_t... I, typename Tuple>
+std::vector<Tensor> tree_flatten_unselected(const Tuple& args) {
+  std::vector<Tensor> out;
+  tree_internal::flatten_unselected<I...>(
+      args, out, std::make_index_sequence<std::tuple_size_v<Tuple>>());
+  return out;
+}
+
 // A copy of `tree` with its leaves dropped: its structure (to rebuild the
 // tree later) without keeping the values, or what they hold, alive.
 template <typename T>

@@ -72,3 +72,74 @@ TEST(ViewOfWrittenBase, UsedInAnOpAndWrittenTwice) {
 
 }  // namespace
 }  // namespace fnx
+
+namespace fnx {
+namespace {
+
+using testing::close;
+using testing::f64;
+using testing::throws_with;
+
+// torch.func's TestJac.test_inplace: the differentiated input written into
+// an argument that is not differentiated.
+TEST(WriteIntoUndifferentiatedArgument, JacrevAndJacfwd) {
+  auto f = [](const Tensor& x, Tensor y) {
+    y.copy_(x);
+    return y;
+  };
+  const Tensor eye = f64({1, 0, 0, 1}, {2, 2});
+  EXPECT_TRUE(close(jacrev<0>(f)(f64({0.3, -0.2}), f64({5.0, 6.0})), eye));
+  EXPECT_TRUE(close(jacfwd<0>(f)(f64({0.3, -0.2}), f64({5.0, 6.0})), eye));
+  // Functionalized, as the old error advised: the write-back at the end is
+  // a write into the argument too.
+  EXPECT_TRUE(close(jacrev<0>(functionalize(f))(f64({0.3, -0.2}),
+                                                f64({5.0, 6.0})),
+                    eye));
+  EXPECT_TRUE(close(jacfwd<0>(functionalize(f))(f64({0.3, -0.2}),
+                                                f64({5.0, 6.0})),
+                    eye));
+  // Chunked jacfwd makes one jvp level per chunk: each may write.
+  EXPECT_TRUE(close(jacfwd<0>(f, {.chunk_size = 1})(f64({0.3, -0.2}),
+                                                   f64({5.0, 6.0})),
+                    eye));
+  // grad and vjp too; the caller's y is written, as in torch.
+  Tensor y = f64({5.0, 6.0});
+  const Tensor g = grad<0>([](const Tensor& x, Tensor y) {
+    y.copy_(x * x);
+    return y.sum();
+  })(f64({0.3, -0.2}), y);
+  EXPECT_TRUE(close(g, f64({0.6, -0.4})));
+  EXPECT_TRUE(close(y, f64({0.09, 0.04})));
+  // jvp through a jacrev-style closure over the argument.
+  EXPECT_TRUE(close(hessian<0>([](const Tensor& x, Tensor y) {
+                      y.copy_(x * x);
+                      return y.sum();
+                    })(f64({0.3, -0.2}), f64({5.0, 6.0})),
+                    f64({2, 0, 0, 2}, {2, 2})));
+}
+
+TEST(WriteIntoUndifferentiatedArgument, ViewsAndCapturesStayErrors) {
+  // Writing into a view of the argument would leave its other views
+  // without the gradient: refused, with advice that works.
+  auto g = [](const Tensor& x, Tensor y) {
+    y.slice(0, 0, 1).copy_(x.slice(0, 0, 1));
+    return (y * y).sum();
+  };
+  EXPECT_TRUE(throws_with(
+      [&] { grad<0>(g)(f64({0.3, -0.2}), f64({5.0, 6.0})); },
+      {"[grad] copy_", "view", "argument that is not differentiated",
+       "Write into the whole argument"}));
+  // A captured tensor is not an argument: torch.func refuses it too.
+  Tensor captured = f64({5.0, 6.0});
+  EXPECT_TRUE(throws_with(
+      [&] {
+        grad([&](const Tensor& x) {
+          captured.copy_(x);
+          return captured.sum();
+        })(f64({0.3, -0.2}));
+      },
+      "captured"));
+}
+
+}  // namespace
+}  // namespace fnx

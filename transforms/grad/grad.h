@@ -52,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/interpreter.h"
 #include "core/tree.h"
 #include "transforms/grad/grad_api.h"
 
@@ -193,6 +194,8 @@ template <std::size_t... I, typename F, typename Args, typename OutLike,
 auto run(const F& f, const Args& args, std::optional<OutLike>& out_like,
          std::optional<AuxLike>& aux_like, Entry entry) {
   const std::vector<Tensor> primals = selected_leaves<I...>(args);
+  // The other arguments may be written with tracked values (y.copy_(x)).
+  const PassiveArguments passive(tree_flatten_unselected<I...>(args));
   FlatFn flat = [&](const std::vector<Tensor>& leaves) {
     std::size_t pos = 0;
     const auto rebuilt = rebuild<I...>(args, leaves, pos);

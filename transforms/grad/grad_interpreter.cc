@@ -307,7 +307,18 @@ Tensor GradInterpreter::write_untracked(const OpCall& call,
                                         std::span<const Tensor> inner,
                                         const std::shared_ptr<Node>& src) {
   const std::shared_ptr<Storage>& memory = memory_of(inner[0]);
-  if (!made_inside(memory.get())) {
+  // A non-differentiated argument of this call, written whole, becomes
+  // tracked (torch.func wraps every argument; its memory is the caller's).
+  const bool argument = passive_.get().holds(call.inputs[0]);
+  if (!argument && passive_.get().holds_memory(memory.get())) {
+    fail(caller_, "copy_: writing a value tracked by ", caller_,
+         " into a view (shape ", shape_str(call.inputs[0].shape()),
+         ") of an argument that is not differentiated would leave the "
+         "argument's other views without the gradient. Write into the whole "
+         "argument (y.copy_(...)), differentiate that argument too, or build "
+         "the result out of place (where, cat, pad, index_put)");
+  }
+  if (!argument && !made_inside(memory.get())) {
     fail(caller_, "copy_: writing a value tracked by ", caller_,
          " into a tensor it does not track (one captured from outside the "
          "function, or an outer transform's value) would mutate that tensor "
@@ -316,7 +327,7 @@ Tensor GradInterpreter::write_untracked(const OpCall& call,
          " is an error: pass the tensor in as an argument, or build the "
          "result out of place (where, cat, pad, index_add)");
   }
-  if (memory.use_count() > 1) {
+  if (!argument && memory.use_count() > 1) {
     fail(caller_, "copy_: writing a value tracked by ", caller_,
          " into a view of a buffer the function made from constants (shape ",
          shape_str(call.inputs[0].shape()),

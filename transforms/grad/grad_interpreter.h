@@ -69,6 +69,8 @@ class GradInterpreter final : public Interpreter {
   int table_;
   // Memory of the differentiated inputs: writing into it is an error.
   std::vector<const Storage*> leaf_storage_;
+  // The call's non-differentiated arguments: writable with tracked values.
+  PassiveArguments::Claim passive_;
   // Per memory, the newest history a write gave its whole base (views
   // taken before the write rebase onto it, even once the base's handle is
   // gone).

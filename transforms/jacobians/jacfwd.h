@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/interpreter.h"
 #include "core/tree.h"
 #include "transforms/jacobians/jacobian_util.h"
 #include "transforms/jvp/jvp_api.h"
@@ -83,6 +84,8 @@ class JacfwdFn {
     jvp_internal::FlatFn flat = [&](const std::vector<Tensor>& leaves) {
       return sel.template call<R>(leaves, out_like, aux_like);
     };
+    // The other arguments may be written with duals (y.copy_(x)).
+    const PassiveArguments passive(tree_flatten_unselected<I...>(all));
     FlatJacobian r = jacfwd_flat(flat, sel.leaves(), options_, caller);
     auto jac =
         sel.template assemble<typename Split::Out>(r.blocks, r.values.size());

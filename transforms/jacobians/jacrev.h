@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/interpreter.h"
 #include "core/ops/ops.h"
 #include "core/tree.h"
 #include "transforms/grad/grad.h"
@@ -144,6 +145,8 @@ class JacrevFn {
         decltype(g) const&, const Value<std::tuple_element_t<I, All>>&...>>;
     constexpr bool kAux = kIsPair<R>;
     check_has_aux("jacrev", kAux, options_.has_aux);
+    // The other arguments may be written with tracked values (y.copy_(x)).
+    const PassiveArguments passive(tree_flatten_unselected<I...>(all));
     if constexpr (kAux) {
       auto [out, vjp_fn, aux] =
           vjp(g, VjpOptions{.has_aux = true}, std::get<I>(all)...);

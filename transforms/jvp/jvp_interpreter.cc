@@ -128,7 +128,11 @@ Tensor JvpInterpreter::copy_into(const OpCall& call,
     // A tensor the function made from constants, that no other view
     // reaches, takes the tangent (the caller's handle is rebound). Anything
     // else (a captured tensor, a buffer other views reach) would drop it.
-    if (!made_inside(storage_of(primals[0])) || memory_is_shared(primals[0])) {
+    // An argument without a tangent, written whole, takes the tangent
+    // (torch.func wraps every argument; its memory is the caller's).
+    const bool argument = passive_.get().holds(dst);
+    if (!argument && (!made_inside(storage_of(primals[0])) ||
+                      memory_is_shared(primals[0]))) {
       fail(caller_, "copy_: writing a value that has a tangent into a tensor ",
            "of shape ", shape_str(dst.shape()),
            " that has none (one captured from outside the function, or a "

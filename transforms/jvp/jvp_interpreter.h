@@ -66,6 +66,8 @@ class JvpInterpreter final : public Interpreter {
 
   std::string caller_;
   bool outer_mode_;
+  // The call's arguments without tangents: writable with duals.
+  PassiveArguments::Claim passive_;
   int table_;
   std::function<void(const Storage*)> before_write_;
 };
