@@ -22,6 +22,10 @@ const std::vector<Composition>& compositions() {
        "grad(<grad, r>) == finite differences of grad"},
       {"vmap_vmap_grad", &vmap_of_vmap_of_grad,
        "vmap(vmap(grad)) == a double loop of grad"},
+      {"view_of_written_base", &view_of_written_base,
+       "grad and jvp through a view read after its base was written"},
+      {"nested_no_grad", &nested_no_grad,
+       "grad ignores an inner grad taken under NoGradGuard"},
   };
   return kAll;
 }

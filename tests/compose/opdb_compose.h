@@ -58,6 +58,8 @@ bool vmap_of_grad(const Case& c);
 bool grad_of_vmap(const Case& c);
 bool grad_of_grad(const Case& c);
 bool vmap_of_vmap_of_grad(const Case& c);
+bool view_of_written_base(const Case& c);
+bool nested_no_grad(const Case& c);
 
 // Helpers the checks share.
 Tensor stack_leaves(const std::vector<std::vector<Tensor>>& per_example,

@@ -1,12 +1,14 @@
 // The compositions of grad with vmap and with itself: vmap(grad),
 // grad(vmap), grad(grad) and vmap(vmap(grad)), each against per-example
 // loops or finite differences.
+#include <tuple>
 #include <vector>
 
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
 #include "tests/compose/opdb_compose.h"
 #include "transforms/grad/grad.h"
+#include "transforms/jvp/jvp.h"
 #include "transforms/vmap/vmap.h"
 
 namespace fnx::compose {
@@ -105,6 +107,63 @@ bool vmap_of_vmap_of_grad(const Case& c) {
     EXPECT_TRUE(
         all_close(reshape(got[k], flat), stack_leaves(loop, k), tolerance(c)))
         << "leaf " << k;
+  }
+  return true;
+}
+
+}  // namespace fnx::compose
+
+namespace fnx::compose {
+
+// A view taken before its base is written reads the write and carries its
+// derivative (torch's test_inplace_on_view_base): y = p(x) cloned, v a flat
+// view of y, y then written with 2 p(x); sum(w * v) differentiates as
+// 2 phi, in reverse and forward mode.
+bool view_of_written_base(const Case& c) {
+  auto phi = [&c](const std::vector<Tensor>& x) { return c.phi(x); };
+  auto phi_v = [&c](const std::vector<Tensor>& x) {
+    const Tensor out = c.p(x);
+    Tensor y = out.clone();
+    const Tensor v = y.reshape({-1});
+    y.copy_(out * 2.0);
+    return (v * c.w.reshape({-1})).sum();
+  };
+  const double tol = tolerance(c);
+  const std::vector<Tensor> got = grad(phi_v)(c.x);
+  const std::vector<Tensor> want = grad(phi)(c.x);
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    EXPECT_TRUE(all_close(got[k], want[k] * 2.0, tol)) << "leaf " << k;
+  }
+  Generator gen(c.seed);
+  const std::vector<Tensor> r = random_like(c.x, gen);
+  const Tensor t_got = std::get<1>(jvp(phi_v, c.x, r));
+  const Tensor t_want = std::get<1>(jvp(phi, c.x, r));
+  EXPECT_TRUE(all_close(t_got, t_want * 2.0, tol));
+  return true;
+}
+
+// A NoGradGuard around an inner grad makes its result a constant to the
+// outer grad (torch's test_no_grad_nested_*): h = phi + <grad phi, r>
+// computed under the guard has the gradient of phi alone.
+bool nested_no_grad(const Case& c) {
+  Generator gen(c.seed);
+  const std::vector<Tensor> r = random_like(c.x, gen);
+  auto phi = [&c](const std::vector<Tensor>& x) { return c.phi(x); };
+  auto h = [&](const std::vector<Tensor>& x) {
+    Tensor s = zeros({}, DType::Float64);
+    {
+      NoGradGuard off;
+      const std::vector<Tensor> g = grad(phi)(x);
+      for (std::size_t k = 0; k < g.size(); ++k) {
+        s = s + (g[k].to(DType::Float64) * r[k].to(DType::Float64)).sum();
+      }
+    }
+    return phi(x) + s.to(c.w.dtype());
+  };
+  const std::vector<Tensor> got = grad(h)(c.x);
+  const std::vector<Tensor> want = grad(phi)(c.x);
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    EXPECT_TRUE(all_close(got[k], want[k], tolerance(c))) << "leaf " << k;
   }
   return true;
 }
