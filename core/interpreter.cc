@@ -62,8 +62,9 @@ Tensor Interpreter::concrete(const Tensor&, std::string_view what) {
        "the transformed function instead.");
 }
 
-Tensor Interpreter::make_wrapper(Tensor inner, Shape logical_shape, DType dtype,
-                                 std::shared_ptr<WrapperPayload> payload) const {
+Tensor Interpreter::make_wrapper(
+    Tensor inner, Shape logical_shape, DType dtype,
+    std::shared_ptr<WrapperPayload> payload) const {
   auto impl = std::make_shared<TensorImpl>();
   // A wrapper of the same shape describes the layout it wraps (strides(),
   // is_contiguous() and view() see the real memory, as in torch.func);
@@ -162,7 +163,8 @@ bool PassiveArguments::Taken::holds(const Tensor& t) const {
 }
 
 bool PassiveArguments::Taken::holds_memory(const Storage* m) const {
-  return m != nullptr && std::find(memory.begin(), memory.end(), m) != memory.end();
+  return m != nullptr &&
+         std::find(memory.begin(), memory.end(), m) != memory.end();
 }
 
 }  // namespace fnx

@@ -86,8 +86,9 @@ Strides contiguous_strides(const Shape& shape) {
     strides[i] = stride;
     // The last product (the whole span) is not a stride: it may overflow
     // only when check_shape would have refused the shape.
-    if (i > 0) stride = checked_mul(stride, std::max<int64_t>(shape[i], 1),
-                                    "contiguous_strides");
+    if (i > 0)
+      stride = checked_mul(stride, std::max<int64_t>(shape[i], 1),
+                           "contiguous_strides");
   }
   return strides;
 }
@@ -150,8 +151,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
     const int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
     FNX_CHECK(da == db || da == 1 || db == 1, op, "shapes ", shape_str(a),
-              " and ", shape_str(b), " do not broadcast (dim ", i,
-              ": ", da, " vs ", db, ")");
+              " and ", shape_str(b), " do not broadcast (dim ", i, ": ", da,
+              " vs ", db, ")");
     out[i] = da == 1 ? db : da;
   }
   return out;

@@ -24,8 +24,8 @@ Tensor Tensor::view(const Shape& shape) const {
   FNX_CHECK(!is_wrapper() || numel() == 0 ||
                 view_strides(this->shape(), strides(), out.shape()),
             "view", "shape ", shape_str(shape),
-            " cannot be a view of a tensor of shape ",
-            shape_str(this->shape()), " with strides ",
+            " cannot be a view of a tensor of shape ", shape_str(this->shape()),
+            " with strides ",
             shape_str(Shape(strides().begin(), strides().end())),
             " (it would need a copy); use reshape()");
   if (is_wrapper() || numel() == 0) return out;
@@ -45,9 +45,8 @@ Tensor Tensor::new_full(const Shape& shape, double value) const {
   // levels: selecting with it makes the new tensor batched like this one.
   const Tensor flat = fnx::reshape(*this, {-1});
   const Tensor one = fnx::narrow(flat, 0, 0, std::min<int64_t>(1, numel()));
-  const Tensor never = fnx::stop_gradient(
-      fnx::cast(fnx::sum(fnx::cast(fnx::lt(one, one), DType::Int64)),
-                DType::Bool));
+  const Tensor never = fnx::stop_gradient(fnx::cast(
+      fnx::sum(fnx::cast(fnx::lt(one, one), DType::Int64)), DType::Bool));
   return fnx::where(never, out, out);
 }
 

@@ -42,7 +42,7 @@ TEST(ViewOfWrittenBase, UsedInAnOpAndWrittenTwice) {
     Tensor y = t * 2.0;
     Tensor head = y.slice(0, 0, 2);
     Tensor tail = y.slice(0, 1, 3);
-    y.mul_(y);                 // y = 4 t^2
+    y.mul_(y);                    // y = 4 t^2
     tail.add_(t.slice(0, 1, 3));  // y[1:] += t[1:]
     return (head * head).sum();   // (4 t0^2)^2 + (4 t1^2 + t1)^2
   };
@@ -62,12 +62,14 @@ TEST(ViewOfWrittenBase, UsedInAnOpAndWrittenTwice) {
   auto h = [](const Tensor& t) { return foo(t * t); };
   const double a = 0.4;
   const double d2 = 2 * std::cos(a * a) - 4 * a * a * std::sin(a * a);
-  EXPECT_NEAR(jacfwd(jacrev(h))(f64({a, 0.1, 0.2})).select(0, 0).select(0, 0)
+  EXPECT_NEAR(jacfwd(jacrev(h))(f64({a, 0.1, 0.2}))
+                  .select(0, 0)
+                  .select(0, 0)
                   .item<double>(),
               d2, 1e-9);
-  EXPECT_NEAR(hessian(h)(f64({a, 0.1, 0.2})).select(0, 0).select(0, 0)
-                  .item<double>(),
-              d2, 1e-9);
+  EXPECT_NEAR(
+      hessian(h)(f64({a, 0.1, 0.2})).select(0, 0).select(0, 0).item<double>(),
+      d2, 1e-9);
 }
 
 }  // namespace
@@ -92,16 +94,13 @@ TEST(WriteIntoUndifferentiatedArgument, JacrevAndJacfwd) {
   EXPECT_TRUE(close(jacfwd<0>(f)(f64({0.3, -0.2}), f64({5.0, 6.0})), eye));
   // Functionalized, as the old error advised: the write-back at the end is
   // a write into the argument too.
-  EXPECT_TRUE(close(jacrev<0>(functionalize(f))(f64({0.3, -0.2}),
-                                                f64({5.0, 6.0})),
-                    eye));
-  EXPECT_TRUE(close(jacfwd<0>(functionalize(f))(f64({0.3, -0.2}),
-                                                f64({5.0, 6.0})),
-                    eye));
+  EXPECT_TRUE(close(
+      jacrev<0>(functionalize(f))(f64({0.3, -0.2}), f64({5.0, 6.0})), eye));
+  EXPECT_TRUE(close(
+      jacfwd<0>(functionalize(f))(f64({0.3, -0.2}), f64({5.0, 6.0})), eye));
   // Chunked jacfwd makes one jvp level per chunk: each may write.
-  EXPECT_TRUE(close(jacfwd<0>(f, {.chunk_size = 1})(f64({0.3, -0.2}),
-                                                   f64({5.0, 6.0})),
-                    eye));
+  EXPECT_TRUE(close(
+      jacfwd<0>(f, {.chunk_size = 1})(f64({0.3, -0.2}), f64({5.0, 6.0})), eye));
   // grad and vjp too; the caller's y is written, as in torch.
   Tensor y = f64({5.0, 6.0});
   const Tensor g = grad<0>([](const Tensor& x, Tensor y) {
@@ -126,7 +125,9 @@ TEST(WriteIntoUndifferentiatedArgument, ViewsAndCapturesStayErrors) {
     return (y * y).sum();
   };
   EXPECT_TRUE(throws_with(
-      [&] { grad<0>(g)(f64({0.3, -0.2}), f64({5.0, 6.0})); },
+      [&] {
+        grad<0>(g)(f64({0.3, -0.2}), f64({5.0, 6.0}));
+      },
       {"[grad] copy_", "view", "argument that is not differentiated",
        "Write into the whole argument"}));
   // A captured tensor is not an argument: torch.func refuses it too.

@@ -315,9 +315,9 @@ TEST(GradMode, NoGradAroundGradAndValueMakesTheValueConstant) {
   EXPECT_NEAR(grad(h)(scalar(0.3)).item<double>(), 1.0, 1e-12);
   // And outside every transform: grad under no_grad still differentiates.
   NoGradGuard g;
-  EXPECT_NEAR(grad([](const Tensor& u) { return sin(u); })(scalar(0.3))
-                  .item<double>(),
-              std::cos(0.3), 1e-12);
+  EXPECT_NEAR(
+      grad([](const Tensor& u) { return sin(u); })(scalar(0.3)).item<double>(),
+      std::cos(0.3), 1e-12);
 }
 
 TEST(StopGradient, DetachIsAConstant) {

@@ -177,7 +177,9 @@ TEST(Jvp, InPlaceWriteOfATangentIntoABufferMadeInside) {
     return buffer;
   };
   EXPECT_TRUE(throws_with(
-      [&] { (void)jvp(through_view, f64({1, 2}), f64({1, 1})); },
+      [&] {
+        (void)jvp(through_view, f64({1, 2}), f64({1, 1}));
+      },
       {"[jvp] copy_", "has none", "functionalize"}));
   Tensor captured = zeros({2}, DType::Float64);
   auto into_captured = [&captured](const Tensor& x) {
@@ -186,7 +188,9 @@ TEST(Jvp, InPlaceWriteOfATangentIntoABufferMadeInside) {
     return x;
   };
   EXPECT_TRUE(throws_with(
-      [&] { (void)jvp(into_captured, f64({1, 2}), f64({1, 1})); },
+      [&] {
+        (void)jvp(into_captured, f64({1, 2}), f64({1, 1}));
+      },
       {"[jvp] copy_", "captured"}));
 }
 
@@ -297,8 +301,8 @@ TEST(JvpStrict, IndependentOutputIsAnError) {
       {"[jvp] strict: output leaf 0 does not depend on the primals"}));
   // One dependent and one independent output of a tuple.
   auto mixed = [&](const Tensor& v) { return std::tuple{v * 2.0, c}; };
-  EXPECT_TRUE(testing::throws_with(
-      [&] { jvp(mixed, x, x, {.strict = true}); }, "output leaf 1"));
+  EXPECT_TRUE(testing::throws_with([&] { jvp(mixed, x, x, {.strict = true}); },
+                                   "output leaf 1"));
   // Dependent outputs pass.
   auto [y2, t2] =
       jvp([](const Tensor& v) { return sin(v); }, x, x, {.strict = true});
@@ -342,8 +346,8 @@ TEST(FwdGradMode, GuardInsideFStopsTangents) {
 
 TEST(FwdGradMode, JvpIgnoresAGuardAroundItsCall) {
   NoFwdGradGuard off;
-  auto [y, t] = jvp([](const Tensor& x) { return sin(x); }, scalar64(0.5),
-                    scalar64(1.0));
+  auto [y, t] =
+      jvp([](const Tensor& x) { return sin(x); }, scalar64(0.5), scalar64(1.0));
   EXPECT_NEAR(t.item<double>(), std::cos(0.5), 1e-12);
   EXPECT_FALSE(is_fwd_grad_enabled());
 }
@@ -355,8 +359,8 @@ TEST(FwdGradMode, GuardAroundInnerJvpMakesItsResultConstant) {
     Tensor s;
     {
       NoFwdGradGuard off;
-      s = std::get<1>(jvp([](const Tensor& u) { return 0.25 * pow(u, 4.0); },
-                          x, ones_like(x)));
+      s = std::get<1>(jvp([](const Tensor& u) { return 0.25 * pow(u, 4.0); }, x,
+                          ones_like(x)));
     }
     return pow(x, 3.0) - s;
   };

@@ -54,8 +54,8 @@ TEST(VmapLayout, IsContiguousDescribesTheExample) {
   vmap(probe)(randn({3, 4, 5}).transpose(1, 2));
   EXPECT_FALSE(contiguous);
   // A contiguous() copy inside is contiguous.
-  vmap([&](const Tensor& t) { return probe(t.contiguous()); }, 1)(
-      randn({4, 3, 5}));
+  vmap([&](const Tensor& t) { return probe(t.contiguous()); },
+       1)(randn({4, 3, 5}));
   EXPECT_TRUE(contiguous);
 }
 
@@ -69,13 +69,16 @@ TEST(VmapLayout, ViewRefusesWhereTheExampleNeedsACopy) {
   EXPECT_TRUE(same_values(v, y.reshape({7, 10})));
   // Viewing that keeps each chunk whole works even when not contiguous.
   const Tensor z = randn({2, 7, 5});
-  const Tensor w =
-      vmap([](const Tensor& t) { return t.view({2, 5, 1}); }, 1)(z);
+  const Tensor w = vmap(
+      [](const Tensor& t) {
+        return t.view({2, 5, 1});
+      },
+      1)(z);
   EXPECT_EQ(w.shape(), Shape({7, 2, 5, 1}));
   // test_view_as.
   const Tensor like = randn({10});
-  EXPECT_THROW(
-      vmap([&](const Tensor& t) { return t.view_as(like); }, 1)(x), Error);
+  EXPECT_THROW(vmap([&](const Tensor& t) { return t.view_as(like); }, 1)(x),
+               Error);
   EXPECT_EQ(vmap([&](const Tensor& t) { return t.view_as(like); })(y).shape(),
             Shape({7, 10}));
   // Under grad too: a transposed input cannot be viewed flat.
@@ -112,15 +115,14 @@ TEST(VmapNewFactories, NewZerosIsBatchedLikeItsSource) {
   EXPECT_EQ(f.to_vector(), (std::vector<double>{7, 7, 7, 7}));
   EXPECT_EQ(x.new_ones({2}).to_vector(), (std::vector<double>{1, 1}));
   EXPECT_EQ(x.new_empty({2}).to_vector(), (std::vector<double>{0, 0}));
-  const Tensor shapes = vmap([](const Tensor& a) {
-    return a.new_full({2}, 3.0) + a.sum();
-  })(x);
+  const Tensor shapes =
+      vmap([](const Tensor& a) { return a.new_full({2}, 3.0) + a.sum(); })(x);
   EXPECT_EQ(shapes.shape(), Shape({3, 2}));
   // A source with no elements still works.
   const Tensor empty = randn({4, 0});
-  EXPECT_EQ(vmap([](const Tensor& a) { return a.new_zeros({3}); })(empty)
-                .shape(),
-            Shape({4, 3}));
+  EXPECT_EQ(
+      vmap([](const Tensor& a) { return a.new_zeros({3}); })(empty).shape(),
+      Shape({4, 3}));
 }
 
 }  // namespace

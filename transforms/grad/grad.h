@@ -33,9 +33,13 @@
 //   from outside f (and an outer grad's values, to an inner one) are
 //   constants.
 // - In place (copy_): writing into a tracked value, or a view of one, is
-//   differentiated (the base is rebased, as in torch). Writing a tracked
-//   value into a tensor grad does not track (a captured one, or one built
-//   only from constants) is an error, as is writing into an input being
+//   differentiated (the base is rebased, as in torch), and views taken
+//   before the write follow it when read. Writing a tracked value into an
+//   argument that is not differentiated (y.copy_(x), written whole) makes
+//   it tracked, as torch.func does; its memory is the caller's, so the
+//   caller sees the value. Writing a tracked value into a captured tensor,
+//   a view of a non-differentiated argument, or a view of a buffer built
+//   only from constants is an error, as is writing into an input being
 //   differentiated; a tensor the tape saved and that was overwritten since
 //   is an error when the gradient needs it.
 //

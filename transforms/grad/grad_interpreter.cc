@@ -79,8 +79,7 @@ ViewPath view_path(const std::shared_ptr<Node>& node, const Storage* memory) {
       break;
     }
     if (n->rule == &kViewOfRule && n->views != nullptr) {
-      path.chain.insert(path.chain.begin(), n->views->begin(),
-                        n->views->end());
+      path.chain.insert(path.chain.begin(), n->views->begin(), n->views->end());
     } else if (is_view_prim(n->prim)) {
       path.chain.insert(path.chain.begin(),
                         ViewStep{n->prim, n->attrs, n->inputs[0], n->output});
@@ -208,10 +207,7 @@ Tensor GradInterpreter::record(const OpCall& call, const VjpRule& rule,
   return wrapper;
 }
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 // copy_(dst, src) is the one in-place primitive.
 //  - Writing a tracked value into memory this level does not track (a

@@ -208,9 +208,12 @@ std::vector<OutMeta> run_eval_shape(const FlatFn& f,
 bool is_fwd_enabled() { return fwd_grad_enabled(); }
 void set_fwd_enabled(bool enabled) { set_fwd_grad_enabled(enabled); }
 
-const jvp_internal::JvpTransform kTransform{
-    jvp_internal::kJvpApiVersion, &run_jvp,        &run_linearize,
-    &run_eval_shape,              &is_fwd_enabled, &set_fwd_enabled};
+const jvp_internal::JvpTransform kTransform{jvp_internal::kJvpApiVersion,
+                                            &run_jvp,
+                                            &run_linearize,
+                                            &run_eval_shape,
+                                            &is_fwd_enabled,
+                                            &set_fwd_enabled};
 
 }  // namespace
 

@@ -43,10 +43,10 @@ Tensor VmapInterpreter::wrap(Tensor physical, int64_t bdim) const {
   logical.erase(logical.begin() + bdim);
   const DType dtype = physical.dtype();
   const Strides strides = physical.strides();
-  return with_example_strides(make_wrapper(std::move(physical),
-                                           std::move(logical), dtype,
-                                           std::move(payload)),
-                              strides, bdim);
+  return with_example_strides(
+      make_wrapper(std::move(physical), std::move(logical), dtype,
+                   std::move(payload)),
+      strides, bdim);
 }
 
 Tensor VmapInterpreter::wrap_input(Tensor physical, int64_t bdim,
@@ -89,9 +89,9 @@ Tensor VmapInterpreter::process(const OpCall& call) {
 }
 
 std::vector<Tensor> VmapInterpreter::process_higher_order(const OpCall& call) {
-  const auto rule = reinterpret_cast<HigherOrderBatchingRule>(
-      Registry::get().rule(Registry::get().table_id(kBatchingTable),
-                           call.prim));
+  const auto rule =
+      reinterpret_cast<HigherOrderBatchingRule>(Registry::get().rule(
+          Registry::get().table_id(kBatchingTable), call.prim));
   FNX_CHECK(rule != nullptr, "vmap", "no batching rule for ", call.name(),
             "; rebuild //transforms/vmap with this core");
   std::vector<BatchedValue> args;
