@@ -129,7 +129,21 @@ TEST(WriteIntoUndifferentiatedArgument, ViewsAndCapturesStayErrors) {
         grad<0>(g)(f64({0.3, -0.2}), f64({5.0, 6.0}));
       },
       {"[grad] copy_", "view", "argument that is not differentiated",
-       "Write into the whole argument"}));
+       "Write into the whole argument", "functionalize"}));
+  // ...and the advice works: torch's original example (x[:2] = y with x
+  // not differentiated), functionalized.
+  auto h = [](Tensor x, const Tensor& y, const Tensor& z) {
+    x.slice(0, 0, 2).copy_(y);
+    return stack({(x * x).sum(), (z * z * z).sum()}, 0);
+  };
+  const Tensor x = f64({1.0, 2.0, 3.0, 4.0});
+  const Tensor y = f64({0.5, -0.5}), z = f64({0.1, 0.2});
+  auto [jy, jz] = jacrev<1, 2>(functionalize(h))(x, y, z);
+  EXPECT_TRUE(close(jy, f64({1.0, -1.0, 0.0, 0.0}, {2, 2})));
+  EXPECT_TRUE(close(jz, f64({0.0, 0.0, 0.03, 0.12}, {2, 2})));
+  auto [fy, fz] = jacfwd<1, 2>(functionalize(h))(x, y, z);
+  EXPECT_TRUE(close(fy, jy));
+  EXPECT_TRUE(close(fz, jz));
   // A captured tensor is not an argument: torch.func refuses it too.
   Tensor captured = f64({5.0, 6.0});
   EXPECT_TRUE(throws_with(

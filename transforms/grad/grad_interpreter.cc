@@ -311,8 +311,10 @@ Tensor GradInterpreter::write_untracked(const OpCall& call,
          " into a view (shape ", shape_str(call.inputs[0].shape()),
          ") of an argument that is not differentiated would leave the "
          "argument's other views without the gradient. Write into the whole "
-         "argument (y.copy_(...)), differentiate that argument too, or build "
-         "the result out of place (where, cat, pad, index_put)");
+         "argument (y.copy_(...)), build the result out of place (where, cat, "
+         "pad, index_put), or wrap the function in functionalize(), which "
+         "makes the write pure and writes the whole argument back at the end: ",
+         caller_, "(functionalize(f))");
   }
   if (!argument && !made_inside(memory.get())) {
     fail(caller_, "copy_: writing a value tracked by ", caller_,
