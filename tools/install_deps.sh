@@ -15,6 +15,7 @@ PACKAGES=(
   protobuf-compiler
   libopenblas-dev
   pkg-config
+  cmake
   zlib1g-dev
 )
 
