@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the dependencies, runs every test (`bazel test //...`, plus any
-# extra Bazel arguments given, e.g. --config=asan) and prints, as its last
-# line, "N passed, M failed" counting test targets. Exits non-zero when a
+# extra Bazel arguments given, e.g. --config=asan), builds and runs the
+# outside Bazel workspace examples/bazel_consumer, and prints, as its last
+# line, "N passed, M failed" counting test targets (the consumer as one). Exits non-zero when a
 # test fails, times out, has no status or the build fails.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -40,6 +41,20 @@ flaky="$(printf '%s\n' "${target_lines}" | grep -E '[ )]FLAKY' |
 if [[ -n "${flaky}" ]]; then
   echo "run_tests: flaky (passed on retry): $(echo ${flaky})"
 fi
+
+# An outside Bazel workspace that uses fnx through deps.bzl, built and run
+# on its own (examples/bazel_consumer; .bazelignore keeps it out of //...).
+# It counts as one more test target.
+echo "run_tests: building and running examples/bazel_consumer"
+if (cd examples/bazel_consumer && bazel run //:per_sample_grads 2>&1 |
+    tail -n 20 && test "${PIPESTATUS[0]}" -eq 0); then
+  echo "//examples/bazel_consumer:per_sample_grads PASSED"
+  passed=$((passed + 1))
+else
+  echo "//examples/bazel_consumer:per_sample_grads FAILED"
+  failed=$((failed + 1))
+fi
+(cd examples/bazel_consumer && bazel shutdown >/dev/null 2>&1) || true
 
 # Bazel exit codes: 0 ok, 3 tests failed, 4 no test targets; anything else
 # (1 build failure, 2 bad command line, 8 interrupted...) is a failure even
