@@ -21,6 +21,7 @@
 #include "transforms/jacobians/jacfwd.h"
 #include "transforms/jacobians/jacobian.h"
 #include "transforms/jacobians/jacrev.h"
+#include "transforms/jvp/eval_shape.h"
 #include "transforms/jvp/jvp.h"
 #include "transforms/vmap/vmap.h"
 #include "nn/functional_call.h"

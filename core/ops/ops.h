@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "core/generator.h"
@@ -23,6 +25,11 @@ Tensor full_like(const Tensor& t, double value);
 Tensor scalar_tensor(double value, DType dtype = DType::Float32, Device device = {});
 // [start, stop) with step; dtype Int64 unless given.
 Tensor arange(int64_t stop, DType dtype = DType::Int64, Device device = {});
+// arange(6.0): a floating stop gives a floating range (Float32 unless
+// given), as torch.
+template <typename T>
+  requires std::is_floating_point_v<T>
+Tensor arange(T stop, DType dtype = DType::Float32, Device device = {});
 Tensor arange(double start, double stop, double step = 1,
               DType dtype = DType::Float32, Device device = {});
 Tensor linspace(double start, double stop, int64_t steps,
@@ -35,6 +42,14 @@ Tensor from_vector(const std::vector<double>& values, const Shape& shape,
 Tensor from_vector(const std::vector<double>& values, DType dtype = DType::Float32);
 Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape,
                    DType dtype = DType::Int64, Device device = {});
+// A braced list: from_vector({1.0, 3.0}, {2}, DType::Float64). Floating
+// values give Float32 unless told, integers Int64.
+template <typename T>
+  requires std::is_arithmetic_v<T>
+Tensor from_vector(std::initializer_list<T> values, const Shape& shape,
+                   DType dtype = std::is_floating_point_v<T> ? DType::Float32
+                                                             : DType::Int64,
+                   Device device = {});
 
 // ---------------- randomness (Philox; see core/generator.h) ----------------
 Tensor rand(const Shape& shape, DType dtype = DType::Float32,
@@ -320,5 +335,24 @@ inline Tensor detach(const Tensor& x) { return stop_gradient(x); }
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5,
               double atol = 1e-8, bool equal_nan = false);
 bool equal(const Tensor& a, const Tensor& b);  // same shape and values
+
+template <typename T>
+  requires std::is_floating_point_v<T>
+Tensor arange(T stop, DType dtype, Device device) {
+  return arange(0.0, static_cast<double>(stop), 1.0, dtype, device);
+}
+
+template <typename T>
+  requires std::is_arithmetic_v<T>
+Tensor from_vector(std::initializer_list<T> values, const Shape& shape,
+                   DType dtype, Device device) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return from_vector(std::vector<double>(values.begin(), values.end()),
+                       shape, dtype, device);
+  } else {
+    return from_vector(std::vector<int64_t>(values.begin(), values.end()),
+                       shape, dtype, device);
+  }
+}
 
 }  // namespace fnx

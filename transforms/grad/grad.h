@@ -303,6 +303,35 @@ auto grad_and_value(F f, GradOptions options = {}) {
   }
 }
 
+// JAX's order: (value, gradient), or ((value, aux), gradient) with has_aux.
+//
+//   | fnx                | returns                  | torch.func / JAX   |
+//   |--------------------|--------------------------|--------------------|
+//   | grad(f)            | g                        | grad               |
+//   | grad_and_value(f)  | (g, value)               | torch's order      |
+//   | value_and_grad(f)  | (value, g)               | JAX's order        |
+//   | value_and_jacrev/fwd(f) | (value, J)          | (jacobians/)       |
+template <std::size_t... Argnums, typename F>
+auto value_and_grad(F f, GradOptions options = {}) {
+  auto inner = grad_and_value<Argnums...>(std::move(f), options);
+  return [inner](const auto&... args) {
+    auto [g, value] = inner(args...);
+    return std::pair{std::move(value), std::move(g)};
+  };
+}
+
+// A plain function named by its overloaded name: grad(sin) with <cmath> in
+// scope picks fnx::sin (the only overload taking a Tensor).
+template <std::size_t... Argnums>
+auto grad(Tensor (*f)(const Tensor&), GradOptions options = {}) {
+  using Fp = Tensor (*)(const Tensor&);
+  if constexpr (sizeof...(Argnums) == 0) {
+    return grad_internal::GradFn<false, Fp, 0>(f, options);
+  } else {
+    return grad_internal::GradFn<false, Fp, Argnums...>(f, options);
+  }
+}
+
 // The pullback vjp returns: cotangents shaped like the output tree in, one
 // gradient tree per primal out (always a tuple, as torch.func). Copies
 // share the tape, which is freed when the last copy goes.

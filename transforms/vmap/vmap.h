@@ -110,6 +110,15 @@ Vmapped<std::decay_t<F>> vmap(F&& f, VmapDims in_dims = 0,
                                   std::move(out_dims), options);
 }
 
+// Options with the default dims (0 in, 0 out):
+// vmap(f, {.randomness = Randomness::different}). (GCC also reads a lone
+// integer designator, {.chunk_size = 8}, as dims: write
+// VmapOptions{.chunk_size = 8} there.)
+template <typename F>
+Vmapped<std::decay_t<F>> vmap(F&& f, VmapOptions options) {
+  return Vmapped<std::decay_t<F>>(std::forward<F>(f), 0, 0, options);
+}
+
 // The per-example loop that runs a primitive with no batching rule warns
 // once per primitive; with this set it is an fnx::Error instead.
 inline void set_vmap_fallback_error(bool is_error) {
