@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -56,8 +57,23 @@ absl::Status load_locked(const std::string& path) {
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   t_pending = nullptr;
   if (handle == nullptr) {
-    return absl::InvalidArgumentError(str_cat(
-        "[load_plugin] cannot load '", path, "': ", dlerror()));
+    const std::string why = dlerror();
+    // A plugin resolves the core's symbols (C++ names in namespace fnx:
+    // functions, vtables, typeinfo) in the program; they are missing when
+    // the program did not export them.
+    constexpr std::string_view kUndefined = "undefined symbol: _Z";
+    const std::size_t at = why.find(kUndefined);
+    if (at != std::string::npos &&
+        why.find("3fnx", at + kUndefined.size()) != std::string::npos) {
+      return absl::FailedPreconditionError(str_cat(
+          "[load_plugin] cannot load '", path, "': ", why,
+          ". The plugin uses fnx's core from the program that loads it, and "
+          "this program does not export the core's symbols: link it with "
+          "-rdynamic (Bazel: linkopts = [\"-rdynamic\"]), or link against "
+          "libfnx.so (bazel run //tools:install)"));
+    }
+    return absl::InvalidArgumentError(
+        str_cat("[load_plugin] cannot load '", path, "': ", why));
   }
   auto fail_and_close = [&](absl::Status status) {
     pending.clear();  // the callbacks live in the library being closed
