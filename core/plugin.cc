@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "core/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/elf_check.h"
 #include "core/error.h"
 #include "core/plugin_loading.h"
+#include "core/str_cat.h"
 
 namespace fnx {
 namespace {
@@ -92,20 +92,20 @@ absl::Status load_locked(const std::string& path) {
         "sources)")));
   }
   if (abi() != kPluginAbiVersion) {
-    return fail_and_close(absl::FailedPreconditionError(str_cat(
-        "[load_plugin] '", path, "' (plugin '", name(),
-        "') was built for plugin ABI version ", abi(),
-        " but this program has version ", kPluginAbiVersion,
-        "; rebuild the plugin against this fnx")));
+    return fail_and_close(absl::FailedPreconditionError(
+        str_cat("[load_plugin] '", path, "' (plugin '", name(),
+                "') was built for plugin ABI version ", abi(),
+                " but this program has version ", kPluginAbiVersion,
+                "; rebuild the plugin against this fnx")));
   }
   Registrar batch;
   for (const auto& p : pending) p.fill(batch);
   const std::string conflict = Registry::get().conflicts(batch);
   if (!conflict.empty()) {
-    return fail_and_close(absl::AlreadyExistsError(str_cat(
-        "[load_plugin] '", path, "' (plugin '", name(),
-        "') would register something twice: ", conflict,
-        "; nothing from it was registered")));
+    return fail_and_close(absl::AlreadyExistsError(
+        str_cat("[load_plugin] '", path, "' (plugin '", name(),
+                "') would register something twice: ", conflict,
+                "; nothing from it was registered")));
   }
   Registry::get().apply(name(), path, batch);
   loaded_paths().insert(canonical);

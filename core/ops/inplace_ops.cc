@@ -11,6 +11,14 @@ namespace fnx {
 
 namespace {
 
+thread_local const char* t_inplace_op = nullptr;
+
+// Writes value into x as the in-place op `name`.
+Tensor& write_back(const char* name, Tensor& x, const Tensor& value) {
+  InPlaceOpScope scope(name);
+  return copy_(x, value);
+}
+
 // torch refuses in-place ops whose result cannot be stored in the
 // destination's dtype without losing its kind (a float result written into
 // an integer tensor, an integer result into a bool tensor).
@@ -37,10 +45,21 @@ Tensor& binary_inplace(const char* name, Tensor& dst, const Tensor& other,
             " does not match the destination's shape ", shape_str(dst.shape()),
             ": an in-place op may broadcast the other operand, not the "
             "destination");
-  return copy_(dst, result);
+  return write_back(name, dst, result);
 }
 
 }  // namespace
+
+const char* inplace_op_name() {
+  return t_inplace_op != nullptr ? t_inplace_op : "copy_";
+}
+
+InPlaceOpScope::InPlaceOpScope(const char* name) : outer_(t_inplace_op) {
+  // The outermost op the user called names the write.
+  if (t_inplace_op == nullptr) t_inplace_op = name;
+}
+
+InPlaceOpScope::~InPlaceOpScope() { t_inplace_op = outer_; }
 
 Tensor& add_(Tensor& x, const Tensor& y) {
   return binary_inplace(
@@ -68,14 +87,14 @@ Tensor& mul_(Tensor& x, double y) { return mul_(x, scalar_like(y, x)); }
 Tensor& div_(Tensor& x, double y) { return div_(x, scalar_like(y, x)); }
 
 Tensor& fill_(Tensor& x, double value) {
-  return copy_(x, full({}, value, x.dtype(), x.device()));
+  return write_back("fill_", x, full({}, value, x.dtype(), x.device()));
 }
 
 Tensor& fill_(Tensor& x, const Tensor& value) {
   FNX_CHECK(value.dim() == 0, "fill_",
             "the fill value must be a 0-d tensor, got shape ",
             shape_str(value.shape()), "; use copy_ to write a tensor");
-  return copy_(x, value);
+  return write_back("fill_", x, value);
 }
 
 Tensor& zero_(Tensor& x) { return fill_(x, 0.0); }
@@ -84,10 +103,10 @@ Tensor& clamp_(Tensor& x, std::optional<double> min,
                std::optional<double> max) {
   Tensor result = clamp(x, min, max);
   check_storable("clamp_", x, result.dtype());
-  return copy_(x, result);
+  return write_back("clamp_", x, result);
 }
 
-Tensor& relu_(Tensor& x) { return copy_(x, relu(x)); }
+Tensor& relu_(Tensor& x) { return write_back("relu_", x, relu(x)); }
 
 Tensor& masked_fill_(Tensor& x, const Tensor& mask, double value) {
   FNX_CHECK(mask.dtype() == DType::Bool, "masked_fill_",
@@ -98,12 +117,12 @@ Tensor& masked_fill_(Tensor& x, const Tensor& mask, double value) {
             shape_str(mask.shape()),
             " must broadcast to the destination's shape ",
             shape_str(x.shape()));
-  return copy_(x, result);
+  return write_back("masked_fill_", x, result);
 }
 
 Tensor& index_add_(Tensor& x, int64_t dim, const Tensor& index,
                    const Tensor& src) {
-  return copy_(x, index_add(x, dim, index, src));
+  return write_back("index_add_", x, index_add(x, dim, index, src));
 }
 
 // Entries not named by index keep their value; entries named write src's
@@ -137,7 +156,7 @@ Tensor& index_copy_(Tensor& x, int64_t dim, const Tensor& index,
         index_add(zeros(x.shape(), DType::Int32, x.device()), dim, index,
                   ones(src.shape(), DType::Int32, src.device()));
     const Tensor values = index_add(zeros_like(x), dim, index, src);
-    return copy_(x, where(written > 0.0, values, x));
+    return write_back("index_copy_", x, where(written > 0.0, values, x));
   });
 }
 
@@ -152,6 +171,7 @@ Tensor& index_put_(Tensor& x, const Tensor& index, const Tensor& values,
   Shape target = x.shape();
   target[0] = index.size(0);
   const Tensor src = broadcast_to(values, target);
+  InPlaceOpScope scope("index_put_");
   return relabelled("index_put_", [&]() -> Tensor& {
     return accumulate ? index_add_(x, 0, index, src)
                       : index_copy_(x, 0, index, src);
@@ -160,7 +180,7 @@ Tensor& index_put_(Tensor& x, const Tensor& index, const Tensor& values,
 
 Tensor& scatter_add_(Tensor& x, int64_t dim, const Tensor& index,
                      const Tensor& src) {
-  return copy_(x, scatter_add(x, dim, index, src));
+  return write_back("scatter_add_", x, scatter_add(x, dim, index, src));
 }
 
 }  // namespace fnx

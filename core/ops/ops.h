@@ -328,6 +328,20 @@ Tensor to_device(const Tensor& x, Device device);
 
 // The same values, seen by every differentiation transform as a constant
 // (JAX's stop_gradient, torch's detach). Other transforms pass it through.
+// The in-place op the user called (add_, mul_, fill_, ...) while its
+// write-back (copy_) runs, for the errors transforms raise about the write;
+// "copy_" outside every in-place op.
+const char* inplace_op_name();
+class InPlaceOpScope {
+ public:
+  explicit InPlaceOpScope(const char* name);
+  ~InPlaceOpScope();
+  InPlaceOpScope(const InPlaceOpScope&) = delete;
+  InPlaceOpScope& operator=(const InPlaceOpScope&) = delete;
+
+ private:
+  const char* outer_;
+};
 Tensor stop_gradient(const Tensor& x);
 inline Tensor detach(const Tensor& x) { return stop_gradient(x); }
 

@@ -2,6 +2,7 @@
 // new user would (each of these failed to compile or gave the wrong kind of
 // value before).
 #include <cmath>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -92,6 +93,55 @@ TEST(ApiUsability, EvalShapeGivesMetadataWithoutComputing) {
   EXPECT_THROW(eval_shape([](const Tensor& t) { return t * t.sum().item<double>(); },
                           x),
                Error);
+}
+
+}  // namespace
+}  // namespace fnx
+
+namespace fnx {
+namespace {
+
+// In-place errors name the op the user called, not the copy_ it ends in.
+TEST(ApiUsability, InPlaceErrorsNameTheUsersOp) {
+  const Tensor xs = ones({3, 2});
+  auto accumulate = [](const Tensor& x) {
+    Tensor buf = zeros({2});
+    buf.add_(x);
+    return buf;
+  };
+  try {
+    vmap(accumulate)(xs);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("add_: cannot write a batched value"), std::string::npos)
+        << m;
+  }
+  Tensor captured = zeros({2}, DType::Float64);
+  try {
+    grad([&](const Tensor& x) {
+      captured.mul_(x);
+      return captured.sum();
+    })(ones({2}, DType::Float64));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("[grad] mul_: writing a value tracked by grad"),
+              std::string::npos)
+        << m;
+  }
+  // A plain copy_ is still called copy_.
+  try {
+    vmap([](const Tensor& x) {
+      Tensor buf = zeros({2});
+      buf.copy_(x);
+      return buf;
+    })(xs);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("copy_: cannot write"),
+              std::string::npos);
+  }
 }
 
 }  // namespace

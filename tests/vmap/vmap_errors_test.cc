@@ -92,7 +92,7 @@ TEST(VmapErrors, NoBatchedInputAndNoAxisSize) {
   const Tensor x = rand({4, 3});
   EXPECT_TRUE(throws_error([&] { vmap(identity, none)(x); },
                            {"[vmap]", "no input is mapped", "axis_size"}));
-  EXPECT_TRUE(throws_error([&] { vmap([] { return zeros({2}); }, {})(); },
+  EXPECT_TRUE(throws_error([&] { vmap([] { return zeros({2}); }, VmapDims{})(); },
                            {"no input is mapped"}));
   EXPECT_TRUE(
       throws_error([&] { vmap(identity, 0, 0, {.axis_size = 5})(x); },

@@ -238,8 +238,8 @@ Tensor GradInterpreter::copy_into(const OpCall& call, bool recording,
   if (recording && dst != nullptr &&
       std::find(leaf_storage_.begin(), leaf_storage_.end(), memory) !=
           leaf_storage_.end()) {
-    fail(caller_,
-         "copy_: cannot write in place into an input being differentiated "
+    fail(caller_, inplace_op_name(),
+         ": cannot write in place into an input being differentiated "
          "(or a view of it), as torch refuses for leaves that require grad; "
          "write into a clone instead (x.clone().copy_(...))");
   }
@@ -307,7 +307,7 @@ Tensor GradInterpreter::write_untracked(const OpCall& call,
   // tracked (torch.func wraps every argument; its memory is the caller's).
   const bool argument = passive_.get().holds(call.inputs[0]);
   if (!argument && passive_.get().holds_memory(memory.get())) {
-    fail(caller_, "copy_: writing a value tracked by ", caller_,
+    fail(caller_, inplace_op_name(), ": writing a value tracked by ", caller_,
          " into a view (shape ", shape_str(call.inputs[0].shape()),
          ") of an argument that is not differentiated would leave the "
          "argument's other views without the gradient. Write into the whole "
@@ -317,7 +317,7 @@ Tensor GradInterpreter::write_untracked(const OpCall& call,
          caller_, "(functionalize(f))");
   }
   if (!argument && !made_inside(memory.get())) {
-    fail(caller_, "copy_: writing a value tracked by ", caller_,
+    fail(caller_, inplace_op_name(), ": writing a value tracked by ", caller_,
          " into a tensor it does not track (one captured from outside the "
          "function, or an outer transform's value) would mutate that tensor "
          "and lose the gradient. Mutating a captured tensor inside ",
@@ -326,7 +326,7 @@ Tensor GradInterpreter::write_untracked(const OpCall& call,
          "result out of place (where, cat, pad, index_add)");
   }
   if (!argument && memory.use_count() > 1) {
-    fail(caller_, "copy_: writing a value tracked by ", caller_,
+    fail(caller_, inplace_op_name(), ": writing a value tracked by ", caller_,
          " into a view of a buffer the function made from constants (shape ",
          shape_str(call.inputs[0].shape()),
          "): the buffer's other views would not see the gradient. Make the "

@@ -133,8 +133,9 @@ Tensor JvpInterpreter::copy_into(const OpCall& call,
     const bool argument = passive_.get().holds(dst);
     if (!argument && (!made_inside(storage_of(primals[0])) ||
                       memory_is_shared(primals[0]))) {
-      fail(caller_, "copy_: writing a value that has a tangent into a tensor ",
-           "of shape ", shape_str(dst.shape()),
+      fail(caller_, inplace_op_name(),
+           ": writing a value that has a tangent into a tensor ", "of shape ",
+           shape_str(dst.shape()),
            " that has none (one captured from outside the function, or a "
            "view of a buffer made from constants inside it) would drop the "
            "tangent. Write into a value computed from the inputs (e.g. "
@@ -152,7 +153,8 @@ Tensor JvpInterpreter::copy_into(const OpCall& call,
   const bool in_place = dual != nullptr && dual->owns;
   const bool rebind = !in_place && (dual != nullptr || src_tangent.defined());
   if (rebind && memory_is_shared(primals[0])) {
-    fail(caller_, "copy_: cannot write in place into this tensor of shape ",
+    fail(caller_, inplace_op_name(),
+         ": cannot write in place into this tensor of shape ",
          shape_str(dst.shape()),
          ": its tangent is shared with another value (an input of ", caller_,
          ", or a value computed from one without a copy) and other views of "

@@ -24,8 +24,8 @@ BatchedValue promote_and_write(const BatchContext& ctx, const OpCall& call,
   const bool made_inside =
       memory != nullptr && memory->serial() >= ctx.first_serial;
   if (!made_inside || memory.use_count() > 1) {
-    fail("vmap",
-         "copy_: promote_inplace_writes cannot make this tensor of "
+    fail("vmap", inplace_op_name(),
+         ": promote_inplace_writes cannot make this tensor of "
          "shape ",
          shape_str(call.inputs[0].shape()), " batched: it ",
          made_inside ? "is a view of a buffer other views reach"
@@ -49,7 +49,8 @@ BatchedValue copy_into_rule(const BatchContext& ctx, const OpCall& call,
     return promote_and_write(ctx, call, dst, src);
   }
   if (!dst.batched()) {
-    fail("vmap", "copy_: cannot write a batched value (per-example shape ",
+    fail("vmap", inplace_op_name(),
+         ": cannot write a batched value (per-example shape ",
          shape_str(call.inputs[1].shape()), ", batch size ", ctx.batch_size,
          ") into a tensor that is not batched (shape ",
          shape_str(call.inputs[0].shape()),

@@ -113,7 +113,8 @@ Vmapped<std::decay_t<F>> vmap(F&& f, VmapDims in_dims = 0,
 // Options with the default dims (0 in, 0 out):
 // vmap(f, {.randomness = Randomness::different}). (GCC also reads a lone
 // integer designator, {.chunk_size = 8}, as dims: write
-// VmapOptions{.chunk_size = 8} there.)
+// VmapOptions{.chunk_size = 8} there, and VmapDims{} for an empty in_dims
+// list in the two-argument form.)
 template <typename F>
 Vmapped<std::decay_t<F>> vmap(F&& f, VmapOptions options) {
   return Vmapped<std::decay_t<F>>(std::forward<F>(f), 0, 0, options);
