@@ -9,7 +9,7 @@
 #include "core/ops/ops.h"
 #include "transforms/grad/vjp_rule.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 namespace {
 
 void accumulate(Tensor& acc, const Tensor& g) {
@@ -127,4 +127,4 @@ std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
   return leaf_grads;
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

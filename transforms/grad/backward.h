@@ -9,7 +9,7 @@
 #include "core/tensor.h"
 #include "transforms/grad/tape.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 
 // Propagates `cotangents` (one per root; undefined = zero) from `roots`
 // (null = an output that does not depend on the inputs) back to the leaves.
@@ -20,4 +20,4 @@ std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
                              std::span<const Tensor> cotangents,
                              std::size_t num_leaves);
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

@@ -18,7 +18,7 @@
 #include "transforms/grad/grad_mode.h"
 #include "transforms/grad/vjp_rule.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 namespace {
 
 using grad_internal::FlatOut;
@@ -259,4 +259,4 @@ std::vector<Tensor> GradInterpreter::process_higher_order(const OpCall& call) {
   return result;
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

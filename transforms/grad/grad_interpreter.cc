@@ -10,7 +10,7 @@
 #include "core/registry.h"
 #include "transforms/grad/grad_mode.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 
 const Storage* storage_of(const Tensor& t) { return memory_of(t).get(); }
 
@@ -370,4 +370,4 @@ const VjpRule* rule_for(Prim prim) {
   return static_cast<const VjpRule*>(Registry::get().rule(table, prim));
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

@@ -16,7 +16,7 @@
 #include "transforms/grad/tape.h"
 #include "transforms/grad/vjp_rule.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 
 class GradInterpreter final : public Interpreter {
  public:
@@ -80,4 +80,4 @@ class GradInterpreter final : public Interpreter {
 // The memory a value lives in (core's memory_of), or null.
 const Storage* storage_of(const Tensor& t);
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

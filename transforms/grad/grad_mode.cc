@@ -1,6 +1,6 @@
 #include "transforms/grad/grad_mode.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 namespace {
 
 thread_local bool t_grad_enabled = true;
@@ -10,4 +10,4 @@ thread_local bool t_grad_enabled = true;
 bool grad_enabled() { return t_grad_enabled; }
 void set_grad_enabled(bool enabled) { t_grad_enabled = enabled; }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

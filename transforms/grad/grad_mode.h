@@ -3,7 +3,7 @@
 // f, so a no_grad scope around the transform does not leak into it.
 #pragma once
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 
 bool grad_enabled();
 void set_grad_enabled(bool enabled);
@@ -22,4 +22,4 @@ class GradModeScope {
   bool prev_;
 };
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

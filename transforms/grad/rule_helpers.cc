@@ -2,7 +2,7 @@
 
 #include <vector>
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 
 Tensor sum_to(const Tensor& g, const Shape& shape) {
   if (g.shape() == shape) return g;
@@ -66,4 +66,4 @@ PoolOptions pool_options(const UnfoldAttrs& a) {
   return o;
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

@@ -7,7 +7,7 @@
 #include "core/tensor.h"
 #include "transforms/grad/tape.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 
 // The transpose of broadcasting: sums `g` over the dims that broadcasting
 // (or expand) added or stretched, giving a tensor of `shape`.
@@ -32,4 +32,4 @@ Tensor pad_dim(const Tensor& t, int64_t dim, int64_t lo, int64_t hi);
 ConvOptions conv_options(const ConvAttrs& a);
 PoolOptions pool_options(const UnfoldAttrs& a);
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

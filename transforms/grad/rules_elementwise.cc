@@ -5,7 +5,7 @@
 #include "transforms/grad/rule_helpers.h"
 #include "transforms/grad/vjp_rule.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 namespace {
 
 namespace dv = derivatives;  // the d_* formulas, shared with jvp
@@ -123,4 +123,4 @@ void register_elementwise_rules(Registrar& r) {
   add_rule(r, Prim::Cast, kCast);
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

@@ -6,7 +6,7 @@
 #include "transforms/grad/rule_helpers.h"
 #include "transforms/grad/vjp_rule.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 namespace {
 
 int64_t dim_of(const VjpArgs& v) { return v.attr<DimAttrs>().dim; }
@@ -57,4 +57,4 @@ void register_index_rules(Registrar& r) {
   add_rule(r, Prim::IndexAdd, kIndexAdd);
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

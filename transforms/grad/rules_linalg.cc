@@ -8,7 +8,7 @@
 #include "transforms/grad/rule_helpers.h"
 #include "transforms/grad/vjp_rule.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 namespace {
 
 // a (..., m, k) @ b (..., k, n), batch dims broadcasting:
@@ -119,4 +119,4 @@ void register_linalg_rules(Registrar& r) {
   add_rule(r, Prim::MaxPoolScatter, kMaxPoolScatter);
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

@@ -8,7 +8,7 @@
 #include "transforms/grad/rule_helpers.h"
 #include "transforms/grad/vjp_rule.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 namespace {
 
 void sum_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
@@ -59,4 +59,4 @@ void register_reduce_rules(Registrar& r) {
   add_rule(r, Prim::LogSoftmax, kLogSoftmax);
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

@@ -8,7 +8,7 @@
 #include "transforms/grad/rule_helpers.h"
 #include "transforms/grad/vjp_rule.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 namespace {
 
 void reshape_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
@@ -171,4 +171,4 @@ void register_shape_rules(Registrar& r) {
   }
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

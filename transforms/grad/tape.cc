@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "transforms/grad/grad_interpreter.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 
 SavedTensor SavedTensor::save(const Tensor& t) {
   SavedTensor s;
@@ -46,4 +46,4 @@ Node::~Node() {
   }
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

@@ -11,7 +11,7 @@
 #include "core/primitive.h"
 #include "core/tensor.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 
 struct VjpRule;
 
@@ -102,4 +102,4 @@ class Node final : public WrapperPayload {
   std::weak_ptr<TensorImpl> carrier;
 };
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

@@ -16,7 +16,7 @@
 #include "transforms/grad/grad_mode.h"
 #include "transforms/grad/vjp_rule.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 namespace {
 
 using grad_internal::FlatFn;
@@ -148,4 +148,4 @@ FNX_REGISTER_PLUGIN("grad") {
   r.transform("grad", &kTransform);
 }
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

@@ -12,7 +12,7 @@
 #include "core/tensor.h"
 #include "transforms/grad/tape.h"
 
-namespace fnx::grad {
+namespace fnx::grad_internal {
 
 inline constexpr const char* kVjpTable = "vjp";
 
@@ -81,4 +81,4 @@ inline void add_rule(Registrar& r, Prim prim, const VjpRule& rule) {
 extern const VjpRule kWriteThroughViewRule;
 extern const VjpRule kViewOfRule;
 
-}  // namespace fnx::grad
+}  // namespace fnx::grad_internal

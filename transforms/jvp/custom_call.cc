@@ -16,7 +16,7 @@
 #include "transforms/jvp/jvp_interpreter.h"
 #include "transforms/jvp/jvp_rule.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 namespace {
 
 constexpr const char* kCaller = "custom_function";
@@ -149,4 +149,4 @@ void register_custom_call_rule(Registrar& r) {
   add_rule(r, Prim::CustomCall, kRule);
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -1,6 +1,6 @@
 #include "transforms/jvp/fwd_grad_mode.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 namespace {
 thread_local bool t_fwd_grad_enabled = true;
 }  // namespace
@@ -8,4 +8,4 @@ thread_local bool t_fwd_grad_enabled = true;
 bool fwd_grad_enabled() { return t_fwd_grad_enabled; }
 void set_fwd_grad_enabled(bool enabled) { t_fwd_grad_enabled = enabled; }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

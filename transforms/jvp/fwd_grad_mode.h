@@ -5,7 +5,7 @@
 // NoGradGuard).
 #pragma once
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 
 bool fwd_grad_enabled();
 void set_fwd_grad_enabled(bool enabled);
@@ -24,4 +24,4 @@ class FwdGradModeScope {
   bool prev_;
 };
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

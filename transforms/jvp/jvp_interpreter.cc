@@ -7,7 +7,7 @@
 #include "core/registry.h"
 #include "transforms/jvp/fwd_grad_mode.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 
 const Storage* storage_of(const Tensor& t) { return memory_of(t).get(); }
 
@@ -184,4 +184,4 @@ Tensor JvpInterpreter::copy_into(const OpCall& call,
   return dst;
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -19,7 +19,7 @@
 #include "core/tensor.h"
 #include "transforms/jvp/jvp_rule.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 
 // A dual's payload.
 struct Dual final : WrapperPayload {
@@ -76,4 +76,4 @@ class JvpInterpreter final : public Interpreter {
 // lives in), or null.
 const Storage* storage_of(const Tensor& t);
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -13,7 +13,7 @@
 #include "core/registry.h"
 #include "core/tensor.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 
 inline constexpr const char* kJvpTable = "jvp";
 
@@ -67,4 +67,4 @@ void register_index_rules(Registrar& r);
 void register_linalg_rules(Registrar& r);
 void register_custom_call_rule(Registrar& r);  // custom_call.cc
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

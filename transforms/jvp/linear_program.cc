@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "core/ops/ops.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 
 void LinearProgram::prune() {
   for (const Step& s : steps) {
@@ -89,4 +89,4 @@ void LinearProgram::preserve_constants(const Storage* memory) {
   }
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -13,7 +13,7 @@
 #include "core/primitive.h"
 #include "core/tensor.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 
 struct LinearProgram {
   // A step's argument: a recorded value (id >= 0) or a constant.
@@ -54,4 +54,4 @@ struct LinearProgram {
   std::vector<Tensor> run(std::span<const Tensor> tangents) const;
 };
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -3,7 +3,7 @@
 #include "absl/container/inlined_vector.h"
 #include "core/dispatch.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 
 Tensor fit(const Tensor& t, const Shape& shape) {
   if (!t.defined() || t.shape() == shape) return t;
@@ -84,4 +84,4 @@ Tensor bilinear(const JvpArgs& a) {
   return t;
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -13,7 +13,7 @@
 #include "core/tensor.h"
 #include "transforms/jvp/jvp_rule.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 
 // `t` broadcast (expanded, no copy) to `shape` when broadcasting made the
 // output bigger than the input it belongs to.
@@ -80,4 +80,4 @@ constexpr JvpRule rule() {
   return JvpRule{JvpRule::Kind::kRule, F};
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -6,7 +6,7 @@
 #include "transforms/jvp/jvp_rule.h"
 #include "transforms/jvp/rule_helpers.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 namespace {
 
 namespace dv = derivatives;  // the d_* formulas, shared with grad
@@ -80,4 +80,4 @@ void register_elementwise_rules(Registrar& r) {
   add_rule(r, Prim::Cast, kCast);
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -5,7 +5,7 @@
 #include "transforms/jvp/jvp_rule.h"
 #include "transforms/jvp/rule_helpers.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 namespace {
 
 constexpr JvpRule kSelect = rule<&linear<kArg0>>();
@@ -20,4 +20,4 @@ void register_index_rules(Registrar& r) {
   add_rule(r, Prim::IndexAdd, kAccumulate);
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

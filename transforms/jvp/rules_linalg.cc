@@ -7,7 +7,7 @@
 #include "transforms/jvp/jvp_rule.h"
 #include "transforms/jvp/rule_helpers.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 namespace {
 
 constexpr JvpRule kBilinear = rule<&bilinear>();
@@ -27,4 +27,4 @@ void register_linalg_rules(Registrar& r) {
   add_rule(r, Prim::MaxPoolScatter, kPool);
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -8,7 +8,7 @@
 #include "transforms/jvp/jvp_rule.h"
 #include "transforms/jvp/rule_helpers.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 namespace {
 
 // y with the reduced dims back as size 1, so it broadcasts against x.
@@ -60,4 +60,4 @@ void register_reduce_rules(Registrar& r) {
   add_rule(r, Prim::LogSoftmax, kLogSoftmax);
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

@@ -8,7 +8,7 @@
 #include "transforms/jvp/jvp_rule.h"
 #include "transforms/jvp/rule_helpers.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 namespace {
 
 constexpr JvpRule kUnaryLinear = rule<&linear<kArg0>>();
@@ -30,4 +30,4 @@ void register_shape_rules(Registrar& r) {
   }
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

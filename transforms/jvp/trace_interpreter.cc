@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "core/ops/ops.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 namespace {
 
 struct Symbol final : WrapperPayload {
@@ -76,4 +76,4 @@ Tensor TraceInterpreter::process(const OpCall& call) {
   return symbol(id, meta, view ? &call.inputs[0] : nullptr);
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

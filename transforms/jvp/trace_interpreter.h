@@ -11,7 +11,7 @@
 #include "core/tensor.h"
 #include "transforms/jvp/linear_program.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 
 class TraceInterpreter final : public Interpreter {
  public:
@@ -35,4 +35,4 @@ class TraceInterpreter final : public Interpreter {
   LinearProgram program_;
 };
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal

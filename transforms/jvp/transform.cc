@@ -18,7 +18,7 @@
 #include "transforms/jvp/linear_program.h"
 #include "transforms/jvp/trace_interpreter.h"
 
-namespace fnx::jvp {
+namespace fnx::jvp_internal {
 namespace {
 
 using jvp_internal::FlatFn;
@@ -227,4 +227,4 @@ FNX_REGISTER_PLUGIN("jvp") {
   r.transform("jvp", &kTransform);
 }
 
-}  // namespace fnx::jvp
+}  // namespace fnx::jvp_internal
