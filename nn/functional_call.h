@@ -25,6 +25,7 @@
 // only the names given are replaced.
 #pragma once
 
+#include <concepts>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -105,5 +106,14 @@ auto functional_call(M& module, const std::pair<ParamDict, ParamDict>& dicts,
 // and dtypes.
 std::pair<ParamDict, ParamDict> stack_module_state(
     const std::vector<std::shared_ptr<Module>>& models);
+
+// The same for a vector of a derived module type (std::shared_ptr<Mlp>).
+template <typename M>
+  requires(std::derived_from<M, Module> && !std::same_as<M, Module>)
+std::pair<ParamDict, ParamDict> stack_module_state(
+    const std::vector<std::shared_ptr<M>>& models) {
+  return stack_module_state(
+      std::vector<std::shared_ptr<Module>>(models.begin(), models.end()));
+}
 
 }  // namespace fnx::nn

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/dtype.h"
@@ -26,6 +27,9 @@ class Linear : public Module {
  public:
   Linear(int64_t in_features, int64_t out_features, Generator& gen,
          LinearOptions options = {});
+  // Initialized from the default generator (fnx::manual_seed seeds it).
+  Linear(int64_t in_features, int64_t out_features, LinearOptions options = {})
+      : Linear(in_features, out_features, default_generator(), options) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -47,6 +51,10 @@ class Conv2d : public Module {
  public:
   Conv2d(int64_t in_channels, int64_t out_channels, Shape kernel_size,
          Generator& gen, Conv2dOptions options = {});
+  Conv2d(int64_t in_channels, int64_t out_channels, Shape kernel_size,
+         Conv2dOptions options = {})
+      : Conv2d(in_channels, out_channels, std::move(kernel_size),
+               default_generator(), std::move(options)) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -68,6 +76,10 @@ class Conv1d : public Module {
  public:
   Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
          Generator& gen, Conv1dOptions options = {});
+  Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+         Conv1dOptions options = {})
+      : Conv1d(in_channels, out_channels, kernel_size, default_generator(),
+               options) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -163,6 +175,8 @@ class AvgPool3d : public Pool {
 class Dropout : public Module {
  public:
   Dropout(double p, Generator& gen);
+  // Draws from the default generator.
+  explicit Dropout(double p) : Dropout(p, default_generator()) {}
   Tensor forward(const Tensor& x) override;
 
  private:
@@ -191,6 +205,9 @@ class Embedding : public Module {
  public:
   Embedding(int64_t num_embeddings, int64_t embedding_dim, Generator& gen,
             DType dtype = DType::Float32);
+  Embedding(int64_t num_embeddings, int64_t embedding_dim,
+            DType dtype = DType::Float32)
+      : Embedding(num_embeddings, embedding_dim, default_generator(), dtype) {}
   Tensor forward(const Tensor& indices) override;
 
  private:

@@ -8,6 +8,7 @@
 //    public:
 //     explicit Mlp(Generator& gen) : Module("Mlp") {
 //       fc1_ = register_module("fc1", std::make_shared<nn::Linear>(4, 8, gen));
+//       // (or nn::Linear(4, 8): the default generator, fnx::manual_seed)
 //       fc2_ = register_module("fc2", std::make_shared<nn::Linear>(8, 1, gen));
 //     }
 //     Tensor forward(const Tensor& x) override {

@@ -201,3 +201,51 @@ TEST(Layers, LayerNormAndEmbedding) {
 
 }  // namespace
 }  // namespace fnx
+
+namespace fnx::nn {
+namespace {
+
+// Layers without a Generator draw from the default generator, which
+// fnx::manual_seed makes reproducible; ensembles of a derived module type
+// stack without casting to Module.
+class TwoLayer : public Module {
+ public:
+  TwoLayer() : Module("TwoLayer") {
+    fc1_ = register_module("fc1", std::make_shared<Linear>(4, 8));
+    fc2_ = register_module("fc2", std::make_shared<Linear>(8, 2));
+  }
+  Tensor forward(const Tensor& x) override {
+    return fc2_->forward(relu(fc1_->forward(x)));
+  }
+
+ private:
+  std::shared_ptr<Linear> fc1_, fc2_;
+};
+
+TEST(DefaultGenerator, LayersNeedNoGeneratorAndManualSeedRepeats) {
+  manual_seed(7);
+  Linear a(3, 2);
+  Conv2d c(1, 2, {3, 3});
+  Conv1d c1(1, 2, 3);
+  Embedding e(5, 3);
+  Dropout d(0.5);
+  manual_seed(7);
+  Linear b(3, 2);
+  EXPECT_EQ(a.param("weight").to_vector(), b.param("weight").to_vector());
+  Linear other(3, 2);
+  EXPECT_NE(b.param("weight").to_vector(), other.param("weight").to_vector());
+  EXPECT_EQ(c.param("weight").shape(), Shape({2, 1, 3, 3}));
+  EXPECT_EQ(e.param("weight").shape(), Shape({5, 3}));
+}
+
+TEST(DefaultGenerator, StackModuleStateOfADerivedType) {
+  manual_seed(1);
+  std::vector<std::shared_ptr<TwoLayer>> models;
+  for (int i = 0; i < 3; ++i) models.push_back(std::make_shared<TwoLayer>());
+  auto [ps, bs] = stack_module_state(models);
+  EXPECT_EQ(ps.at("fc1.weight").shape(), Shape({3, 8, 4}));
+  EXPECT_TRUE(bs.empty());
+}
+
+}  // namespace
+}  // namespace fnx::nn
