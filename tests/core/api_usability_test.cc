@@ -146,3 +146,39 @@ TEST(ApiUsability, InPlaceErrorsNameTheUsersOp) {
 
 }  // namespace
 }  // namespace fnx
+
+namespace fnx {
+namespace {
+
+// hessian<0, 1> gives a tuple of tuples, as its header promises; jacrev and
+// jacfwd of a function returning a tuple or vector return that structure.
+TEST(ApiUsability, JacobiansKeepTheOutputStructure) {
+  auto f = [](const Tensor& w, const Tensor& b) {
+    return (w * w * b).sum() + (b * b * b).sum();
+  };
+  const Tensor w = from_vector({1.0, 2.0}, {2}, DType::Float64);
+  const Tensor b = from_vector({3.0, 4.0}, {2}, DType::Float64);
+  auto [Hw, Hb] = hessian<0, 1>(f)(w, b);
+  auto [Hww, Hwb] = Hw;
+  auto [Hbw, Hbb] = Hb;
+  // d2/dw2 = diag(2b), d2/dwdb = diag(2w), d2/db2 = diag(6b).
+  EXPECT_EQ(Hww.to_vector(), (std::vector<double>{6, 0, 0, 8}));
+  EXPECT_EQ(Hwb.to_vector(), (std::vector<double>{2, 0, 0, 4}));
+  EXPECT_EQ(Hbw.to_vector(), (std::vector<double>{2, 0, 0, 4}));
+  EXPECT_EQ(Hbb.to_vector(), (std::vector<double>{18, 0, 0, 24}));
+
+  auto g = [](const Tensor& x) { return std::tuple{x * 2.0, x.sum()}; };
+  auto [Ja, Jb] = jacrev(g)(w);
+  EXPECT_EQ(Ja.shape(), Shape({2, 2}));
+  EXPECT_EQ(Jb.to_vector(), (std::vector<double>{1, 1}));
+  auto [Fa, Fb] = jacfwd(g)(w);
+  EXPECT_EQ(Fa.to_vector(), Ja.to_vector());
+  EXPECT_EQ(Fb.to_vector(), Jb.to_vector());
+  auto v = [](const Tensor& x) { return std::vector<Tensor>{x, x * x}; };
+  const std::vector<Tensor> jv = jacrev(v)(w);
+  ASSERT_EQ(jv.size(), 2u);
+  EXPECT_EQ(jv[1].to_vector(), (std::vector<double>{2, 0, 0, 4}));
+}
+
+}  // namespace
+}  // namespace fnx

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "core/tree.h"
 
@@ -59,6 +60,73 @@ decltype(auto) call_with_selected(const F& f, const Args& args,
     }
   };
   return f(pick.template operator()<J>()...);
+}
+
+// The Jacobians of f's output leaves (per_leaf, in tree order) arranged
+// like the output: a Tensor output gives its Jacobian; std::tuple and
+// std::vector outputs keep their structure, with a Jacobian where each
+// Tensor was (so hessian<0, 1> gives a tuple of tuples); any other tree
+// (a ParamDict, a struct) gives a std::vector with one entry per leaf.
+template <typename Out, typename Jac>
+struct JacobianTree {
+  using type = std::vector<Jac>;
+};
+template <typename Jac>
+struct JacobianTree<Tensor, Jac> {
+  using type = Jac;
+};
+template <typename... Ts, typename Jac>
+struct JacobianTree<std::tuple<Ts...>, Jac> {
+  using type = std::tuple<typename JacobianTree<Ts, Jac>::type...>;
+};
+template <typename T, typename A, typename Jac>
+struct JacobianTree<std::vector<T, A>, Jac> {
+  using type = std::vector<typename JacobianTree<T, Jac>::type>;
+};
+
+template <typename T>
+inline constexpr bool kIsStdTuple = false;
+template <typename... Ts>
+inline constexpr bool kIsStdTuple<std::tuple<Ts...>> = true;
+template <typename T>
+inline constexpr bool kIsStdVector = false;
+template <typename T, typename A>
+inline constexpr bool kIsStdVector<std::vector<T, A>> = true;
+
+template <typename Jac, typename Out>
+typename JacobianTree<Out, Jac>::type arrange_like(const Out& like,
+                                                   std::vector<Jac>& per_leaf,
+                                                   std::size_t& pos) {
+  if constexpr (std::is_same_v<Out, Tensor>) {
+    return std::move(per_leaf.at(pos++));
+  } else if constexpr (kIsStdTuple<Out>) {
+    // Braced initialization runs left to right: leaves are taken in order.
+    return std::apply(
+        [&](const auto&... element) {
+          return typename JacobianTree<Out, Jac>::type{
+              arrange_like<Jac>(element, per_leaf, pos)...};
+        },
+        like);
+  } else if constexpr (kIsStdVector<Out>) {
+    typename JacobianTree<Out, Jac>::type out;
+    out.reserve(like.size());
+    for (const auto& element : like) {
+      out.push_back(arrange_like<Jac>(element, per_leaf, pos));
+    }
+    return out;
+  } else {
+    std::vector<Jac> out;
+    const std::size_t n = tree_num_leaves(like);
+    for (std::size_t k = 0; k < n; ++k) out.push_back(std::move(per_leaf.at(pos++)));
+    return out;
+  }
+}
+
+template <typename Jac, typename Out>
+typename JacobianTree<Out, Jac>::type arrange_like(const Out& like,
+                                                   std::vector<Jac> per_leaf) {
+  std::size_t pos = 0;
+  return arrange_like<Jac>(like, per_leaf, pos);
 }
 
 }  // namespace fnx::jacobian_internal

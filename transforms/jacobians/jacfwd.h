@@ -88,7 +88,7 @@ class JacfwdFn {
     const PassiveArguments passive(tree_flatten_unselected<I...>(all));
     FlatJacobian r = jacfwd_flat(flat, sel.leaves(), options_, caller);
     auto jac =
-        sel.template assemble<typename Split::Out>(r.blocks, r.values.size());
+        sel.assemble(*out_like, r.blocks, r.values.size());
     if constexpr (kWithValue) {
       auto value = tree_unflatten(*out_like, r.values);
       if constexpr (kIsPair<R>) {

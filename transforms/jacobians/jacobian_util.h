@@ -76,11 +76,10 @@ class Selected {
   }
 
   // Per output leaf, the Jacobian trees shaped like the selected arguments
-  // from blocks[o * n_in + i] (output leaf o, input leaf i): the trees
-  // themselves when the output is a Tensor, else a std::vector with one
-  // entry per output leaf (jacrev's convention).
+  // from blocks[o * n_in + i] (output leaf o, input leaf i), arranged like
+  // the output `like` (arrange_like).
   template <typename Out>
-  auto assemble(const std::vector<Tensor>& blocks,
+  auto assemble(const Out& like, const std::vector<Tensor>& blocks,
                 std::size_t num_outputs) const {
     const std::size_t n_in = num_outputs == 0 ? 0 : blocks.size() / num_outputs;
     using Jac = decltype(like_arguments<I...>(all_, std::span<const Tensor>(),
@@ -92,11 +91,7 @@ class Selected {
       per_output.push_back(like_arguments<I...>(
           all_, std::span<const Tensor>(blocks).subspan(o * n_in, n_in), pos));
     }
-    if constexpr (std::is_same_v<Out, Tensor>) {
-      return per_output.front();
-    } else {
-      return per_output;
-    }
+    return arrange_like<Jac>(like, std::move(per_output));
   }
 
  private:

@@ -11,9 +11,11 @@
 //
 // - argnums select arguments as grad's do; each Jacobian tree is shaped
 //   like its argument with leaves of shape out.shape + leaf.shape.
-// - f may return a Tensor (the Jacobian trees as above) or any tree of
-//   tensors: then a std::vector with one entry per output leaf (in
-//   tree_flatten order), each as for a Tensor output.
+// - f may return a Tensor (the Jacobian trees as above) or a tree of
+//   tensors: std::tuple and std::vector outputs give the same structure
+//   with the Jacobian of each leaf in its place (auto [Ja, Jb] = jacrev(g)
+//   for g returning std::tuple{a, b}); other trees (ParamDict, structs) a
+//   std::vector with one entry per output leaf, in tree_flatten order.
 // - chunk_size bounds memory: that many basis rows per vmap call (unset:
 //   all at once; 1: a plain loop over rows, with no vmap at all). The
 //   result does not depend on it.
@@ -180,11 +182,7 @@ class JacrevFn {
       per_output.push_back(like_arguments(all, leaves));
       offset += o.numel();
     }
-    if constexpr (std::is_same_v<Out, Tensor>) {
-      return per_output.front();
-    } else {
-      return per_output;
-    }
+    return jacobian_internal::arrange_like<Jac>(out, std::move(per_output));
   }
 
   // The selected arguments rebuilt around `leaves`: one tree for one
