@@ -88,8 +88,7 @@ auto functional_call(M& module, const std::pair<ParamDict, ParamDict>& dicts,
 template <typename M, typename... Args>
 auto functional_call(M& module, const ParamDict& params_and_buffers,
                      FunctionalCallOptions options, const Args&... args) {
-  functional_internal::Reparametrize guard(module, params_and_buffers,
-                                           options);
+  functional_internal::Reparametrize guard(module, params_and_buffers, options);
   return module.forward(args...);
 }
 
@@ -109,9 +108,9 @@ std::pair<ParamDict, ParamDict> stack_module_state(
 
 // The same for a vector of a derived module type (std::shared_ptr<Mlp>).
 template <typename M>
-  requires(std::derived_from<M, Module> && !std::same_as<M, Module>)
-std::pair<ParamDict, ParamDict> stack_module_state(
-    const std::vector<std::shared_ptr<M>>& models) {
+requires(std::derived_from<M, Module> && !std::same_as<M, Module>)
+    std::pair<ParamDict, ParamDict> stack_module_state(
+        const std::vector<std::shared_ptr<M>>& models) {
   return stack_module_state(
       std::vector<std::shared_ptr<Module>>(models.begin(), models.end()));
 }

@@ -15,41 +15,46 @@
 namespace fnx {
 
 // ---------------- factories ----------------
-Tensor zeros(const Shape& shape, DType dtype = DType::Float32, Device device = {});
-Tensor ones(const Shape& shape, DType dtype = DType::Float32, Device device = {});
+Tensor zeros(const Shape& shape, DType dtype = DType::Float32,
+             Device device = {});
+Tensor ones(const Shape& shape, DType dtype = DType::Float32,
+            Device device = {});
 Tensor full(const Shape& shape, double value, DType dtype = DType::Float32,
             Device device = {});
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, double value);
-Tensor scalar_tensor(double value, DType dtype = DType::Float32, Device device = {});
+Tensor scalar_tensor(double value, DType dtype = DType::Float32,
+                     Device device = {});
 // [start, stop) with step; dtype Int64 unless given.
 Tensor arange(int64_t stop, DType dtype = DType::Int64, Device device = {});
 // arange(6.0): a floating stop gives a floating range (Float32 unless
 // given), as torch.
 template <typename T>
-  requires std::is_floating_point_v<T>
-Tensor arange(T stop, DType dtype = DType::Float32, Device device = {});
+requires std::is_floating_point_v<T> Tensor arange(T stop,
+                                                   DType dtype = DType::Float32,
+                                                   Device device = {});
 Tensor arange(double start, double stop, double step = 1,
               DType dtype = DType::Float32, Device device = {});
 Tensor linspace(double start, double stop, int64_t steps,
                 DType dtype = DType::Float32, Device device = {});
 Tensor eye(int64_t n, DType dtype = DType::Float32, Device device = {});
-Tensor eye(int64_t n, int64_t m, DType dtype = DType::Float32, Device device = {});
+Tensor eye(int64_t n, int64_t m, DType dtype = DType::Float32,
+           Device device = {});
 // From host data (copied), with the given shape (default: 1-d).
 Tensor from_vector(const std::vector<double>& values, const Shape& shape,
                    DType dtype = DType::Float32, Device device = {});
-Tensor from_vector(const std::vector<double>& values, DType dtype = DType::Float32);
+Tensor from_vector(const std::vector<double>& values,
+                   DType dtype = DType::Float32);
 Tensor from_vector(const std::vector<int64_t>& values, const Shape& shape,
                    DType dtype = DType::Int64, Device device = {});
 // A braced list: from_vector({1.0, 3.0}, {2}, DType::Float64). Floating
 // values give Float32 unless told, integers Int64.
 template <typename T>
-  requires std::is_arithmetic_v<T>
-Tensor from_vector(std::initializer_list<T> values, const Shape& shape,
-                   DType dtype = std::is_floating_point_v<T> ? DType::Float32
-                                                             : DType::Int64,
-                   Device device = {});
+requires std::is_arithmetic_v<T> Tensor from_vector(
+    std::initializer_list<T> values, const Shape& shape,
+    DType dtype = std::is_floating_point_v<T> ? DType::Float32 : DType::Int64,
+    Device device = {});
 
 // ---------------- randomness (Philox; see core/generator.h) ----------------
 Tensor rand(const Shape& shape, DType dtype = DType::Float32,
@@ -96,7 +101,8 @@ Tensor relu(const Tensor& x);
 Tensor gelu(const Tensor& x);  // exact (erf) form
 Tensor softplus(const Tensor& x);
 Tensor silu(const Tensor& x);
-Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max);
+Tensor clamp(const Tensor& x, std::optional<double> min,
+             std::optional<double> max);
 
 // ---------------- binary elementwise (broadcasting) ----------------
 Tensor add(const Tensor& a, const Tensor& b);
@@ -205,7 +211,8 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index,
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index,
                  const Tensor& src);
-Tensor one_hot(const Tensor& index, int64_t num_classes, DType dtype = DType::Float32);
+Tensor one_hot(const Tensor& index, int64_t num_classes,
+               DType dtype = DType::Float32);
 
 // ---------------- linear algebra ----------------
 // torch.matmul semantics: 1-d operands are promoted and the added dim
@@ -242,7 +249,8 @@ struct PoolOptions {
   Shape padding = {}, dilation = {};
 };
 // Patches: (N, C, *spatial) -> (N, C, prod(kernel), *out_spatial).
-Tensor unfold(const Tensor& x, const PoolOptions& options, double pad_value = 0);
+Tensor unfold(const Tensor& x, const PoolOptions& options,
+              double pad_value = 0);
 Tensor fold(const Tensor& patches, const Shape& input_spatial,
             const PoolOptions& options);
 // Pooling over 1, 2 or 3 spatial dims: input (N, C, *spatial) or unbatched
@@ -351,18 +359,18 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5,
 bool equal(const Tensor& a, const Tensor& b);  // same shape and values
 
 template <typename T>
-  requires std::is_floating_point_v<T>
-Tensor arange(T stop, DType dtype, Device device) {
+requires std::is_floating_point_v<T> Tensor arange(T stop, DType dtype,
+                                                   Device device) {
   return arange(0.0, static_cast<double>(stop), 1.0, dtype, device);
 }
 
 template <typename T>
-  requires std::is_arithmetic_v<T>
-Tensor from_vector(std::initializer_list<T> values, const Shape& shape,
-                   DType dtype, Device device) {
+requires std::is_arithmetic_v<T> Tensor
+from_vector(std::initializer_list<T> values, const Shape& shape, DType dtype,
+            Device device) {
   if constexpr (std::is_floating_point_v<T>) {
-    return from_vector(std::vector<double>(values.begin(), values.end()),
-                       shape, dtype, device);
+    return from_vector(std::vector<double>(values.begin(), values.end()), shape,
+                       dtype, device);
   } else {
     return from_vector(std::vector<int64_t>(values.begin(), values.end()),
                        shape, dtype, device);

@@ -9,11 +9,11 @@
 
 int main() {
   using namespace fnx;
-  const Tensor w = from_vector(std::vector<double>{0.5, -1.0, 2.0}, {3},
-                               DType::Float64);
-  const Tensor xs = from_vector(
-      std::vector<double>{1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1}, {4, 3},
-      DType::Float64);
+  const Tensor w =
+      from_vector(std::vector<double>{0.5, -1.0, 2.0}, {3}, DType::Float64);
+  const Tensor xs =
+      from_vector(std::vector<double>{1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1},
+                  {4, 3}, DType::Float64);
   const Tensor ys =
       from_vector(std::vector<double>{1, 1, 1, 1}, {4}, DType::Float64);
 

@@ -60,9 +60,8 @@ TEST(ApiUsability, ValueAndGradInJaxOrder) {
   EXPECT_EQ(va.first.item<double>(), 5.0);
   EXPECT_EQ(std::get<1>(gab).to_vector(), (std::vector<double>{1.0, 2.0}));
   const Tensor xs = from_vector({1.0, 2.0, 3.0, 4.0}, {2, 2}, DType::Float64);
-  const Tensor gs = vmap([&](const Tensor& v) {
-    return value_and_grad(f)(v).second;
-  })(xs);
+  const Tensor gs =
+      vmap([&](const Tensor& v) { return value_and_grad(f)(v).second; })(xs);
   EXPECT_EQ(gs.to_vector(), (std::vector<double>{2, 4, 6, 8}));
 }
 
@@ -90,9 +89,9 @@ TEST(ApiUsability, EvalShapeGivesMetadataWithoutComputing) {
   EXPECT_EQ(out[0].shape, Shape({4, 5}));
   EXPECT_EQ(out[0].dtype, DType::Float64);
   EXPECT_EQ(out[1].shape, Shape({4}));
-  EXPECT_THROW(eval_shape([](const Tensor& t) { return t * t.sum().item<double>(); },
-                          x),
-               Error);
+  EXPECT_THROW(
+      eval_shape([](const Tensor& t) { return t * t.sum().item<double>(); }, x),
+      Error);
 }
 
 }  // namespace

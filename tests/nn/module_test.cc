@@ -1,6 +1,8 @@
 // nn::Module bookkeeping (dotted names, registration order, train/eval),
 // state_dict round trips and load_state_dict's errors, and the layers'
 // shapes and default initialisation.
+#include "nn/module.h"
+
 #include <cmath>
 #include <memory>
 #include <string>
@@ -9,7 +11,6 @@
 #include "fnx.h"
 #include "gtest/gtest.h"
 #include "nn/layers.h"
-#include "nn/module.h"
 #include "tests/testing/transform_test_util.h"
 
 namespace fnx {
@@ -34,7 +35,7 @@ class WithBuffer : public nn::Module {
     layers_ = register_module("layers", mlp(gen));
   }
   Tensor forward(const Tensor& x) override {
-    return (*layers_)(x) * param("scale") + buffer("offset");
+    return (*layers_)(x)*param("scale") + buffer("offset");
   }
 
  private:
@@ -46,10 +47,10 @@ std::vector<std::string> keys(const ParamDict& d) { return d.keys(); }
 TEST(Module, DottedNamesInTorchOrder) {
   Generator gen(1);
   WithBuffer m(gen);
-  EXPECT_EQ(keys(m.named_parameters()),
-            (std::vector<std::string>{"scale", "layers.0.weight",
-                                      "layers.0.bias", "layers.2.weight",
-                                      "layers.2.bias"}));
+  EXPECT_EQ(
+      keys(m.named_parameters()),
+      (std::vector<std::string>{"scale", "layers.0.weight", "layers.0.bias",
+                                "layers.2.weight", "layers.2.bias"}));
   EXPECT_EQ(keys(m.named_buffers()), (std::vector<std::string>{"offset"}));
   EXPECT_EQ(keys(m.state_dict()),
             (std::vector<std::string>{"scale", "offset", "layers.0.weight",

@@ -25,11 +25,12 @@ TEST(CoreOnly, LoadsTheCpuBackendAndTheTransforms) {
     const absl::Status s = load_plugin(path);
     ASSERT_TRUE(s.ok()) << path << ": " << s;
   }
-  const Tensor x = from_vector(std::vector<double>{1, 2, 3, 4}, {2, 2},
-                               DType::Float64);
+  const Tensor x =
+      from_vector(std::vector<double>{1, 2, 3, 4}, {2, 2}, DType::Float64);
   EXPECT_EQ((x * 2.0).to_vector(), (std::vector<double>{2, 4, 6, 8}));
   // Per-example gradients of sum(x^3): 3 x^2.
-  const Tensor g = vmap(grad([](const Tensor& v) { return pow(v, 3.0).sum(); }))(x);
+  const Tensor g =
+      vmap(grad([](const Tensor& v) { return pow(v, 3.0).sum(); }))(x);
   EXPECT_EQ(g.to_vector(), (std::vector<double>{3, 12, 27, 48}));
   // The registry says who registered the kernels.
   bool cpu_seen = false;

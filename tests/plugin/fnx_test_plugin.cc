@@ -18,6 +18,7 @@ FNX_REGISTER_PLUGIN("test_plugin") {
   r.transform("test_transform", &test_transform_marker);
 }
 
-extern "C" __attribute__((visibility("default"))) void* fnx_test_registry_address() {
+extern "C" __attribute__((visibility("default"))) void*
+fnx_test_registry_address() {
   return &fnx::Registry::get();
 }

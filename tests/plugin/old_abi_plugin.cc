@@ -8,7 +8,8 @@ int marker = 0;
 extern "C" __attribute__((visibility("default"))) int fnx_plugin_abi_version() {
   return 999;
 }
-extern "C" __attribute__((visibility("default"))) const char* fnx_plugin_name() {
+extern "C" __attribute__((visibility("default"))) const char*
+fnx_plugin_name() {
   return "old_abi_plugin";
 }
 

@@ -1,5 +1,7 @@
 // Loading plugins built as shared objects: one registry per process, and a
 // clear status for every way loading can go wrong.
+#include "core/plugin.h"
+
 #include <dlfcn.h>
 
 #include <cstdlib>
@@ -8,7 +10,6 @@
 #include <iterator>
 #include <string>
 
-#include "core/plugin.h"
 #include "core/registry.h"
 #include "gtest/gtest.h"
 
@@ -37,7 +38,8 @@ TEST(Plugin, LoadsAndRegistersIntoTheProgramsRegistry) {
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
   ASSERT_NE(handle, nullptr);
   using AddressFn = void* (*)();
-  auto address = reinterpret_cast<AddressFn>(dlsym(handle, "fnx_test_registry_address"));
+  auto address =
+      reinterpret_cast<AddressFn>(dlsym(handle, "fnx_test_registry_address"));
   ASSERT_NE(address, nullptr);
   EXPECT_EQ(address(), &Registry::get());
   dlclose(handle);
@@ -55,7 +57,8 @@ TEST(Plugin, MissingFile) {
 TEST(Plugin, NotAPlugin) {
   absl::Status s = load_plugin(kDir + "libnot_a_plugin.so");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(std::string(s.message()).find("fnx_plugin_abi_version"), std::string::npos)
+  EXPECT_NE(std::string(s.message()).find("fnx_plugin_abi_version"),
+            std::string::npos)
       << s.message();
 }
 
@@ -88,9 +91,8 @@ TEST(Plugin, TruncatedSharedObjectIsAStatus) {
   for (std::size_t keep : {std::size_t{10}, std::size_t{100}, whole.size() / 2,
                            whole.size() - 1}) {
     SCOPED_TRACE(keep);
-    const absl::Status s = load_plugin(
-        write_temp("truncated_" + std::to_string(keep) + ".so",
-                   whole.substr(0, keep)));
+    const absl::Status s = load_plugin(write_temp(
+        "truncated_" + std::to_string(keep) + ".so", whole.substr(0, keep)));
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s.message();
     EXPECT_NE(std::string(s.message()).find("not a loadable plugin"),
               std::string::npos)
@@ -129,7 +131,8 @@ TEST(Plugin, AbiMismatch) {
   EXPECT_NE(std::string(s.message()).find("ABI version 999"), std::string::npos)
       << s.message();
   // Nothing from it was registered.
-  EXPECT_EQ(Registry::get().rule(Registry::get().table_id("old_abi_table"), Prim::Add),
+  EXPECT_EQ(Registry::get().rule(Registry::get().table_id("old_abi_table"),
+                                 Prim::Add),
             nullptr);
   EXPECT_FALSE(has_plugin("old_abi_plugin"));
 }
@@ -139,15 +142,18 @@ TEST(Plugin, DuplicateRegistrationRegistersNothing) {
   ASSERT_NE(before, nullptr) << "the CPU backend should be linked";
   absl::Status s = load_plugin(kDir + "libduplicate_plugin.so");
   EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_NE(std::string(s.message()).find("cpu kernel for add"), std::string::npos)
+  EXPECT_NE(std::string(s.message()).find("cpu kernel for add"),
+            std::string::npos)
       << s.message();
   EXPECT_EQ(Registry::get().kernel(DeviceType::CPU, Prim::Add), before);
-  EXPECT_EQ(Registry::get().rule(Registry::get().table_id("duplicate_table"), Prim::Mul),
+  EXPECT_EQ(Registry::get().rule(Registry::get().table_id("duplicate_table"),
+                                 Prim::Mul),
             nullptr);
 }
 
 TEST(Plugin, EnvironmentVariableListsPlugins) {
-  setenv("FNX_PLUGINS", (kDir + "libfnx_test_plugin.so:" + kDir + "libmissing.so").c_str(), 1);
+  setenv("FNX_PLUGINS",
+         (kDir + "libfnx_test_plugin.so:" + kDir + "libmissing.so").c_str(), 1);
   absl::Status s = load_plugins_from_env();
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);  // the first error
   EXPECT_TRUE(has_plugin("test_plugin"));

@@ -1,6 +1,7 @@
 // Every user mistake with vmap is a clear fnx::Error naming the argument
 // (or output), the shapes and what to do.
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/ops/ops.h"
@@ -26,8 +27,24 @@ TEST(VmapErrors, InconsistentBatchSizes) {
   const std::vector<Tensor> xs = {rand({4, 2}), rand({3, 2})};
   EXPECT_TRUE(throws_error(
       [&] { vmap([](const std::vector<Tensor>& v) { return v[0]; })(xs); },
-      {"inconsistent batch sizes", "argument 0 (leaf 0 of 2)",
-       "argument 0 (leaf 1 of 2)"}));
+      {"inconsistent batch sizes", "argument 0 at [0]", "argument 0 at [1]"}));
+  // Leaves are named by their path: ParamDict keys, tuple positions.
+  ParamDict params;
+  params.insert_or_assign("fc1.weight", rand({4, 2}));
+  params.insert_or_assign("fc1.bias", rand({3}));
+  EXPECT_TRUE(throws_error(
+      [&] {
+        vmap([](const ParamDict& p) { return p.at("fc1.bias"); })(params);
+      },
+      {"argument 0 at [\"fc1.weight\"]", "argument 0 at [\"fc1.bias\"]"}));
+  const std::tuple<Tensor, std::vector<Tensor>> nested{rand({4}), {rand({5})}};
+  EXPECT_TRUE(throws_error(
+      [&] {
+        vmap([](const std::tuple<Tensor, std::vector<Tensor>>& t) {
+          return std::get<0>(t);
+        })(nested);
+      },
+      {"argument 0 at [0]", "argument 0 at [1][0]"}));
 }
 
 TEST(VmapErrors, InDimOutOfRange) {
@@ -92,8 +109,9 @@ TEST(VmapErrors, NoBatchedInputAndNoAxisSize) {
   const Tensor x = rand({4, 3});
   EXPECT_TRUE(throws_error([&] { vmap(identity, none)(x); },
                            {"[vmap]", "no input is mapped", "axis_size"}));
-  EXPECT_TRUE(throws_error([&] { vmap([] { return zeros({2}); }, VmapDims{})(); },
-                           {"no input is mapped"}));
+  EXPECT_TRUE(
+      throws_error([&] { vmap([] { return zeros({2}); }, VmapDims{})(); },
+                   {"no input is mapped"}));
   EXPECT_TRUE(
       throws_error([&] { vmap(identity, 0, 0, {.axis_size = 5})(x); },
                    {"[vmap]", "axis_size is 5", "argument 0", "size 4"}));

@@ -117,7 +117,8 @@ typename JacobianTree<Out, Jac>::type arrange_like(const Out& like,
   } else {
     std::vector<Jac> out;
     const std::size_t n = tree_num_leaves(like);
-    for (std::size_t k = 0; k < n; ++k) out.push_back(std::move(per_leaf.at(pos++)));
+    for (std::size_t k = 0; k < n; ++k)
+      out.push_back(std::move(per_leaf.at(pos++)));
     return out;
   }
 }

@@ -87,8 +87,7 @@ class JacfwdFn {
     // The other arguments may be written with duals (y.copy_(x)).
     const PassiveArguments passive(tree_flatten_unselected<I...>(all));
     FlatJacobian r = jacfwd_flat(flat, sel.leaves(), options_, caller);
-    auto jac =
-        sel.assemble(*out_like, r.blocks, r.values.size());
+    auto jac = sel.assemble(*out_like, r.blocks, r.values.size());
     if constexpr (kWithValue) {
       auto value = tree_unflatten(*out_like, r.values);
       if constexpr (kIsPair<R>) {
@@ -114,8 +113,8 @@ class JacfwdFn {
 
 // The Jacobian of f w.r.t. arguments Argnums... (default: the first).
 template <std::size_t... Argnums, typename F>
-  requires(jacobian_internal::distinct_argnums<Argnums...>())
-auto jacfwd(F f, JacfwdOptions options = {}) {
+requires(jacobian_internal::distinct_argnums<Argnums...>()) auto jacfwd(
+    F f, JacfwdOptions options = {}) {
   if constexpr (sizeof...(Argnums) == 0) {
     return jacfwd_internal::JacfwdFn<false, F, 0>(std::move(f), options);
   } else {
@@ -126,8 +125,8 @@ auto jacfwd(F f, JacfwdOptions options = {}) {
 
 // (value, Jacobian) from one evaluation of f.
 template <std::size_t... Argnums, typename F>
-  requires(jacobian_internal::distinct_argnums<Argnums...>())
-auto value_and_jacfwd(F f, JacfwdOptions options = {}) {
+requires(jacobian_internal::distinct_argnums<
+         Argnums...>()) auto value_and_jacfwd(F f, JacfwdOptions options = {}) {
   if constexpr (sizeof...(Argnums) == 0) {
     return jacfwd_internal::JacfwdFn<true, F, 0>(std::move(f), options);
   } else {

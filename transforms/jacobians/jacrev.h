@@ -208,8 +208,8 @@ class JacrevFn {
 
 // The Jacobian of f w.r.t. arguments Argnums... (default: the first).
 template <std::size_t... Argnums, typename F>
-  requires(jacobian_internal::distinct_argnums<Argnums...>())
-auto jacrev(F f, JacrevOptions options = {}) {
+requires(jacobian_internal::distinct_argnums<Argnums...>()) auto jacrev(
+    F f, JacrevOptions options = {}) {
   if constexpr (sizeof...(Argnums) == 0) {
     return jacrev_internal::JacrevFn<F, 0>(std::move(f), options);
   } else {

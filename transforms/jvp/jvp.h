@@ -71,8 +71,7 @@ inline bool is_fwd_grad_enabled() {
 // inner jvp makes the inner results constants to the outer one.
 class FwdGradModeGuard {
  public:
-  explicit FwdGradModeGuard(bool enabled)
-      : t_(jvp_internal::find_transform()) {
+  explicit FwdGradModeGuard(bool enabled) : t_(jvp_internal::find_transform()) {
     if (t_ == nullptr) return;
     prev_ = t_->is_fwd_grad_enabled();
     t_->set_fwd_grad_enabled(enabled);

@@ -95,6 +95,7 @@ class Vmapped {
     tree_flatten_into(arg, inputs.leaves);
     vmap_detail::match_dims(arg, spec, inputs.dims, {"in_dims", index});
     inputs.arg_of_leaf.resize(inputs.leaves.size(), index);
+    vmap_detail::leaf_paths(arg, "", inputs.leaf_paths);
   }
 
   mutable F f_;  // a mutable lambda may keep state between calls

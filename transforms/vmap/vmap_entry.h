@@ -53,6 +53,9 @@ struct Inputs {
   std::vector<Tensor> leaves;
   std::vector<int64_t> dims;
   std::vector<int> arg_of_leaf;
+  // Each leaf's path inside its argument ("", "[1][0]", "[\"fc1.weight\"]",
+  // ".w"), for messages.
+  std::vector<std::string> leaf_paths;
 };
 
 // The flattened result of one call of the function and its out_dims.
@@ -79,7 +82,7 @@ struct BodyRef {
   }
 };
 
-inline constexpr int kEntryVersion = 1;
+inline constexpr int kEntryVersion = 2;
 
 // Registered by the plugin with Registrar::transform("vmap", &entry).
 struct Entry {

@@ -23,17 +23,14 @@ using vmap_detail::Inputs;
 using vmap_detail::kNoDim;
 using vmap_detail::Outputs;
 
-// "argument 1", or "argument 1 (leaf 2 of 3)" for a tree argument.
+// "argument 1", or "argument 1 at [\"fc1.weight\"]" for a leaf of a tree
+// argument (its path: [i] for sequence and tuple elements, ["key"] for
+// ParamDict entries, .field for struct fields).
 std::string leaf_name(const Inputs& in, std::size_t i) {
   const int arg = in.arg_of_leaf[i];
-  const auto first =
-      std::find(in.arg_of_leaf.begin(), in.arg_of_leaf.end(), arg);
-  const auto count =
-      std::count(in.arg_of_leaf.begin(), in.arg_of_leaf.end(), arg);
-  if (count == 1) return str_cat("argument ", arg);
-  return str_cat("argument ", arg, " (leaf ",
-                 static_cast<int64_t>(i) - (first - in.arg_of_leaf.begin()),
-                 " of ", count, ")");
+  const std::string path = i < in.leaf_paths.size() ? in.leaf_paths[i] : "";
+  if (path.empty()) return str_cat("argument ", arg);
+  return str_cat("argument ", arg, " at ", path);
 }
 
 std::string output_name(std::size_t k, std::size_t count) {
@@ -202,9 +199,12 @@ std::vector<Tensor> run_chunked(const Inputs& in, const Mapping& m,
     }
     replay.recording = start == 0;
     replay.next = 0;
-    const BatchContext ctx{len,     options.randomness,
-                           start,   &replay,
-                           options.promote_inplace_writes, first_serial};
+    const BatchContext ctx{len,
+                           options.randomness,
+                           start,
+                           &replay,
+                           options.promote_inplace_writes,
+                           first_serial};
     const Run run = run_level(in, leaves, m.dims, ctx, body);
     if (start == 0) {
       pieces.resize(run.outputs.size());
@@ -240,7 +240,10 @@ std::vector<Tensor> run_vmap(const Inputs& in, const VmapOptions& options,
   if (options.chunk_size && *options.chunk_size < m.batch_size) {
     return run_chunked(in, m, options, body);
   }
-  const BatchContext ctx{m.batch_size, options.randomness, 0, nullptr,
+  const BatchContext ctx{m.batch_size,
+                         options.randomness,
+                         0,
+                         nullptr,
                          options.promote_inplace_writes,
                          Storage::next_serial()};
   return place_all(run_level(in, m.leaves, m.dims, ctx, body), m.batch_size);
