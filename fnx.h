@@ -9,6 +9,7 @@
 #include "core/ops/ops.h"
 #include "core/param_dict.h"
 #include "core/plugin.h"
+#include "core/random_key.h"
 #include "core/tensor.h"
 #include "core/tree.h"
 #include "transforms/control/control.h"
