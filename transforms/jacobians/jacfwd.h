@@ -11,8 +11,10 @@
 //
 // - argnums select arguments (default: the first); each Jacobian tree is
 //   shaped like its argument with leaves of shape out.shape + leaf.shape.
-//   For a tree output: a std::vector with one entry per output leaf (in
-//   tree_flatten order). The same conventions as jacrev, so the two agree.
+//   A std::tuple or std::vector output gives the same structure with the
+//   Jacobian of each leaf in its place; other tree outputs a std::vector
+//   with one entry per output leaf (in tree_flatten order). The same
+//   conventions as jacrev, so the two agree.
 // - randomness is passed to the vmap over the basis (Randomness::error,
 //   different, same); chunk_size maps that many basis tangents at a time
 //   (unset: all at once). The result does not depend on chunk_size.
