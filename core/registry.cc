@@ -4,9 +4,9 @@
 #include <mutex>
 #include <set>
 
-#include "core/str_cat.h"
 #include "core/error.h"
 #include "core/plugin_loading.h"
+#include "core/str_cat.h"
 
 namespace fnx {
 
@@ -14,9 +14,13 @@ void Registrar::kernel(DeviceType device, Prim prim, Kernel fn) {
   entries_.push_back({Entry::Kind::Kernel, device, prim, "",
                       reinterpret_cast<const void*>(fn)});
 }
+void Registrar::replace_kernel(DeviceType device, Prim prim, Kernel fn) {
+  entries_.push_back({Entry::Kind::KernelReplacement, device, prim, "",
+                      reinterpret_cast<const void*>(fn)});
+}
 void Registrar::rule(std::string_view table, Prim prim, const void* fn) {
-  entries_.push_back({Entry::Kind::Rule, DeviceType::CPU, prim,
-                      std::string(table), fn});
+  entries_.push_back(
+      {Entry::Kind::Rule, DeviceType::CPU, prim, std::string(table), fn});
 }
 void Registrar::transform(std::string_view name, const void* impl) {
   entries_.push_back({Entry::Kind::Transform, DeviceType::CPU, Prim::Neg,
@@ -35,6 +39,7 @@ struct Registry::State {
   std::vector<PluginRecord> plugins;
   // Who registered each key, for duplicate messages.
   std::map<std::string, std::string> owners;
+  std::vector<KernelReplacement> replacements;
 
   int table_id_locked(std::string_view name) {
     for (std::size_t i = 0; i < table_names.size(); ++i) {
@@ -55,8 +60,9 @@ std::string entry_key(const Registrar::Entry& e) {
   using Kind = Registrar::Entry::Kind;
   switch (e.kind) {
     case Kind::Kernel:
+    case Kind::KernelReplacement:
       return str_cat(device_type_name(e.device), " kernel for ",
-                          prim_name(e.prim));
+                     prim_name(e.prim));
     case Kind::Rule:
       return str_cat(e.name, " rule for ", prim_name(e.prim));
     case Kind::Transform:
@@ -107,6 +113,11 @@ std::vector<PluginRecord> Registry::plugins() const {
   return state_->plugins;
 }
 
+std::vector<KernelReplacement> Registry::kernel_replacements() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->replacements;
+}
+
 std::vector<std::pair<DeviceType, std::string>> Registry::backends() const {
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->backends;
@@ -119,9 +130,10 @@ std::string Registry::conflicts(const Registrar& batch) const {
     const std::string key = entry_key(e);
     if (key.empty()) continue;
     auto it = state_->owners.find(key);
-    if (it != state_->owners.end()) {
-      return str_cat(key, " (already registered by plugin '",
-                          it->second, "')");
+    // A replacement is meant to meet an existing kernel.
+    if (it != state_->owners.end() &&
+        e.kind != Registrar::Entry::Kind::KernelReplacement) {
+      return str_cat(key, " (already registered by plugin '", it->second, "')");
     }
     if (!seen.insert(key).second) {
       return str_cat(key, " (registered twice by the same plugin)");
@@ -133,23 +145,30 @@ std::string Registry::conflicts(const Registrar& batch) const {
 void Registry::apply(std::string_view owner, std::string_view path,
                      const Registrar& batch) {
   const std::string conflict = conflicts(batch);
-  FNX_CHECK(conflict.empty(), "register", "duplicate registration: ",
-            conflict, ". Each primitive has one kernel per device and one "
+  FNX_CHECK(conflict.empty(), "register", "duplicate registration: ", conflict,
+            ". Each primitive has one kernel per device and one "
             "rule per table; do not link or load a plugin twice");
   std::lock_guard<std::mutex> lock(state_->mutex);
   using Kind = Registrar::Entry::Kind;
   for (const auto& e : batch.entries()) {
     const std::string key = entry_key(e);
+    if (e.kind == Kind::KernelReplacement) {
+      auto it = state_->owners.find(key);
+      state_->replacements.push_back(
+          {e.device, e.prim, std::string(owner),
+           it == state_->owners.end() ? std::string() : it->second});
+    }
     if (!key.empty()) state_->owners[key] = std::string(owner);
     switch (e.kind) {
       case Kind::Kernel:
+      case Kind::KernelReplacement:
         kernels_[static_cast<int>(e.device)][static_cast<int>(e.prim)].store(
             reinterpret_cast<Kernel>(const_cast<void*>(e.fn)),
             std::memory_order_release);
         break;
       case Kind::Rule:
-        rules_[state_->table_id_locked(e.name)][static_cast<int>(e.prim)]
-            .store(e.fn, std::memory_order_release);
+        rules_[state_->table_id_locked(e.name)][static_cast<int>(e.prim)].store(
+            e.fn, std::memory_order_release);
         break;
       case Kind::Transform:
         state_->transforms[e.name] = e.fn;

@@ -21,6 +21,10 @@ using Kernel = Tensor (*)(const OpCall& call, const OutMeta& out);
 class Registrar {
  public:
   void kernel(DeviceType device, Prim prim, Kernel fn);
+  // Replaces the kernel for (device, prim) that another plugin registered
+  // (or provides one where none is): how a plugin swaps one primitive's
+  // implementation. `fnx info` lists every replacement.
+  void replace_kernel(DeviceType device, Prim prim, Kernel fn);
   // A rule in the named table ("batching", "vjp", "jvp", "functionalize";
   // plugins may add others). The pointer's type is the table owner's.
   void rule(std::string_view table, Prim prim, const void* fn);
@@ -31,7 +35,13 @@ class Registrar {
   void backend(DeviceType device, std::string_view description);
 
   struct Entry {
-    enum class Kind { Kernel, Rule, Transform, Backend } kind;
+    enum class Kind {
+      Kernel,
+      KernelReplacement,
+      Rule,
+      Transform,
+      Backend
+    } kind;
     DeviceType device = DeviceType::CPU;
     Prim prim = Prim::Neg;
     std::string name;  // table, transform or backend description
@@ -41,6 +51,14 @@ class Registrar {
 
  private:
   std::vector<Entry> entries_;
+};
+
+// A kernel one plugin put in place of another's (Registrar::replace_kernel).
+struct KernelReplacement {
+  DeviceType device;
+  Prim prim;
+  std::string owner;     // the plugin whose kernel runs now
+  std::string replaced;  // the plugin it replaced ("" when there was none)
 };
 
 struct PluginRecord {
@@ -72,6 +90,7 @@ class Registry {
 
   std::vector<std::string> table_names() const;
   std::vector<PluginRecord> plugins() const;
+  std::vector<KernelReplacement> kernel_replacements() const;
   std::vector<std::pair<DeviceType, std::string>> backends() const;
 
   // Applies one batch from `owner` (a plugin name). Throws fnx::Error on a
@@ -99,10 +118,11 @@ void register_plugin(std::string_view owner,
 
 // FNX_REGISTER_PLUGIN(name) { r.kernel(...); ... } -- one per plugin source
 // file that registers things; `r` is the Registrar.
-#define FNX_REGISTER_PLUGIN_IMPL2(name, line)                               \
-  static void fnx_register_##line(::fnx::Registrar& r);                     \
-  [[maybe_unused]] static const bool fnx_registered_##line =                \
-      (::fnx::register_plugin(name, &fnx_register_##line), true);           \
+#define FNX_REGISTER_PLUGIN_IMPL2(name, line)                     \
+  static void fnx_register_##line(::fnx::Registrar& r);           \
+  [[maybe_unused]] static const bool fnx_registered_##line =      \
+      (::fnx::register_plugin(name, &fnx_register_##line), true); \
   static void fnx_register_##line([[maybe_unused]] ::fnx::Registrar& r)
-#define FNX_REGISTER_PLUGIN_IMPL(name, line) FNX_REGISTER_PLUGIN_IMPL2(name, line)
+#define FNX_REGISTER_PLUGIN_IMPL(name, line) \
+  FNX_REGISTER_PLUGIN_IMPL2(name, line)
 #define FNX_REGISTER_PLUGIN(name) FNX_REGISTER_PLUGIN_IMPL(name, __LINE__)

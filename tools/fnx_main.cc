@@ -103,6 +103,19 @@ int run_info(const std::vector<std::string>& args) {
               << "\n";
   }
 
+  const std::vector<KernelReplacement> replaced =
+      registry.kernel_replacements();
+  if (!replaced.empty()) {
+    std::cout << "\nReplaced kernels:\n";
+    for (const KernelReplacement& r : replaced) {
+      std::cout << "  " << device_type_name(r.device) << " "
+                << prim_name(r.prim) << ": plugin '" << r.owner << "'"
+                << (r.replaced.empty() ? std::string(" (none before)")
+                                       : " replaces '" + r.replaced + "'")
+                << "\n";
+    }
+  }
+
   // Coverage: one row per primitive, one column per kernel table and rule
   // table.
   const std::vector<std::string> tables = coverage_tables(registry);

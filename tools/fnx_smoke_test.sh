@@ -4,6 +4,7 @@ set -euo pipefail
 fnx="$1"
 plugin="$2"
 nn_plugin="$3"
+swap_plugin="$4"
 
 "${fnx}" help > /dev/null
 demo="$("${fnx}" demo)"
@@ -30,6 +31,9 @@ with_plugin="$("${fnx}" info --plugin "${plugin}")"
 grep -q "test_table" <<< "${with_plugin}"
 with_nn="$("${fnx}" info --plugin "${nn_plugin}")"
 grep -q "^  nn .*libfnx_nn.so  0 entries" <<< "${with_nn}"
+# A plugin that swaps the CPU Neg kernel is reported as such.
+with_swap="$("${fnx}" info --plugin "${swap_plugin}")"
+grep -q "cpu neg: plugin 'swap_neg' replaces 'cpu'" <<< "${with_swap}"
 if "${fnx}" no-such-command > /dev/null 2>&1; then
   echo "unknown command should fail"; exit 1
 fi
