@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <iostream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -170,44 +172,31 @@ TEST(OpDatabase, DifferentiableEntriesListTheirArguments) {
 }
 
 // Every public op of core/ops/ops.h has an entry ("name" or "name.variant").
+// The list is read from the header itself (every function returning a
+// Tensor, a Tensor& or a std::vector<Tensor>), so a new op without an entry
+// fails here; only the ops below are exempt, each for its reason.
+std::vector<std::string> functions_declared_in_ops_h() {
+  std::ifstream header("core/ops/ops.h");
+  EXPECT_TRUE(header.good()) << "core/ops/ops.h is not in the runfiles";
+  const std::regex declaration(
+      R"(^(Tensor&?|std::vector<Tensor>)\s+([a-z_0-9]+)\()");
+  std::set<std::string> names;
+  std::string line;
+  std::smatch m;
+  while (std::getline(header, line)) {
+    if (std::regex_search(line, m, declaration)) names.insert(m[2].str());
+  }
+  return {names.begin(), names.end()};
+}
+
 TEST(OpDatabase, CoversEveryOpInOpsH) {
-  const std::vector<std::string> ops_h = {
-      // factories and randomness
-      "zeros", "ones", "full", "zeros_like", "ones_like", "full_like",
-      "scalar_tensor", "arange", "linspace", "eye", "from_vector", "uniform",
-      "randint", "bernoulli",
-      // unary
-      "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
-      "sin", "cos", "tanh", "sigmoid", "erf", "floor", "ceil", "logical_not",
-      "square", "reciprocal", "relu", "gelu", "softplus", "silu", "clamp",
-      // binary
-      "add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt",
-      "le", "gt", "ge", "logical_and", "logical_or", "where", "cast",
-      "scalar_like",
-      // reductions
-      "sum", "amax", "amin", "argmax", "argmin", "mean", "var", "std",
-      "logsumexp", "softmax", "log_softmax", "norm",
-      // views and shape ops
-      "reshape", "permute", "expand", "broadcast_to", "slice", "transpose",
-      "select", "squeeze", "unsqueeze", "flatten", "movedim", "narrow", "cat",
-      "pad", "stack", "split", "chunk", "unbind",
-      // indexing
-      "gather", "scatter_add", "index_select", "index_add", "one_hot",
-      // linear algebra, conv, pooling
-      "matmul", "dot", "mv", "mm", "bmm", "outer", "linear", "conv1d", "conv2d",
-      "conv", "conv_input_grad", "conv_weight_grad", "unfold", "fold",
-      "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
-      "avg_pool3d", "max_pool_select", "max_pool_scatter",
-      // nn
-      "mse_loss", "nll_loss", "cross_entropy", "dropout", "batch_norm",
-      "layer_norm", "embedding",
-      // memory
-      "contiguous", "clone", "copy_", "to_device", "stop_gradient",
-      // in place
-      "add_", "sub_", "mul_", "div_", "fill_", "zero_", "clamp_", "relu_",
-      "masked_fill_", "index_add_", "index_copy_", "index_put_", "scatter_add_",
-      "slice_scatter"};
+  // Random draws have no deterministic reference: their statistics and
+  // their batching are tested in tests/core and tests/vmap (randomness).
+  const std::set<std::string> exempt = {"rand", "randn", "normal"};
+  const std::vector<std::string> ops_h = functions_declared_in_ops_h();
+  EXPECT_GT(ops_h.size(), 100u) << "the declaration pattern missed ops";
   for (const std::string& op : ops_h) {
+    if (exempt.count(op) != 0) continue;
     const bool covered = std::any_of(
         op_database().begin(), op_database().end(), [&](const OpInfo& info) {
           return info.name == op || info.name.rfind(op + ".", 0) == 0;
