@@ -6,6 +6,7 @@
 
 #include "fnx.h"
 #include "gtest/gtest.h"
+#include "tests/control/control_test_util.h"
 #include "tests/testing/transform_test_util.h"
 
 namespace fnx {
@@ -13,6 +14,7 @@ namespace {
 
 using testing::close;
 using testing::f64;
+using testing::per_example;
 using testing::throws_with;
 
 // A function with a data-dependent branch, and the same written as a plain
@@ -30,15 +32,6 @@ Tensor branched_plain(const Tensor& x) {
 Tensor mixed_batch() {
   return f64({0.5, 1.0, -0.2, -1.0, -0.5, 0.3, 0.7, 0.1, 0.4, -0.9, 0.2, -0.3},
              {4, 3});
-}
-
-// Per-example loop of fn, stacked.
-template <typename Fn>
-Tensor per_example(const Fn& fn, const Tensor& xs) {
-  std::vector<Tensor> out;
-  for (int64_t i = 0; i < xs.shape()[0]; ++i)
-    out.push_back(fn(xs.select(0, i)));
-  return stack(out, 0);
 }
 
 TEST(Cond, OutsideTransformsRunsOneBranch) {

@@ -8,6 +8,7 @@
 
 #include "fnx.h"
 #include "gtest/gtest.h"
+#include "tests/control/control_test_util.h"
 #include "tests/testing/transform_test_util.h"
 
 namespace fnx {
@@ -15,17 +16,9 @@ namespace {
 
 using testing::close;
 using testing::f64;
+using testing::per_example;
+using testing::scalar;
 using testing::throws_with;
-
-Tensor scalar(double v) { return f64({v}).reshape({}); }
-
-template <typename Fn>
-Tensor per_example(const Fn& fn, const Tensor& xs) {
-  std::vector<Tensor> out;
-  for (int64_t i = 0; i < xs.shape()[0]; ++i)
-    out.push_back(fn(xs.select(0, i)));
-  return stack(out, 0);
-}
 
 // sqrt(a) by Newton's method from z = a, with a step counter in the carry.
 using Newton = std::tuple<Tensor, Tensor>;  // (z, steps)

@@ -25,6 +25,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -55,6 +56,16 @@ class Vmapped {
     vmap_detail::Inputs inputs;
     std::array<std::size_t, sizeof...(Args) + 1> starts{};
     collect(inputs, starts, Seq{}, args...);
+    const auto arg_refs = std::tie(args...);
+    inputs.leaf_paths = [&arg_refs] {
+      std::vector<std::string> paths;
+      std::apply(
+          [&](const auto&... a) {
+            (vmap_detail::leaf_paths(a, "", paths), ...);
+          },
+          arg_refs);
+      return paths;
+    };
     std::optional<R> like;
     auto body = [&](std::span<const Tensor> leaves, vmap_detail::Outputs& out) {
       R result = tree_invoke_rebuilt(f_, leaves, starts, args...);
@@ -95,7 +106,6 @@ class Vmapped {
     tree_flatten_into(arg, inputs.leaves);
     vmap_detail::match_dims(arg, spec, inputs.dims, {"in_dims", index});
     inputs.arg_of_leaf.resize(inputs.leaves.size(), index);
-    vmap_detail::leaf_paths(arg, "", inputs.leaf_paths);
   }
 
   mutable F f_;  // a mutable lambda may keep state between calls

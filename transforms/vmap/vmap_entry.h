@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <span>
@@ -54,8 +55,9 @@ struct Inputs {
   std::vector<int64_t> dims;
   std::vector<int> arg_of_leaf;
   // Each leaf's path inside its argument ("", "[1][0]", "[\"fc1.weight\"]",
-  // ".w"), for messages.
-  std::vector<std::string> leaf_paths;
+  // ".w"), computed only when a message needs it (no strings are built on
+  // calls that succeed). Valid during the call.
+  std::function<std::vector<std::string>()> leaf_paths;
 };
 
 // The flattened result of one call of the function and its out_dims.

@@ -28,7 +28,11 @@ using vmap_detail::Outputs;
 // ParamDict entries, .field for struct fields).
 std::string leaf_name(const Inputs& in, std::size_t i) {
   const int arg = in.arg_of_leaf[i];
-  const std::string path = i < in.leaf_paths.size() ? in.leaf_paths[i] : "";
+  std::string path;
+  if (in.leaf_paths) {
+    const std::vector<std::string> paths = in.leaf_paths();
+    if (i < paths.size()) path = paths[i];
+  }
   if (path.empty()) return str_cat("argument ", arg);
   return str_cat("argument ", arg, " at ", path);
 }
