@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "fnx.h"
 
@@ -69,8 +70,8 @@ int main() {
   const Tensor data = randn({kBatch, 1, 12, 12}, DType::Float64, &gen);
   const Tensor targets = randint(0, 10, {kBatch}, DType::Int64, &gen);
 
-  // torch.func works on functions, not modules: detach the parameters into
-  // a ParamDict and call the module through functional_call.
+  // torch.func works on functions, not modules: take the parameters out
+  // as a ParamDict and call the module through functional_call with them.
   const ParamDict params = model.named_parameters();
   const ParamDict buffers = model.named_buffers();  // none here, as in torch
 
@@ -98,16 +99,17 @@ int main() {
     std::cout << "  " << name << ": " << shape_str(g.shape()) << "\n";
   }
 
-  // The reference: one grad call per example, stacked.
+  // The reference: one grad call per example, stacked per parameter.
+  std::vector<ParamDict> loop_grads;
+  for (int64_t i = 0; i < kBatch; ++i) {
+    loop_grads.push_back(
+        grad(compute_loss)(params, buffers, data[i], targets[i]));
+  }
   bool ok = true;
   double worst = 0.0;
   for (const auto& [name, g] : per_sample) {
     std::vector<Tensor> rows;
-    for (int64_t i = 0; i < kBatch; ++i) {
-      const ParamDict gi =
-          grad(compute_loss)(params, buffers, data[i], targets[i]);
-      rows.push_back(gi.at(name));
-    }
+    for (const ParamDict& gi : loop_grads) rows.push_back(gi.at(name));
     const double diff = max_abs_diff(g, stack(rows));
     worst = diff > worst ? diff : worst;
     if (diff > 1e-10) {
