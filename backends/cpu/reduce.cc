@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backends/common/reduce_split.h"
 #include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
@@ -79,55 +80,10 @@ typename R::Acc reduce_run(const char* p, int64_t stride, int64_t n) {
   return acc;
 }
 
-// Merges adjacent dims that step through memory as one.
-void coalesce(Shape& sizes, Strides& strides) {
-  Shape s;
-  Strides t;
-  for (size_t d = 0; d < sizes.size(); ++d) {
-    if (!s.empty() && t.back() == strides[d] * sizes[d]) {
-      s.back() *= sizes[d];
-      t.back() = strides[d];
-    } else {
-      s.push_back(sizes[d]);
-      t.push_back(strides[d]);
-    }
-  }
-  sizes = std::move(s);
-  strides = std::move(t);
-}
+using Split = ReduceSplit;  // backends/common/reduce_split.h
 
-struct Split {
-  Shape kept_sizes, red_sizes;
-  Strides kept_strides, red_strides;  // elements
-  int64_t n_red = 1;
-};
-
-// Kept dims in order; reduced dims by decreasing stride (memory order).
 Split split_dims(const Tensor& x, const Dims& dims) {
-  Split s;
-  std::vector<std::pair<int64_t, int64_t>> red;  // (stride, size)
-  for (int64_t d = 0; d < x.dim(); ++d) {
-    const int64_t size = x.shape()[d];
-    const bool reduced = std::binary_search(dims.begin(), dims.end(), d);
-    if (reduced) s.n_red *= size;
-    if (size == 1) continue;
-    if (reduced) {
-      red.emplace_back(x.strides()[d], size);
-    } else {
-      s.kept_sizes.push_back(size);
-      s.kept_strides.push_back(x.strides()[d]);
-    }
-  }
-  std::stable_sort(red.begin(), red.end(), [](const auto& a, const auto& b) {
-    return std::abs(a.first) > std::abs(b.first);
-  });
-  for (const auto& [stride, size] : red) {
-    s.red_sizes.push_back(size);
-    s.red_strides.push_back(stride);
-  }
-  coalesce(s.kept_sizes, s.kept_strides);
-  coalesce(s.red_sizes, s.red_strides);
-  return s;
+  return split_reduction(x.shape(), x.strides(), dims);
 }
 
 template <ReduceKind K, typename T, typename Out>
