@@ -27,8 +27,8 @@ Reparametrize::Reparametrize(Module& module, const ParamDict& values,
   // Check everything before swapping anything.
   for (const auto& [k, t] : values) {
     const Tensor* slot = module.slot_of(k);
-    FNX_CHECK(slot != nullptr, kOp, "unexpected key \"", k, "\": ",
-              module.type_name(), " has ", all.keys_str());
+    FNX_CHECK(slot != nullptr, kOp, "unexpected key \"", k,
+              "\": ", module.type_name(), " has ", all.keys_str());
     FNX_CHECK(t.defined(), kOp, "value for \"", k, "\" is undefined");
     FNX_CHECK(t.shape() == slot->shape(), kOp, "shape mismatch for \"", k,
               "\": the module has ", shape_str(slot->shape()), ", got ",
@@ -59,7 +59,8 @@ Reparametrize::Reparametrize(Module& module, const ParamDict& values,
     }
     FNX_CHECK(missing.empty(), kOp, "strict: missing keys {", missing, "}");
   }
-  for (const auto& [k, t] : subst) by_slot_.insert_or_assign(module.slot_of(k), t);
+  for (const auto& [k, t] : subst)
+    by_slot_.insert_or_assign(module.slot_of(k), t);
   substitutions().push_back(&by_slot_);
 }
 
@@ -104,9 +105,9 @@ ParamDict stack_dicts(const std::vector<ParamDict>& dicts, const char* what) {
     parts.reserve(dicts.size());
     for (std::size_t i = 0; i < dicts.size(); ++i) {
       const Tensor& t = dicts[i].at(k);
-      FNX_CHECK(t.shape() == t0.shape() && t.dtype() == t0.dtype(), kOp,
-                "\"", k, "\" differs: model 0 has ", shape_str(t0.shape()),
-                " ", dtype_name(t0.dtype()), ", model ", i, " has ",
+      FNX_CHECK(t.shape() == t0.shape() && t.dtype() == t0.dtype(), kOp, "\"",
+                k, "\" differs: model 0 has ", shape_str(t0.shape()), " ",
+                dtype_name(t0.dtype()), ", model ", i, " has ",
                 shape_str(t.shape()), " ", dtype_name(t.dtype()));
       parts.push_back(detach(t));
     }
@@ -117,8 +118,10 @@ ParamDict stack_dicts(const std::vector<ParamDict>& dicts, const char* what) {
 
 }  // namespace
 
-std::pair<ParamDict, ParamDict> stack_module_state(
-    const std::vector<std::shared_ptr<Module>>& models) {
+namespace functional_internal {
+
+std::pair<ParamDict, ParamDict> stack_modules(
+    const std::vector<const Module*>& models) {
   FNX_CHECK(!models.empty(), "nn.stack_module_state", "no models given");
   std::vector<ParamDict> params, buffers;
   for (std::size_t i = 0; i < models.size(); ++i) {
@@ -128,6 +131,16 @@ std::pair<ParamDict, ParamDict> stack_module_state(
     buffers.push_back(models[i]->named_buffers());
   }
   return {stack_dicts(params, "parameters"), stack_dicts(buffers, "buffers")};
+}
+
+}  // namespace functional_internal
+
+std::pair<ParamDict, ParamDict> stack_module_state(
+    const std::vector<std::shared_ptr<Module>>& models) {
+  std::vector<const Module*> pointers;
+  pointers.reserve(models.size());
+  for (const auto& m : models) pointers.push_back(m.get());
+  return functional_internal::stack_modules(pointers);
 }
 
 }  // namespace fnx::nn

@@ -106,6 +106,21 @@ auto functional_call(M& module, const std::pair<ParamDict, ParamDict>& dicts,
 std::pair<ParamDict, ParamDict> stack_module_state(
     const std::vector<std::shared_ptr<Module>>& models);
 
+namespace functional_internal {
+std::pair<ParamDict, ParamDict> stack_modules(
+    const std::vector<const Module*>& models);
+}  // namespace functional_internal
+
+// The same for modules held by value (std::vector<Mlp>: modules move).
+template <typename M>
+requires std::derived_from<M, Module> std::pair<ParamDict, ParamDict>
+stack_module_state(const std::vector<M>& models) {
+  std::vector<const Module*> pointers;
+  pointers.reserve(models.size());
+  for (const M& m : models) pointers.push_back(&m);
+  return functional_internal::stack_modules(pointers);
+}
+
 // The same for a vector of a derived module type (std::shared_ptr<Mlp>).
 template <typename M>
 requires(std::derived_from<M, Module> && !std::same_as<M, Module>)

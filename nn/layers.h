@@ -220,6 +220,13 @@ class Sequential : public Module {
   Sequential() : Module("Sequential") {}
   explicit Sequential(std::vector<std::shared_ptr<Module>> modules);
   void push_back(std::shared_ptr<Module> module);
+  // A module by value (push_back(nn::Linear(4, 8))), moved in.
+  template <typename M>
+  requires std::derived_from<std::remove_cvref_t<M>, Module> &&
+      (!std::is_lvalue_reference_v<M>)void push_back(M&& module) {
+    push_back(std::static_pointer_cast<Module>(
+        std::make_shared<std::remove_cvref_t<M>>(std::move(module))));
+  }
   std::size_t size() const { return named_children().size(); }
   Module& operator[](std::size_t i) const;
   Tensor forward(const Tensor& x) override;

@@ -19,9 +19,11 @@
 //   };
 #pragma once
 
+#include <concepts>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -34,8 +36,14 @@ class Module {
  public:
   explicit Module(std::string type_name) : type_name_(std::move(type_name)) {}
   virtual ~Module() = default;
+  // Not copyable (two modules would share parameter handles without saying
+  // so); movable, so modules can be returned, kept in a std::vector and
+  // handed to Sequential or register_module by value. A moved-from module
+  // is empty.
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
+  Module(Module&&) noexcept = default;
+  Module& operator=(Module&&) noexcept = default;
 
   // "Linear", "Sequential", ...: used in error messages.
   const std::string& type_name() const { return type_name_; }
@@ -55,6 +63,16 @@ class Module {
                                      std::shared_ptr<M> module) {
     add_child(name, module);
     return module;
+  }
+  // A module given by value (register_module("fc", nn::Linear(4, 8))) is
+  // moved into a new shared_ptr, which is returned.
+  template <typename M>
+  requires std::derived_from<std::remove_cvref_t<M>, Module> &&
+      (!std::is_lvalue_reference_v<M>)
+          std::shared_ptr<std::remove_cvref_t<M>> register_module(
+              std::string_view name, M&& module) {
+    return register_module(
+        name, std::make_shared<std::remove_cvref_t<M>>(std::move(module)));
   }
 
   // This module's own tensors (not its submodules'), by local name.
@@ -115,8 +133,7 @@ class Module {
   void collect(const std::string& prefix, bool params, bool buffers,
                std::vector<const TensorImpl*>* seen, ParamDict& out) const;
   // The module owning the last component of `dotted`, and that component.
-  const Module* owner_of(std::string_view dotted,
-                         std::string_view& leaf) const;
+  const Module* owner_of(std::string_view dotted, std::string_view& leaf) const;
 
   std::string type_name_;
   bool training_ = true;
