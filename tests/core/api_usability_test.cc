@@ -2,6 +2,7 @@
 // new user would (each of these failed to compile or gave the wrong kind of
 // value before).
 #include <cmath>
+#include <functional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -177,6 +178,202 @@ TEST(ApiUsability, JacobiansKeepTheOutputStructure) {
   const std::vector<Tensor> jv = jacrev(v)(w);
   ASSERT_EQ(jv.size(), 2u);
   EXPECT_EQ(jv[1].to_vector(), (std::vector<double>{2, 0, 0, 4}));
+}
+
+}  // namespace
+}  // namespace fnx
+
+namespace fnx {
+namespace {
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Argnums chosen at run time: the same gradients as template argnums, as a
+// std::vector in the order asked.
+TEST(ApiUsability, ArgnumsAtRunTime) {
+  auto f = [](const Tensor& x, const Tensor& y, const Tensor& z) {
+    return (x * y * z + y * y).sum();
+  };
+  const Tensor x = from_vector({1.0, 2.0}, {2}, DType::Float64);
+  const Tensor y = from_vector({3.0, 4.0}, {2}, DType::Float64);
+  const Tensor z = from_vector({5.0, 6.0}, {2}, DType::Float64);
+  const std::vector<std::size_t> chosen = {2, 0};  // e.g. read from a config
+  const std::vector<Tensor> g = grad(f, Argnums(chosen))(x, y, z);
+  ASSERT_EQ(g.size(), 2u);
+  auto [gz, gx] = grad<2, 0>(f)(x, y, z);
+  EXPECT_EQ(g[0].to_vector(), gz.to_vector());
+  EXPECT_EQ(g[1].to_vector(), gx.to_vector());
+  EXPECT_EQ(g[1].to_vector(), (std::vector<double>{15, 24}));  // y * z
+
+  auto [value, gs] = value_and_grad(f, Argnums{1})(x, y, z);
+  EXPECT_DOUBLE_EQ(value.item<double>(), 1 * 3 * 5 + 2 * 4 * 6 + 9 + 16);
+  EXPECT_EQ(gs[0].to_vector(), (std::vector<double>{5 + 6, 12 + 8}));
+
+  // Jacobians and the Hessian take them too.
+  auto h = [](const Tensor& a, const Tensor& b) { return (a * a * b).sum(); };
+  const std::vector<Tensor> jr = jacrev(h, Argnums{0, 1})(x, y);
+  const std::vector<Tensor> jf = jacfwd(h, Argnums{0, 1})(x, y);
+  const std::vector<Tensor> ja = jacobian(h, Argnums{1})(x, y);
+  ASSERT_EQ(jr.size(), 2u);
+  EXPECT_EQ(jr[0].to_vector(), (std::vector<double>{6, 16}));  // 2ab
+  EXPECT_EQ(jf[0].to_vector(), jr[0].to_vector());
+  EXPECT_EQ(jf[1].to_vector(), jr[1].to_vector());
+  EXPECT_EQ(ja[0].to_vector(), (std::vector<double>{1, 4}));  // a^2
+  const auto H = hessian(h, Argnums{0, 1})(x, y);
+  auto [Hww, Hwb] = hessian<0, 1>(h)(x, y);
+  ASSERT_EQ(H.size(), 2u);
+  EXPECT_EQ(H[0][0].to_vector(), std::get<0>(Hww).to_vector());
+  EXPECT_EQ(H[0][1].to_vector(), std::get<1>(Hww).to_vector());
+  EXPECT_EQ(H[1][0].to_vector(), std::get<0>(Hwb).to_vector());
+
+  // A ParamDict beside tensors: name the type to select among.
+  ParamDict params;
+  params.insert_or_assign("w", x);
+  auto loss = [](const ParamDict& p, const Tensor& a, const Tensor& b) {
+    return (p.at("w") * a * b).sum();
+  };
+  const std::vector<Tensor> gab =
+      grad(loss, Argnums<Tensor>{2, 1})(params, y, z);
+  EXPECT_EQ(gab[0].to_vector(), (x * y).to_vector());
+  EXPECT_EQ(gab[1].to_vector(), (x * z).to_vector());
+}
+
+TEST(ApiUsability, ArgnumsAtRunTimeErrors) {
+  auto f = [](const Tensor& x, const Tensor& y) { return (x * y).sum(); };
+  const Tensor x = ones({2}, DType::Float64);
+  EXPECT_NE(error_of([&] {
+              grad(f, Argnums{2})(x, x);
+            }).find("argnum 2 is past the last argument"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              grad(f, Argnums{1, 1})(x, x);
+            }).find("argnum 1 is given twice"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              jacrev(f, Argnums(std::vector<std::size_t>{}))(x, x);
+            }).find("[jacrev] argnums must not be empty"),
+            std::string::npos);
+  ParamDict params;
+  params.insert_or_assign("w", x);
+  auto loss = [](const ParamDict& p, const Tensor& a) {
+    return (p.at("w") * a).sum();
+  };
+  EXPECT_NE(error_of([&] {
+              grad(loss, Argnums<Tensor>{0})(params, x);
+            }).find("argument 0 does not have the type"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace fnx
+
+namespace fnx {
+namespace {
+
+struct Model {
+  Tensor w;
+  std::vector<Tensor> layers;
+};
+FNX_TREE_STRUCT(Model, w, layers);
+
+// The differentiating transforms name a leaf by its path in the user's
+// tree, as vmap does, instead of counting leaves.
+TEST(ApiUsability, TransformErrorsNameLeavesByPath) {
+  const Tensor x = ones({2}, DType::Float64);
+  const Tensor steps = from_vector(std::vector<int64_t>{1, 2}, {2});
+  ParamDict params;
+  params.insert_or_assign("fc.weight", x);
+  params.insert_or_assign("step", steps);
+  auto loss = [](const ParamDict& p) { return p.at("fc.weight").sum(); };
+  EXPECT_NE(error_of([&] {
+              grad(loss)(params);
+            }).find("[grad] argument 0 at [\"step\"] has dtype int64"),
+            std::string::npos)
+      << error_of([&] { grad(loss)(params); });
+
+  auto g = [](const Tensor& a, const Model& m) {
+    return (a * m.w).sum() + m.layers[1].sum();
+  };
+  Model m{x, {x, steps}};
+  EXPECT_NE(error_of([&] {
+              grad<1>(g)(x, m);
+            }).find("argument 1 at .layers[1] has dtype int64"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              jacfwd<1>(g)(x, m);
+            }).find("[jacfwd] argument 1 at .layers[1] has dtype int64"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              jacrev(g, Argnums<Model>{1})(x, m);
+            }).find("argument 1 at .layers[1] has dtype int64"),
+            std::string::npos);
+
+  // jvp: the tangent that does not fit, by path.
+  auto h = [](const Tensor& a, const std::vector<Tensor>& bs) {
+    return a * bs[0] * bs[1];
+  };
+  const std::vector<Tensor> bs = {x, x};
+  const std::vector<Tensor> bad = {x, ones({3}, DType::Float64)};
+  EXPECT_NE(error_of([&] {
+              jvp(h, std::tuple{x, bs}, std::tuple{x, bad});
+            }).find("[jvp] the tangent of argument 1 at [1] has shape [3]"),
+            std::string::npos);
+  // strict: the output leaf that does not depend on the primals.
+  auto two = [](const Tensor& a) {
+    return std::tuple{a * 2.0, ones({2}, DType::Float64)};
+  };
+  EXPECT_NE(error_of([&] {
+              jvp(two, x, x, {.strict = true});
+            }).find("strict: output leaf 1 at [1] does not depend"),
+            std::string::npos);
+}
+
+// Modules can be moved: returned by value, kept in a std::vector, stacked
+// from there, and handed to Sequential or register_module by value.
+TEST(ApiUsability, ModulesCanBeMoved) {
+  manual_seed(3);
+  std::vector<nn::Linear> models;
+  for (int i = 0; i < 3; ++i) {
+    nn::Linear layer(4, 2, {.dtype = DType::Float64});
+    models.push_back(std::move(layer));
+  }
+  const Tensor x = ones({5, 4}, DType::Float64);
+  const Tensor before = models[1](x);
+  std::vector<nn::Linear> moved = std::move(models);
+  EXPECT_EQ(moved[1](x).to_vector(), before.to_vector());
+
+  auto [params, buffers] = nn::stack_module_state(moved);
+  EXPECT_EQ(params.at("weight").shape(), Shape({3, 2, 4}));
+  std::vector<std::shared_ptr<nn::Linear>> shared;
+  for (nn::Linear& m : moved) {
+    shared.push_back(std::make_shared<nn::Linear>(std::move(m)));
+  }
+  EXPECT_EQ(nn::stack_module_state(shared).first.at("weight").to_vector(),
+            params.at("weight").to_vector());
+
+  nn::Sequential seq;
+  seq.push_back(nn::Linear(4, 3, {.dtype = DType::Float64}));
+  seq.push_back(nn::Linear(3, 1, {.dtype = DType::Float64}));
+  EXPECT_EQ(seq(x).shape(), Shape({5, 1}));
+  EXPECT_EQ(seq.named_parameters().size(), 4u);
+
+  struct Net : nn::Module {
+    Net() : Module("Net") {
+      fc = register_module("fc", nn::Linear(4, 1, {.dtype = DType::Float64}));
+    }
+    Tensor forward(const Tensor& in) override { return (*fc)(in); }
+    std::shared_ptr<nn::Linear> fc;
+  };
+  Net net;
+  EXPECT_TRUE(net.named_parameters().contains("fc.weight"));
+  EXPECT_EQ(net(x).shape(), Shape({5, 1}));
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ TEST(Jacfwd, EdgeCases) {
   EXPECT_DOUBLE_EQ(scalar_j.item<double>(), 2.0);
   const Tensor i = from_vector(std::vector<int64_t>{1, 2}, {2});
   EXPECT_TRUE(throws_with([&] { (void)jacfwd(f)(i); },
-                          {"[jacfwd] input leaf 0 has dtype int64"}));
+                          {"[jacfwd] argument 0 has dtype int64"}));
 }
 
 TEST(Hessian, ForwardOverReverseMatchesTheOtherOrders) {
@@ -160,7 +160,7 @@ TEST(Hvp, EqualsTheHessianTimesTheVector) {
   EXPECT_TRUE(close(ha, f64({2 * 3, 2 * 2})));  // 2 b va + 2 a vb
   EXPECT_TRUE(close(hb, f64({2 * 1, 0})));      // 2 a va
   EXPECT_TRUE(throws_with([&] { (void)hvp(f, x, f64({1})); },
-                          {"[hvp] tangent 0 has shape [1]"}));
+                          {"[hvp] the tangent of argument 0 has shape [1]"}));
 }
 
 // The interpreters on the stack when f last ran.

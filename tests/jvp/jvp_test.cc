@@ -231,7 +231,8 @@ TEST(JvpErrors, TangentShapeMismatch) {
       [&] {
         (void)jvp(f, f64({1, 2, 3}), f64({1, 2}));
       },
-      {"[jvp] tangent 0 has shape [2]", "primal has shape [3]"}));
+      {"[jvp] the tangent of argument 0 has shape [2]",
+       "primal has shape [3]"}));
 }
 
 TEST(JvpErrors, TangentDtypeMismatch) {
@@ -240,14 +241,15 @@ TEST(JvpErrors, TangentDtypeMismatch) {
       [&] {
         (void)jvp(f, f64({1, 2}), from_vector({1.0, 2.0}));
       },
-      {"[jvp] tangent 0 has dtype float32", "primal has dtype float64"}));
+      {"[jvp] the tangent of argument 0 has dtype float32",
+       "primal has dtype float64"}));
 }
 
 TEST(JvpErrors, TangentForAnIntegerPrimal) {
   auto f = [](const Tensor& x) { return x; };
   const Tensor i = from_vector(std::vector<int64_t>{1, 2}, {2});
   EXPECT_TRUE(throws_with([&] { (void)jvp(f, i, i); },
-                          {"[jvp] primal 0 has dtype int64", "Tensor()"}));
+                          {"[jvp] argument 0 has dtype int64", "Tensor()"}));
 }
 
 TEST(JvpErrors, StructureMismatch) {

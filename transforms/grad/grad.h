@@ -7,6 +7,8 @@
 //   auto [gw, gb] = grad<0, 1>(loss)(w, b, data); // argnums: a tuple of
 //                                                 // gradients, each shaped
 //                                                 // like its argument
+//   std::vector<Tensor> gs =
+//       grad(loss, Argnums{0, 1})(w, b, data);    // argnums at run time
 //   ParamDict gp = grad(loss)(params, x);         // trees: a ParamDict in,
 //                                                 // a ParamDict out
 //   auto [g, aux] = grad(f2, {.has_aux = true})(x);   // f2 returns
@@ -51,13 +53,16 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "core/interpreter.h"
+#include "core/leaf_names.h"
 #include "core/tree.h"
+#include "transforms/common/argument_selection.h"
 #include "transforms/grad/grad_api.h"
 
 namespace fnx {
@@ -111,155 +116,45 @@ class EnableGradGuard : public GradModeGuard {
 
 namespace grad_internal {
 
-template <typename T>
-inline constexpr bool kIsPair = is_std_pair_v<T>;
+using transform_internal::kIsPair;
+using transform_internal::RuntimeArgnums;
+using transform_internal::SplitAux;
+using transform_internal::StaticArgnums;
+using transform_internal::Value;
 
-// Position of J in I..., or -1.
-template <std::size_t J, std::size_t... I>
-constexpr int index_in() {
-  int pos = 0, found = -1;
-  ((found = (found < 0 && I == J) ? pos : found, ++pos), ...);
-  return found;
-}
-
-template <std::size_t... I>
-constexpr bool unique_argnums() {
-  constexpr std::size_t n = sizeof...(I);
-  if constexpr (n == 0) {
-    return true;
-  } else {
-    const std::size_t v[n] = {I...};
-    for (std::size_t a = 0; a < n; ++a) {
-      for (std::size_t b = a + 1; b < n; ++b) {
-        if (v[a] == v[b]) return false;
-      }
-    }
-    return true;
-  }
-}
-
-// The arguments as f sees them: argument J is the rebuilt one when J is
-// selected, else the caller's.
-template <std::size_t J, std::size_t... I, typename Args, typename Rebuilt>
-const auto& pick(const Args& args, const Rebuilt& rebuilt) {
-  constexpr int k = index_in<J, I...>();
-  if constexpr (k >= 0) {
-    return std::get<k>(rebuilt);
-  } else {
-    return std::get<J>(args);
-  }
-}
-
-template <std::size_t... I, typename F, typename Args, typename Rebuilt,
-          std::size_t... J>
-decltype(auto) call_picked(const F& f, const Args& args, const Rebuilt& rebuilt,
-                           std::index_sequence<J...>) {
-  return f(pick<J, I...>(args, rebuilt)...);
-}
-
-template <typename T>
-using Value = std::remove_cvref_t<T>;
-
-// The selected arguments, rebuilt from leaves[pos...] (in argnums order).
-template <std::size_t... I, typename Args>
-auto rebuild(const Args& args, std::span<const Tensor> leaves,
-             std::size_t& pos) {
-  // Braced initialization runs left to right: leaves are consumed in order.
-  return std::tuple<Value<std::tuple_element_t<I, Args>>...>{
-      tree_unflatten_from(std::get<I>(args), leaves, pos)...};
-}
-
-// The leaves of the selected arguments (the primals).
-template <std::size_t... I, typename Args>
-std::vector<Tensor> selected_leaves(const Args& args) {
-  std::vector<Tensor> leaves;
-  (tree_flatten_into(std::get<I>(args), leaves), ...);
-  return leaves;
-}
-
-// One gradient tree per selected argument: the tree itself for one
-// argnum, a tuple of them for several.
-template <std::size_t... I, typename Args>
-auto gradients_like(const Args& args, const std::vector<Tensor>& grads) {
-  std::size_t pos = 0;
-  auto all = rebuild<I...>(args, grads, pos);
-  if constexpr (sizeof...(I) == 1) {
-    return std::get<0>(std::move(all));
-  } else {
-    return all;
-  }
-}
-
-// Runs `entry` (the plugin's grad or vjp) on f with arguments I... of
-// `args` as primals. Stores the structure of the output and aux in
-// `out_like` / `aux_like` (leaves dropped).
-template <std::size_t... I, typename F, typename Args, typename OutLike,
-          typename AuxLike, typename Entry>
-auto run(const F& f, const Args& args, std::optional<OutLike>& out_like,
-         std::optional<AuxLike>& aux_like, Entry entry) {
-  const std::vector<Tensor> primals = selected_leaves<I...>(args);
-  // The other arguments may be written with tracked values (y.copy_(x)).
-  const PassiveArguments passive(tree_flatten_unselected<I...>(args));
-  FlatFn flat = [&](const std::vector<Tensor>& leaves) {
-    std::size_t pos = 0;
-    const auto rebuilt = rebuild<I...>(args, leaves, pos);
-    auto result = call_picked<I...>(
-        f, args, rebuilt, std::make_index_sequence<std::tuple_size_v<Args>>());
-    FlatOut out;
-    flatten_output_and_aux(result, out.outputs, out.aux, out_like, aux_like);
-    return out;
-  };
-  return entry(flat, std::span<const Tensor>(primals));
-}
-
-template <typename F, typename... Args>
-using Result = Value<std::invoke_result_t<const F&, const Value<Args>&...>>;
-
-template <typename R>
-struct SplitAux {
-  using Out = R;
-  using Aux = std::tuple<>;
-};
-template <typename A, typename B>
-struct SplitAux<std::pair<A, B>> {
-  using Out = Value<A>;
-  using Aux = Value<B>;
-};
-
-// grad and grad_and_value.
-template <bool kWithValue, typename F, std::size_t... I>
+// grad and grad_and_value, with the differentiated arguments named by
+// Selection (StaticArgnums<I...> or RuntimeArgnums<T>).
+template <bool kWithValue, typename F, typename Selection>
 class GradFn {
  public:
-  GradFn(F f, GradOptions options) : f_(std::move(f)), options_(options) {}
+  GradFn(F f, Selection selection, GradOptions options)
+      : f_(std::move(f)), selection_(std::move(selection)), options_(options) {}
 
   template <typename... Args>
   auto operator()(const Args&... args) const {
-    static_assert(sizeof...(I) > 0, "grad: argnums must not be empty");
-    static_assert(unique_argnums<I...>(), "grad: argnums must be unique");
-    static_assert(((I < sizeof...(Args)) && ...),
-                  "grad: an argnum is past the last argument");
+    const char* caller = kWithValue ? "grad_and_value" : "grad";
     using Args_ = std::tuple<const Args&...>;
-    static_assert((is_tree_v<std::tuple_element_t<I, Args_>> && ...),
-                  "grad: a selected argument has no tensors (not a Tensor, "
-                  "container of tensors, ParamDict or FNX_TREE_STRUCT)");
-    using R = Result<F, Args...>;
+    const Args_ all(args...);
+    const auto sel = selection_.select(caller, f_, all);
+    using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
     using Split = SplitAux<R>;
     static_assert(std::is_same_v<typename Split::Out, Tensor>,
                   "grad: f must return a Tensor (a 0-d one), or "
                   "std::pair{Tensor, aux} with has_aux");
     constexpr bool kAux = kIsPair<R>;
-    const char* caller = kWithValue ? "grad_and_value" : "grad";
     check_has_aux(caller, kAux, options_.has_aux);
-    const Args_ args_tuple(args...);
     std::optional<Tensor> out_like;
     std::optional<typename Split::Aux> aux_like;
     const GradTransform& t = transform(caller);
-    GradResult r =
-        run<I...>(f_, args_tuple, out_like, aux_like,
-                  [&](const FlatFn& flat, std::span<const Tensor> primals) {
-                    return t.grad(flat, primals, caller);
-                  });
-    auto grads = gradients_like<I...>(args_tuple, r.grads);
+    const std::vector<Tensor> primals = sel.leaves();
+    // The other arguments may be written with tracked values (y.copy_(x)).
+    const PassiveArguments passive(sel.unselected_leaves());
+    const LeafNames names(primals, [&] { return sel.leaf_names(); });
+    const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
+      return sel.call_flat(leaves, out_like, aux_like);
+    };
+    GradResult r = t.grad(flat, primals, caller);
+    auto grads = sel.like_selected(r.grads);
     if constexpr (kAux) {
       auto aux = tree_unflatten(*aux_like, r.aux);
       if constexpr (kWithValue) {
@@ -277,30 +172,62 @@ class GradFn {
 
  private:
   F f_;
+  Selection selection_;
   GradOptions options_;
 };
+
+template <bool kWithValue, std::size_t... Argnums, typename F>
+auto make_grad(F f, GradOptions options) {
+  if constexpr (sizeof...(Argnums) == 0) {
+    return GradFn<kWithValue, F, StaticArgnums<0>>(std::move(f), {}, options);
+  } else {
+    return GradFn<kWithValue, F, StaticArgnums<Argnums...>>(std::move(f), {},
+                                                            options);
+  }
+}
+
+template <bool kWithValue, typename T, typename F>
+auto make_grad(F f, const Argnums<T>& argnums, GradOptions options) {
+  return GradFn<kWithValue, F, RuntimeArgnums<T>>(
+      std::move(f), RuntimeArgnums<T>{argnums.positions()}, options);
+}
+
+// (value, gradient) from grad_and_value's (gradient, value).
+template <typename G>
+auto value_first(G inner) {
+  return [inner = std::move(inner)](const auto&... args) {
+    auto [g, value] = inner(args...);
+    return std::pair{std::move(value), std::move(g)};
+  };
+}
 
 }  // namespace grad_internal
 
 // The gradient of f (which returns a 0-d Tensor) w.r.t. arguments
-// Argnums... (default: the first), shaped like them.
+// Argnums... (default: the first), shaped like them: one tree for one
+// argnum, a std::tuple for several.
 template <std::size_t... Argnums, typename F>
-auto grad(F f, GradOptions options = {}) {
-  if constexpr (sizeof...(Argnums) == 0) {
-    return grad_internal::GradFn<false, F, 0>(std::move(f), options);
-  } else {
-    return grad_internal::GradFn<false, F, Argnums...>(std::move(f), options);
-  }
+requires(transform_internal::distinct_argnums<Argnums...>()) auto grad(
+    F f, GradOptions options = {}) {
+  return grad_internal::make_grad<false, Argnums...>(std::move(f), options);
+}
+
+// Argnums chosen at run time: grad(f, Argnums{0, 2})(x, y, z) is a
+// std::vector of gradients, one per position (the arguments share a type).
+template <typename F, typename T>
+auto grad(F f, const Argnums<T>& argnums, GradOptions options = {}) {
+  return grad_internal::make_grad<false>(std::move(f), argnums, options);
 }
 
 // (gradient, value), or (gradient, (value, aux)) with has_aux.
 template <std::size_t... Argnums, typename F>
-auto grad_and_value(F f, GradOptions options = {}) {
-  if constexpr (sizeof...(Argnums) == 0) {
-    return grad_internal::GradFn<true, F, 0>(std::move(f), options);
-  } else {
-    return grad_internal::GradFn<true, F, Argnums...>(std::move(f), options);
-  }
+requires(transform_internal::distinct_argnums<
+         Argnums...>()) auto grad_and_value(F f, GradOptions options = {}) {
+  return grad_internal::make_grad<true, Argnums...>(std::move(f), options);
+}
+template <typename F, typename T>
+auto grad_and_value(F f, const Argnums<T>& argnums, GradOptions options = {}) {
+  return grad_internal::make_grad<true>(std::move(f), argnums, options);
 }
 
 // JAX's order: (value, gradient), or ((value, aux), gradient) with has_aux.
@@ -312,24 +239,22 @@ auto grad_and_value(F f, GradOptions options = {}) {
 //   | value_and_grad(f)  | (value, g)               | JAX's order        |
 //   | value_and_jacrev/fwd(f) | (value, J)          | (jacobians/)       |
 template <std::size_t... Argnums, typename F>
-auto value_and_grad(F f, GradOptions options = {}) {
-  auto inner = grad_and_value<Argnums...>(std::move(f), options);
-  return [inner](const auto&... args) {
-    auto [g, value] = inner(args...);
-    return std::pair{std::move(value), std::move(g)};
-  };
+requires(transform_internal::distinct_argnums<
+         Argnums...>()) auto value_and_grad(F f, GradOptions options = {}) {
+  return grad_internal::value_first(
+      grad_and_value<Argnums...>(std::move(f), options));
+}
+template <typename F, typename T>
+auto value_and_grad(F f, const Argnums<T>& argnums, GradOptions options = {}) {
+  return grad_internal::value_first(
+      grad_and_value(std::move(f), argnums, options));
 }
 
 // A plain function named by its overloaded name: grad(sin) with <cmath> in
 // scope picks fnx::sin (the only overload taking a Tensor).
 template <std::size_t... Argnums>
 auto grad(Tensor (*f)(const Tensor&), GradOptions options = {}) {
-  using Fp = Tensor (*)(const Tensor&);
-  if constexpr (sizeof...(Argnums) == 0) {
-    return grad_internal::GradFn<false, Fp, 0>(f, options);
-  } else {
-    return grad_internal::GradFn<false, Fp, Argnums...>(f, options);
-  }
+  return grad_internal::make_grad<false, Argnums...>(f, options);
 }
 
 // The pullback vjp returns: cotangents shaped like the output tree in, one
@@ -373,22 +298,26 @@ template <typename F, typename... Primals>
 auto vjp_impl(const F& f, VjpOptions options, const Primals&... primals) {
   static_assert(sizeof...(Primals) > 0, "vjp: needs at least one primal");
   using Args_ = std::tuple<const Primals&...>;
-  using R = Result<F, Primals...>;
+  const Args_ all(primals...);
+  // Every primal is differentiated.
+  const auto sel = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return StaticArgnums<I...>().select("vjp", f, all);
+  }
+  (std::index_sequence_for<Primals...>());
+  using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
   using Split = SplitAux<R>;
   using Out = typename Split::Out;
   constexpr bool kAux = kIsPair<R>;
   check_has_aux("vjp", kAux, options.has_aux);
-  const Args_ args_tuple(primals...);
   std::optional<Out> out_like;
   std::optional<typename Split::Aux> aux_like;
   const GradTransform& t = transform("vjp");
-  VjpResult r = [&]<std::size_t... I>(std::index_sequence<I...>) {
-    return run<I...>(f, args_tuple, out_like, aux_like,
-                     [&](const FlatFn& flat, std::span<const Tensor> leaves) {
-                       return t.vjp(flat, leaves, "vjp");
-                     });
-  }
-  (std::index_sequence_for<Primals...>());
+  const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
+    return sel.call_flat(leaves, out_like, aux_like);
+  };
+  const std::vector<Tensor> leaves = sel.leaves();
+  const LeafNames names(leaves, [&] { return sel.leaf_names(); });
+  VjpResult r = t.vjp(flat, leaves, "vjp");
   Out out = tree_unflatten(*out_like, r.out.outputs);
   VjpFn<Out, Value<Primals>...> fn(
       std::move(r.pullback), tree_structure_only(out),

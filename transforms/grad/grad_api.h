@@ -14,24 +14,16 @@
 #include "core/error.h"
 #include "core/registry.h"
 #include "core/tensor.h"
+#include "transforms/common/flat_function.h"
 
 namespace fnx::grad_internal {
 
 // Bumped when this table or the types below change layout.
 inline constexpr int kGradApiVersion = 1;
 
-// What the function being differentiated returned, flattened: the leaves
-// of its output tree and, with has_aux, the leaves of the auxiliary tree
-// (returned but never differentiated).
-struct FlatOut {
-  std::vector<Tensor> outputs;
-  std::vector<Tensor> aux;
-};
-
-// The function being differentiated, flattened: it receives the primal
-// leaves as this grad level sees them (tracked wrappers) and rebuilds the
-// user's arguments around them.
-using FlatFn = std::function<FlatOut(const std::vector<Tensor>& primals)>;
+// f flattened (transforms/common/flat_function.h).
+using fnx::FlatFn;
+using fnx::FlatOut;
 
 // The pullback of one vjp call: holds the tape until released. Callable
 // any number of times, from inside other transforms too (vmap over it is

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/interpreter.h"
+#include "core/leaf_names.h"
 #include "core/ops/ops.h"
 #include "core/registry.h"
 #include "transforms/grad/backward.h"
@@ -75,9 +76,9 @@ VjpResult vjp_entry(const FlatFn& f, std::span<const Tensor> primals,
                     std::string_view caller) {
   for (std::size_t i = 0; i < primals.size(); ++i) {
     const Tensor& p = primals[i];
-    FNX_CHECK(!p.defined() || is_floating(p.dtype()), caller, "input leaf ", i,
-              " has dtype ", dtype_name(p.dtype()), " (shape ",
-              shape_str(p.shape()),
+    FNX_CHECK(!p.defined() || is_floating(p.dtype()), caller,
+              leaf_name(primals, i), " has dtype ", dtype_name(p.dtype()),
+              " (shape ", shape_str(p.shape()),
               "); only floating-point tensors can be differentiated, as in "
               "torch.func. Cast it (x.to(DType::Float32)), or pass it as an "
               "argument that is not differentiated");

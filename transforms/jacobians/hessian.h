@@ -6,21 +6,27 @@
 //   Tensor H = hessian(f)(x);
 //   auto [Hw, Hb] = hessian<0, 1>(f)(w, b);   // Hessian rows per argument:
 //                                             // a tuple of tuples
+//   auto H2 = hessian(f, Argnums{0, 1})(w, b);  // argnums at run time: a
+//                                               // vector of vectors
 #pragma once
 
 #include <cstddef>
 #include <utility>
 
+#include "transforms/common/argument_selection.h"
 #include "transforms/jacobians/jacfwd.h"
-#include "transforms/jacobians/argument_selection.h"
 #include "transforms/jacobians/jacrev.h"
 
 namespace fnx {
 
 template <std::size_t... Argnums, typename F>
-  requires(jacobian_internal::distinct_argnums<Argnums...>())
-auto hessian(F f) {
+requires(transform_internal::distinct_argnums<Argnums...>()) auto hessian(F f) {
   return jacfwd<Argnums...>(jacrev<Argnums...>(std::move(f)));
+}
+
+template <typename F, typename T>
+auto hessian(F f, const Argnums<T>& argnums) {
+  return jacfwd(jacrev(std::move(f), argnums), argnums);
 }
 
 }  // namespace fnx

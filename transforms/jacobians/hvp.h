@@ -39,8 +39,8 @@ auto full_gradient(const F& f, std::index_sequence<I...>) {
 
 template <typename F, typename P, typename T>
 auto hvp(const F& f, const P& primals, const T& tangents) {
-  if constexpr (jvp_internal::kIsTuple<P>) {
-    constexpr std::size_t n = std::tuple_size_v<jvp_internal::Value<P>>;
+  if constexpr (transform_internal::kIsTuple<P>) {
+    constexpr std::size_t n = std::tuple_size_v<P>;
     static_assert(n > 0, "hvp: needs at least one primal");
     auto gradient =
         hvp_internal::full_gradient(f, std::make_index_sequence<n>());

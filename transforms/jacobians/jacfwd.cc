@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/leaf_names.h"
 #include "core/ops/ops.h"
 #include "transforms/vmap/vmap.h"
 
@@ -32,10 +33,10 @@ std::vector<Tensor> standard_basis(std::span<const Tensor> primals, int64_t n) {
 
 void check_primals(std::span<const Tensor> primals, std::string_view caller) {
   for (std::size_t i = 0; i < primals.size(); ++i) {
-    FNX_CHECK(primals[i].defined(), caller, "input leaf ", i,
+    FNX_CHECK(primals[i].defined(), caller, leaf_name(primals, i),
               " is an undefined tensor; pass a tensor for every leaf of the "
               "differentiated arguments");
-    FNX_CHECK(is_floating(primals[i].dtype()), caller, "input leaf ", i,
+    FNX_CHECK(is_floating(primals[i].dtype()), caller, leaf_name(primals, i),
               " has dtype ", dtype_name(primals[i].dtype()),
               "; Jacobians are taken w.r.t. floating-point inputs only (cast "
               "it, or leave its argument out of argnums)");
@@ -44,8 +45,7 @@ void check_primals(std::span<const Tensor> primals, std::string_view caller) {
 
 }  // namespace
 
-FlatJacobian jacfwd_flat(const jvp_internal::FlatFn& f,
-                         std::span<const Tensor> primals,
+FlatJacobian jacfwd_flat(const FlatFn& f, std::span<const Tensor> primals,
                          const JacfwdOptions& options,
                          std::string_view caller) {
   FNX_CHECK(!options.chunk_size || *options.chunk_size >= 1, caller,

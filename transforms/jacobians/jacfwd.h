@@ -34,8 +34,10 @@
 #include <vector>
 
 #include "core/interpreter.h"
+#include "core/leaf_names.h"
 #include "core/tree.h"
-#include "transforms/jacobians/jacobian_util.h"
+#include "transforms/common/argument_selection.h"
+#include "transforms/jacobians/jacobian_tree.h"
 #include "transforms/jvp/jvp_api.h"
 #include "transforms/vmap/vmap_entry.h"
 
@@ -59,37 +61,39 @@ struct FlatJacobian {
 
 // The work, on flat lists (transforms/jacobians/jacfwd.cc): one jvp vmapped
 // over the basis of every primal leaf.
-FlatJacobian jacfwd_flat(const jvp_internal::FlatFn& f,
-                         std::span<const Tensor> primals,
+FlatJacobian jacfwd_flat(const FlatFn& f, std::span<const Tensor> primals,
                          const JacfwdOptions& options, std::string_view caller);
 
-template <bool kWithValue, typename F, std::size_t... I>
+// jacfwd and value_and_jacfwd, with the differentiated arguments named by
+// Selection (StaticArgnums<I...> or RuntimeArgnums<T>).
+template <bool kWithValue, typename F, typename Selection>
 class JacfwdFn {
  public:
-  JacfwdFn(F f, JacfwdOptions options) : f_(std::move(f)), options_(options) {}
+  JacfwdFn(F f, Selection selection, JacfwdOptions options)
+      : f_(std::move(f)), selection_(std::move(selection)), options_(options) {}
 
   template <typename... Args>
   auto operator()(const Args&... args) const {
-    using namespace jacobian_internal;
-    static_assert(sizeof...(I) > 0, "jacfwd: argnums must not be empty");
-    static_assert(((I < sizeof...(Args)) && ...),
-                  "jacfwd: an argnum is past the last argument");
-    using All = std::tuple<const Args&...>;
-    using R = Value<std::invoke_result_t<const F&, const Args&...>>;
-    using Split = SplitAux<R>;
+    using namespace transform_internal;
     const char* caller = kWithValue ? "value_and_jacfwd" : "jacfwd";
-    check_has_aux(caller, kIsPair<R>, options_.has_aux);
+    using All = std::tuple<const Args&...>;
     const All all(args...);
-    const Selected<F, All, I...> sel(f_, all);
+    const auto sel = selection_.select(caller, f_, all);
+    using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
+    using Split = SplitAux<R>;
+    check_has_aux(caller, kIsPair<R>, options_.has_aux);
     std::optional<typename Split::Out> out_like;
     std::optional<typename Split::Aux> aux_like;
-    jvp_internal::FlatFn flat = [&](const std::vector<Tensor>& leaves) {
-      return sel.template call<R>(leaves, out_like, aux_like);
+    const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
+      return sel.call_flat(leaves, out_like, aux_like);
     };
     // The other arguments may be written with duals (y.copy_(x)).
-    const PassiveArguments passive(tree_flatten_unselected<I...>(all));
-    FlatJacobian r = jacfwd_flat(flat, sel.leaves(), options_, caller);
-    auto jac = sel.assemble(*out_like, r.blocks, r.values.size());
+    const PassiveArguments passive(sel.unselected_leaves());
+    const std::vector<Tensor> leaves = sel.leaves();
+    const LeafNames names(leaves, [&] { return sel.leaf_names(); });
+    FlatJacobian r = jacfwd_flat(flat, leaves, options_, caller);
+    auto jac = jacobian_internal::assemble_jacobian(sel, *out_like, r.blocks,
+                                                    r.values.size());
     if constexpr (kWithValue) {
       auto value = tree_unflatten(*out_like, r.values);
       if constexpr (kIsPair<R>) {
@@ -108,33 +112,54 @@ class JacfwdFn {
 
  private:
   F f_;
+  Selection selection_;
   JacfwdOptions options_;
 };
+
+template <bool kWithValue, std::size_t... Argnums, typename F>
+auto make_jacfwd(F f, JacfwdOptions options) {
+  using transform_internal::StaticArgnums;
+  if constexpr (sizeof...(Argnums) == 0) {
+    return JacfwdFn<kWithValue, F, StaticArgnums<0>>(std::move(f), {}, options);
+  } else {
+    return JacfwdFn<kWithValue, F, StaticArgnums<Argnums...>>(std::move(f), {},
+                                                              options);
+  }
+}
+
+template <bool kWithValue, typename F, typename T>
+auto make_jacfwd(F f, const Argnums<T>& argnums, JacfwdOptions options) {
+  using Selection = transform_internal::RuntimeArgnums<T>;
+  return JacfwdFn<kWithValue, F, Selection>(
+      std::move(f), Selection{argnums.positions()}, options);
+}
 
 }  // namespace jacfwd_internal
 
 // The Jacobian of f w.r.t. arguments Argnums... (default: the first).
 template <std::size_t... Argnums, typename F>
-requires(jacobian_internal::distinct_argnums<Argnums...>()) auto jacfwd(
+requires(transform_internal::distinct_argnums<Argnums...>()) auto jacfwd(
     F f, JacfwdOptions options = {}) {
-  if constexpr (sizeof...(Argnums) == 0) {
-    return jacfwd_internal::JacfwdFn<false, F, 0>(std::move(f), options);
-  } else {
-    return jacfwd_internal::JacfwdFn<false, F, Argnums...>(std::move(f),
-                                                           options);
-  }
+  return jacfwd_internal::make_jacfwd<false, Argnums...>(std::move(f), options);
+}
+
+// Argnums chosen at run time: a std::vector with one Jacobian tree per
+// position, in place of the tuple (the arguments share a type).
+template <typename F, typename T>
+auto jacfwd(F f, const Argnums<T>& argnums, JacfwdOptions options = {}) {
+  return jacfwd_internal::make_jacfwd<false>(std::move(f), argnums, options);
 }
 
 // (value, Jacobian) from one evaluation of f.
 template <std::size_t... Argnums, typename F>
-requires(jacobian_internal::distinct_argnums<
+requires(transform_internal::distinct_argnums<
          Argnums...>()) auto value_and_jacfwd(F f, JacfwdOptions options = {}) {
-  if constexpr (sizeof...(Argnums) == 0) {
-    return jacfwd_internal::JacfwdFn<true, F, 0>(std::move(f), options);
-  } else {
-    return jacfwd_internal::JacfwdFn<true, F, Argnums...>(std::move(f),
-                                                          options);
-  }
+  return jacfwd_internal::make_jacfwd<true, Argnums...>(std::move(f), options);
+}
+template <typename F, typename T>
+auto value_and_jacfwd(F f, const Argnums<T>& argnums,
+                      JacfwdOptions options = {}) {
+  return jacfwd_internal::make_jacfwd<true>(std::move(f), argnums, options);
 }
 
 }  // namespace fnx

@@ -19,13 +19,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "transforms/common/argument_selection.h"
 #include "transforms/jacobians/jacfwd.h"
-#include "transforms/jacobians/jacobian_util.h"
-#include "transforms/jacobians/argument_selection.h"
 #include "transforms/jacobians/jacrev.h"
 #include "transforms/jvp/jvp_api.h"
 
@@ -41,18 +41,20 @@ struct JacobianOptions {
 
 namespace jacobian_internal {
 
-// Total elements of f's outputs at these arguments, from its shapes.
-template <std::size_t... I, typename F, typename... Args>
-int64_t output_numel(const F& f, const Args&... args) {
-  using All = std::tuple<const Args&...>;
-  using R = Value<std::invoke_result_t<const F&, const Args&...>>;
+using transform_internal::kIsPair;
+using transform_internal::SplitAux;
+using transform_internal::Value;
+
+// Total elements of the outputs f returns for these selected arguments
+// (sel), from its shapes.
+template <typename Sel>
+int64_t output_numel(const Sel& sel) {
+  using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
   using Split = SplitAux<R>;
-  const All all(args...);
-  const Selected<F, All, I...> sel(f, all);
   std::optional<typename Split::Out> out_like;
   std::optional<typename Split::Aux> aux_like;
-  const jvp_internal::FlatFn flat = [&](const std::vector<Tensor>& leaves) {
-    return sel.template call<R>(leaves, out_like, aux_like);
+  const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
+    return sel.call_flat(leaves, out_like, aux_like);
   };
   int64_t n = 0;
   try {
@@ -70,28 +72,26 @@ int64_t output_numel(const F& f, const Args&... args) {
   return n;
 }
 
-template <std::size_t... I, typename... Args>
-int64_t input_numel(const Args&... args) {
-  const std::tuple<const Args&...> all(args...);
+inline int64_t total_numel(const std::vector<Tensor>& leaves) {
   int64_t n = 0;
-  auto count = [&](const auto& tree) {
-    for (const Tensor& t : tree_flatten(tree)) n += t.defined() ? t.numel() : 0;
-  };
-  (count(std::get<I>(all)), ...);
+  for (const Tensor& t : leaves) n += t.defined() ? t.numel() : 0;
   return n;
 }
 
-template <typename F, std::size_t... I>
+// jacobian, with the differentiated arguments named by Selection.
+template <typename F, typename Selection>
 class JacobianFn {
  public:
-  JacobianFn(F f, JacobianOptions options)
-      : f_(std::move(f)), options_(options) {}
+  JacobianFn(F f, Selection selection, JacobianOptions options)
+      : f_(std::move(f)), selection_(std::move(selection)), options_(options) {}
 
   // What automatic mode picks for these arguments (forward or reverse).
   template <typename... Args>
   JacobianMode mode_for(const Args&... args) const {
     if (options_.mode != JacobianMode::automatic) return options_.mode;
-    return input_numel<I...>(args...) < output_numel<I...>(f_, args...)
+    const std::tuple<const Args&...> all(args...);
+    const auto sel = selection_.select("jacobian", f_, all);
+    return total_numel(sel.leaves()) < output_numel(sel)
                ? JacobianMode::forward
                : JacobianMode::reverse;
   }
@@ -99,15 +99,20 @@ class JacobianFn {
   template <typename... Args>
   auto operator()(const Args&... args) const {
     if (mode_for(args...) == JacobianMode::forward) {
-      return jacfwd<I...>(f_, {.has_aux = options_.has_aux,
-                               .chunk_size = options_.chunk_size})(args...);
+      return jacfwd_internal::JacfwdFn<false, F, Selection>(
+          f_, selection_,
+          {.has_aux = options_.has_aux, .chunk_size = options_.chunk_size})(
+          args...);
     }
-    return jacrev<I...>(f_, {.has_aux = options_.has_aux,
-                             .chunk_size = options_.chunk_size})(args...);
+    return jacrev_internal::JacrevFn<F, Selection>(
+        f_, selection_,
+        {.has_aux = options_.has_aux, .chunk_size = options_.chunk_size})(
+        args...);
   }
 
  private:
   F f_;
+  Selection selection_;
   JacobianOptions options_;
 };
 
@@ -128,52 +133,79 @@ struct WithValueAsAux {
   }
 };
 
-template <typename F, std::size_t... I>
+template <typename F, typename Selection>
 class ValueAndJacrevFn {
  public:
-  ValueAndJacrevFn(F f, JacrevOptions options)
-      : g_(WithValueAsAux<F>{std::move(f)}), options_(options) {}
+  ValueAndJacrevFn(F f, Selection selection, JacrevOptions options)
+      : f_(std::move(f)), selection_(std::move(selection)), options_(options) {}
 
   template <typename... Args>
   auto operator()(const Args&... args) const {
-    using R = Value<std::invoke_result_t<const F&, const Args&...>>;
+    const std::tuple<const Args&...> all(args...);
+    using R = Value<decltype(selection_.select("value_and_jacrev", f_, all)
+                                 .call(std::span<const Tensor>()))>;
     check_has_aux("value_and_jacrev", kIsPair<R>, options_.has_aux);
     JacrevOptions o = options_;
     o.has_aux = true;
-    auto [jac, value] = jacrev<I...>(g_, o)(args...);
+    auto [jac, value] = jacrev_internal::JacrevFn<WithValueAsAux<F>, Selection>(
+        WithValueAsAux<F>{f_}, selection_, o)(args...);
     return std::pair{std::move(value), std::move(jac)};
   }
 
  private:
-  WithValueAsAux<F> g_;
+  F f_;
+  Selection selection_;
   JacrevOptions options_;
 };
+
+template <template <typename, typename> class Fn, std::size_t... Argnums,
+          typename F, typename Options>
+auto make_static(F f, Options options) {
+  using transform_internal::StaticArgnums;
+  if constexpr (sizeof...(Argnums) == 0) {
+    return Fn<F, StaticArgnums<0>>(std::move(f), {}, options);
+  } else {
+    return Fn<F, StaticArgnums<Argnums...>>(std::move(f), {}, options);
+  }
+}
+
+template <template <typename, typename> class Fn, typename F, typename T,
+          typename Options>
+auto make_runtime(F f, const Argnums<T>& argnums, Options options) {
+  using Selection = transform_internal::RuntimeArgnums<T>;
+  return Fn<F, Selection>(std::move(f), Selection{argnums.positions()},
+                          options);
+}
 
 }  // namespace jacobian_internal
 
 // The Jacobian of f w.r.t. arguments Argnums... (default: the first) by
 // forward or reverse mode.
 template <std::size_t... Argnums, typename F>
-  requires(jacobian_internal::distinct_argnums<Argnums...>())
-auto jacobian(F f, JacobianOptions options = {}) {
-  if constexpr (sizeof...(Argnums) == 0) {
-    return jacobian_internal::JacobianFn<F, 0>(std::move(f), options);
-  } else {
-    return jacobian_internal::JacobianFn<F, Argnums...>(std::move(f), options);
-  }
+requires(transform_internal::distinct_argnums<Argnums...>()) auto jacobian(
+    F f, JacobianOptions options = {}) {
+  return jacobian_internal::make_static<jacobian_internal::JacobianFn,
+                                        Argnums...>(std::move(f), options);
+}
+template <typename F, typename T>
+auto jacobian(F f, const Argnums<T>& argnums, JacobianOptions options = {}) {
+  return jacobian_internal::make_runtime<jacobian_internal::JacobianFn>(
+      std::move(f), argnums, options);
 }
 
 // (value, Jacobian) by reverse mode from one evaluation of f; with has_aux,
 // (std::pair{value, aux}, Jacobian).
 template <std::size_t... Argnums, typename F>
-  requires(jacobian_internal::distinct_argnums<Argnums...>())
-auto value_and_jacrev(F f, JacrevOptions options = {}) {
-  if constexpr (sizeof...(Argnums) == 0) {
-    return jacobian_internal::ValueAndJacrevFn<F, 0>(std::move(f), options);
-  } else {
-    return jacobian_internal::ValueAndJacrevFn<F, Argnums...>(std::move(f),
-                                                              options);
-  }
+requires(transform_internal::distinct_argnums<
+         Argnums...>()) auto value_and_jacrev(F f, JacrevOptions options = {}) {
+  return jacobian_internal::make_static<jacobian_internal::ValueAndJacrevFn,
+                                        Argnums...>(std::move(f), options);
+}
+template <typename F, typename T>
+auto value_and_jacrev(F f, const Argnums<T>& argnums,
+                      JacrevOptions options = {}) {
+  return jacobian_internal::make_runtime<jacobian_internal::ValueAndJacrevFn>(
+      std::move(f), argnums, options);
 }
 
 }  // namespace fnx

@@ -1,10 +1,10 @@
-// What every Jacobian API (jacrev, jacfwd, jacobian, value_and_jac*)
-// shares to differentiate with respect to some arguments only: calling f
-// with the selected arguments replaced, and recognising a (output, aux)
-// pair. Header-only templates over the public APIs.
+// How every Jacobian API (jacrev, jacfwd, jacobian, value_and_jac*,
+// hessian) arranges its result: per output leaf, Jacobian trees shaped like
+// the selected arguments, arranged like f's output.
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -13,54 +13,6 @@
 #include "core/tree.h"
 
 namespace fnx::jacobian_internal {
-
-template <typename T>
-using Value = std::remove_cvref_t<T>;
-
-template <typename T>
-inline constexpr bool kIsPair = is_std_pair_v<T>;
-
-// Whether the argnums I... name each argument at most once (jacrev<0, 0>
-// would differentiate one argument twice: a compile error, as grad<0, 0>).
-template <std::size_t... I>
-constexpr bool distinct_argnums() {
-  constexpr std::size_t n = sizeof...(I);
-  if constexpr (n > 1) {
-    const std::size_t v[n] = {I...};
-    for (std::size_t a = 0; a < n; ++a) {
-      for (std::size_t b = a + 1; b < n; ++b) {
-        if (v[a] == v[b]) return false;
-      }
-    }
-  }
-  return true;
-}
-
-// Position of J in I..., or -1.
-template <std::size_t J, std::size_t... I>
-constexpr int index_in() {
-  int pos = 0, found = -1;
-  ((found = (found < 0 && I == J) ? pos : found, ++pos), ...);
-  return found;
-}
-
-// f with argument J taken from `selected` when J is in I..., else from
-// `args`.
-template <std::size_t... I, typename F, typename Args, typename Selected,
-          std::size_t... J>
-decltype(auto) call_with_selected(const F& f, const Args& args,
-                                  const Selected& selected,
-                                  std::index_sequence<J...>) {
-  auto pick = [&]<std::size_t K>() -> decltype(auto) {
-    constexpr int k = index_in<K, I...>();
-    if constexpr (k >= 0) {
-      return std::get<k>(selected);
-    } else {
-      return std::get<K>(args);
-    }
-  };
-  return f(pick.template operator()<J>()...);
-}
 
 // The Jacobians of f's output leaves (per_leaf, in tree order) arranged
 // like the output: a Tensor output gives its Jacobian; std::tuple and
@@ -128,6 +80,25 @@ typename JacobianTree<Out, Jac>::type arrange_like(const Out& like,
                                                    std::vector<Jac> per_leaf) {
   std::size_t pos = 0;
   return arrange_like<Jac>(like, per_leaf, pos);
+}
+
+// The Jacobian trees from blocks[o * n_in + i] (d output leaf o / d
+// selected leaf i, of shape output.shape + leaf.shape): per output leaf,
+// trees shaped like the selected arguments (sel, a Selected or
+// RuntimeSelected), arranged like the output `like`.
+template <typename Sel, typename Out>
+auto assemble_jacobian(const Sel& sel, const Out& like,
+                       const std::vector<Tensor>& blocks,
+                       std::size_t num_outputs) {
+  const std::size_t n_in = num_outputs == 0 ? 0 : blocks.size() / num_outputs;
+  using Jac = decltype(sel.like_selected(std::span<const Tensor>()));
+  std::vector<Jac> per_output;
+  per_output.reserve(num_outputs);
+  for (std::size_t o = 0; o < num_outputs; ++o) {
+    per_output.push_back(sel.like_selected(
+        std::span<const Tensor>(blocks).subspan(o * n_in, n_in)));
+  }
+  return arrange_like<Jac>(like, std::move(per_output));
 }
 
 }  // namespace fnx::jacobian_internal

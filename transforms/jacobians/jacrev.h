@@ -8,6 +8,8 @@
 //   auto [J, aux] = jacrev(g, {.has_aux = true})(x);   // g returns
 //                                                     // std::pair{out, aux}
 //   jacrev(f, {.chunk_size = 16})(x);        // 16 basis rows per vmap
+//   std::vector<Tensor> Js =
+//       jacrev(f, Argnums{0, 1})(w, b, x);   // argnums at run time
 //
 // - argnums select arguments as grad's do; each Jacobian tree is shaped
 //   like its argument with leaves of shape out.shape + leaf.shape.
@@ -25,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -32,10 +35,12 @@
 
 #include "core/error.h"
 #include "core/interpreter.h"
+#include "core/leaf_names.h"
 #include "core/ops/ops.h"
 #include "core/tree.h"
+#include "transforms/common/argument_selection.h"
 #include "transforms/grad/grad.h"
-#include "transforms/jacobians/argument_selection.h"
+#include "transforms/jacobians/jacobian_tree.h"
 #include "transforms/vmap/vmap.h"
 
 namespace fnx {
@@ -47,9 +52,10 @@ struct JacrevOptions {
 
 namespace jacrev_internal {
 
-using jacobian_internal::call_with_selected;
-using jacobian_internal::kIsPair;
-using jacobian_internal::Value;
+using transform_internal::kIsPair;
+using transform_internal::RuntimeArgnums;
+using transform_internal::StaticArgnums;
+using transform_internal::Value;
 
 // Rows [r0, r1) of the identity of size m, split per output leaf and
 // shaped (rows, *leaf shape) -- or (*leaf shape) for a single row when
@@ -125,96 +131,92 @@ std::vector<Tensor> jacobian_rows(const Out& out,
   return concat_rows(chunks);
 }
 
-template <typename F, std::size_t... I>
+// jacrev with the differentiated arguments named by Selection
+// (StaticArgnums<I...> or RuntimeArgnums<T>).
+template <typename F, typename Selection>
 class JacrevFn {
  public:
-  JacrevFn(F f, JacrevOptions options) : f_(std::move(f)), options_(options) {}
+  JacrevFn(F f, Selection selection, JacrevOptions options)
+      : f_(std::move(f)), selection_(std::move(selection)), options_(options) {}
 
   template <typename... Args>
   auto operator()(const Args&... args) const {
-    static_assert(sizeof...(I) > 0, "jacrev: argnums must not be empty");
-    static_assert(((I < sizeof...(Args)) && ...),
-                  "jacrev: an argnum is past the last argument");
     using All = std::tuple<const Args&...>;
     const All all(args...);
-    // f as a function of the selected arguments only.
-    auto g = [&](const Value<std::tuple_element_t<I, All>>&... selected) {
-      return call_with_selected<I...>(f_, all,
-                                      std::forward_as_tuple(selected...),
-                                      std::index_sequence_for<Args...>());
-    };
-    using R = Value<std::invoke_result_t<
-        decltype(g) const&, const Value<std::tuple_element_t<I, All>>&...>>;
+    const auto sel = selection_.select("jacrev", f_, all);
+    using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
     constexpr bool kAux = kIsPair<R>;
     check_has_aux("jacrev", kAux, options_.has_aux);
+    // f as a function of the selected arguments' leaves.
+    auto g = [&](const std::vector<Tensor>& leaves) {
+      return sel.call(leaves);
+    };
+    const std::vector<Tensor> ins = sel.leaves();
     // The other arguments may be written with tracked values (y.copy_(x)).
-    const PassiveArguments passive(tree_flatten_unselected<I...>(all));
+    const PassiveArguments passive(sel.unselected_leaves());
+    // vjp hands these very leaves (in a std::vector) to the grad plugin.
+    const LeafNames names(ins, [&] { return sel.leaf_names(); });
     if constexpr (kAux) {
-      auto [out, vjp_fn, aux] =
-          vjp(g, VjpOptions{.has_aux = true}, std::get<I>(all)...);
-      return std::pair{assemble(out, vjp_fn, all), std::move(aux)};
+      auto [out, vjp_fn, aux] = vjp(g, VjpOptions{.has_aux = true}, ins);
+      return std::pair{assemble(sel, out, vjp_fn, ins), std::move(aux)};
     } else {
-      auto [out, vjp_fn] = vjp(g, std::get<I>(all)...);
-      return assemble(out, vjp_fn, all);
+      auto [out, vjp_fn] = vjp(g, ins);
+      return assemble(sel, out, vjp_fn, ins);
     }
   }
 
  private:
   // Per output leaf, the Jacobian trees shaped like the selected arguments.
-  template <typename Out, typename Fn, typename All>
-  auto assemble(const Out& out, const Fn& vjp_fn, const All& all) const {
+  template <typename Sel, typename Out, typename Fn>
+  auto assemble(const Sel& sel, const Out& out, const Fn& vjp_fn,
+                const std::vector<Tensor>& ins) const {
     const std::vector<Tensor> outs = tree_flatten(out);
-    std::vector<Tensor> ins;
-    (tree_flatten_into(std::get<I>(all), ins), ...);
     const std::vector<Tensor> rows =
         jacobian_rows(out, outs, ins, vjp_fn, options_.chunk_size);
-    using Jac = decltype(like_arguments(all, ins));
-    std::vector<Jac> per_output;
+    std::vector<Tensor> blocks;  // blocks[o * ins.size() + k]
     int64_t offset = 0;
     for (const Tensor& o : outs) {
-      std::vector<Tensor> leaves;
       for (std::size_t k = 0; k < ins.size(); ++k) {
         Shape shape = o.shape();
         shape.insert(shape.end(), ins[k].shape().begin(), ins[k].shape().end());
-        leaves.push_back(
+        blocks.push_back(
             reshape(slice(rows[k], 0, offset, offset + o.numel()), shape));
       }
-      per_output.push_back(like_arguments(all, leaves));
       offset += o.numel();
     }
-    return jacobian_internal::arrange_like<Jac>(out, std::move(per_output));
-  }
-
-  // The selected arguments rebuilt around `leaves`: one tree for one
-  // argnum, a tuple of them for several.
-  template <typename All>
-  static auto like_arguments(const All& all,
-                             const std::vector<Tensor>& leaves) {
-    std::size_t pos = 0;
-    std::tuple<Value<std::tuple_element_t<I, All>>...> trees{
-        tree_unflatten_from(std::get<I>(all), leaves, pos)...};
-    if constexpr (sizeof...(I) == 1) {
-      return std::get<0>(std::move(trees));
-    } else {
-      return trees;
-    }
+    return jacobian_internal::assemble_jacobian(sel, out, blocks, outs.size());
   }
 
   F f_;
+  Selection selection_;
   JacrevOptions options_;
 };
+
+template <std::size_t... Argnums, typename F>
+auto make_jacrev(F f, JacrevOptions options) {
+  if constexpr (sizeof...(Argnums) == 0) {
+    return JacrevFn<F, StaticArgnums<0>>(std::move(f), {}, options);
+  } else {
+    return JacrevFn<F, StaticArgnums<Argnums...>>(std::move(f), {}, options);
+  }
+}
 
 }  // namespace jacrev_internal
 
 // The Jacobian of f w.r.t. arguments Argnums... (default: the first).
 template <std::size_t... Argnums, typename F>
-requires(jacobian_internal::distinct_argnums<Argnums...>()) auto jacrev(
+requires(transform_internal::distinct_argnums<Argnums...>()) auto jacrev(
     F f, JacrevOptions options = {}) {
-  if constexpr (sizeof...(Argnums) == 0) {
-    return jacrev_internal::JacrevFn<F, 0>(std::move(f), options);
-  } else {
-    return jacrev_internal::JacrevFn<F, Argnums...>(std::move(f), options);
-  }
+  return jacrev_internal::make_jacrev<Argnums...>(std::move(f), options);
+}
+
+// Argnums chosen at run time: a std::vector with one Jacobian tree per
+// position, in place of the tuple (the arguments share a type).
+template <typename F, typename T>
+auto jacrev(F f, const Argnums<T>& argnums, JacrevOptions options = {}) {
+  using Fn =
+      jacrev_internal::JacrevFn<F, transform_internal::RuntimeArgnums<T>>;
+  return Fn(std::move(f), {argnums.positions()}, options);
 }
 
 }  // namespace fnx

@@ -38,13 +38,18 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "core/leaf_names.h"
+#include "core/str_cat.h"
 #include "core/tree.h"
+#include "core/tree_paths.h"
+#include "transforms/common/argument_selection.h"
 #include "transforms/jvp/jvp_api.h"
 
 namespace fnx {
@@ -99,90 +104,30 @@ class EnableFwdGradGuard : public FwdGradModeGuard {
 
 namespace jvp_internal {
 
-template <typename T>
-using Value = std::remove_cvref_t<T>;
-
-template <typename T>
-struct IsTuple : std::false_type {};
-template <typename... Ts>
-struct IsTuple<std::tuple<Ts...>> : std::true_type {};
-template <typename T>
-inline constexpr bool kIsTuple = IsTuple<Value<T>>::value;
-
-template <typename T>
-inline constexpr bool kIsPair = is_std_pair_v<T>;
+using transform_internal::kIsPair;
+using transform_internal::kIsTuple;
+using transform_internal::SplitAux;
+using transform_internal::StaticArgnums;
+using transform_internal::Value;
 
 // The arguments f is called with: a tuple's elements, or the value itself.
 template <typename P>
-struct ArgsOf {
-  using Type = std::tuple<Value<P>>;
-  static std::tuple<const Value<P>&> refs(const P& p) { return {p}; }
-};
+std::tuple<const P&> arguments_of(const P& p) {
+  return {p};
+}
 template <typename... Ts>
-struct ArgsOf<std::tuple<Ts...>> {
-  using Type = std::tuple<Value<Ts>...>;
-  static const std::tuple<Ts...>& refs(const std::tuple<Ts...>& p) { return p; }
-};
-
-// The argument trees rebuilt from leaves[pos...] (static data copied).
-template <typename Refs, std::size_t... I>
-auto rebuild_args(const Refs& refs, std::span<const Tensor> leaves,
-                  std::size_t& pos, std::index_sequence<I...>) {
-  // Braced initialization runs left to right: leaves are consumed in order.
-  return std::tuple<Value<std::tuple_element_t<I, Refs>>...>{
-      tree_unflatten_from(std::get<I>(refs), leaves, pos)...};
+const std::tuple<Ts...>& arguments_of(const std::tuple<Ts...>& p) {
+  return p;
 }
 
-template <typename Refs>
-auto rebuild_all(const Refs& refs, std::span<const Tensor> leaves) {
-  std::size_t pos = 0;
-  return rebuild_args(refs, leaves, pos,
-                      std::make_index_sequence<std::tuple_size_v<Refs>>());
+// Every argument of `args` (a tuple) selected.
+template <typename F, typename Args>
+auto select_all(std::string_view caller, const F& f, const Args& args) {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return StaticArgnums<I...>().select(caller, f, args);
+  }
+  (std::make_index_sequence<std::tuple_size_v<Args>>());
 }
-
-template <typename R>
-struct SplitAux {
-  using Out = R;
-  using Aux = std::tuple<>;
-};
-template <typename A, typename B>
-struct SplitAux<std::pair<A, B>> {
-  using Out = Value<A>;
-  using Aux = Value<B>;
-};
-
-// The flat function the plugin runs: rebuilds f's arguments around the
-// leaves it is given, calls f and flattens what it returns, remembering the
-// structure of the output and aux.
-template <typename F, typename Refs, typename R>
-class Flattened {
- public:
-  using Split = SplitAux<R>;
-  Flattened(const F& f, const Refs& refs) : f_(f), refs_(refs) {}
-
-  FlatOut operator()(const std::vector<Tensor>& leaves) {
-    const auto args = rebuild_all(refs_, leaves);
-    R result = std::apply(f_, args);
-    FlatOut out;
-    flatten_output_and_aux(result, out.outputs, out.aux, out_like, aux_like);
-    return out;
-  }
-  FlatFn fn() {
-    return
-        [this](const std::vector<Tensor>& leaves) { return (*this)(leaves); };
-  }
-
-  std::optional<typename Split::Out> out_like;
-  std::optional<typename Split::Aux> aux_like;
-
- private:
-  const F& f_;
-  const Refs& refs_;
-};
-
-template <typename F, typename Refs>
-using ResultOf = Value<decltype(std::apply(std::declval<const F&>(),
-                                           std::declval<const Refs&>()))>;
 
 template <typename P, typename T>
 void check_structure(std::string_view caller, const P& primals,
@@ -204,32 +149,40 @@ void check_structure(std::string_view caller, const P& primals,
 template <typename F, typename P, typename T>
 auto jvp_as(std::string_view caller, const F& f, const P& primals,
             const T& tangents, JvpOptions options) {
-  using Refs = Value<decltype(ArgsOf<Value<P>>::refs(primals))>;
-  using R = ResultOf<F, typename ArgsOf<Value<P>>::Type>;
-  static_assert(is_tree_v<typename SplitAux<R>::Out>,
+  const auto& args = arguments_of(primals);
+  const auto sel = select_all(caller, f, args);
+  using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
+  using Split = SplitAux<R>;
+  static_assert(is_tree_v<typename Split::Out>,
                 "jvp: f must return a tree of tensors (Tensor, std::vector, "
                 "std::tuple, ParamDict, FNX_TREE_STRUCT...)");
   check_has_aux(caller, kIsPair<R>, options.has_aux);
   check_structure(caller, primals, tangents);
-  const Refs& refs = ArgsOf<Value<P>>::refs(primals);
-  const std::vector<Tensor> p = tree_flatten(primals);
-  const std::vector<Tensor> t = tree_flatten(tangents);
-  Flattened<F, Refs, R> flat(f, refs);
-  JvpResult r = transform(caller).jvp(flat.fn(), p, t, caller);
+  std::optional<typename Split::Out> out_like;
+  std::optional<typename Split::Aux> aux_like;
+  const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
+    return sel.call_flat(leaves, out_like, aux_like);
+  };
+  const std::vector<Tensor> leaves = sel.leaves();
+  const LeafNames names(leaves, [&] { return sel.leaf_names(); });
+  JvpResult r =
+      transform(caller).jvp(flat, leaves, tree_flatten(tangents), caller);
   if (options.strict) {
     for (std::size_t i = 0; i < r.independent.size(); ++i) {
       if (r.independent[i]) {
+        const std::string path = tree_leaf_paths(*out_like)[i];
         fail(caller, "strict: output leaf ", i,
+             path.empty() ? std::string() : str_cat(" at ", path),
              " does not depend on the primals (its tangent would be zero); "
              "this is not allowed with {.strict = true}");
       }
     }
   }
-  auto out = tree_unflatten(*flat.out_like, r.outputs);
-  auto tangent_out = tree_unflatten(*flat.out_like, r.tangents);
+  auto out = tree_unflatten(*out_like, r.outputs);
+  auto tangent_out = tree_unflatten(*out_like, r.tangents);
   if constexpr (kIsPair<R>) {
     return std::tuple{std::move(out), std::move(tangent_out),
-                      tree_unflatten(*flat.aux_like, r.aux)};
+                      tree_unflatten(*aux_like, r.aux)};
   } else {
     return std::tuple{std::move(out), std::move(tangent_out)};
   }
@@ -282,19 +235,23 @@ template <typename F, typename... Primals>
 auto linearize(const F& f, const Primals&... primals) {
   using namespace jvp_internal;
   static_assert(sizeof...(Primals) > 0, "linearize: needs at least one primal");
-  using Refs = std::tuple<const Primals&...>;
-  using R = ResultOf<F, std::tuple<Value<Primals>...>>;
+  const std::tuple<const Primals&...> args(primals...);
+  const auto sel = select_all("linearize", f, args);
+  using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
   static_assert(!kIsPair<R>,
                 "linearize: f returned a std::pair; return several outputs as "
                 "a std::tuple or std::vector");
   static_assert(is_tree_v<R>, "linearize: f must return a tree of tensors");
-  const Refs refs(primals...);
-  std::vector<Tensor> p;
-  (tree_flatten_into(primals, p), ...);
-  Flattened<F, Refs, R> flat(f, refs);
+  std::optional<R> out_like;
+  std::optional<std::tuple<>> aux_like;
+  const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
+    return sel.call_flat(leaves, out_like, aux_like);
+  };
+  const std::vector<Tensor> leaves = sel.leaves();
+  const LeafNames names(leaves, [&] { return sel.leaf_names(); });
   LinearizeResult r =
-      transform("linearize").linearize(flat.fn(), p, "linearize");
-  R out = tree_unflatten(*flat.out_like, r.out.outputs);
+      transform("linearize").linearize(flat, leaves, "linearize");
+  R out = tree_unflatten(*out_like, r.out.outputs);
   LinearizedFn<R, Value<Primals>...> fn(
       std::move(r.fn), tree_structure_only(out),
       std::tuple<Value<Primals>...>(tree_structure_only(primals)...));

@@ -14,23 +14,16 @@
 #include "core/primitive.h"
 #include "core/registry.h"
 #include "core/tensor.h"
+#include "transforms/common/flat_function.h"
 
 namespace fnx::jvp_internal {
 
 // Bumped when this table or the types below change layout.
 inline constexpr int kJvpApiVersion = 2;
 
-// What the function being transformed returned, flattened: the leaves of
-// its output tree and, with has_aux, of the auxiliary tree (returned as
-// values, never differentiated).
-struct FlatOut {
-  std::vector<Tensor> outputs;
-  std::vector<Tensor> aux;
-};
-
-// The function, flattened: it receives the primal leaves as the forward
-// level sees them (dual values) and rebuilds the user's arguments.
-using FlatFn = std::function<FlatOut(const std::vector<Tensor>& primals)>;
+// f flattened (transforms/common/flat_function.h).
+using fnx::FlatFn;
+using fnx::FlatOut;
 
 struct JvpResult {
   std::vector<Tensor> outputs;   // primal outputs (plain values)

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/interpreter.h"
+#include "core/leaf_names.h"
 #include "core/ops/ops.h"
 #include "core/registry.h"
 #include "transforms/jvp/fwd_grad_mode.h"
@@ -27,29 +28,33 @@ using jvp_internal::JvpResult;
 using jvp_internal::LinearizeResult;
 
 // A primal and its tangent must agree: same shape, dtype and device, and
-// only floating-point values have tangents.
-void check_tangent(std::string_view caller, std::size_t i, const Tensor& primal,
-                   const Tensor& tangent) {
+// only floating-point values have tangents. Leaf i is named as the user
+// wrote it (core/leaf_names.h) when a check fails.
+void check_tangent(std::string_view caller, std::span<const Tensor> primals,
+                   std::size_t i, const Tensor& tangent) {
   if (!tangent.defined()) return;
-  FNX_CHECK(primal.defined(), caller, "tangent ", i,
-            " is given for an undefined primal; pass an undefined Tensor() "
-            "as its tangent too");
-  FNX_CHECK(is_floating(primal.dtype()), caller, "primal ", i, " has dtype ",
-            dtype_name(primal.dtype()),
+  const Tensor& primal = primals[i];
+  FNX_CHECK(primal.defined(), caller, "a tangent is given for ",
+            leaf_name(primals, i),
+            ", an undefined primal; pass an undefined Tensor() as its "
+            "tangent too");
+  FNX_CHECK(is_floating(primal.dtype()), caller, leaf_name(primals, i),
+            " has dtype ", dtype_name(primal.dtype()),
             ", which has no tangent; pass an undefined Tensor() as its "
             "tangent (a zero tangent), or make the primal floating point");
-  FNX_CHECK(tangent.shape() == primal.shape(), caller, "tangent ", i,
-            " has shape ", shape_str(tangent.shape()),
+  FNX_CHECK(tangent.shape() == primal.shape(), caller, "the tangent of ",
+            leaf_name(primals, i), " has shape ", shape_str(tangent.shape()),
             " but its primal has shape ", shape_str(primal.shape()),
             "; every tangent must have its primal's shape");
-  FNX_CHECK(tangent.dtype() == primal.dtype(), caller, "tangent ", i,
-            " has dtype ", dtype_name(tangent.dtype()),
+  FNX_CHECK(tangent.dtype() == primal.dtype(), caller, "the tangent of ",
+            leaf_name(primals, i), " has dtype ", dtype_name(tangent.dtype()),
             " but its primal has dtype ", dtype_name(primal.dtype()),
             "; every tangent must have its primal's dtype (cast it with "
             ".to(dtype))");
-  FNX_CHECK(tangent.device() == primal.device(), caller, "tangent ", i,
-            " is on ", tangent.device().str(), " but its primal is on ",
-            primal.device().str(), "; move it to the primal's device");
+  FNX_CHECK(tangent.device() == primal.device(), caller, "the tangent of ",
+            leaf_name(primals, i), " is on ", tangent.device().str(),
+            " but its primal is on ", primal.device().str(),
+            "; move it to the primal's device");
 }
 
 // A primal as f sees it at `level`: floating values become duals (with no
@@ -70,7 +75,7 @@ JvpResult run_jvp(const FlatFn& f, std::span<const Tensor> primals,
             " primal tensors but ", tangents.size(),
             " tangents; pass one tangent per primal, in the same structure");
   for (std::size_t i = 0; i < primals.size(); ++i) {
-    check_tangent(caller, i, primals[i], tangents[i]);
+    check_tangent(caller, primals, i, tangents[i]);
   }
   JvpInterpreter level(caller, fwd_grad_enabled());
   FwdGradModeScope on(true);  // f carries tangents even inside a guard

@@ -32,6 +32,7 @@
 
 #include "core/tensor.h"
 #include "core/tree.h"
+#include "core/tree_paths.h"
 #include "transforms/vmap/vmap_dims.h"
 #include "transforms/vmap/vmap_entry.h"
 
@@ -60,9 +61,7 @@ class Vmapped {
     inputs.leaf_paths = [&arg_refs] {
       std::vector<std::string> paths;
       std::apply(
-          [&](const auto&... a) {
-            (vmap_detail::leaf_paths(a, "", paths), ...);
-          },
+          [&](const auto&... a) { (tree_leaf_paths_into(a, "", paths), ...); },
           arg_refs);
       return paths;
     };

@@ -119,13 +119,6 @@ struct DimsSite {
        structure, ": ", why);
 }
 
-// Appends the path of every leaf of `value` under `prefix`, in
-// tree_flatten order: "[i]" for sequence and tuple elements,
-// "[\"key\"]" for ParamDict entries, ".field" for FNX_TREE_STRUCT fields.
-template <typename T>
-void leaf_paths(const T& value, const std::string& prefix,
-                std::vector<std::string>& out);
-
 template <typename T>
 void match_dims(const T& value, const VmapDims& spec, std::vector<int64_t>& out,
                 const DimsSite& site);
@@ -210,43 +203,6 @@ void match_dims(const T& value, const VmapDims& spec, std::vector<int64_t>& out,
   } else {
     fail_dims(site, spec, "static data (not a tree of tensors)",
               "a non-tensor value takes an int or none, not a list");
-  }
-}
-
-template <typename T>
-void leaf_paths(const T& value, const std::string& prefix,
-                std::vector<std::string>& out) {
-  using U = std::remove_cvref_t<T>;
-  if constexpr (std::is_same_v<U, Tensor>) {
-    out.push_back(prefix);
-  } else if constexpr (IsSequence<U>::value) {
-    std::size_t i = 0;
-    for (const auto& element : value) {
-      leaf_paths(element, str_cat(prefix, "[", i++, "]"), out);
-    }
-  } else if constexpr (IsTupleLike<U>::value) {
-    std::size_t i = 0;
-    std::apply(
-        [&](const auto&... element) {
-          ((leaf_paths(element, str_cat(prefix, "[", i++, "]"), out)), ...);
-        },
-        value);
-  } else if constexpr (IsOptional<U>::value) {
-    if (value.has_value()) leaf_paths(*value, prefix, out);
-  } else if constexpr (std::is_same_v<U, ParamDict>) {
-    for (const std::string& key : value.keys()) {
-      out.push_back(str_cat(prefix, "[\"", key, "\"]"));
-    }
-  } else if constexpr (TreeStruct<U>) {
-    fnx_tree_struct_fields(static_cast<const U*>(nullptr),
-                           [&](std::string_view name, auto member) {
-                             leaf_paths(value.*member,
-                                        str_cat(prefix, ".", name), out);
-                           });
-  } else {
-    const std::size_t n = tree_num_leaves(value);
-    for (std::size_t i = 0; i < n; ++i)
-      out.push_back(str_cat(prefix, "[", i, "]"));
   }
 }
 
