@@ -378,3 +378,26 @@ TEST(ApiUsability, ModulesCanBeMoved) {
 
 }  // namespace
 }  // namespace fnx
+
+namespace fnx {
+namespace {
+
+// Every transform takes an fnx op by its overloaded name, with <cmath> in
+// scope (jacrev(sin), as the torch.func tutorials write jacrev(torch.sin)).
+TEST(ApiUsability, TransformsTakeAnOpByName) {
+  const Tensor x = from_vector({0.5, 1.0}, {2}, DType::Float64);
+  const Tensor diag_cos = eye(2, DType::Float64) * cos(x);
+  EXPECT_EQ(jacrev(sin)(x).to_vector(), diag_cos.to_vector());
+  EXPECT_EQ(jacfwd(sin)(x).to_vector(), diag_cos.to_vector());
+  EXPECT_EQ(vmap(sin)(x).to_vector(), sin(x).to_vector());
+  const Tensor s = from_vector({0.5}, {}, DType::Float64);
+  EXPECT_DOUBLE_EQ(hessian(sin)(s).item<double>(), -std::sin(0.5));
+  auto [out, vjp_fn] = vjp(sin, x);
+  EXPECT_EQ(std::get<0>(vjp_fn(ones_like(x))).to_vector(), cos(x).to_vector());
+  auto [value, tangent] = jvp(sin, x, ones_like(x));
+  EXPECT_EQ(tangent.to_vector(), cos(x).to_vector());
+  EXPECT_EQ(value.to_vector(), out.to_vector());
+}
+
+}  // namespace
+}  // namespace fnx

@@ -338,6 +338,11 @@ auto vjp(const F& f, const Primals&... primals) {
   return grad_internal::vjp_impl(f, VjpOptions{}, primals...);
 }
 
+// An fnx op named by its overloaded name: vjp(sin, x) picks fnx::sin.
+inline auto vjp(Tensor (*f)(const Tensor&), const Tensor& primal) {
+  return grad_internal::vjp_impl(f, VjpOptions{}, primal);
+}
+
 // With {.has_aux = true}: (output, vjp_fn, aux).
 template <typename F, typename... Primals>
 auto vjp(const F& f, VjpOptions options, const Primals&... primals) {

@@ -24,6 +24,11 @@ requires(transform_internal::distinct_argnums<Argnums...>()) auto hessian(F f) {
   return jacfwd<Argnums...>(jacrev<Argnums...>(std::move(f)));
 }
 
+// An fnx op named by its overloaded name: hessian(sin) picks fnx::sin.
+inline auto hessian(Tensor (*f)(const Tensor&)) {
+  return jacfwd<0>(jacrev<0>(f));
+}
+
 template <typename F, typename T>
 auto hessian(F f, const Argnums<T>& argnums) {
   return jacfwd(jacrev(std::move(f), argnums), argnums);

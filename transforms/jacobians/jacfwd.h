@@ -143,6 +143,11 @@ requires(transform_internal::distinct_argnums<Argnums...>()) auto jacfwd(
   return jacfwd_internal::make_jacfwd<false, Argnums...>(std::move(f), options);
 }
 
+// An fnx op named by its overloaded name: jacfwd(sin) picks fnx::sin.
+inline auto jacfwd(Tensor (*f)(const Tensor&), JacfwdOptions options = {}) {
+  return jacfwd_internal::make_jacfwd<false, 0>(f, options);
+}
+
 // Argnums chosen at run time: a std::vector with one Jacobian tree per
 // position, in place of the tuple (the arguments share a type).
 template <typename F, typename T>

@@ -210,6 +210,11 @@ requires(transform_internal::distinct_argnums<Argnums...>()) auto jacrev(
   return jacrev_internal::make_jacrev<Argnums...>(std::move(f), options);
 }
 
+// An fnx op named by its overloaded name: jacrev(sin) picks fnx::sin.
+inline auto jacrev(Tensor (*f)(const Tensor&), JacrevOptions options = {}) {
+  return jacrev_internal::make_jacrev<0>(f, options);
+}
+
 // Argnums chosen at run time: a std::vector with one Jacobian tree per
 // position, in place of the tuple (the arguments share a type).
 template <typename F, typename T>

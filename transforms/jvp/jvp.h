@@ -198,6 +198,12 @@ auto jvp(const F& f, const P& primals, const T& tangents,
   return jvp_internal::jvp_as("jvp", f, primals, tangents, options);
 }
 
+// An fnx op named by its overloaded name: jvp(sin, x, t) picks fnx::sin.
+inline auto jvp(Tensor (*f)(const Tensor&), const Tensor& primal,
+                const Tensor& tangent, JvpOptions options = {}) {
+  return jvp_internal::jvp_as("jvp", f, primal, tangent, options);
+}
+
 // The linear map linearize returns: tangents shaped like the primals in
 // (one argument per primal; undefined Tensor() leaves are zeros), the
 // output's tangent out. Copies share the recorded program.

@@ -2,8 +2,10 @@
 //
 //   Tensor d = vmap(dot)(x, y);                      // x, y: (10, 100) -> (10)
 //   Tensor g = vmap(loss, {none, 0, 0})(w, xs, ts);  // w shared by all
-//   examples auto f = vmap(g, 0, 0, {.randomness = Randomness::different,
+//                                                    // examples
+//   auto f = vmap(g, 0, 0, {.randomness = Randomness::different,
 //                           .chunk_size = 64});
+//   Tensor s = vmap(sin)(xs);                        // an fnx op by name
 //
 // vmap(f, in_dims, out_dims, options) returns a callable that maps f over a
 // batch dimension of its inputs: in_dims says per argument where that dim
@@ -128,6 +130,16 @@ Vmapped<std::decay_t<F>> vmap(F&& f, VmapDims in_dims = 0,
 template <typename F>
 Vmapped<std::decay_t<F>> vmap(F&& f, VmapOptions options) {
   return Vmapped<std::decay_t<F>>(std::forward<F>(f), 0, 0, options);
+}
+
+// An fnx op named by its overloaded name: vmap(sin) with <cmath> in scope
+// picks fnx::sin (the only overload taking a Tensor).
+inline Vmapped<Tensor (*)(const Tensor&)> vmap(Tensor (*f)(const Tensor&),
+                                               VmapDims in_dims = 0,
+                                               VmapDims out_dims = 0,
+                                               VmapOptions options = {}) {
+  return Vmapped<Tensor (*)(const Tensor&)>(f, std::move(in_dims),
+                                            std::move(out_dims), options);
 }
 
 // The per-example loop that runs a primitive with no batching rule warns
