@@ -25,6 +25,7 @@
 #include "transforms/jvp/eval_shape.h"
 #include "transforms/jvp/jvp.h"
 #include "transforms/vmap/vmap.h"
+#include "transforms/vmap/vmap_collectives.h"
 #include "nn/functional_call.h"
 #include "nn/layers.h"
 #include "nn/losses.h"

@@ -13,7 +13,8 @@
 //   element), jacrev otherwise (one vjp per output element).
 //   JacobianMode::forward / reverse force jacfwd / jacrev.
 // - The result has jacfwd's and jacrev's structure (they agree); has_aux
-//   and chunk_size are passed on. jacobian_mode() says what automatic picks.
+//   and chunk_size are passed on. jacobian(f).mode_for(args...) says what
+//   automatic picks.
 #pragma once
 
 #include <cstddef>
