@@ -1,6 +1,7 @@
 // Composite factories: everything here is built from the Full, Iota and
-// random primitives (through the public op API), so transforms see only
-// primitives.
+// random primitives and shape ops (through the public op API), so
+// transforms see only primitives.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -91,9 +92,15 @@ Tensor eye(int64_t n, DType dtype, Device device) {
 Tensor eye(int64_t n, int64_t m, DType dtype, Device device) {
   FNX_CHECK(n >= 0 && m >= 0, "eye",
             "n and m must be non-negative, got n = ", n, " and m = ", m);
-  Tensor rows = reshape(arange(n, DType::Int64, device), {n, 1});
-  Tensor cols = reshape(arange(m, DType::Int64, device), {1, m});
-  return cast(eq(rows, cols), dtype);
+  // Built in `dtype` in one pass: k ones each followed by k zeros (a
+  // (k, k + 1) pad) read as k x k is the identity of k = min(n, m), then
+  // zero rows or columns (comparing index grids and casting took three).
+  const int64_t k = std::min(n, m);
+  if (k == 0) return zeros({n, m}, dtype, device);
+  const Tensor spaced = pad(full({k, 1}, 1.0, dtype, device), {0, k});
+  const Tensor eye_k =
+      reshape(slice(reshape(spaced, {k * (k + 1)}), 0, 0, k * k), {k, k});
+  return n == m ? eye_k : pad(eye_k, {0, m - k, 0, n - k});
 }
 
 Tensor rand(const Shape& shape, DType dtype, Generator* gen, Device device) {

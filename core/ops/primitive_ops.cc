@@ -205,6 +205,15 @@ Tensor operator-(double a, const Tensor& b) { return sub(scalar_like(a, b), b); 
 Tensor operator*(double a, const Tensor& b) { return mul(scalar_like(a, b), b); }
 Tensor operator/(double a, const Tensor& b) { return div(scalar_like(a, b), b); }
 Tensor pow(const Tensor& a, double exponent) {
+  // Squares and cubes as products: one vectorized pass instead of libm's
+  // pow per element (a third of an hvp of sum(tanh(x)^2)), and their
+  // derivatives are mul's. x * x is exactly pow(x, 2); a cube may differ
+  // from a correctly rounded pow in the last bit.
+  if (exponent == 2.0 || exponent == 3.0) {
+    const Tensor x = is_floating(a.dtype()) ? a : cast(a, DType::Float32);
+    const Tensor square = x * x;
+    return exponent == 2.0 ? square : square * x;
+  }
   return pow(a, scalar_like(exponent, a));
 }
 Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }

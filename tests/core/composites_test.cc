@@ -97,6 +97,11 @@ TEST(Factories, Linspace) {
 TEST(Factories, Eye) {
   ExpectValues(eye(2), {2, 2}, {1, 0, 0, 1});
   ExpectValues(eye(2, 3), {2, 3}, {1, 0, 0, 0, 1, 0});
+  ExpectValues(eye(3, 2), {3, 2}, {1, 0, 0, 1, 0, 0});
+  ExpectValues(eye(1), {1, 1}, {1});
+  EXPECT_EQ(eye(0, 3).shape(), Shape({0, 3}));
+  EXPECT_EQ(eye(3, DType::Bool).to_vector(),
+            (std::vector<double>{1, 0, 0, 0, 1, 0, 0, 0, 1}));
   EXPECT_EQ(eye(2, DType::Int32).dtype(), DType::Int32);
   ExpectError([] { eye(-1); }, {"[eye]"});
 }

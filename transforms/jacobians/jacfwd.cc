@@ -3,12 +3,12 @@
 // tangent rows cut into per-(output, input) Jacobian blocks.
 #include "transforms/jacobians/jacfwd.h"
 
-#include <map>
 #include <string>
 
 #include "core/error.h"
 #include "core/leaf_names.h"
 #include "core/ops/ops.h"
+#include "transforms/jacobians/basis.h"
 #include "transforms/vmap/vmap.h"
 
 namespace fnx::jacfwd_internal {
@@ -17,15 +17,15 @@ namespace {
 // Basis tangents: for primal i, a (n, *shape_i) tensor whose row r is
 // e_r restricted to the primal's elements (n = all primals' elements).
 std::vector<Tensor> standard_basis(std::span<const Tensor> primals, int64_t n) {
-  std::map<DType, Tensor> identity;  // one per dtype among the primals
   std::vector<Tensor> basis;
   int64_t offset = 0;
   for (const Tensor& p : primals) {
-    Tensor& eye_n = identity[p.dtype()];
-    if (!eye_n.defined()) eye_n = eye(n, p.dtype(), p.device());
+    // Columns [offset, offset + numel) of the identity, built contiguous.
     Shape shape = p.shape();
     shape.insert(shape.begin(), n);
-    basis.push_back(reshape(narrow(eye_n, 1, offset, p.numel()), shape));
+    basis.push_back(reshape(jacobian_internal::identity_block(
+                                n, p.numel(), 0, offset, p.dtype(), p.device()),
+                            shape));
     offset += p.numel();
   }
   return basis;

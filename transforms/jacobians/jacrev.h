@@ -40,6 +40,7 @@
 #include "core/tree.h"
 #include "transforms/common/argument_selection.h"
 #include "transforms/grad/grad.h"
+#include "transforms/jacobians/basis.h"
 #include "transforms/jacobians/jacobian_tree.h"
 #include "transforms/vmap/vmap.h"
 
@@ -61,18 +62,16 @@ using transform_internal::Value;
 // shaped (rows, *leaf shape) -- or (*leaf shape) for a single row when
 // `squeeze`.
 inline std::vector<Tensor> basis_rows(const std::vector<Tensor>& outs,
-                                      int64_t m, int64_t r0, int64_t r1,
-                                      bool squeeze) {
-  const Tensor rows = unsqueeze(arange(r1 - r0) + static_cast<double>(r0), 1);
-  const Tensor cols = unsqueeze(arange(m), 0);
-  const Tensor eye_rows = eq(rows, cols);
+                                      int64_t r0, int64_t r1, bool squeeze) {
   std::vector<Tensor> cts;
   int64_t offset = 0;
   for (const Tensor& o : outs) {
-    Tensor piece = slice(eye_rows, 1, offset, offset + o.numel());
+    // This leaf's columns [offset, offset + numel) of the rows.
+    const Tensor piece = jacobian_internal::identity_block(
+        r1 - r0, o.numel(), r0, offset, o.dtype(), o.device());
     Shape shape = o.shape();
     if (!squeeze) shape.insert(shape.begin(), r1 - r0);
-    cts.push_back(reshape(cast(piece, o.dtype()), shape));
+    cts.push_back(reshape(piece, shape));
     offset += o.numel();
   }
   return cts;
@@ -118,12 +117,12 @@ std::vector<Tensor> jacobian_rows(const Out& out,
     const int64_t r1 = std::min(m, r0 + chunk);
     if (chunk == 1) {
       // A plain loop: no vmap constraints (torch.func's chunk_size=1).
-      const Out ct = tree_unflatten(out, basis_rows(outs, m, r0, r1, true));
+      const Out ct = tree_unflatten(out, basis_rows(outs, r0, r1, true));
       std::vector<Tensor> g = flat_grads(ct);
       for (Tensor& t : g) t = unsqueeze(t, 0);
       chunks.push_back(std::move(g));
     } else {
-      const Out cts = tree_unflatten(out, basis_rows(outs, m, r0, r1, false));
+      const Out cts = tree_unflatten(out, basis_rows(outs, r0, r1, false));
       chunks.push_back(
           vmap([&](const Out& ct) { return flat_grads(ct); })(cts));
     }
