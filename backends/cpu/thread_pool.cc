@@ -1,35 +1,72 @@
 #include "backends/cpu/thread_pool.h"
 
 #include <algorithm>
+#include <atomic>
+#include <charconv>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
+
+#include "backends/cpu/threads.h"
+#include "core/error.h"
 
 namespace fnx::cpu {
 namespace {
 
+constexpr int kMaxThreads = 1024;
+
 thread_local bool t_in_task = false;
+
+int hardware_threads() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+// A thread count from the environment: FNX_NUM_THREADS, else
+// OMP_NUM_THREADS (its first entry: "4,2" is 4), else every hardware thread.
+int threads_from_environment() {
+  const int fallback = hardware_threads();
+  for (const char* name : {"FNX_NUM_THREADS", "OMP_NUM_THREADS"}) {
+    const char* env = std::getenv(name);
+    if (env == nullptr) continue;
+    std::string_view text(env);
+    if (name[0] == 'O') text = text.substr(0, text.find(','));
+    int n = 0;
+    const auto [end, ec] =
+        std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size() && n >= 1 &&
+        n <= kMaxThreads) {
+      return n;
+    }
+    std::fprintf(stderr,
+                 "fnx: ignoring %s=\"%s\" (want a whole number from 1 to "
+                 "%d); using %d threads\n",
+                 name, env, kMaxThreads, fallback);
+    return fallback;
+  }
+  return fallback;
+}
+
+std::atomic<int>& num_threads() {
+  static std::atomic<int> n{threads_from_environment()};
+  return n;
+}
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int workers) {
-    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { loop(); });
-  }
-  ~ThreadPool() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
+  ~ThreadPool() { resize(0); }
 
   // Returns false (running nothing) when the pool is busy with another job.
   bool try_run(int64_t n, const std::function<void(int64_t)>& task) {
     std::unique_lock<std::mutex> job_lock(job_mutex_, std::try_to_lock);
     if (!job_lock.owns_lock()) return false;
+    // set_num_threads() takes effect here, between jobs.
+    const std::size_t workers = static_cast<std::size_t>(pool_threads() - 1);
+    if (threads_.size() != workers) resize(workers);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       task_ = &task;
@@ -49,8 +86,25 @@ class ThreadPool {
   }
 
  private:
-  void loop() {
-    uint64_t seen = 0;
+  // Called with job_mutex_ held (or from the destructor): no job runs.
+  void resize(std::size_t workers) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    // New workers wait for the next job, not the last one.
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = false;
+    const uint64_t seen = generation_;
+    for (std::size_t i = 0; i < workers; ++i) {
+      threads_.emplace_back([this, seen] { loop(seen); });
+    }
+  }
+
+  void loop(uint64_t seen) {
     while (true) {
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -90,7 +144,7 @@ class ThreadPool {
   std::mutex job_mutex_;  // one job at a time
   std::mutex mutex_;      // guards the fields below
   std::condition_variable wake_, done_;
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> threads_;  // resized under job_mutex_
   const std::function<void(int64_t)>* task_ = nullptr;
   int64_t total_ = 0, next_ = 0, pending_ = 0;
   uint64_t generation_ = 0;
@@ -101,17 +155,13 @@ class ThreadPool {
 ThreadPool& pool() {
   // Leaked on purpose: joining threads during static destruction races
   // with other destructors that may still run kernels.
-  static ThreadPool* p = new ThreadPool(pool_threads() - 1);
+  static ThreadPool* p = new ThreadPool;
   return *p;
 }
 
 }  // namespace
 
-int pool_threads() {
-  static const int n =
-      std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  return n;
-}
+int pool_threads() { return num_threads().load(std::memory_order_relaxed); }
 
 bool in_pool_task() { return t_in_task; }
 
@@ -123,3 +173,16 @@ void pool_run(int64_t n, const std::function<void(int64_t)>& task) {
 }
 
 }  // namespace fnx::cpu
+
+namespace fnx {
+
+void set_num_threads(int n) {
+  FNX_CHECK(n >= 1 && n <= cpu::kMaxThreads, "set_num_threads",
+            "the thread count must be from 1 to ", cpu::kMaxThreads, ", got ",
+            n, "; pass 1 to run CPU kernels on the calling thread only");
+  cpu::num_threads().store(n, std::memory_order_relaxed);
+}
+
+int get_num_threads() { return cpu::pool_threads(); }
+
+}  // namespace fnx

@@ -1,7 +1,8 @@
 // A small pool of worker threads that block (never spin) between jobs, for
 // parallel_for. Blocking matters: spinning idle threads (libgomp's default)
 // steal the cores OpenBLAS's own threads need for the GEMM that usually
-// follows an elementwise op.
+// follows an elementwise op. It has fnx::get_num_threads() - 1 workers
+// (threads.h), resized between jobs when the setting changes.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,8 @@
 
 namespace fnx::cpu {
 
-// Threads that parallel work may use (hardware threads, at least 1).
+// Threads that parallel work may use: fnx::get_num_threads() (threads.h;
+// hardware threads unless set).
 int pool_threads();
 
 // Whether the calling thread is running a pool task (nested parallel work
