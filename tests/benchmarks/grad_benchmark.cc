@@ -4,8 +4,10 @@
 //    log_softmax + nll_loss; batch 64 of 1x28x28): vmap(grad) against a
 //    per-example loop of grad (tests/benchmarks/grad_vs_functorch.py runs
 //    the same with functorch side by side);
-//  - jacrev of tanh(W x + b) for D = 16 and for Din 2048, Dout 32;
-//  - grad's overhead per op on tiny tensors.
+//  - jacrev of tanh(W x + b) for 16 -> 16 and 2048 -> 32 (input -> output
+//    features; the benchmark names say in: then out:);
+//  - grad's overhead per op on tiny tensors, and grad of a tiny function
+//    (sum(sin(x) * x), x of 8 elements) as a per-call cost.
 // Run with the opt config:
 //   bazel run --config=opt //tests/benchmarks:grad_benchmark
 #include <cmath>
@@ -62,9 +64,9 @@ void BM_PerSampleGradCnnLoop(benchmark::State& state) {
 }
 BENCHMARK(BM_PerSampleGradCnnLoop)->Unit(benchmark::kMillisecond);
 
-// jacrev of tanh(W x + b): args are Dout, Din.
+// jacrev of tanh(W x + b): args are in (Din), out (Dout).
 void BM_JacrevTanhLayer(benchmark::State& state) {
-  const int64_t out = state.range(0), in = state.range(1);
+  const int64_t in = state.range(0), out = state.range(1);
   Generator gen(2);
   const Tensor w = randn({out, in}, DType::Float32, &gen);
   const Tensor b = randn({out}, DType::Float32, &gen);
@@ -77,8 +79,9 @@ void BM_JacrevTanhLayer(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_JacrevTanhLayer)
+    ->ArgNames({"in", "out"})
     ->Args({16, 16})
-    ->Args({32, 2048})
+    ->Args({2048, 32})
     ->Unit(benchmark::kMicrosecond);
 
 // Overhead per op: a chain of n multiplications of 1-element tensors, as
@@ -121,6 +124,20 @@ void BM_ChainVjpForward(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kChain);
 }
 BENCHMARK(BM_ChainVjpForward);
+
+// The cost of one grad call on a tiny function: f(x) = sum(sin(x) * x), x of
+// 8 float32 elements. Arg: in.
+void BM_GradTiny(benchmark::State& state) {
+  Generator gen(3);
+  const Tensor x = randn({state.range(0)}, DType::Float32, &gen);
+  auto f = [](const Tensor& t) { return (sin(t) * t).sum(); };
+  auto df = grad(f);
+  for (auto _ : state) {
+    Tensor g = df(x);
+    benchmark::DoNotOptimize(g.impl());
+  }
+}
+BENCHMARK(BM_GradTiny)->ArgName("in")->Arg(8)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace fnx

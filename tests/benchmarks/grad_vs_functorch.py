@@ -62,10 +62,12 @@ def functorch_jacrev_and_overhead():
     chain of 100 multiplications of 1-element tensors (per-op overhead)."""
     torch.manual_seed(2)
     out = {}
-    for dout, din in ((16, 16), (32, 2048)):
+    for din, dout in ((16, 16), (2048, 32)):
         w, b, x = torch.randn(dout, din), torch.randn(dout), torch.randn(din)
         jac = jacrev(lambda t: torch.tanh(w @ t + b))
-        out[f"JacrevTanhLayer/{dout}/{din}"] = best_time(lambda: jac(x), 200)
+        # fnx's names say input then output: JacrevTanhLayer/in:2048/out:32.
+        out[f"JacrevTanhLayer/in:{din}/out:{dout}"] = best_time(
+            lambda: jac(x), 200)
     c, x1 = torch.full((1,), 1.0001), torch.full((1,), 1.0)
 
     def chain(t):

@@ -4,11 +4,12 @@ python3-torch 1.13) on the same machine, in one run. The workloads are the
 functorch jacobians/hessians tutorial's, in float32:
 
   - jacrev and jacfwd of predict(W, b, x) = tanh(W x + b) w.r.t. x for
-    D = 16, (Din 32, Dout 2048) and (Din 2048, Dout 32);
-  - hessian of predict w.r.t. x at Din 512 (Dout 32);
+    16 -> 16, 32 -> 2048 and 2048 -> 32 (input -> output features);
+  - hessian of predict w.r.t. x at 512 -> 32;
   - the batched Jacobian vmap(jacrev(predict), in_dims=(None, None, 0)) over
     64 examples, 31 -> 33 features (and with jacfwd);
-  - hvp of sum(sin(x)) on R^2048 as jvp(grad(f)) (forward-over-reverse);
+  - hvp of sum(sin(x)) and of sum(tanh(x)^2) on R^2048 as jvp(grad(f))
+    (forward-over-reverse);
   - jvp of predict at D = 16 and 512.
 
     bazel build --config=opt //tests/benchmarks:jvp_benchmark
@@ -17,7 +18,9 @@ functorch jacobians/hessians tutorial's, in float32:
 
 Both sides use 2 threads. They run in alternating rounds and each keeps its
 best time, so that load from other processes on a shared machine biases
-neither side. The goal: fnx faster on every row (ratio below 1).
+neither side. The goal: fnx faster on every row (ratio below 1). Row names
+are fnx's, sizes input first: Jacrev/in:32/out:2048 is R^32 -> R^2048.
+peers_compare.py runs most of these next to torch.func 2.x and JAX too.
 """
 import json
 import os
@@ -43,7 +46,7 @@ def predict(w, b, x):
     return torch.tanh(F.linear(x, w, b))
 
 
-def layer(dout, din, batch=0):
+def layer(din, dout, batch=0):
     g = torch.Generator().manual_seed(0)
     w = torch.randn(dout, din, generator=g)
     b = torch.randn(dout, generator=g)
@@ -54,18 +57,19 @@ def layer(dout, din, batch=0):
 def functorch_rows():
     """name -> a callable running the workload once (names as fnx's)."""
     rows = {}
-    for dout, din in ((16, 16), (2048, 32), (32, 2048)):
-        w, b, x = layer(dout, din)
-        rows[f"Jacrev/{dout}/{din}"] = (
+    for din, dout in ((16, 16), (32, 2048), (2048, 32)):
+        w, b, x = layer(din, dout)
+        rows[f"Jacrev/in:{din}/out:{dout}"] = (
             lambda w=w, b=b, x=x: jacrev(predict, argnums=2)(w, b, x))
-        rows[f"Jacfwd/{dout}/{din}"] = (
+        rows[f"Jacfwd/in:{din}/out:{dout}"] = (
             lambda w=w, b=b, x=x: jacfwd(predict, argnums=2)(w, b, x))
-    w, b, x = layer(32, 512)
-    rows["Hessian/32/512"] = lambda: hessian(predict, argnums=2)(w, b, x)
-    wb, bb, xb = layer(33, 31, batch=64)
-    rows["BatchedJacrev/64/33/31"] = lambda: vmap(
+    w, b, x = layer(512, 32)
+    rows["Hessian/in:512/out:32"] = lambda: hessian(predict, argnums=2)(
+        w, b, x)
+    wb, bb, xb = layer(31, 33, batch=64)
+    rows["BatchedJacrev/batch:64/in:31/out:33"] = lambda: vmap(
         jacrev(predict, argnums=2), in_dims=(None, None, 0))(wb, bb, xb)
-    rows["BatchedJacfwd/64/33/31"] = lambda: vmap(
+    rows["BatchedJacfwd/batch:64/in:31/out:33"] = lambda: vmap(
         jacfwd(predict, argnums=2), in_dims=(None, None, 0))(wb, bb, xb)
     g = torch.Generator().manual_seed(0)
     xh, vh = torch.randn(2048, generator=g), torch.randn(2048, generator=g)
@@ -73,7 +77,13 @@ def functorch_rows():
     def f(t):
         return t.sin().sum()
 
-    rows["Hvp/2048"] = lambda: jvp(grad(f), (xh,), (vh,))[1]
+    def f_tanh_sq(t):
+        u = t.tanh()
+        return (u * u).sum()
+
+    rows["HvpSumSin/in:2048"] = lambda: jvp(grad(f), (xh,), (vh,))[1]
+    rows["HvpSumTanhSq/in:2048"] = (
+        lambda: jvp(grad(f_tanh_sq), (xh,), (vh,))[1])
     for d in (16, 512):
         wm, bm, xm = layer(d, d)
         tm = torch.ones_like(xm)
@@ -128,16 +138,16 @@ def main():
     print(f"{THREADS} threads, float32, torch {torch.__version__}, best of "
           f"{ROUNDS} alternating rounds (functorch includes Python's per-op "
           f"cost)")
-    print(f"{'workload (Dout/Din)':26} {'fnx':>11} {'functorch':>11} "
+    print(f"{'workload':36} {'fnx':>11} {'functorch':>11} "
           f"{'fnx/functorch':>14}")
     slower = []
     for key in rows:
         ratio = fnx[key] / ft[key]
         if ratio >= 1:
             slower.append(key)
-        print(f"{key:26} {fmt(fnx[key])} {fmt(ft[key])} {ratio:13.2f}x")
+        print(f"{key:36} {fmt(fnx[key])} {fmt(ft[key])} {ratio:13.2f}x")
     for key in sorted(set(fnx) - set(rows)):
-        print(f"{key:26} {fmt(fnx[key])} {'':>11} (fnx only)")
+        print(f"{key:36} {fmt(fnx[key])} {'':>11} (fnx only)")
     print("goal: fnx faster on every row: " +
           ("met" if not slower else "NOT met on " + ", ".join(slower)))
 

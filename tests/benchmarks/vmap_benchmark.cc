@@ -105,6 +105,25 @@ void BM_OpUnderVmap(benchmark::State& state) {
 }
 BENCHMARK(BM_OpUnderVmap)->DenseRange(kAdd, kSum);
 
+// ---- the cost of one vmap call on a tiny function ----
+// f(x) = sum(sin(x) * x) over 8 elements, mapped over a batch of 8: (8, 8)
+// in, (8) out. Args: batch, in.
+
+void BM_VmapTiny(benchmark::State& state) {
+  Generator gen(3);
+  const Tensor x =
+      randn({state.range(0), state.range(1)}, DType::Float32, &gen);
+  auto batched = vmap([](const Tensor& t) { return (sin(t) * t).sum(); });
+  for (auto _ : state) {
+    Tensor y = batched(x);
+    benchmark::DoNotOptimize(y.impl());
+  }
+}
+BENCHMARK(BM_VmapTiny)
+    ->ArgNames({"batch", "in"})
+    ->Args({8, 8})
+    ->Unit(benchmark::kMicrosecond);
+
 // ---- model ensembling (functorch's tutorial): 10 MLPs 784-128-128-10 ----
 
 ParamDict mlp_params(int64_t models) {
