@@ -1,19 +1,65 @@
 // The unary elementwise primitives: one generic driver, one functor per
-// primitive (backends/common/scalar_ops.h).
+// primitive (backends/common/scalar_ops.h); exp, log, log1p, expm1, sin,
+// cos, tanh and erf on float / double through libmvec (vector_math.h).
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <type_traits>
 
 #include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
+#include "backends/cpu/vector_math.h"
 #include "core/registry.h"
 
 namespace fnx::cpu {
 namespace {
 
+// The primitives libmvec vectorizes (vector_math.h); others run the
+// scalar functor.
+template <typename Op>
+constexpr std::optional<VectorFn> kVectorFn = std::nullopt;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::ExpOp> = VectorFn::kExp;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::LogOp> = VectorFn::kLog;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::Log1pOp> = VectorFn::kLog1p;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::Expm1Op> = VectorFn::kExpm1;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::SinOp> = VectorFn::kSin;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::CosOp> = VectorFn::kCos;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::TanhOp> = VectorFn::kTanh;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::ErfOp> = VectorFn::kErf;
+
+// Whether Op runs vectorized on In -> Out here: every element of such an
+// op goes through vector_math, whatever the layout (strides in bytes).
+template <typename Op, typename In, typename Out>
+bool run_vectorized(char* out_ptr, int64_t out_stride, const char* in_ptr,
+                    int64_t in_stride, int64_t n) {
+  if constexpr (kVectorFn<Op>.has_value() && std::is_same_v<In, Out> &&
+                std::is_floating_point_v<In>) {
+    if (!has_vector_math()) return false;
+    vector_math(*kVectorFn<Op>, reinterpret_cast<const In*>(in_ptr),
+                in_stride / static_cast<int64_t>(sizeof(In)),
+                reinterpret_cast<Out*>(out_ptr),
+                out_stride / static_cast<int64_t>(sizeof(Out)), n);
+    return true;
+  } else {
+    return false;
+  }
+}
+
 template <typename Op, typename In, typename Out>
 void unary_run(char* out_ptr, int64_t out_stride, const char* in_ptr,
                int64_t in_stride, int64_t n) {
+  if (run_vectorized<Op, In, Out>(out_ptr, out_stride, in_ptr, in_stride, n)) {
+    return;
+  }
   const Op op;
   Out* out = reinterpret_cast<Out*>(out_ptr);
   const In* in = reinterpret_cast<const In*>(in_ptr);
@@ -56,7 +102,8 @@ Tensor unary_kernel(const OpCall& call, const OutMeta& out) {
     Out* po = data_ptr<Out>(result);
     const In* px = data_ptr<In>(*x);
     if (n == 1) {
-      *po = Op{}(*px);
+      unary_run<Op, In, Out>(reinterpret_cast<char*>(po), sizeof(Out),
+                             reinterpret_cast<const char*>(px), sizeof(In), 1);
       return;
     }
     const Strides so = contiguous_strides(out.shape);

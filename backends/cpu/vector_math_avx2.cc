@@ -1,0 +1,121 @@
+// The AVX2 half of vector_math.h, compiled with -mavx2 -mfma (only called
+// after vector_math.cc checked the CPU): glibc libmvec's ymm variants
+// (_ZGVdN8v_ for float, _ZGVdN4v_ for double; the vector function ABI).
+// Nothing here may be an inline function with external linkage (std::min,
+// ...): the linker could keep this file's AVX2 copy for the whole program.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "backends/cpu/vector_math.h"
+
+extern "C" {
+__m256 _ZGVdN8v_expf(__m256);
+__m256 _ZGVdN8v_logf(__m256);
+__m256 _ZGVdN8v_log1pf(__m256);
+__m256 _ZGVdN8v_expm1f(__m256);
+__m256 _ZGVdN8v_sinf(__m256);
+__m256 _ZGVdN8v_cosf(__m256);
+__m256 _ZGVdN8v_tanhf(__m256);
+__m256 _ZGVdN8v_erff(__m256);
+__m256d _ZGVdN4v_exp(__m256d);
+__m256d _ZGVdN4v_log(__m256d);
+__m256d _ZGVdN4v_log1p(__m256d);
+__m256d _ZGVdN4v_expm1(__m256d);
+__m256d _ZGVdN4v_sin(__m256d);
+__m256d _ZGVdN4v_cos(__m256d);
+__m256d _ZGVdN4v_tanh(__m256d);
+__m256d _ZGVdN4v_erf(__m256d);
+}
+
+namespace fnx::cpu::avx2 {
+namespace {
+
+using FloatFn = __m256 (*)(__m256);
+using DoubleFn = __m256d (*)(__m256d);
+
+FloatFn float_fn(VectorFn fn) {
+  switch (fn) {
+    case VectorFn::kExp:
+      return &_ZGVdN8v_expf;
+    case VectorFn::kLog:
+      return &_ZGVdN8v_logf;
+    case VectorFn::kLog1p:
+      return &_ZGVdN8v_log1pf;
+    case VectorFn::kExpm1:
+      return &_ZGVdN8v_expm1f;
+    case VectorFn::kSin:
+      return &_ZGVdN8v_sinf;
+    case VectorFn::kCos:
+      return &_ZGVdN8v_cosf;
+    case VectorFn::kTanh:
+      return &_ZGVdN8v_tanhf;
+    case VectorFn::kErf:
+      return &_ZGVdN8v_erff;
+  }
+  return nullptr;
+}
+
+DoubleFn double_fn(VectorFn fn) {
+  switch (fn) {
+    case VectorFn::kExp:
+      return &_ZGVdN4v_exp;
+    case VectorFn::kLog:
+      return &_ZGVdN4v_log;
+    case VectorFn::kLog1p:
+      return &_ZGVdN4v_log1p;
+    case VectorFn::kExpm1:
+      return &_ZGVdN4v_expm1;
+    case VectorFn::kSin:
+      return &_ZGVdN4v_sin;
+    case VectorFn::kCos:
+      return &_ZGVdN4v_cos;
+    case VectorFn::kTanh:
+      return &_ZGVdN4v_tanh;
+    case VectorFn::kErf:
+      return &_ZGVdN4v_erf;
+  }
+  return nullptr;
+}
+
+// Blocks of kLanes: contiguous ones straight from memory, others (a
+// strided or broadcast input, a strided output, the tail) through a
+// padded block, so every element sees the same vector function.
+template <typename T, int kLanes, typename V, typename Fn, typename Load,
+          typename Store>
+void apply(Fn f, Load load, Store store, const T* in, int64_t in_stride, T* out,
+           int64_t out_stride, int64_t n) {
+  int64_t i = 0;
+  if (in_stride == 1 && out_stride == 1) {
+    for (; i + kLanes <= n; i += kLanes) store(out + i, f(load(in + i)));
+  }
+  alignas(32) T block[kLanes];
+  for (; i < n; i += kLanes) {
+    const int64_t len = n - i < kLanes ? n - i : kLanes;
+    for (int64_t l = 0; l < kLanes; ++l) {
+      block[l] = l < len ? in[(i + l) * in_stride] : T(0);
+    }
+    store(block, f(load(block)));
+    for (int64_t l = 0; l < len; ++l) out[(i + l) * out_stride] = block[l];
+  }
+}
+
+}  // namespace
+
+void vector_math(VectorFn fn, const float* in, int64_t in_stride, float* out,
+                 int64_t out_stride, int64_t n) {
+  apply<float, 8, __m256>(
+      float_fn(fn), [](const float* p) { return _mm256_loadu_ps(p); },
+      [](float* p, __m256 v) { _mm256_storeu_ps(p, v); }, in, in_stride, out,
+      out_stride, n);
+}
+
+void vector_math(VectorFn fn, const double* in, int64_t in_stride, double* out,
+                 int64_t out_stride, int64_t n) {
+  apply<double, 4, __m256d>(
+      double_fn(fn), [](const double* p) { return _mm256_loadu_pd(p); },
+      [](double* p, __m256d v) { _mm256_storeu_pd(p, v); }, in, in_stride, out,
+      out_stride, n);
+}
+
+}  // namespace fnx::cpu::avx2
