@@ -1,5 +1,6 @@
 // Tiny-op workloads, where allocation and thread hand-off rather than
 // arithmetic set the time:
+//  - one small block allocated and freed, glibc against the CPU allocator;
 //  - a chain of 100 elementwise ops on 8-element tensors (each op allocates
 //    a small output block: the small-block cache in core/cpu_allocator.cc);
 //  - grad and vmap of a tiny function;
@@ -9,8 +10,11 @@
 // Run with the opt config:
 //   bazel run --config=opt //tests/benchmarks:tiny_ops_benchmark --
 //     --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <cstdlib>
+
 #include "backends/cpu/threads.h"
 #include "benchmark/benchmark.h"
+#include "core/cpu_allocator.h"
 #include "core/ops/ops.h"
 #include "transforms/grad/grad.h"
 #include "transforms/vmap/vmap.h"
@@ -19,6 +23,30 @@ namespace fnx {
 namespace {
 
 constexpr int kChain = 100;
+
+// One small block allocated and freed: glibc's aligned_alloc (what the CPU
+// allocator did before caching small blocks) against the CPU allocator, in
+// the same run so that a loaded machine affects both alike.
+void BM_SmallBlockGlibc(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    void* p = std::aligned_alloc(64, n);
+    benchmark::DoNotOptimize(p);
+    std::free(p);
+  }
+}
+BENCHMARK(BM_SmallBlockGlibc)->Arg(64)->Arg(1024);
+
+void BM_SmallBlockCpuAllocator(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  Allocator& alloc = cpu_allocator();
+  for (auto _ : state) {
+    void* p = alloc.allocate(n);
+    benchmark::DoNotOptimize(p);
+    alloc.deallocate(p, n);
+  }
+}
+BENCHMARK(BM_SmallBlockCpuAllocator)->Arg(64)->Arg(1024);
 
 Tensor tiny_chain(const Tensor& x) {
   const Tensor a = full({8}, 1.0001, DType::Float32);
