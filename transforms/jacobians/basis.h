@@ -24,6 +24,7 @@ inline Tensor identity_block(int64_t rows, int64_t cols, int64_t row0,
   const Tensor spaced = pad(full({k, 1}, 1.0, dtype, device), {0, k});
   const Tensor eye_k =
       reshape(slice(reshape(spaced, {k * (k + 1)}), 0, 0, k * k), {k, k});
+  if (k == rows && k == cols) return eye_k;  // no zero rows or columns
   // pads run from the last dim: (columns before, after, rows before, after).
   return pad(eye_k, {lo - col0, col0 + cols - hi, lo - row0, row0 + rows - hi});
 }
