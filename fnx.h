@@ -2,6 +2,7 @@
 // linked by the //:fnx target.
 #pragma once
 
+#include "backends/cpu/threads.h"
 #include "core/dispatch.h"
 #include "core/error.h"
 #include "core/generator.h"
