@@ -202,3 +202,22 @@ TEST(Jacobian, AutomaticModePicksTheCheaperSide) {
 
 }  // namespace
 }  // namespace fnx::testing
+
+namespace fnx {
+namespace {
+
+// Large outputs go through jacrev's basis in cache-sized blocks when no
+// chunk_size is set: the same Jacobian, bit for bit, as all rows at once.
+TEST(Jacrev, DefaultBlocksOfALargeBasisChangeNothing) {
+  Generator gen(0);
+  const Tensor w = randn({1500, 8}, DType::Float32, &gen);
+  const Tensor x = randn({8}, DType::Float32, &gen);
+  auto f = [&](const Tensor& v) { return tanh(matmul(w, v)); };
+  const Tensor blocked = jacrev(f)(x);
+  const Tensor whole = jacrev(f, {.chunk_size = 1500})(x);
+  EXPECT_EQ(blocked.shape(), Shape({1500, 8}));
+  EXPECT_EQ(blocked.to_vector(), whole.to_vector());
+}
+
+}  // namespace
+}  // namespace fnx
