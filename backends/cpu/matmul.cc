@@ -7,6 +7,7 @@
 #include "backends/cpu/common.h"
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/loops.h"
+#include "backends/cpu/thread_pool.h"
 #include "core/registry.h"
 
 namespace fnx::cpu {
@@ -110,10 +111,18 @@ Tensor matmul_kernel(const OpCall& call, const OutMeta& out) {
       }
     };
     // Many small matrices: several GEMMs at once (OpenBLAS runs GEMMs under
-    // 64^3 multiply-adds single-threaded). Large ones: OpenBLAS's threads.
+    // 64^3 multiply-adds single-threaded). At least as many matrices as
+    // threads: whole GEMMs per thread (an ensemble's per-model products),
+    // rather than each split over the pool, which packed the shared operand
+    // once per part and halved M. Fewer, large ones: split each.
     const int64_t work = m * n * std::max<int64_t>(k, 1);
     if (nb >= 4 && work < 64 * 64 * 64) {
       parallel_for(0, nb, grain_for(work), run);
+    } else if (nb >= pool_threads() && pool_threads() > 1 && !in_pool_task()) {
+      pool_run(pool_threads(), [&](int64_t part) {
+        const int64_t per = (nb + pool_threads() - 1) / pool_threads();
+        run(std::min(nb, part * per), std::min(nb, (part + 1) * per));
+      });
     } else {
       run(0, nb);
     }
