@@ -3,6 +3,7 @@
 #pragma once
 
 #include "backends/cpu/threads.h"
+#include "core/cpu_allocator.h"
 #include "core/dispatch.h"
 #include "core/error.h"
 #include "core/generator.h"

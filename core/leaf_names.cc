@@ -12,9 +12,7 @@ thread_local LeafNames* innermost = nullptr;
 }  // namespace
 
 LeafNames::LeafNames(std::span<const Tensor> leaves, Namer namer)
-    : namer_(std::move(namer)), outer_(innermost) {
-  leaves_.reserve(leaves.size());
-  for (const Tensor& t : leaves) leaves_.push_back(t.impl());
+    : leaves_(leaves), namer_(std::move(namer)), outer_(innermost) {
   innermost = this;
 }
 
@@ -28,7 +26,7 @@ std::string leaf_name(std::span<const Tensor> leaves, std::size_t i) {
     if (s->leaves_.size() != leaves.size()) continue;
     bool same = true;
     for (std::size_t k = 0; k < leaves.size() && same; ++k) {
-      same = s->leaves_[k] == leaves[k].impl();
+      same = s->leaves_[k].impl() == leaves[k].impl();
     }
     if (same) found = s;
   }

@@ -29,7 +29,9 @@ class LeafNames {
 
  private:
   friend std::string leaf_name(std::span<const Tensor> leaves, std::size_t i);
-  std::vector<const TensorImpl*> leaves_;
+  // The caller's leaves, alive for the scope (the thin header owns them):
+  // nothing is copied or allocated unless an error asks for a name.
+  std::span<const Tensor> leaves_;
   Namer namer_;
   LeafNames* outer_;
 };

@@ -71,6 +71,27 @@ std::string structure_of(const T& value) {
   return out;
 }
 
+// The container kinds a tree walk distinguishes (tree_paths.h and vmap's
+// in_dims matching walk trees by them).
+template <typename T>
+struct IsSequence : std::false_type {};
+template <typename T, typename A>
+struct IsSequence<std::vector<T, A>> : std::true_type {};
+template <typename T, std::size_t N>
+struct IsSequence<std::array<T, N>> : std::true_type {};
+
+template <typename T>
+struct IsTupleLike : std::false_type {};
+template <typename... Ts>
+struct IsTupleLike<std::tuple<Ts...>> : std::true_type {};
+template <typename A, typename B>
+struct IsTupleLike<std::pair<A, B>> : std::true_type {};
+
+template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
 // A user struct opted in with FNX_TREE_STRUCT: the macro defines these two
 // functions next to the struct, found by argument-dependent lookup.
 template <typename T>

@@ -4,7 +4,6 @@
 // fields, "" for a lone Tensor. In tree_flatten order.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -20,34 +19,11 @@
 
 namespace fnx {
 
-namespace tree_paths_internal {
-
-template <typename T>
-struct IsSequence : std::false_type {};
-template <typename T, typename A>
-struct IsSequence<std::vector<T, A>> : std::true_type {};
-template <typename T, std::size_t N>
-struct IsSequence<std::array<T, N>> : std::true_type {};
-
-template <typename T>
-struct IsTupleLike : std::false_type {};
-template <typename... Ts>
-struct IsTupleLike<std::tuple<Ts...>> : std::true_type {};
-template <typename A, typename B>
-struct IsTupleLike<std::pair<A, B>> : std::true_type {};
-
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
-}  // namespace tree_paths_internal
-
 // Appends the path of every leaf of `value` under `prefix`.
 template <typename T>
 void tree_leaf_paths_into(const T& value, const std::string& prefix,
                           std::vector<std::string>& out) {
-  using namespace tree_paths_internal;
+  using namespace tree_internal;
   using U = std::remove_cvref_t<T>;
   if constexpr (std::is_same_v<U, Tensor>) {
     out.push_back(prefix);
@@ -70,7 +46,7 @@ void tree_leaf_paths_into(const T& value, const std::string& prefix,
     for (const std::string& key : value.keys()) {
       out.push_back(str_cat(prefix, "[\"", key, "\"]"));
     }
-  } else if constexpr (tree_internal::OptedInStruct<U>) {
+  } else if constexpr (OptedInStruct<U>) {
     fnx_tree_struct_fields(
         static_cast<const U*>(nullptr),
         [&](std::string_view name, auto member) {

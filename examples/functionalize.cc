@@ -20,28 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "examples/check.h"
 #include "fnx.h"
 
 using namespace fnx;
+using fnx_examples::check;
 
 namespace {
-
-// Prints `what` and the difference; false when it exceeds `tol`.
-bool check(const std::string& what, const Tensor& got, const Tensor& want,
-           double tol = 1e-12) {
-  if (got.shape() != want.shape()) {
-    std::cout << "MISMATCH: " << what << ": shape " << shape_str(got.shape())
-              << " vs " << shape_str(want.shape()) << "\n";
-    return false;
-  }
-  const double diff = amax(abs(got - want)).item<double>();
-  std::cout << "  " << what << ": max difference " << diff << "\n";
-  if (diff > tol) {
-    std::cout << "MISMATCH: " << what << " exceeds tolerance " << tol << "\n";
-    return false;
-  }
-  return true;
-}
 
 // The first line of an error message.
 std::string first_line(const std::string& message) {

@@ -19,32 +19,17 @@
 #include <tuple>
 #include <vector>
 
+#include "examples/check.h"
 #include "fnx.h"
 
 using namespace fnx;
+using fnx_examples::check;
 
 namespace {
 
 // The tutorial's model: one linear layer and a tanh.
 Tensor predict(const Tensor& weight, const Tensor& bias, const Tensor& x) {
   return tanh(linear(x, weight, bias));
-}
-
-// Prints `what` and the difference; false when it exceeds `tol`.
-bool check(const std::string& what, const Tensor& got, const Tensor& want,
-           double tol) {
-  if (got.shape() != want.shape()) {
-    std::cout << "MISMATCH: " << what << ": shape " << shape_str(got.shape())
-              << " vs " << shape_str(want.shape()) << "\n";
-    return false;
-  }
-  const double diff = amax(abs(got - want)).item<double>();
-  std::cout << "  " << what << ": max difference " << diff << "\n";
-  if (diff > tol) {
-    std::cout << "MISMATCH: " << what << " exceeds tolerance " << tol << "\n";
-    return false;
-  }
-  return true;
 }
 
 }  // namespace

@@ -22,9 +22,11 @@
 #include <tuple>
 #include <vector>
 
+#include "examples/check.h"
 #include "fnx.h"
 
 using namespace fnx;
+using fnx_examples::check;
 
 namespace {
 
@@ -55,23 +57,6 @@ class Cnn : public nn::Module {
   std::shared_ptr<nn::Conv2d> conv1_, conv2_;
   std::shared_ptr<nn::Linear> fc_;
 };
-
-// Prints `what` and the difference; false when it exceeds `tol`.
-bool check(const std::string& what, const Tensor& got, const Tensor& want,
-           double tol) {
-  if (got.shape() != want.shape()) {
-    std::cout << "MISMATCH: " << what << ": shape " << shape_str(got.shape())
-              << " vs " << shape_str(want.shape()) << "\n";
-    return false;
-  }
-  const double diff = amax(abs(got - want)).item<double>();
-  std::cout << "  " << what << ": max difference " << diff << "\n";
-  if (diff > tol) {
-    std::cout << "MISMATCH: " << what << " exceeds tolerance " << tol << "\n";
-    return false;
-  }
-  return true;
-}
 
 }  // namespace
 

@@ -189,27 +189,29 @@ class Selected {
     return call_with_selected<I...>(f_, args_, rebuilt);
   }
 
-  // Calls f as `call` does and flattens its result (output and, for a
-  // std::pair, aux), remembering their structure in out_like / aux_like.
-  template <typename OutLike, typename AuxLike>
-  FlatOut call_flat(std::span<const Tensor> leaves,
-                    std::optional<OutLike>& out_like,
-                    std::optional<AuxLike>& aux_like) const {
-    FlatOut out;
-    flatten_output_and_aux(call(leaves), out.outputs, out.aux, out_like,
-                           aux_like);
-    return out;
-  }
-
  private:
   const F& f_;
   const Args& args_;
 };
 
-// What f returns when called with `args` (a tuple) as they are.
-template <typename F, typename Args>
-using ResultOf = Value<decltype(std::apply(std::declval<const F&>(),
-                                           std::declval<const Args&>()))>;
+// What f returns for a selection (Selected or RuntimeSelected).
+template <typename Sel>
+using SelectedResult =
+    Value<decltype(std::declval<const Sel&>().call(std::span<const Tensor>()))>;
+
+// f for the plugins: calls it as sel.call does and flattens its result
+// (output and, for a std::pair, aux), remembering their structure in
+// out_like / aux_like, which must outlive the returned function.
+template <typename Sel, typename OutLike, typename AuxLike>
+FlatFn flat_function(const Sel& sel, std::optional<OutLike>& out_like,
+                     std::optional<AuxLike>& aux_like) {
+  return [&sel, &out_like, &aux_like](const std::vector<Tensor>& leaves) {
+    FlatOut out;
+    flatten_output_and_aux(sel.call(leaves), out.outputs, out.aux, out_like,
+                           aux_like);
+    return out;
+  };
+}
 
 // The same with argnums chosen at run time: every selected argument has
 // type T, and results come as a std::vector<T> in argnums order.
@@ -286,16 +288,6 @@ class RuntimeSelected {
       return f_(pick.template operator()<J>()...);
     }
     (std::make_index_sequence<std::tuple_size_v<Args>>());
-  }
-
-  template <typename OutLike, typename AuxLike>
-  FlatOut call_flat(std::span<const Tensor> leaves,
-                    std::optional<OutLike>& out_like,
-                    std::optional<AuxLike>& aux_like) const {
-    FlatOut out;
-    flatten_output_and_aux(call(leaves), out.outputs, out.aux, out_like,
-                           aux_like);
-    return out;
   }
 
  private:

@@ -136,7 +136,7 @@ class GradFn {
     using Args_ = std::tuple<const Args&...>;
     const Args_ all(args...);
     const auto sel = selection_.select(caller, f_, all);
-    using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
+    using R = transform_internal::SelectedResult<decltype(sel)>;
     using Split = SplitAux<R>;
     static_assert(std::is_same_v<typename Split::Out, Tensor>,
                   "grad: f must return a Tensor (a 0-d one), or "
@@ -150,9 +150,7 @@ class GradFn {
     // The other arguments may be written with tracked values (y.copy_(x)).
     const PassiveArguments passive(sel.unselected_leaves());
     const LeafNames names(primals, [&] { return sel.leaf_names(); });
-    const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
-      return sel.call_flat(leaves, out_like, aux_like);
-    };
+    const FlatFn flat = transform_internal::flat_function(sel, out_like, aux_like);
     GradResult r = t.grad(flat, primals, caller);
     auto grads = sel.like_selected(r.grads);
     if constexpr (kAux) {
@@ -304,7 +302,7 @@ auto vjp_impl(const F& f, VjpOptions options, const Primals&... primals) {
     return StaticArgnums<I...>().select("vjp", f, all);
   }
   (std::index_sequence_for<Primals...>());
-  using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
+  using R = transform_internal::SelectedResult<decltype(sel)>;
   using Split = SplitAux<R>;
   using Out = typename Split::Out;
   constexpr bool kAux = kIsPair<R>;
@@ -312,9 +310,7 @@ auto vjp_impl(const F& f, VjpOptions options, const Primals&... primals) {
   std::optional<Out> out_like;
   std::optional<typename Split::Aux> aux_like;
   const GradTransform& t = transform("vjp");
-  const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
-    return sel.call_flat(leaves, out_like, aux_like);
-  };
+  const FlatFn flat = transform_internal::flat_function(sel, out_like, aux_like);
   const std::vector<Tensor> leaves = sel.leaves();
   const LeafNames names(leaves, [&] { return sel.leaf_names(); });
   VjpResult r = t.vjp(flat, leaves, "vjp");

@@ -79,14 +79,12 @@ class JacfwdFn {
     using All = std::tuple<const Args&...>;
     const All all(args...);
     const auto sel = selection_.select(caller, f_, all);
-    using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
+    using R = transform_internal::SelectedResult<decltype(sel)>;
     using Split = SplitAux<R>;
     check_has_aux(caller, kIsPair<R>, options_.has_aux);
     std::optional<typename Split::Out> out_like;
     std::optional<typename Split::Aux> aux_like;
-    const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
-      return sel.call_flat(leaves, out_like, aux_like);
-    };
+    const FlatFn flat = transform_internal::flat_function(sel, out_like, aux_like);
     // The other arguments may be written with duals (y.copy_(x)).
     const PassiveArguments passive(sel.unselected_leaves());
     const std::vector<Tensor> leaves = sel.leaves();

@@ -50,13 +50,11 @@ using transform_internal::Value;
 // (sel), from its shapes.
 template <typename Sel>
 int64_t output_numel(const Sel& sel) {
-  using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
+  using R = transform_internal::SelectedResult<decltype(sel)>;
   using Split = SplitAux<R>;
   std::optional<typename Split::Out> out_like;
   std::optional<typename Split::Aux> aux_like;
-  const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
-    return sel.call_flat(leaves, out_like, aux_like);
-  };
+  const FlatFn flat = transform_internal::flat_function(sel, out_like, aux_like);
   int64_t n = 0;
   try {
     for (const OutMeta& m : jvp_internal::transform("jacobian")

@@ -146,7 +146,7 @@ class JacrevFn {
     using All = std::tuple<const Args&...>;
     const All all(args...);
     const auto sel = selection_.select("jacrev", f_, all);
-    using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
+    using R = transform_internal::SelectedResult<decltype(sel)>;
     constexpr bool kAux = kIsPair<R>;
     check_has_aux("jacrev", kAux, options_.has_aux);
     // f as a function of the selected arguments' leaves.

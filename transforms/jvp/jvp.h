@@ -105,7 +105,6 @@ class EnableFwdGradGuard : public FwdGradModeGuard {
 namespace jvp_internal {
 
 using transform_internal::kIsPair;
-using transform_internal::kIsTuple;
 using transform_internal::SplitAux;
 using transform_internal::StaticArgnums;
 using transform_internal::Value;
@@ -151,7 +150,7 @@ auto jvp_as(std::string_view caller, const F& f, const P& primals,
             const T& tangents, JvpOptions options) {
   const auto& args = arguments_of(primals);
   const auto sel = select_all(caller, f, args);
-  using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
+  using R = transform_internal::SelectedResult<decltype(sel)>;
   using Split = SplitAux<R>;
   static_assert(is_tree_v<typename Split::Out>,
                 "jvp: f must return a tree of tensors (Tensor, std::vector, "
@@ -160,9 +159,7 @@ auto jvp_as(std::string_view caller, const F& f, const P& primals,
   check_structure(caller, primals, tangents);
   std::optional<typename Split::Out> out_like;
   std::optional<typename Split::Aux> aux_like;
-  const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
-    return sel.call_flat(leaves, out_like, aux_like);
-  };
+  const FlatFn flat = transform_internal::flat_function(sel, out_like, aux_like);
   const std::vector<Tensor> leaves = sel.leaves();
   const LeafNames names(leaves, [&] { return sel.leaf_names(); });
   JvpResult r =
@@ -243,16 +240,14 @@ auto linearize(const F& f, const Primals&... primals) {
   static_assert(sizeof...(Primals) > 0, "linearize: needs at least one primal");
   const std::tuple<const Primals&...> args(primals...);
   const auto sel = select_all("linearize", f, args);
-  using R = Value<decltype(sel.call(std::span<const Tensor>()))>;
+  using R = transform_internal::SelectedResult<decltype(sel)>;
   static_assert(!kIsPair<R>,
                 "linearize: f returned a std::pair; return several outputs as "
                 "a std::tuple or std::vector");
   static_assert(is_tree_v<R>, "linearize: f must return a tree of tensors");
   std::optional<R> out_like;
   std::optional<std::tuple<>> aux_like;
-  const FlatFn flat = [&](const std::vector<Tensor>& leaves) {
-    return sel.call_flat(leaves, out_like, aux_like);
-  };
+  const FlatFn flat = transform_internal::flat_function(sel, out_like, aux_like);
   const std::vector<Tensor> leaves = sel.leaves();
   const LeafNames names(leaves, [&] { return sel.leaf_names(); });
   LinearizeResult r =

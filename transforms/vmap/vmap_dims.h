@@ -76,31 +76,11 @@ class VmapDims {
 
 namespace vmap_detail {
 
-template <typename T>
-struct IsSequence : std::false_type {};
-template <typename T, typename A>
-struct IsSequence<std::vector<T, A>> : std::true_type {};
-template <typename T, std::size_t N>
-struct IsSequence<std::array<T, N>> : std::true_type {};
-
-template <typename T>
-struct IsTupleLike : std::false_type {};
-template <typename... Ts>
-struct IsTupleLike<std::tuple<Ts...>> : std::true_type {};
-template <typename A, typename B>
-struct IsTupleLike<std::pair<A, B>> : std::true_type {};
-
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-
-// A struct opted in with FNX_TREE_STRUCT (found by argument-dependent
-// lookup, as core/tree.h does).
-template <typename T>
-concept TreeStruct = requires(const T* p) {
-  { fnx_tree_struct_name(p) } -> std::convertible_to<std::string_view>;
-};
+// The container kinds of a tree (core/tree.h).
+using tree_internal::IsOptional;
+using tree_internal::IsSequence;
+using tree_internal::IsTupleLike;
+using tree_internal::OptedInStruct;
 
 // Where a spec is being matched: "in_dims of argument 2" / "out_dims".
 struct DimsSite {
@@ -190,7 +170,7 @@ void match_dims(const T& value, const VmapDims& spec, std::vector<int64_t>& out,
       }
       out.push_back(leaf_dim(item, site, tree_structure(value)));
     }
-  } else if constexpr (TreeStruct<U>) {
+  } else if constexpr (OptedInStruct<U>) {
     std::size_t fields = 0;
     fnx_tree_struct_fields(static_cast<const U*>(nullptr),
                            [&](std::string_view, auto) { ++fields; });
