@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -102,6 +103,16 @@ class Tensor;
   /* identity that differentiation sees */\
   /* as a constant (detach)            */ \
   X(StopGradient, Identity, 1)          \
+  /* matrix decompositions over the    */ \
+  /* trailing two dims (core/ops/linalg.h) */ \
+  X(Cholesky, Linalg, 1)                  \
+  X(TriangularSolve, Linalg, 2)           \
+  X(Lu, Linalg, 1)                        \
+  X(Qr, Linalg, 1)                        \
+  X(Eigh, Linalg, 1)                      \
+  X(Svd, Linalg, 1)                       \
+  /* a data-dependent check that throws */ \
+  X(Assert, Assert, 1)                    \
   /* higher-order: a user function   */ \
   /* with its own rules (custom.h)   */ \
   X(CustomCall, HigherOrder, -1)
@@ -121,7 +132,7 @@ enum class PrimFamily : uint8_t {
   Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, Softmax, View, Cat,
   Pad,
   Index, Matmul, Conv, Unfold, Pool, Creation, Random, Copy, Transfer,
-  Identity, HigherOrder
+  Identity, Linalg, Assert, HigherOrder
 };
 
 struct PrimInfo {
@@ -216,6 +227,52 @@ struct DeviceAttrs {
   Device device;
 };
 
+// The Linalg family. Every input is (..., m, n) with leading batch dims (the
+// inputs of one call have the same ones). Cholesky, Eigh and
+// TriangularSolve read one triangle of their matrix argument only.
+// Lu, Qr, Eigh and Svd have several results: they return them packed along
+// one trailing axis, (..., total), each part flattened in row-major order
+// (core/ops/linalg_parts.h unpacks them into views).
+//   Cholesky(a): the factor L (A = L L^T, lower) or U (A = U^T U, upper),
+//     zeros in the other triangle. A matrix that is not positive definite
+//     gives NaN from the first failing column on (the op API checks).
+//   TriangularSolve(a, b): X with op(T) X = B (left) or X op(T) = B,
+//     T = the lower/upper triangle of a (ones on the diagonal when
+//     unit_diagonal), op(T) = T or T^T (transpose).
+//   Lu(a), a square: parts LU (n, n) (unit L below the diagonal, U on and
+//     above), pivots (n) (LAPACK's 1-based row swaps) and perm (n) (row i
+//     of P A = L U is row perm[i] of A), the last two as exact floats.
+//   Qr(a): parts Q (m, k), R (k, n), k = min(m, n); with full_matrices Q
+//     (m, m) and R (m, n).
+//   Eigh(a): parts eigenvalues (n), ascending, and eigenvectors (n, n) as
+//     columns.
+//   Svd(a): parts U (m, k), S (k), descending, Vh (k, n); with
+//     full_matrices U (m, m) and Vh (n, n).
+struct LinalgAttrs {
+  bool upper = false;          // Cholesky, TriangularSolve, Eigh: triangle
+  bool left = true;            // TriangularSolve: op(T) X = B
+  bool transpose = false;      // TriangularSolve: op(T) = T^T
+  bool unit_diagonal = false;  // TriangularSolve
+  bool full_matrices = false;  // Qr (complete), Svd
+  // Eigh, Svd: how derivatives treat (nearly) repeated eigen- or singular
+  // values. Negative (the default): exactly repeated values are fine for
+  // losses of the values alone, and a loss that depends on the choice of
+  // basis inside a repeated value's subspace is an fnx::Error. A tolerance
+  // >= 0: values closer than it count as repeated and that basis-dependent
+  // part of the derivative is dropped (set to zero) instead.
+  double degenerate_tolerance = -1;
+};
+
+// Assert(cond): throws fnx::Error "<message> (batch index [i, j])" when an
+// element of the bool tensor cond is false, naming the first of its leading
+// `batch_rank` dims that holds one (the vmap rule adds its batch dim there);
+// otherwise returns cond. The op API uses it for errors that depend on
+// values (a singular matrix), so that they name the example under vmap.
+struct AssertAttrs {
+  std::string message;
+  int64_t batch_rank = 0;
+};
+
 // CustomCall: the user's function and rules (core/custom_function.h).
 struct CustomFunction;
 struct CustomAttrs {
@@ -225,7 +282,8 @@ struct CustomAttrs {
 using Attrs = std::variant<NoAttrs, CastAttrs, ReduceAttrs, ShapeAttrs,
                            PermuteAttrs, SliceAttrs, DimAttrs, PadAttrs,
                            ConvAttrs, UnfoldAttrs, FullAttrs, IotaAttrs,
-                           RandomAttrs, DeviceAttrs, CustomAttrs>;
+                           RandomAttrs, DeviceAttrs, LinalgAttrs,
+                           AssertAttrs, CustomAttrs>;
 
 struct OpCall {
   Prim prim;

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <vector>
 
 #include "core/generator.h"
+#include "core/ops/linalg.h"
 #include "core/tensor.h"
 
 namespace fnx {
@@ -291,6 +293,14 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape,
                   const Tensor& weight = {}, const Tensor& bias = {},
                   double eps = 1e-5);
 Tensor embedding(const Tensor& weight, const Tensor& indices);
+
+// ---------------- checks ----------------
+// Throws fnx::Error "<message> (batch index [i, ...])" when an element of
+// the bool tensor cond is false, naming the first index of its leading
+// batch_rank dims that holds one (under vmap, the example); returns cond.
+// For errors that depend on values, such as a singular matrix.
+Tensor assert_all(const Tensor& cond, std::string message,
+                  int64_t batch_rank = 0);
 
 // ---------------- memory ----------------
 Tensor contiguous(const Tensor& x);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_join.h"
 #include "core/error.h"
+#include "core/ops/linalg_parts.h"
 #include "core/primitive.h"
 #include "core/tensor.h"
 
@@ -643,6 +644,8 @@ OutMeta infer_meta_unchecked(const OpCall& call) {
       const Tensor& x = call.inputs[0];
       return {x.shape(), x.dtype(), x.device()};
     }
+    case PrimFamily::Linalg: return linalg_meta(call);
+    case PrimFamily::Assert: return assert_meta(call);
     case PrimFamily::HigherOrder:
       // Several outputs, known only by running the body.
       fail(info.name,

@@ -49,7 +49,8 @@ Tensor PolicyInterpreter::wrap_argument(const Tensor& value) const {
 bool PolicyInterpreter::keeps(Prim prim) const {
   if (policy_.save != CheckpointPolicy::Save::dots) return false;
   const PrimFamily family = prim_info(prim).family;
-  return family == PrimFamily::Matmul || family == PrimFamily::Conv;
+  return family == PrimFamily::Matmul || family == PrimFamily::Conv ||
+         family == PrimFamily::Linalg;
 }
 
 Tensor PolicyInterpreter::process(const OpCall& call) {
