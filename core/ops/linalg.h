@@ -15,11 +15,12 @@
 namespace fnx {
 
 // ---- Matrix helpers over the trailing two dims ----
-Tensor diagonal(const Tensor& x, int64_t offset = 0);  // (..., m, n) -> (..., k)
-Tensor diag_embed(const Tensor& x);                    // (..., n) -> (..., n, n)
-Tensor trace(const Tensor& x);                         // (..., n, n) -> (...)
-Tensor tril(const Tensor& x, int64_t diagonal = 0);    // zero above
-Tensor triu(const Tensor& x, int64_t diagonal = 0);    // zero below
+Tensor diagonal(const Tensor& x,
+                int64_t offset = 0);                 // (..., m, n) -> (..., k)
+Tensor diag_embed(const Tensor& x);                  // (..., n) -> (..., n, n)
+Tensor trace(const Tensor& x);                       // (..., n, n) -> (...)
+Tensor tril(const Tensor& x, int64_t diagonal = 0);  // zero above
+Tensor triu(const Tensor& x, int64_t diagonal = 0);  // zero below
 Tensor isfinite(const Tensor& x);
 Tensor isnan(const Tensor& x);
 Tensor isinf(const Tensor& x);
@@ -100,7 +101,8 @@ struct SlogdetResult {
 SlogdetResult slogdet(const Tensor& a);
 Tensor logdet(const Tensor& a);  // log(det), NaN for a negative determinant
 // Solves A X = B given the Cholesky factor of A (torch's argument order).
-Tensor cholesky_solve(const Tensor& b, const Tensor& factor, bool upper = false);
+Tensor cholesky_solve(const Tensor& b, const Tensor& factor,
+                      bool upper = false);
 // Least squares min |A X - B| for A (..., m, n) of full column rank (QR),
 // or of full row rank when m < n (the minimum-norm solution).
 Tensor lstsq(const Tensor& a, const Tensor& b);

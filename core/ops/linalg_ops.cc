@@ -67,8 +67,8 @@ Tensor linalg_call(Prim prim, const LinalgAttrs& attrs, const Tensor& a) {
 std::vector<Tensor> linalg_parts_of(Prim prim, const LinalgAttrs& attrs,
                                     const Tensor& a) {
   const Tensor packed = linalg_call(prim, attrs, a);
-  const std::vector<Shape> parts = linalg_parts(
-      prim, attrs, a.shape()[a.dim() - 2], a.shape().back());
+  const std::vector<Shape> parts =
+      linalg_parts(prim, attrs, a.shape()[a.dim() - 2], a.shape().back());
   return unpack_parts(packed, parts);
 }
 
@@ -138,10 +138,9 @@ Tensor lu_solve(const LuFactorResult& factor, const Tensor& b) {
   check_input("lu_solve", b, false);
   auto [lu_b, bb] = broadcast_batch("lu_solve", factor.LU, b);
   const int64_t n = lu_b.shape().back();
-  FNX_CHECK(bb.shape()[bb.dim() - 2] == n, "lu_solve", "the factor is ", n,
-            "x", n, " but the right-hand side has shape ",
-            shape_str(b.shape()), " (", bb.shape()[bb.dim() - 2],
-            " rows)");
+  FNX_CHECK(bb.shape()[bb.dim() - 2] == n, "lu_solve", "the factor is ", n, "x",
+            n, " but the right-hand side has shape ", shape_str(b.shape()),
+            " (", bb.shape()[bb.dim() - 2], " rows)");
   // Rows of B in the pivoted order (row i of P B is row perm[i] of B).
   Shape perm_shape = batch_of(lu_b);
   perm_shape.push_back(n);

@@ -7,19 +7,22 @@
 
 namespace fnx {
 
-std::vector<Shape> linalg_parts(Prim prim, const LinalgAttrs& attrs,
-                                int64_t m, int64_t n) {
+std::vector<Shape> linalg_parts(Prim prim, const LinalgAttrs& attrs, int64_t m,
+                                int64_t n) {
   const int64_t k = std::min(m, n);
   switch (prim) {
-    case Prim::Lu: return {{n, n}, {n}, {n}};
+    case Prim::Lu:
+      return {{n, n}, {n}, {n}};
     case Prim::Qr:
       return attrs.full_matrices ? std::vector<Shape>{{m, m}, {m, n}}
                                  : std::vector<Shape>{{m, k}, {k, n}};
-    case Prim::Eigh: return {{n}, {n, n}};
+    case Prim::Eigh:
+      return {{n}, {n, n}};
     case Prim::Svd:
       return attrs.full_matrices ? std::vector<Shape>{{m, m}, {k}, {n, n}}
                                  : std::vector<Shape>{{m, k}, {k}, {k, n}};
-    default: return {{m, n}};
+    default:
+      return {{m, n}};
   }
 }
 
@@ -66,8 +69,10 @@ Tensor pack_parts(std::span<const Tensor> parts, std::span<const Shape> shapes,
 namespace {
 
 void check_matrix(std::string_view op, const Tensor& a, std::string_view what) {
-  FNX_CHECK(a.dim() >= 2, op, what, " must be a matrix or a batch of matrices "
-            "(rank >= 2), got shape ", shape_str(a.shape()));
+  FNX_CHECK(a.dim() >= 2, op, what,
+            " must be a matrix or a batch of matrices "
+            "(rank >= 2), got shape ",
+            shape_str(a.shape()));
   FNX_CHECK(is_floating(a.dtype()), op, what, " has dtype ",
             dtype_name(a.dtype()),
             "; linear algebra needs float32 or float64: cast it with "
@@ -105,8 +110,8 @@ OutMeta linalg_meta(const OpCall& call) {
     const int64_t side = b.shape()[b.dim() - (left ? 2 : 1)];
     FNX_CHECK(side == n, op, "a ", n, "x", n, " triangular matrix cannot ",
               left ? "left" : "right", "-solve a right-hand side of shape ",
-              shape_str(b.shape()), " (", left ? "rows" : "columns", " ",
-              side, " != ", n, ")");
+              shape_str(b.shape()), " (", left ? "rows" : "columns", " ", side,
+              " != ", n, ")");
     return {b.shape(), b.dtype(), b.device()};
   }
   if (call.prim != Prim::Qr && call.prim != Prim::Svd) {
@@ -117,7 +122,8 @@ OutMeta linalg_meta(const OpCall& call) {
     shape.push_back(n);
     shape.push_back(n);
   } else {
-    shape.push_back(packed_size(linalg_parts(call.prim, call.attr<LinalgAttrs>(), m, n)));
+    shape.push_back(
+        packed_size(linalg_parts(call.prim, call.attr<LinalgAttrs>(), m, n)));
   }
   return {shape, a.dtype(), a.device()};
 }

@@ -18,8 +18,8 @@ namespace fnx {
 // The matrix shapes of the parts of `prim` applied to an (m, n) matrix, in
 // packed order (see LinalgAttrs). Cholesky and TriangularSolve have one part
 // and are not packed.
-std::vector<Shape> linalg_parts(Prim prim, const LinalgAttrs& attrs,
-                                 int64_t m, int64_t n);
+std::vector<Shape> linalg_parts(Prim prim, const LinalgAttrs& attrs, int64_t m,
+                                int64_t n);
 int64_t packed_size(std::span<const Shape> parts);
 
 // Views (..., *part) of each part of packed (..., total).

@@ -28,16 +28,18 @@ bool is_vector_rhs(const Tensor& a, const Tensor& b) {
 
 // info: 1 + the first zero pivot of U, or 0.
 Tensor singular_info(const Tensor& lu_matrix) {
-  return first_true_plus_one(eq(diagonal(lu_matrix), 0.0 * diagonal(lu_matrix)));
+  return first_true_plus_one(
+      eq(diagonal(lu_matrix), 0.0 * diagonal(lu_matrix)));
 }
 
 void assert_nonsingular(std::string_view op, const Tensor& lu_matrix) {
-  assert_all(ne(diagonal(lu_matrix), zeros({}, lu_matrix.dtype(), lu_matrix.device())),
-             "[" + std::string(op) +
-                 "] the matrix is singular (U of its LU factorization has a "
-                 "zero pivot); use " +
-                 std::string(op) + "_ex for an info tensor, or lstsq / pinv",
-             lu_matrix.dim() - 2);
+  assert_all(
+      ne(diagonal(lu_matrix), zeros({}, lu_matrix.dtype(), lu_matrix.device())),
+      "[" + std::string(op) +
+          "] the matrix is singular (U of its LU factorization has a "
+          "zero pivot); use " +
+          std::string(op) + "_ex for an info tensor, or lstsq / pinv",
+      lu_matrix.dim() - 2);
 }
 
 Tensor solve_with(const LuFactorResult& f, const Tensor& a, const Tensor& b) {
@@ -53,9 +55,9 @@ Tensor identity_like(const Tensor& a) {
 // (-1)^(number of row swaps), from LAPACK's pivots.
 Tensor permutation_sign(const LuFactorResult& f) {
   const int64_t n = f.pivots.shape().back();
-  const Tensor swaps = cast(
-      ne(f.pivots, arange(1, n + 1, 1, DType::Int32, f.pivots.device())),
-      DType::Int64);
+  const Tensor swaps =
+      cast(ne(f.pivots, arange(1, n + 1, 1, DType::Int32, f.pivots.device())),
+           DType::Int64);
   const Tensor odd = cast(sum(swaps, {-1}), DType::Float64);
   // 1 - 2 (count mod 2), in floats.
   const Tensor parity = odd - 2.0 * floor(odd / 2.0);
@@ -98,12 +100,13 @@ SlogdetResult slogdet(const Tensor& a) {
   check_input("slogdet", a, true);
   const LuFactorResult f = lu_factor(a);
   const Tensor d = diagonal(f.LU);
-  const Tensor negatives = cast(sum(cast(d < 0.0, DType::Int64), {-1}),
-                                DType::Float64);
+  const Tensor negatives =
+      cast(sum(cast(d < 0.0, DType::Int64), {-1}), DType::Float64);
   const Tensor d_sign = 1.0 - 2.0 * (negatives - 2.0 * floor(negatives / 2.0));
-  const Tensor zero = cast(amax(cast(eq(d, 0.0 * d), DType::Int32), {-1}),
-                           DType::Float64);
-  const Tensor sign = cast(permutation_sign(f) * d_sign * (1.0 - zero), a.dtype());
+  const Tensor zero =
+      cast(amax(cast(eq(d, 0.0 * d), DType::Int32), {-1}), DType::Float64);
+  const Tensor sign =
+      cast(permutation_sign(f) * d_sign * (1.0 - zero), a.dtype());
   return {sign, sum(log(abs(d)), {-1})};
 }
 
@@ -192,7 +195,8 @@ Tensor matrix_power(const Tensor& a, int64_t n) {
   check_input("matrix_power", a, true);
   if (n == 0) return clone(identity_like(a));
   Tensor base = n < 0 ? inv(a) : a;
-  uint64_t e = n < 0 ? static_cast<uint64_t>(-(n + 1)) + 1 : static_cast<uint64_t>(n);
+  uint64_t e =
+      n < 0 ? static_cast<uint64_t>(-(n + 1)) + 1 : static_cast<uint64_t>(n);
   Tensor result;
   // Binary powering: about log2(n) products.
   while (e > 0) {

@@ -52,15 +52,17 @@ Tensor trace(const Tensor& x) {
 
 Tensor tril(const Tensor& x, int64_t diagonal) {
   check_matrix("tril", x);
-  const Tensor keep = offset_grid(x.shape()[x.dim() - 2], x.shape().back(),
-                                  x.device()) <= scalar_tensor(diagonal, DType::Int64, x.device());
+  const Tensor keep =
+      offset_grid(x.shape()[x.dim() - 2], x.shape().back(), x.device()) <=
+      scalar_tensor(diagonal, DType::Int64, x.device());
   return where(keep, x, zeros({}, x.dtype(), x.device()));
 }
 
 Tensor triu(const Tensor& x, int64_t diagonal) {
   check_matrix("triu", x);
-  const Tensor keep = offset_grid(x.shape()[x.dim() - 2], x.shape().back(),
-                                  x.device()) >= scalar_tensor(diagonal, DType::Int64, x.device());
+  const Tensor keep =
+      offset_grid(x.shape()[x.dim() - 2], x.shape().back(), x.device()) >=
+      scalar_tensor(diagonal, DType::Int64, x.device());
   return where(keep, x, zeros({}, x.dtype(), x.device()));
 }
 
@@ -74,8 +76,8 @@ Tensor isnan(const Tensor& x) { return ne(x, x); }
 
 Tensor isinf(const Tensor& x) {
   if (!is_floating(x.dtype())) return zeros(x.shape(), DType::Bool, x.device());
-  return eq(abs(x), full({}, std::numeric_limits<double>::infinity(),
-                         x.dtype(), x.device()));
+  return eq(abs(x), full({}, std::numeric_limits<double>::infinity(), x.dtype(),
+                         x.device()));
 }
 
 Tensor assert_all(const Tensor& cond, std::string message, int64_t batch_rank) {

@@ -145,6 +145,7 @@ FNX_REGISTER_PLUGIN("grad") {
   register_shape_rules(r);
   register_index_rules(r);
   register_linalg_rules(r);
+  register_decomposition_rules(r);
   register_custom_call_rule(r);
   r.transform("grad", &kTransform);
 }

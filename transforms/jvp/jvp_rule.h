@@ -65,6 +65,7 @@ void register_reduce_rules(Registrar& r);
 void register_shape_rules(Registrar& r);
 void register_index_rules(Registrar& r);
 void register_linalg_rules(Registrar& r);
+void register_decomposition_rules(Registrar& r);  // matrix decompositions
 void register_custom_call_rule(Registrar& r);  // custom_call.cc
 
 }  // namespace fnx::jvp_internal

@@ -228,6 +228,7 @@ FNX_REGISTER_PLUGIN("jvp") {
   register_shape_rules(r);
   register_index_rules(r);
   register_linalg_rules(r);
+  register_decomposition_rules(r);
   register_custom_call_rule(r);
   r.transform("jvp", &kTransform);
 }

@@ -16,9 +16,9 @@ BatchedValue linalg_rule(const BatchContext& ctx, const OpCall& call,
   for (std::size_t i = 0; i < args.size(); ++i) {
     inputs[i] = batch_first_materialized(args[i], ctx.batch_size);
   }
-  return batched_at(
-      dispatch(call.prim, call.attrs, std::span<const Tensor>(inputs, args.size())),
-      0);
+  return batched_at(dispatch(call.prim, call.attrs,
+                             std::span<const Tensor>(inputs, args.size())),
+                    0);
 }
 
 BatchedValue assert_rule(const BatchContext&, const OpCall& call,
