@@ -31,8 +31,13 @@ inline int64_t rows(const Tensor& x) { return x.shape()[x.dim() - 2]; }
 inline int64_t cols(const Tensor& x) { return x.shape().back(); }
 
 inline std::vector<Shape> parts_of(Prim prim, const LinalgAttrs& attrs,
+                                   const Shape& matrix) {
+  const std::size_t r = matrix.size();
+  return linalg_parts(prim, attrs, matrix[r - 2], matrix[r - 1]);
+}
+inline std::vector<Shape> parts_of(Prim prim, const LinalgAttrs& attrs,
                                    const Tensor& matrix) {
-  return linalg_parts(prim, attrs, rows(matrix), cols(matrix));
+  return parts_of(prim, attrs, matrix.shape());
 }
 
 // The triangular_solve primitive on operands with equal batch dims.
@@ -208,19 +213,20 @@ inline Tensor lu_jvp(const Tensor& da, const Tensor& a, const Tensor& packed) {
 }
 
 // A-cotangent = P^T L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T.
-inline Tensor lu_vjp(const Tensor& g, const Tensor& a, const Tensor& packed) {
+// (Reverse rules take the input's shape: they do not keep the input.)
+inline Tensor lu_vjp(const Tensor& g, const Shape& a, const Tensor& packed) {
   const std::vector<Shape> shapes = parts_of(Prim::Lu, {}, a);
   const std::vector<Tensor> p = unpack_parts(packed, shapes);
   const Tensor& lu = p[0];
   const Tensor glu = unpack_parts(g, shapes)[0];
-  const int64_t n = cols(a);
-  const Tensor l = tril(lu, -1) + eye(n, a.dtype(), a.device());
+  const int64_t n = a.back();
+  const Tensor l = tril(lu, -1) + eye(n, lu.dtype(), lu.device());
   const Tensor u = triu(lu);
   const Tensor m =
       tril(matmul(mT(l), tril(glu, -1)), -1) + triu(matmul(triu(glu), mT(u)));
   const Tensor mu = trsm(lu, m, true, false, true);        // m U^-T
   const Tensor k = trsm(lu, mu, false, true, true, true);  // L^-T mu
-  return matmul(mT(permutation_matrix(p[2], a.dtype())), k);
+  return matmul(mT(permutation_matrix(p[2], lu.dtype())), k);
 }
 
 // ---------------- qr ----------------
@@ -309,7 +315,7 @@ inline Tensor eigh_jvp(const LinalgAttrs& a, const Tensor& da, const Tensor& m,
 }
 
 // dS-cotangent V (diag(gw) + F o V^T gV) V^T, back onto the triangle.
-inline Tensor eigh_vjp(const LinalgAttrs& a, const Tensor& g, const Tensor& m,
+inline Tensor eigh_vjp(const LinalgAttrs& a, const Tensor& g, const Shape& m,
                        const Tensor& packed) {
   const std::vector<Shape> shapes = parts_of(Prim::Eigh, a, m);
   const std::vector<Tensor> p = unpack_parts(packed, shapes);
@@ -326,10 +332,10 @@ inline Tensor eigh_vjp(const LinalgAttrs& a, const Tensor& g, const Tensor& m,
 
 // ---------------- svd ----------------
 
-inline void check_svd_derivative(const LinalgAttrs& a, const Tensor& m) {
-  FNX_CHECK(!a.full_matrices || rows(m) == cols(m), "svd",
+inline void check_svd_derivative(const LinalgAttrs& a, const Shape& m) {
+  FNX_CHECK(!a.full_matrices || m[m.size() - 2] == m.back(), "svd",
             "derivatives of the full SVD of a non-square matrix (shape ",
-            shape_str(m.shape()),
+            shape_str(m),
             ") are not defined: the extra singular vectors are arbitrary; "
             "use full_matrices = false");
 }
@@ -337,7 +343,7 @@ inline void check_svd_derivative(const LinalgAttrs& a, const Tensor& m) {
 // JAX's svd_jvp_rule, real case.
 inline Tensor svd_jvp(const LinalgAttrs& a, const Tensor& da, const Tensor& m,
                       const Tensor& packed) {
-  check_svd_derivative(a, m);
+  check_svd_derivative(a, m.shape());
   const std::vector<Shape> shapes = parts_of(Prim::Svd, a, m);
   const std::vector<Tensor> p = unpack_parts(packed, shapes);
   const Tensor &u = p[0], &s = p[1], &vh = p[2];
@@ -362,7 +368,7 @@ inline Tensor svd_jvp(const LinalgAttrs& a, const Tensor& da, const Tensor& m,
 }
 
 // torch's svd_backward, real case.
-inline Tensor svd_vjp(const LinalgAttrs& a, const Tensor& g, const Tensor& m,
+inline Tensor svd_vjp(const LinalgAttrs& a, const Tensor& g, const Shape& m,
                       const Tensor& packed) {
   check_svd_derivative(a, m);
   const std::vector<Shape> shapes = parts_of(Prim::Svd, a, m);
@@ -379,7 +385,7 @@ inline Tensor svd_vjp(const LinalgAttrs& a, const Tensor& g, const Tensor& m,
   const Tensor numerator = sk_u * s_row + s_col * sk_v;
   check_basis_independent("svd", gaps, numerator, a.degenerate_tolerance);
   const Tensor core = numerator * gaps.inverse + diag_embed(gs);
-  const int64_t rm = rows(m), cn = cols(m);
+  const int64_t rm = m[m.size() - 2], cn = m.back();
   if (rm > cn) {
     // [U core + (I - U U^T) gU S^-1] Vh
     const Tensor gu_sinv = gu / s_row;

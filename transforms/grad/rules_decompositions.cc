@@ -25,7 +25,7 @@ void triangular_solve_vjp(const VjpArgs& v, const Tensor& g,
 }
 
 void lu_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
-  if (v.needs(0)) grads[0] = ld::lu_vjp(g, v.input(0), v.output);
+  if (v.needs(0)) grads[0] = ld::lu_vjp(g, v.meta[0].shape, v.output);
 }
 
 void qr_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
@@ -33,21 +33,23 @@ void qr_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
 }
 
 void eigh_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
-  if (v.needs(0)) grads[0] = ld::eigh_vjp(attrs_of(v), g, v.input(0), v.output);
+  if (v.needs(0))
+    grads[0] = ld::eigh_vjp(attrs_of(v), g, v.meta[0].shape, v.output);
 }
 
 void svd_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
-  if (v.needs(0)) grads[0] = ld::svd_vjp(attrs_of(v), g, v.input(0), v.output);
+  if (v.needs(0))
+    grads[0] = ld::svd_vjp(attrs_of(v), g, v.meta[0].shape, v.output);
 }
 
-// The decompositions keep their result; those whose formulas need the
-// matrix's shape or entries keep it too.
+// The decompositions keep their result; triangular_solve and qr (whose
+// wide case reads the trailing columns) keep the matrix too.
 constexpr VjpRule kCholesky{&cholesky_vjp, kSaveNone, true, true};
 constexpr VjpRule kTriangularSolve{&triangular_solve_vjp, kSave0, true, true};
-constexpr VjpRule kLu{&lu_vjp, kSave0, true, true};
+constexpr VjpRule kLu{&lu_vjp, kSaveNone, true, true};
 constexpr VjpRule kQr{&qr_vjp, kSave0, true, true};
-constexpr VjpRule kEigh{&eigh_vjp, kSave0, true, true};
-constexpr VjpRule kSvd{&svd_vjp, kSave0, true, true};
+constexpr VjpRule kEigh{&eigh_vjp, kSaveNone, true, true};
+constexpr VjpRule kSvd{&svd_vjp, kSaveNone, true, true};
 
 }  // namespace
 
