@@ -186,4 +186,27 @@ cudaError_t launch_plain_matmul(Scalar t, int64_t batch, int64_t m, int64_t n,
                                 int64_t k, const void* a, const void* b,
                                 void* c, cudaStream_t stream);
 
+// ---- linear algebra layout helpers (linalg.cu; the solvers are cuSOLVER)
+
+// out[i] = base + i * stride_bytes for i < count: the pointer arrays of
+// cuBLAS's and cuSOLVER's batched routines.
+cudaError_t launch_pointer_array(void** out, char* base, int64_t stride_bytes,
+                                 int64_t count, cudaStream_t stream);
+// Row-major (batch, n, n) float/double factors of potrf: zeros outside the
+// factor's triangle (lower or upper) and NaN in it from the first failing
+// column of L (row of U) on, where info[b] > 0 names that column (1-based).
+cudaError_t launch_cholesky_finish(Scalar t, int64_t batch, int64_t n, void* a,
+                                   const int* info, bool lower,
+                                   cudaStream_t stream);
+// LAPACK ipiv (batch, n) int32 to the packed Lu parts: at out + b * stride,
+// pivots (n floats) then perm (n floats, row i of P A is row perm[i] of A).
+cudaError_t launch_lu_pivots(Scalar t, int64_t batch, int64_t n,
+                             const int* ipiv, void* out, int64_t stride,
+                             cudaStream_t stream);
+// Zeros the strictly lower triangle of row-major (rows, cols) matrices at
+// a + b * stride (elements).
+cudaError_t launch_zero_below_diagonal(Scalar t, int64_t batch, int64_t rows,
+                                       int64_t cols, void* a, int64_t stride,
+                                       cudaStream_t stream);
+
 }  // namespace fnx::cuda

@@ -34,15 +34,49 @@ void check(cudnnStatus_t status, std::string_view call) {
 
 namespace {
 
+// cuSOLVER has no cusolverGetStatusName.
+const char* cusolver_status_name(cusolverStatus_t status) {
+  switch (status) {
+    case CUSOLVER_STATUS_NOT_INITIALIZED:
+      return "CUSOLVER_STATUS_NOT_INITIALIZED";
+    case CUSOLVER_STATUS_ALLOC_FAILED:
+      return "CUSOLVER_STATUS_ALLOC_FAILED";
+    case CUSOLVER_STATUS_INVALID_VALUE:
+      return "CUSOLVER_STATUS_INVALID_VALUE";
+    case CUSOLVER_STATUS_ARCH_MISMATCH:
+      return "CUSOLVER_STATUS_ARCH_MISMATCH";
+    case CUSOLVER_STATUS_EXECUTION_FAILED:
+      return "CUSOLVER_STATUS_EXECUTION_FAILED";
+    case CUSOLVER_STATUS_INTERNAL_ERROR:
+      return "CUSOLVER_STATUS_INTERNAL_ERROR";
+    case CUSOLVER_STATUS_NOT_SUPPORTED:
+      return "CUSOLVER_STATUS_NOT_SUPPORTED";
+    default:
+      return "cusolverStatus_t";
+  }
+}
+
+}  // namespace
+
+void check(cusolverStatus_t status, std::string_view call) {
+  if (status == CUSOLVER_STATUS_SUCCESS) [[likely]]
+    return;
+  fail("cuda", call, ": ", cusolver_status_name(status), ": status ",
+       static_cast<int>(status));
+}
+
+namespace {
+
 constexpr int kMaxDevices = 16;
 
 struct DeviceState {
   std::once_flag once;
   Context ctx;
-  mutable std::once_flag cublas_once, cudnn_once;
+  mutable std::once_flag cublas_once, cudnn_once, cusolver_once;
   mutable cublasHandle_t cublas = nullptr;
   mutable cudnnHandle_t cudnn = nullptr;
-  std::mutex cublas_mutex, cudnn_mutex;
+  mutable cusolverDnHandle_t cusolver = nullptr;
+  std::mutex cublas_mutex, cudnn_mutex, cusolver_mutex;
 };
 
 struct Devices {
@@ -117,6 +151,15 @@ Exclusive<cudnnHandle_t> Context::cudnn() const {
     FNX_CUDA_CHECK(cudnnSetStream(s.cudnn, stream));
   });
   return {s.cudnn, std::unique_lock<std::mutex>(s.cudnn_mutex)};
+}
+
+Exclusive<cusolverDnHandle_t> Context::cusolver() const {
+  DeviceState& s = state_of(*this);
+  std::call_once(s.cusolver_once, [&] {
+    FNX_CUDA_CHECK(cusolverDnCreate(&s.cusolver));
+    FNX_CUDA_CHECK(cusolverDnSetStream(s.cusolver, stream));
+  });
+  return {s.cusolver, std::unique_lock<std::mutex>(s.cusolver_mutex)};
 }
 
 void synchronize(Device device) {

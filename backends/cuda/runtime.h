@@ -1,5 +1,5 @@
 // The backend's runtime: error checking, and one context per device (its
-// stream and lazily created cuBLAS and cuDNN handles bound to that stream).
+// stream and lazily created cuBLAS, cuSOLVER and cuDNN handles bound to that stream).
 // Everything the backend enqueues for a device goes to that device's one
 // stream, so work is ordered and a host read only has to synchronize it.
 #pragma once
@@ -7,6 +7,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
+#include <cusolverDn.h>
 
 #include <mutex>
 #include <string_view>
@@ -21,6 +22,7 @@ namespace fnx::cuda {
 void check(cudaError_t status, std::string_view call);
 void check(cublasStatus_t status, std::string_view call);
 void check(cudnnStatus_t status, std::string_view call);
+void check(cusolverStatus_t status, std::string_view call);
 
 // A library handle with the lock that makes its use exclusive: cuBLAS
 // settings such as the math mode belong to the handle, and a cuDNN handle
@@ -37,6 +39,7 @@ struct Context {
   cudaStream_t stream = nullptr;
   Exclusive<cublasHandle_t> cublas() const;  // created on first use
   Exclusive<cudnnHandle_t> cudnn() const;    // created on first use
+  Exclusive<cusolverDnHandle_t> cusolver() const;  // created on first use
 };
 
 // The context of a CUDA device, made current on this thread. The first call

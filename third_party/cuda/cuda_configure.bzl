@@ -1,4 +1,4 @@
-"""@local_cuda: the CUDA toolkit (runtime, cuBLAS, cuDNN) of this machine.
+"""@local_cuda: the CUDA toolkit (runtime, cuBLAS, cuSOLVER, cuDNN) of this machine.
 
 Where the toolkit exists ($FNX_CUDA_PATH, default /usr/local/cuda) the
 repository exposes its headers and link flags; where it does not (CI
@@ -25,6 +25,7 @@ cc_library(
         "-L{root}/lib64",
         "-Wl,-rpath,{root}/lib64",
         "-lcudnn",
+        "-lcusolver",
         "-lcublas",
         "-lcudart",
         "-ldl",

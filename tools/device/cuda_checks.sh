@@ -43,6 +43,7 @@ TESTS=(
   //tests/cuda:runtime_errors_test
   //tests/cuda:kernels_cuda_test
   //tests/cuda:pool_cuda_test
+  //tests/cuda:linalg_cuda_test
   //tests/cuda:models_cuda_test
   //tests/cuda:opinfo_cuda_test
   //tests/cuda:transforms_opdb_cuda_test

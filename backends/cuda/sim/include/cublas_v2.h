@@ -33,6 +33,22 @@ enum cublasMath_t {
   CUBLAS_TF32_TENSOR_OP_MATH = 3,  // float inputs rounded to TF32
 };
 
+enum cublasFillMode_t {
+  CUBLAS_FILL_MODE_LOWER = 0,
+  CUBLAS_FILL_MODE_UPPER = 1,
+  CUBLAS_FILL_MODE_FULL = 2,
+};
+
+enum cublasSideMode_t {
+  CUBLAS_SIDE_LEFT = 0,
+  CUBLAS_SIDE_RIGHT = 1,
+};
+
+enum cublasDiagType_t {
+  CUBLAS_DIAG_NON_UNIT = 0,
+  CUBLAS_DIAG_UNIT = 1,
+};
+
 cublasStatus_t cublasCreate(cublasHandle_t* handle);
 cublasStatus_t cublasDestroy(cublasHandle_t handle);
 cublasStatus_t cublasSetStream(cublasHandle_t handle, cudaStream_t stream);
@@ -70,3 +86,32 @@ cublasStatus_t cublasDgemmStridedBatched(
     long long int strideA, const double* B, int ldb, long long int strideB,
     const double* beta, double* C, int ldc, long long int strideC,
     int batchCount);
+
+// Column-major triangular solves (backends/cuda/sim/cublas_trsm.cc):
+// op(A) X = alpha B (left, A m x m) or X op(A) = alpha B (right, A n x n),
+// B m x n overwritten with X; only A's `uplo` triangle is read.
+cublasStatus_t cublasStrsm(cublasHandle_t handle, cublasSideMode_t side,
+                           cublasFillMode_t uplo, cublasOperation_t trans,
+                           cublasDiagType_t diag, int m, int n,
+                           const float* alpha, const float* A, int lda,
+                           float* B, int ldb);
+cublasStatus_t cublasDtrsm(cublasHandle_t handle, cublasSideMode_t side,
+                           cublasFillMode_t uplo, cublasOperation_t trans,
+                           cublasDiagType_t diag, int m, int n,
+                           const double* alpha, const double* A, int lda,
+                           double* B, int ldb);
+// The same over device arrays of batchCount matrix pointers.
+cublasStatus_t cublasStrsmBatched(cublasHandle_t handle, cublasSideMode_t side,
+                                  cublasFillMode_t uplo,
+                                  cublasOperation_t trans,
+                                  cublasDiagType_t diag, int m, int n,
+                                  const float* alpha, const float* const A[],
+                                  int lda, float* const B[], int ldb,
+                                  int batchCount);
+cublasStatus_t cublasDtrsmBatched(cublasHandle_t handle, cublasSideMode_t side,
+                                  cublasFillMode_t uplo,
+                                  cublasOperation_t trans,
+                                  cublasDiagType_t diag, int m, int n,
+                                  const double* alpha, const double* const A[],
+                                  int lda, double* const B[], int ldb,
+                                  int batchCount);
