@@ -2,6 +2,7 @@
 // path, and the whole solve composite around it) and single 256x256
 // Cholesky, eigh and svd (one single-threaded LAPACK call each).
 #include "benchmark/benchmark.h"
+#include "core/dispatch.h"
 #include "core/ops/linalg.h"
 #include "core/ops/ops.h"
 
@@ -55,6 +56,18 @@ void BM_LuFactor3x3(benchmark::State& state) {
   set_items(state, batch);
 }
 BENCHMARK(BM_LuFactor3x3)->Arg(1000000)->Unit(benchmark::kMillisecond);
+
+// The Lu primitive alone: the small-matrix kernel's own cost.
+void BM_LuPrimitive3x3(benchmark::State& state) {
+  const int64_t batch = state.range(0);
+  const Tensor a = batched(batch, 3, DType::Float64);
+  for (auto _ : state) {
+    Tensor packed = dispatch(Prim::Lu, LinalgAttrs{}, {a});
+    benchmark::DoNotOptimize(packed.raw_data());
+  }
+  set_items(state, batch);
+}
+BENCHMARK(BM_LuPrimitive3x3)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 void BM_Cholesky(benchmark::State& state) {
   const Tensor a = spd(state.range(0));
