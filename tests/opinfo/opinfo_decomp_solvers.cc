@@ -47,7 +47,8 @@ bool vector_rhs(const Nd& a, const Nd& b) {
           std::equal(b.shape.begin(), b.shape.end(), a.shape.begin()));
 }
 
-// X = solve(build(A), B), B a matrix or (when `vector`) a vector.
+// X = solve(A, B) per matrix, B a matrix or (when `vector`) a vector; X
+// has A's column count of rows (B's row count for a square A).
 Nd solve_ref_nd(const Nd& a, Nd b, bool vector,
                 const std::function<Mat(const Mat&, const Mat&)>& solve) {
   Index as_column(b.shape.begin(), b.shape.end());
@@ -55,7 +56,7 @@ Nd solve_ref_nd(const Nd& a, Nd b, bool vector,
     as_column.push_back(1);
     b = reshape_nd(b, as_column);
   }
-  Nd x = map_matrix_pairs(a, b, b.shape[b.rank() - 2], b.shape[b.rank() - 1],
+  Nd x = map_matrix_pairs(a, b, a.shape[a.rank() - 1], b.shape[b.rank() - 1],
                           solve);
   return vector ? reshape_nd(x, without_last(x.shape)) : x;
 }
