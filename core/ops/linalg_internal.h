@@ -17,6 +17,10 @@ Shape batch_of(const Tensor& a);  // the dims before the last two
 // Both operands promoted to one dtype and broadcast to one batch.
 std::pair<Tensor, Tensor> broadcast_batch(std::string_view op, const Tensor& a,
                                           const Tensor& b);
+// b's rows (left) or columns (right) match a's order n: "[op] a 3x3
+// matrix cannot left-solve a right-hand side of shape ... (rows 4 != 3)".
+void check_rhs(std::string_view op, const Tensor& a, const Tensor& b,
+               bool left);
 // (..., n) bool -> (...) int32: 1 + the index of the first true, or 0.
 Tensor first_true_plus_one(const Tensor& bad);
 Tensor linalg_call(Prim prim, const LinalgAttrs& attrs, const Tensor& a);

@@ -53,6 +53,16 @@ std::pair<Tensor, Tensor> broadcast_batch(std::string_view op, const Tensor& a,
           broadcast_to(cast(b, dtype), full_shape(b))};
 }
 
+void check_rhs(std::string_view op, const Tensor& a, const Tensor& b,
+               bool left) {
+  const int64_t n = a.shape().back();
+  const int64_t side = b.shape()[b.dim() - (left ? 2 : 1)];
+  FNX_CHECK(side == n, op, "a ", n, "x", n, " matrix cannot ",
+            left ? "left" : "right", "-solve a right-hand side of shape ",
+            shape_str(b.shape()), " (", left ? "rows" : "columns", " ", side,
+            " != ", n, ")");
+}
+
 Tensor first_true_plus_one(const Tensor& bad) {
   const Tensor as_int = cast(bad, DType::Int32);
   const Tensor first = cast(argmax(as_int, -1), DType::Int32) + 1.0;
@@ -105,6 +115,7 @@ Tensor solve_triangular(const Tensor& a, const Tensor& b,
                         const TriangularSolveOptions& options) {
   check_input("solve_triangular", a, true);
   check_input("solve_triangular", b, false);
+  check_rhs("solve_triangular", a, b, options.left);
   auto [ab, bb] = broadcast_batch("solve_triangular", a, b);
   LinalgAttrs attrs;
   attrs.upper = options.upper;

@@ -64,12 +64,23 @@ Tensor permutation_sign(const LuFactorResult& f) {
   return 1.0 - 2.0 * parity;
 }
 
+// solve's own checks of b, before any work: rows, then batch dims.
+void check_solve_rhs(const Tensor& a, const Tensor& b) {
+  FNX_CHECK(b.defined() && b.dim() >= 1, "solve",
+            "the right-hand side must have rank >= 1");
+  const Tensor rhs = is_vector_rhs(a, b) ? unsqueeze(b, -1) : b;
+  FNX_CHECK(rhs.dim() >= 2, "solve", "the right-hand side of shape ",
+            shape_str(b.shape()), " is neither a vector of length ",
+            a.shape().back(), " nor a matrix");
+  check_rhs("solve", a, rhs, true);
+  broadcast_batch("solve", a, rhs);
+}
+
 }  // namespace
 
 Tensor solve(const Tensor& a, const Tensor& b) {
   check_input("solve", a, true);
-  FNX_CHECK(b.defined() && b.dim() >= 1, "solve",
-            "the right-hand side must have rank >= 1");
+  check_solve_rhs(a, b);
   const LuFactorResult f = lu_factor(a);
   assert_nonsingular("solve", f.LU);
   return solve_with(f, a, b);
@@ -77,8 +88,7 @@ Tensor solve(const Tensor& a, const Tensor& b) {
 
 SolveExResult solve_ex(const Tensor& a, const Tensor& b) {
   check_input("solve", a, true);
-  FNX_CHECK(b.defined() && b.dim() >= 1, "solve",
-            "the right-hand side must have rank >= 1");
+  check_solve_rhs(a, b);
   const LuFactorResult f = lu_factor(a);
   return {solve_with(f, a, b), singular_info(f.LU)};
 }

@@ -101,13 +101,15 @@ inline Gaps inverse_gaps(const Tensor& w, double tolerance) {
 
 // Reverse mode at repeated values: the part `basis` (..., k, k) of the
 // cotangent that would be divided by a zero gap must vanish (the loss does
-// not depend on the basis chosen inside the repeated subspace), or the
+// not depend on the basis chosen inside the repeated subspace) relative to
+// `scale` (..., 1, 1), the size of the cotangent's terms, or the
 // derivative is undefined: an fnx::Error naming the batch index. With a
 // tolerance (>= 0) the user accepted dropping that part instead.
 inline void check_basis_independent(std::string_view op, const Gaps& gaps,
-                                    const Tensor& basis, double tolerance) {
+                                    const Tensor& basis, const Tensor& scale,
+                                    double tolerance) {
   if (tolerance >= 0) return;
-  const Tensor scale = amax(abs(basis), {-2, -1}, true);
+  // Rounding leaves about eps * scale where the exact value is zero.
   const double rel = std::sqrt(eps_of(basis.dtype()));
   const Tensor dependent = logical_and(gaps.repeated, abs(basis) > rel * scale);
   assert_all(
@@ -325,7 +327,7 @@ inline Tensor eigh_vjp(const LinalgAttrs& a, const Tensor& g, const Shape& m,
   const Gaps gaps = inverse_gaps(w, a.degenerate_tolerance);
   // Only the antisymmetric part of e is divided by the gaps.
   check_basis_independent("eigh", gaps, 0.5 * (e - mT(e)),
-                          a.degenerate_tolerance);
+                          amax(abs(e), {-2, -1}, true), a.degenerate_tolerance);
   const Tensor inner = diag_embed(gp[0]) + gaps.inverse * e;
   return triangle_cotangent(matmul(matmul(v, inner), mT(v)), a.upper);
 }
@@ -383,7 +385,12 @@ inline Tensor svd_vjp(const LinalgAttrs& a, const Tensor& g, const Shape& m,
   const Tensor s_row = unsqueeze(s, -2), s_col = unsqueeze(s, -1);
   const Gaps gaps = inverse_gaps(s * s, a.degenerate_tolerance);
   const Tensor numerator = sk_u * s_row + s_col * sk_v;
-  check_basis_independent("svd", gaps, numerator, a.degenerate_tolerance);
+  const Tensor s_max = unsqueeze(amax(s, {-1}, true), -1);
+  const Tensor scale =
+      (amax(abs(uhgu), {-2, -1}, true) + amax(abs(vhgv), {-2, -1}, true)) *
+      s_max;
+  check_basis_independent("svd", gaps, numerator, scale,
+                          a.degenerate_tolerance);
   const Tensor core = numerator * gaps.inverse + diag_embed(gs);
   const int64_t rm = m[m.size() - 2], cn = m.back();
   if (rm > cn) {
