@@ -208,5 +208,20 @@ cudaError_t launch_lu_pivots(Scalar t, int64_t batch, int64_t n,
 cudaError_t launch_zero_below_diagonal(Scalar t, int64_t batch, int64_t rows,
                                        int64_t cols, void* a, int64_t stride,
                                        cudaStream_t stream);
+// Q of batched geqrf (there is no orgqrBatched): q (batch, qc, m) holds
+// column-major m x qc matrices, written as the first qc columns of
+// H(0) ... H(k-1), whose reflectors are below the diagonal of the
+// column-major m x n factors at a (stride m * n) with tau (batch, k).
+cudaError_t launch_householder_q(Scalar t, int64_t batch, int64_t m, int64_t n,
+                                 int64_t k, int64_t qc, const void* a,
+                                 const void* tau, void* q, cudaStream_t stream);
+// NaN over `count` elements at out + b * stride (elements) for each b with
+// info[b] != 0: the solvers' failure (no convergence) as the CPU writes it.
+cudaError_t launch_nan_where_failed(Scalar t, int64_t batch, int64_t count,
+                                    void* out, int64_t stride, const int* info,
+                                    cudaStream_t stream);
+// Row-major n x n identities at out + b * stride (elements).
+cudaError_t launch_identity(Scalar t, int64_t batch, int64_t n, void* out,
+                            int64_t stride, cudaStream_t stream);
 
 }  // namespace fnx::cuda

@@ -1,12 +1,13 @@
 // Cholesky, TriangularSolve, Lu and Assert on CUDA: cuSOLVER potrf(Batched)
-// and getrf, cuBLAS trsm(Batched), and linalg.cu's layout kernels; the
-// results follow the CPU kernels' contract (core/primitive.h, LinalgAttrs).
-// Row-major matrices are handed to the column-major libraries as their
-// transposes wherever that is the same problem.
+// and getrf, cuBLAS trsm(Batched) and getrfBatched, and linalg.cu's layout
+// kernels; the results follow the CPU kernels' contract (core/primitive.h,
+// LinalgAttrs). Row-major matrices are handed to the column-major libraries as
+// their transposes wherever that is the same problem.
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "backends/cuda/linalg_batched.h"
 #include "backends/cuda/linalg_common.h"
 #include "core/error.h"
 #include "core/registry.h"
@@ -142,8 +143,29 @@ Tensor triangular_solve_kernel(const OpCall& call, const OutMeta& out) {
   return x;
 }
 
-// P A = L U needs A itself column-major (a transposed copy); the factor
-// comes back transposed into the packed result, the int pivots become
+// getrf a matrix at a time (orders above the batched routine's, or one).
+void lu_per_matrix(const Context& ctx, DType dtype, int64_t batch, int ni,
+                   const Tensor& work, int* piv, int* infos) {
+  const int64_t n = ni;
+  FNX_DISPATCH_FLOATING_TYPES(dtype, [&] {
+    using T = scalar_t;
+    const auto solver = ctx.cusolver();
+    T* a = reinterpret_cast<T*>(dptr(work));
+    int lwork = 0;
+    FNX_CUDA_CHECK(getrf_size(solver.handle, ni, a, &lwork));
+    const Tensor scratch = empty({std::max(lwork, 1)}, dtype, work.device());
+    T* w = reinterpret_cast<T*>(dptr(scratch));
+    // A singular matrix is not an error here (info > 0 is ignored).
+    for (int64_t b = 0; b < batch; ++b) {
+      FNX_CUDA_CHECK(
+          getrf(solver.handle, ni, a + b * n * n, w, piv + b * n, infos + b));
+    }
+  });
+}
+
+// P A = L U needs A itself column-major (a transposed copy), factored by
+// getrfBatched for batches of small matrices; the factor comes back
+// transposed into the packed result, the int pivots become
 // floats and the permutation (linalg.cu).
 Tensor lu_kernel(const OpCall& call, const OutMeta& out) {
   const Context& ctx = context_of(out);
@@ -155,22 +177,13 @@ Tensor lu_kernel(const OpCall& call, const OutMeta& out) {
   const Tensor ipiv = empty({d.batch, n}, DType::Int32, out.device);
   const Tensor info = empty({d.batch}, DType::Int32, out.device);
   const int ni = as_int(n, call.name());
-  FNX_DISPATCH_FLOATING_TYPES(out.dtype, [&] {
-    using T = scalar_t;
-    const auto solver = ctx.cusolver();
-    T* a = reinterpret_cast<T*>(dptr(work));
-    int* piv = reinterpret_cast<int*>(dptr(ipiv));
-    int* infos = reinterpret_cast<int*>(dptr(info));
-    int lwork = 0;
-    FNX_CUDA_CHECK(getrf_size(solver.handle, ni, a, &lwork));
-    const Tensor scratch = empty({std::max(lwork, 1)}, out.dtype, out.device);
-    T* w = reinterpret_cast<T*>(dptr(scratch));
-    // A singular matrix is not an error here (info > 0 is ignored).
-    for (int64_t b = 0; b < d.batch; ++b) {
-      FNX_CUDA_CHECK(
-          getrf(solver.handle, ni, a + b * n * n, w, piv + b * n, infos + b));
-    }
-  });
+  int* piv = reinterpret_cast<int*>(dptr(ipiv));
+  int* infos = reinterpret_cast<int*>(dptr(info));
+  if (use_batched(d.batch, n, n)) {
+    getrf_batched(ctx, call.name(), out.dtype, d.batch, n, work, piv, infos);
+  } else {
+    lu_per_matrix(ctx, out.dtype, d.batch, ni, work, piv, infos);
+  }
   copy_matrices(ctx, out.dtype, d.batch, n, n, dptr(result), total, n, 1,
                 dptr(work), n * n, 1, n);
   launched(launch_lu_pivots(scalar_of(out.dtype), d.batch, n,

@@ -4,7 +4,8 @@
 // checked by reconstruction on the host (L L^T = A, P A = L U, Q R = A,
 // A V = V diag(w), U diag(S) Vh = A, op(T) X = B) and by the packed
 // layout's fixed parts (triangles, orderings, NaN after a failed
-// Cholesky), and Assert's error message.
+// Cholesky), Svd of empty matrices, and Assert's error message
+// (linalg_cuda_cpu_test compares with the CPU kernels).
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -53,9 +54,11 @@ struct Case {
 };
 
 // Single matrices (a call per matrix, also above the batched order) and
-// batches of small ones (the batched routines where there are some).
-const std::vector<Case> kSquare = {{{}, 1, 1},  {{}, 5, 5},     {{}, 40, 40},
-                                   {{4}, 6, 6}, {{2, 3}, 3, 3}, {{3}, 36, 36}};
+// batches of small ones (the batched routines: potrfBatched, trsmBatched,
+// getrfBatched, syevjBatched; 32 is the largest order they take).
+const std::vector<Case> kSquare = {{{}, 1, 1},    {{}, 5, 5},     {{}, 40, 40},
+                                   {{4}, 6, 6},   {{2, 3}, 3, 3}, {{3}, 36, 36},
+                                   {{2}, 32, 32}, {{2}, 1, 1}};
 
 TEST(CudaLinalg, Cholesky) {
   SKIP_WITHOUT_KERNEL(Prim::Cholesky);
@@ -176,8 +179,10 @@ TEST(CudaLinalg, Lu) {
       from_vector(std::vector<double>{0, 1, 2}, {3}, DType::Int64), 0, 0));
 }
 
-const std::vector<Case> kRect = {{{}, 6, 4},   {{}, 3, 5},  {{}, 4, 4},
-                                 {{}, 40, 33}, {{3}, 5, 2}, {{2}, 2, 7}};
+// Batched (geqrfBatched, gesvdjBatched): tall, wide, up to 32, and above.
+const std::vector<Case> kRect = {{{}, 6, 4},    {{}, 3, 5},   {{}, 4, 4},
+                                 {{}, 40, 33},  {{3}, 5, 2},  {{2}, 2, 7},
+                                 {{2}, 32, 20}, {{2}, 9, 32}, {{2}, 33, 4}};
 
 TEST(CudaLinalg, Qr) {
   SKIP_WITHOUT_KERNEL(Prim::Qr);
@@ -271,6 +276,28 @@ TEST(CudaLinalg, Svd) {
         }
       }
     }
+  }
+}
+
+// An empty matrix has no singular values; complete U and Vh are
+// identities (the CPU kernel's result), batched or not.
+TEST(CudaLinalg, SvdOfAnEmptyMatrix) {
+  SKIP_WITHOUT_KERNEL(Prim::Svd);
+  for (const Case& c : std::vector<Case>{{{}, 3, 0}, {{2}, 0, 4}}) {
+    Shape s = c.batch;
+    s.insert(s.end(), {c.m, c.n});
+    linalg::SvdOptions o;
+    o.full_matrices = true;
+    const auto r = linalg::svd(dev(zeros(s, DType::Float64)), o);
+    Shape us = c.batch, vs = c.batch;
+    us.insert(us.end(), {c.m, c.m});
+    vs.insert(vs.end(), {c.n, c.n});
+    EXPECT_TRUE(close(host(r.U), expand(eye(c.m, DType::Float64), us), 0, 0));
+    EXPECT_TRUE(close(host(r.Vh), expand(eye(c.n, DType::Float64), vs), 0, 0));
+    EXPECT_EQ(numel(r.S.shape()), 0);
+    o.full_matrices = false;
+    EXPECT_EQ(numel(linalg::svd(dev(zeros(s, DType::Float64)), o).U.shape()),
+              0);
   }
 }
 

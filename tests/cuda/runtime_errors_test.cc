@@ -1,4 +1,4 @@
-// CUDA, cuBLAS and cuDNN failures become fnx::Error("[cuda] <call>:
+// CUDA, cuBLAS, cuDNN and cuSOLVER failures become fnx::Error("[cuda] <call>:
 // <status name>: <status string>"). The status strings come from the
 // libraries themselves, so this runs without a GPU (with --config=cuda).
 #include <string>
@@ -44,6 +44,18 @@ TEST(CudaRuntimeErrors, StatusesBecomeFnxErrors) {
   EXPECT_NO_THROW(cuda::check(cudaSuccess, "ok"));
   EXPECT_NO_THROW(cuda::check(CUBLAS_STATUS_SUCCESS, "ok"));
   EXPECT_NO_THROW(cuda::check(CUDNN_STATUS_SUCCESS, "ok"));
+}
+
+// cuSOLVER has no status-name function: the backend names the status and
+// adds its number.
+TEST(CudaRuntimeErrors, CusolverStatusesBecomeFnxErrors) {
+  EXPECT_EQ(
+      message_of(CUSOLVER_STATUS_INVALID_VALUE, "cusolverDnSgetrf(h, ...)"),
+      "[cuda] cusolverDnSgetrf(h, ...): CUSOLVER_STATUS_INVALID_VALUE: "
+      "status 3");
+  EXPECT_EQ(message_of(CUSOLVER_STATUS_NOT_INITIALIZED, "syevj"),
+            "[cuda] syevj: CUSOLVER_STATUS_NOT_INITIALIZED: status 1");
+  EXPECT_NO_THROW(cuda::check(CUSOLVER_STATUS_SUCCESS, "ok"));
 }
 
 TEST(CudaRuntimeErrors, TheMacroNamesTheCall) {

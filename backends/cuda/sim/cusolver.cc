@@ -11,46 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "backends/cuda/sim/cusolver_internal.h"
 #include "backends/cuda/sim/solver_io.h"
-
-struct cusolverDnContext {
-  cudaStream_t stream = nullptr;
-};
 
 namespace {
 
 using cuda_sim::Dense;
-
-// The workspace size every routine asks for: generous, so a backend that
-// passes a smaller buffer is caught by the extent check.
-int workspace_for(int64_t m, int64_t n) {
-  return static_cast<int>(std::max<int64_t>(1, 2 * (m + 1) * (n + 1)));
-}
-
-bool check_extent(const std::string& name, const char* what, bool ok) {
-  if (!ok) {
-    cuda_sim::report(name + ": " + what +
-                     " is not device memory, or extends past the end of its "
-                     "allocation");
-  }
-  return ok;
-}
-
-template <typename T>
-bool array_on_device(const T* p, int64_t count) {
-  return count <= 0 || cuda_sim::is_device_range(
-                           p, static_cast<std::size_t>(count) * sizeof(T));
-}
-
-// Enqueues `work` on the handle's stream.
-template <typename Work>
-cusolverStatus_t enqueue(cusolverDnHandle_t handle, Work work) {
-  cuda_sim::enqueue(handle->stream, [work] {
-    work();
-    return cudaSuccess;
-  });
-  return CUSOLVER_STATUS_SUCCESS;
-}
+using cuda_sim::solver::array_on_device;
+using cuda_sim::solver::check_extent;
+using cuda_sim::solver::enqueue;
+using cuda_sim::solver::workspace_for;
 
 template <typename T>
 cusolverStatus_t potrf(const std::string& name, cusolverDnHandle_t h,

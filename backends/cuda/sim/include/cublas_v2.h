@@ -115,3 +115,21 @@ cublasStatus_t cublasDtrsmBatched(cublasHandle_t handle, cublasSideMode_t side,
                                   const double* alpha, const double* const A[],
                                   int lda, double* const B[], int ldb,
                                   int batchCount);
+
+// Batched LU (partial pivoting unless P is null) and QR of small matrices
+// over device arrays of matrix pointers (cublas_factor_batched.cc). getrf's
+// info is a device array (per matrix), geqrf's a host int (the arguments).
+cublasStatus_t cublasSgetrfBatched(cublasHandle_t handle, int n,
+                                   float* const A[], int lda, int* P, int* info,
+                                   int batchSize);
+cublasStatus_t cublasDgetrfBatched(cublasHandle_t handle, int n,
+                                   double* const A[], int lda, int* P,
+                                   int* info, int batchSize);
+cublasStatus_t cublasSgeqrfBatched(cublasHandle_t handle, int m, int n,
+                                   float* const Aarray[], int lda,
+                                   float* const TauArray[], int* info,
+                                   int batchSize);
+cublasStatus_t cublasDgeqrfBatched(cublasHandle_t handle, int m, int n,
+                                   double* const Aarray[], int lda,
+                                   double* const TauArray[], int* info,
+                                   int batchSize);

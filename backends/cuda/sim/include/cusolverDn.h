@@ -79,4 +79,39 @@ cusolverStatus_t cusolverDnSetStream(cusolverDnHandle_t handle,
 
 CUDA_SIM_CUSOLVER_BOTH(CUDA_SIM_CUSOLVER_DECLARE)
 
+// The batched Jacobi solvers (cusolver_jacobi.cc) and their parameters.
+struct syevjInfo;
+using syevjInfo_t = syevjInfo*;
+struct gesvdjInfo;
+using gesvdjInfo_t = gesvdjInfo*;
+
+cusolverStatus_t cusolverDnCreateSyevjInfo(syevjInfo_t* info);
+cusolverStatus_t cusolverDnDestroySyevjInfo(syevjInfo_t info);
+cusolverStatus_t cusolverDnXsyevjSetSortEig(syevjInfo_t info, int sort_eig);
+cusolverStatus_t cusolverDnCreateGesvdjInfo(gesvdjInfo_t* info);
+cusolverStatus_t cusolverDnDestroyGesvdjInfo(gesvdjInfo_t info);
+cusolverStatus_t cusolverDnXgesvdjSetSortEig(gesvdjInfo_t info, int sort_svd);
+
+#define CUDA_SIM_CUSOLVER_DECLARE_JACOBI(P, T)                               \
+  cusolverStatus_t cusolverDn##P##syevjBatched_bufferSize(                   \
+      cusolverDnHandle_t handle, cusolverEigMode_t jobz,                     \
+      cublasFillMode_t uplo, int n, const T* A, int lda, const T* W,         \
+      int* lwork, syevjInfo_t params, int batchSize);                        \
+  cusolverStatus_t cusolverDn##P##syevjBatched(                              \
+      cusolverDnHandle_t handle, cusolverEigMode_t jobz,                     \
+      cublasFillMode_t uplo, int n, T* A, int lda, T* W, T* work, int lwork, \
+      int* info, syevjInfo_t params, int batchSize);                         \
+  cusolverStatus_t cusolverDn##P##gesvdjBatched_bufferSize(                  \
+      cusolverDnHandle_t handle, cusolverEigMode_t jobz, int m, int n,       \
+      const T* A, int lda, const T* S, const T* U, int ldu, const T* V,      \
+      int ldv, int* lwork, gesvdjInfo_t params, int batchSize);              \
+  cusolverStatus_t cusolverDn##P##gesvdjBatched(                             \
+      cusolverDnHandle_t handle, cusolverEigMode_t jobz, int m, int n, T* A, \
+      int lda, T* S, T* U, int ldu, T* V, int ldv, T* work, int lwork,       \
+      int* info, gesvdjInfo_t params, int batchSize);
+
+CUDA_SIM_CUSOLVER_BOTH(CUDA_SIM_CUSOLVER_DECLARE_JACOBI)
+
+#undef CUDA_SIM_CUSOLVER_DECLARE_JACOBI
+
 #undef CUDA_SIM_CUSOLVER_DECLARE
