@@ -3,6 +3,7 @@
 
     python3 tests/benchmarks/peers_compare.py [--rounds 5] [--threads 2]
         [--only REGEX] [--skip-setup] [--frameworks fnx,functorch,torch2,jax,numpy]
+        [--checksums]
 
 Frameworks (each a column):
   fnx        the Google Benchmark binaries (bazel build --config=opt), run with
@@ -10,8 +11,9 @@ Frameworks (each a column):
   functorch  functorch 1.13 (Debian's python3-torch, /usr/bin/python3);
   torch2     torch.func from PyPI's torch 2.x, in a venv of its own;
   jax        jax.jit-compiled JAX (PyPI jax[cpu]), in a venv of its own;
-  numpy      the SGEMM row only: numpy's a @ b on Debian's OpenBLAS (the
-             library fnx links), multi-threaded.
+  numpy      the rows without a transform (NUMPY_ROWS: SGEMM and the
+             linalg_* decompositions and solve), in Debian's numpy on its
+             OpenBLAS (the library fnx links), multi-threaded.
 
 Every framework gets the same thread count (--threads, default 2): the
 environment (FNX_NUM_THREADS, OMP/MKL/OPENBLAS_NUM_THREADS, XLA_FLAGS),
@@ -29,6 +31,16 @@ functorch's min.
 The functions are the same everywhere (float32, same shapes, same math; see
 the workload table WORKLOADS below and the fnx benchmark each maps to). The
 Python frameworks pay Python's per-op cost; that is part of what is compared.
+A row that fails in one framework (an op or transform it lacks) is reported
+and left empty in that column; the other rows still run.
+
+The linalg_* rows take deterministic inputs, built the same way in every
+framework and in linalg_benchmark.cc (weyl() and linalg_inputs() below), so
+that their results can be compared: --checksums runs each selected row once
+per framework instead of timing it and prints the sum and the absolute sum
+of its outputs (fnx's come from the benchmarks' "sum" and "abssum"
+counters). Eigenvectors and singular vectors are defined up to sign: for
+eigh and svd only the absolute sum has to agree.
 """
 import argparse
 import json
@@ -92,8 +104,31 @@ WORKLOADS = {
     "sgemm_1024x1024": (
         "matmul_benchmark", "BM_FnxMatmul/1024",
         "float32 matmul of two 1024 x 1024 matrices"),
+    "linalg_solve_b1000000_3x3": (
+        "linalg_benchmark", "BM_Solve3x3/1000000/32",
+        "solve A x = b for 1e6 batched 3x3 A, b (1e6, 3, 1)"),
+    "linalg_cholesky_256x256": (
+        "linalg_benchmark", "BM_Cholesky/256/32",
+        "Cholesky factor of one SPD 256 x 256 matrix"),
+    "linalg_eigh_256x256": (
+        "linalg_benchmark", "BM_Eigh/256/32",
+        "eigenvalues and eigenvectors of one symmetric 256 x 256 matrix"),
+    "linalg_svd_256x256": (
+        "linalg_benchmark", "BM_Svd/256/32",
+        "full SVD (U, S, Vh) of one 256 x 256 matrix"),
+    "linalg_vmap_grad_logdet_b1000_8x8": (
+        "linalg_benchmark", "BM_VmapGradLogdet/batch:1000/n:8",
+        "per-example gradients of logdet over 1000 SPD 8x8: vmap(grad)"),
+    "linalg_grad_gp_nll_256pts": (
+        "linalg_benchmark", "BM_GradGpNll/n:256",
+        "grad of a Gaussian-process NLL (RBF kernel, 256 points, cholesky "
+        "and cholesky_solve) w.r.t. the log length-scale"),
 }
 SGEMM_FLOP = 2.0 * 1024 ** 3
+# The rows numpy runs: those without a transform.
+NUMPY_ROWS = ("sgemm_1024x1024", "linalg_solve_b1000000_3x3",
+              "linalg_cholesky_256x256", "linalg_eigh_256x256",
+              "linalg_svd_256x256")
 FRAMEWORKS = ("fnx", "functorch", "torch2", "jax", "numpy")
 PEERS = FRAMEWORKS[1:]
 
@@ -145,6 +180,42 @@ def time_samples(fn, samples, min_time):
             fn()
         out.append((time.perf_counter() - t0) / n)
     return out
+
+
+WEYL_C = 0.41421356237309503  # sqrt(2) - 1, as linalg_benchmark.cc
+
+
+def weyl(np, shape, offset=0):
+    """Deterministic float64 entries in [-1, 1): 2 frac(k^2 c) - 1 for the
+    flat index k = offset, offset + 1, ..., the same doubles as
+    linalg_benchmark.cc's weyl()."""
+    n = 1
+    for d in shape:
+        n *= d
+    k = np.arange(offset, offset + n, dtype=np.float64)
+    p = (k * k) * WEYL_C
+    return (2 * (p - np.floor(p)) - 1).reshape(shape)
+
+
+def linalg_inputs(np):
+    """The linalg_* rows' float32 inputs as numpy arrays, built in float64
+    (then cast) as linalg_benchmark.cc builds them."""
+    batch = 1000000
+
+    def spd(n, batch=0):
+        m = weyl(np, (batch, n, n) if batch else (n, n))
+        return (m @ np.swapaxes(m, -1, -2) + n * np.eye(n)).astype(np.float32)
+
+    f32 = np.float32
+    return {
+        "a3": (weyl(np, (batch, 3, 3)) + 3 * np.eye(3)).astype(f32),
+        "b3": weyl(np, (batch, 3, 1), batch * 9).astype(f32),
+        "spd256": spd(256),
+        "spd8": spd(8, 1000),
+        "gp_x": (weyl(np, (256,)) * 3).astype(f32),
+        "gp_y": weyl(np, (256,), 256).astype(f32),
+        "gp_log_l": np.zeros((), f32),
+    }
 
 
 def torch_workloads(api, threads):
@@ -232,12 +303,38 @@ def torch_workloads(api, threads):
     rows["vmap_tiny_b8_8in_1out"] = lambda: vtiny(x88)
     a, b = randn(1024, 1024), randn(1024, 1024)
     rows["sgemm_1024x1024"] = lambda: torch.mm(a, b)
+
+    import numpy as np
+    li = {k: torch.from_numpy(v) for k, v in linalg_inputs(np).items()}
+    rows["linalg_solve_b1000000_3x3"] = lambda: torch.linalg.solve(li["a3"],
+                                                                   li["b3"])
+    rows["linalg_cholesky_256x256"] = lambda: torch.linalg.cholesky(
+        li["spd256"])
+    rows["linalg_eigh_256x256"] = lambda: torch.linalg.eigh(li["spd256"])
+    rows["linalg_svd_256x256"] = lambda: torch.linalg.svd(li["spd256"])
+    per_example_logdet = vmap(grad(torch.logdet))
+    rows["linalg_vmap_grad_logdet_b1000_8x8"] = lambda: per_example_logdet(
+        li["spd8"])
+
+    def gp_nll(log_l, x, y):
+        d = x[:, None] - x[None, :]
+        k = torch.exp(d * d * torch.exp(log_l * -2.0) * -0.5) + \
+            torch.eye(x.shape[0]) * 0.1
+        lo = torch.linalg.cholesky(k)
+        yc = y[:, None]
+        alpha = torch.cholesky_solve(yc, lo)
+        return (yc * alpha).sum() * 0.5 + torch.log(torch.diagonal(lo)).sum()
+
+    dnll = grad(gp_nll)
+    rows["linalg_grad_gp_nll_256pts"] = lambda: dnll(li["gp_log_l"],
+                                                     li["gp_x"], li["gp_y"])
     return rows, torch.__version__
 
 
 def jax_workloads(threads):
     import jax
     import jax.numpy as jnp
+    import jax.scipy.linalg  # noqa: F401 - jax.scipy.linalg.cho_solve
     from jax import lax
 
     import numpy as np
@@ -357,6 +454,31 @@ def jax_workloads(threads):
     a, b = randn(1024, 1024), randn(1024, 1024)
     mm = ready(jax.jit(jnp.dot))
     rows["sgemm_1024x1024"] = lambda: mm(a, b)
+
+    li = {k: jnp.asarray(v) for k, v in linalg_inputs(np).items()}
+    solve = ready(jax.jit(jnp.linalg.solve))
+    rows["linalg_solve_b1000000_3x3"] = lambda: solve(li["a3"], li["b3"])
+    for name, f in (("linalg_cholesky_256x256", jnp.linalg.cholesky),
+                    ("linalg_eigh_256x256", jnp.linalg.eigh),
+                    ("linalg_svd_256x256", jnp.linalg.svd)):
+        rows[name] = lambda f=ready(jax.jit(f)): f(li["spd256"])
+    per_example_logdet = ready(jax.jit(jax.vmap(jax.grad(
+        lambda m: jnp.linalg.slogdet(m)[1]))))
+    rows["linalg_vmap_grad_logdet_b1000_8x8"] = lambda: per_example_logdet(
+        li["spd8"])
+
+    def gp_nll(log_l, x, y):
+        d = x[:, None] - x[None, :]
+        k = jnp.exp(d * d * jnp.exp(log_l * -2.0) * -0.5) + \
+            jnp.eye(x.shape[0], dtype=x.dtype) * 0.1
+        lo = jnp.linalg.cholesky(k)
+        yc = y[:, None]
+        alpha = jax.scipy.linalg.cho_solve((lo, True), yc)
+        return jnp.sum(yc * alpha) * 0.5 + jnp.sum(jnp.log(jnp.diagonal(lo)))
+
+    dnll = ready(jax.jit(jax.grad(gp_nll)))
+    rows["linalg_grad_gp_nll_256pts"] = lambda: dnll(li["gp_log_l"],
+                                                     li["gp_x"], li["gp_y"])
     try:
         import jaxlib
         lib = jaxlib.__version__
@@ -372,8 +494,32 @@ def numpy_workloads(threads):
     a = rng.standard_normal((1024, 1024)).astype(np.float32)
     b = rng.standard_normal((1024, 1024)).astype(np.float32)
     blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
-    return ({"sgemm_1024x1024": lambda: a @ b},
-            f"numpy {np.__version__}, BLAS {blas}")
+    li = linalg_inputs(np)
+    rows = {
+        "sgemm_1024x1024": lambda: a @ b,
+        "linalg_solve_b1000000_3x3": lambda: np.linalg.solve(li["a3"],
+                                                             li["b3"]),
+        "linalg_cholesky_256x256": lambda: np.linalg.cholesky(li["spd256"]),
+        "linalg_eigh_256x256": lambda: np.linalg.eigh(li["spd256"]),
+        "linalg_svd_256x256": lambda: np.linalg.svd(li["spd256"]),
+    }
+    assert set(rows) == set(NUMPY_ROWS)
+    return rows, f"numpy {np.__version__}, BLAS {blas}"
+
+
+def checksum(out):
+    """(sum, absolute sum) over all the arrays in a row's output (tensors,
+    arrays, tuples, lists, dicts), in float64."""
+    import numpy as np
+    if isinstance(out, dict):
+        out = list(out.values())
+    if isinstance(out, (tuple, list)):
+        parts = [checksum(o) for o in out]
+        return [sum(p[0] for p in parts), sum(p[1] for p in parts)]
+    if hasattr(out, "detach"):
+        out = out.detach()
+    a = np.asarray(out, dtype=np.float64)
+    return [float(a.sum()), float(np.abs(a).sum())]
 
 
 def worker(args):
@@ -391,11 +537,16 @@ def worker(args):
     else:
         rows, version = numpy_workloads(args.threads)
     only = re.compile(args.only or "")
-    times = {}
+    times, errors = {}, {}
     for name, fn in rows.items():
         if only.search(name):
-            times[name] = time_samples(fn, args.samples, args.min_time)
-    json.dump({"version": version, "times": times}, sys.stdout)
+            try:
+                times[name] = checksum(fn()) if args.checksums else \
+                    time_samples(fn, args.samples, args.min_time)
+            except Exception as e:  # noqa: BLE001 - reported, row left empty
+                errors[name] = f"{type(e).__name__}: {e}"[:300]
+    json.dump({"version": version, "times": times, "errors": errors},
+              sys.stdout)
 
 
 # ---------------------------------------------------------------------------
@@ -504,7 +655,7 @@ def run_fnx(rows, args):
             ")(/real_time)?$"
         cmd = [fnx_binary(binary, args.bazel_bin),
                f"--benchmark_filter={pattern}", "--benchmark_format=json",
-               f"--benchmark_repetitions={args.samples}",
+               f"--benchmark_repetitions={1 if args.checksums else args.samples}",
                f"--benchmark_min_time={args.min_time}"]
         if args.threads < len(cores):
             cmd = ["taskset", "-c", ",".join(map(str, cores[:args.threads]))
@@ -516,6 +667,10 @@ def run_fnx(rows, args):
                 continue
             name = re.sub(r"/real_time$", "", b["run_name"])
             if name not in benches:
+                continue
+            if args.checksums:
+                if "sum" in b:
+                    times[benches[name]] = [b["sum"], b["abssum"]]
                 continue
             scale = {"s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}[
                 b["time_unit"]]
@@ -531,13 +686,45 @@ def run_peer(fw, rows, args):
            "--threads", str(args.threads), "--samples", str(args.samples),
            "--min-time", str(args.min_time),
            "--only", "^(" + "|".join(map(re.escape, rows)) + ")$"]
+    if args.checksums:
+        cmd.append("--checksums")
     proc = subprocess.run(cmd, capture_output=True, text=True,
                           env=dict(os.environ, **thread_env(args.threads)))
     if proc.returncode != 0:
         log(f"  {fw} failed:\n{proc.stderr[-3000:]}")
         return {}, None
     out = json.loads(proc.stdout)
+    for row, err in out.get("errors", {}).items():
+        if (fw, row) not in REPORTED_ERRORS:
+            REPORTED_ERRORS.add((fw, row))
+            log(f"  {fw}: {row} failed: {err}")
     return out["times"], out["version"]
+
+
+REPORTED_ERRORS = set()
+
+
+def report_checksums(results, rows, frameworks, versions):
+    """One line per row and framework: sum and absolute sum of the outputs,
+    and their relative difference from fnx's."""
+    print("\nchecksums: sum and absolute sum of each row's outputs (for eigh "
+          "and svd only the\nabsolute sum must agree: vectors are defined "
+          "up to sign); rel: against fnx")
+    for fw in frameworks:
+        if versions.get(fw):
+            print(f"  {fw}: {versions[fw]}")
+    for row in rows:
+        print(row)
+        ref = results.get("fnx", {}).get(row)
+        for fw in frameworks:
+            c = results.get(fw, {}).get(row)
+            if not c:
+                continue
+            line = f"  {fw:10} sum {c[0]:>16.8g}  abssum {c[1]:>16.8g}"
+            if ref and fw != "fnx":
+                rel = [abs(x - r) / max(abs(r), 1e-30) for x, r in zip(c, ref)]
+                line += f"   rel {rel[0]:.1e} / {rel[1]:.1e}"
+            print(line)
 
 
 def load_now(seconds=1.0):
@@ -670,6 +857,9 @@ def main():
                         "bazel-out/k8-opt/bin with --skip-setup); to pin "
                         "the binaries, copy them and point here")
     p.add_argument("--json", help="write all samples to this file")
+    p.add_argument("--checksums", action="store_true",
+                   help="run each row once per framework and print the sum "
+                        "and absolute sum of its outputs instead of timing")
     p.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
@@ -702,12 +892,19 @@ def main():
             available.append(fw)
         else:
             log(f"{fw}: not installed (run without --skip-setup); skipped")
-    fw_rows = {fw: [r for r in rows if fw != "numpy" or
-                    r == "sgemm_1024x1024"] for fw in available}
+    fw_rows = {fw: [r for r in rows if fw != "numpy" or r in NUMPY_ROWS]
+               for fw in available}
     fw_rows = {fw: r for fw, r in fw_rows.items() if r}
 
     results = {fw: {} for fw in fw_rows}
     versions = {}
+    if args.checksums:
+        for fw, fr in fw_rows.items():
+            times, version = run_fnx(fr, args) if fw == "fnx" else \
+                run_peer(fw, fr, args)
+            results[fw], versions[fw] = times, version
+        report_checksums(results, rows, list(fw_rows), versions)
+        return
     rounds_info = []
     log(f"{os.cpu_count()} cores; {args.threads} threads per framework; "
         f"rows: {', '.join(rows)}")
