@@ -16,6 +16,10 @@ Tensor reduce(const Tensor& loss, Reduction reduction) {
       return loss;
     case Reduction::sum:
       return sum(loss);
+    case Reduction::batchmean:
+      FNX_CHECK(loss.dim() > 0, "nn.batchmean",
+                "needs a batch dim; the loss is 0-d");
+      return sum(loss) / static_cast<double>(loss.shape()[0]);
     case Reduction::mean:
       break;
   }
@@ -95,6 +99,55 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits,
   // (1 - t) x + softplus(-x): stable, and its derivative is sigmoid(x) - t
   // everywhere (also at x = 0, where a max(x, 0) form would be one-sided).
   return reduce((1.0 - target) * logits + softplus(neg(logits)), reduction);
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
+                      Reduction reduction, double beta) {
+  check_same_shape("nn.smooth_l1_loss", input, target);
+  FNX_CHECK(beta >= 0, "nn.smooth_l1_loss", "beta must be >= 0, got ", beta);
+  const Tensor d = abs(input - target);
+  if (beta == 0) return reduce(d, reduction);
+  return reduce(where(d < beta, 0.5 * square(d) / beta, d - 0.5 * beta),
+                reduction);
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target,
+                  Reduction reduction, double delta) {
+  check_same_shape("nn.huber_loss", input, target);
+  FNX_CHECK(delta > 0, "nn.huber_loss", "delta must be > 0, got ", delta);
+  const Tensor d = abs(input - target);
+  return reduce(where(d < delta, 0.5 * square(d), delta * (d - 0.5 * delta)),
+                reduction);
+}
+
+Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction,
+              bool log_target) {
+  check_same_shape("nn.kl_div", input, target);
+  if (log_target) return reduce(exp(target) * (target - input), reduction);
+  // 0 log 0 = 0: the log sees 1 where the target is 0 (so no -inf * 0).
+  const Tensor safe = where(target > 0.0, target, ones_like(target));
+  return reduce(target * (log(safe) - input), reduction);
+}
+
+Tensor cosine_embedding_loss(const Tensor& x1, const Tensor& x2,
+                             const Tensor& y, Reduction reduction,
+                             double margin) {
+  constexpr std::string_view kOp = "nn.cosine_embedding_loss";
+  check_same_shape(kOp, x1, x2);
+  FNX_CHECK(x1.dim() == 1 || x1.dim() == 2, kOp,
+            "inputs must be (N, D) or (D), got ", shape_str(x1.shape()));
+  Shape expected(x1.shape().begin(), x1.shape().end() - 1);
+  FNX_CHECK(y.shape() == expected, kOp, "y has shape ", shape_str(y.shape()),
+            ", expected ", shape_str(expected), " (one +-1 per pair)");
+  const Tensor cos = cosine_similarity(x1, x2, -1);
+  const Tensor positive = cast(y, cos.dtype()) > 0.0;
+  return reduce(where(positive, 1.0 - cos, relu(cos - margin)), reduction);
+}
+
+Tensor margin_ranking_loss(const Tensor& x1, const Tensor& x2, const Tensor& y,
+                           Reduction reduction, double margin) {
+  const Tensor d = x1 - x2;
+  return reduce(relu(margin - cast(y, d.dtype()) * d), reduction);
 }
 
 }  // namespace fnx::nn

@@ -7,9 +7,10 @@
 #include "core/ops/ops.h"
 #include "core/shape.h"
 #include "core/str_cat.h"
+#include "nn/optim_internal.h"
 
 namespace fnx::nn {
-namespace {
+namespace optim_internal {
 
 void check_grads(const char* op, const ParamDict& params,
                  const ParamDict& grads) {
@@ -23,16 +24,20 @@ void check_grads(const char* op, const ParamDict& params,
   }
 }
 
-// Writes `updated` into the module's parameters in place (keeping ties).
+void check_lr(const char* op, double lr) {
+  FNX_CHECK(lr >= 0, op, "lr must be non-negative, got ", lr);
+}
+
 void write_back(Module& module, const ParamDict& updated) {
   for (const auto& [k, t] : updated) module.find_tensor(k)->copy_(t);
 }
 
-}  // namespace
+}  // namespace optim_internal
+
+using namespace optim_internal;
 
 SGD::SGD(SGDOptions options) : options_(options) {
-  FNX_CHECK(options.lr >= 0, "nn.SGD", "lr must be non-negative, got ",
-            options.lr);
+  check_lr("nn.SGD", options.lr);
   FNX_CHECK(options.momentum >= 0, "nn.SGD",
             "momentum must be non-negative, got ", options.momentum);
   FNX_CHECK(!options.nesterov ||
@@ -71,9 +76,13 @@ void SGD::step(Module& module, const ParamDict& grads) {
   write_back(module, step(module.named_parameters(), grads));
 }
 
+void SGD::set_lr(double lr) {
+  check_lr("nn.SGD", lr);
+  options_.lr = lr;
+}
+
 Adam::Adam(AdamOptions options) : options_(options) {
-  FNX_CHECK(options.lr >= 0, "nn.Adam", "lr must be non-negative, got ",
-            options.lr);
+  check_lr("nn.Adam", options.lr);
   FNX_CHECK(options.beta1 >= 0 && options.beta1 < 1 && options.beta2 >= 0 &&
                 options.beta2 < 1,
             "nn.Adam", "betas must be in [0, 1), got ", options.beta1, " and ",
@@ -116,5 +125,13 @@ ParamDict Adam::step(const ParamDict& params, const ParamDict& grads) {
 void Adam::step(Module& module, const ParamDict& grads) {
   write_back(module, step(module.named_parameters(), grads));
 }
+
+void Adam::set_lr(double lr) {
+  check_lr("nn.Adam", lr);
+  options_.lr = lr;
+}
+
+AdamW::AdamW(AdamWOptions o)
+    : Adam(AdamOptions{o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, true}) {}
 
 }  // namespace fnx::nn

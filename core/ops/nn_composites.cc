@@ -181,6 +181,16 @@ Tensor avg_pool3d(const Tensor& x, const PoolOptions& options) {
 
 // torch broadcasts different shapes with a warning (almost always a bug);
 // fnx refuses them.
+Tensor cosine_similarity(const Tensor& a, const Tensor& b, int64_t dim,
+                         double eps) {
+  FNX_CHECK(a.dim() > 0 || b.dim() > 0, "cosine_similarity",
+            "needs a dim to reduce; got two 0-d tensors");
+  const Tensor dot_ab = sum(a * b, {dim});
+  const Tensor norms = sum(a * a, {dim}) * sum(b * b, {dim});
+  // The clamp keeps zero vectors at similarity 0 (not NaN), as torch.
+  return dot_ab / sqrt(clamp(norms, eps * eps, std::nullopt));
+}
+
 Tensor mse_loss(const Tensor& input, const Tensor& target) {
   FNX_CHECK(input.shape() == target.shape(), "mse_loss", "input shape ",
             shape_str(input.shape()), " and target shape ",

@@ -276,6 +276,10 @@ Tensor max_pool_scatter(const Tensor& x, const Tensor& grad_out,
                         const PoolOptions& options);
 
 // ---------------- neural-network functions ----------------
+// sum(a * b, dim) / sqrt(max(|a|^2 |b|^2, eps^2)) with a and b broadcast,
+// as torch.nn.functional.cosine_similarity.
+Tensor cosine_similarity(const Tensor& a, const Tensor& b, int64_t dim = 1,
+                         double eps = 1e-8);
 Tensor mse_loss(const Tensor& input, const Tensor& target);  // mean reduction
 // log_probs (N, C) or (C), target integer class ids (N) or ().
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target);

@@ -1,7 +1,9 @@
 // Neural-network functions: mse_loss, nll_loss, cross_entropy, batch_norm
 // (training and eval), layer_norm (with and without affine), dropout (its
 // deterministic cases) and embedding.
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <utility>
 
 #include "tests/opinfo/opinfo_util.h"
@@ -125,7 +127,60 @@ SampleInput dropout_sample(Tensor x, std::vector<std::string> tags, double p,
 
 }  // namespace
 
+// sum(a b) / sqrt(max(|a|^2 |b|^2, eps^2)) along `dim`, a and b broadcast.
+Nd cosine_similarity_ref(const TensorList& t, int64_t dim) {
+  const Nd a = read(t.at(0)), b = read(t.at(1));
+  const Shape shape = broadcast_shape(a.shape, b.shape);
+  const Nd ab = zip(
+      broadcast_nd(a, shape), broadcast_nd(b, shape),
+      [](double x, double y) { return x * y; }, a.dtype);
+  const Nd aa = map(
+      broadcast_nd(a, shape), [](double x) { return x * x; }, a.dtype);
+  const Nd bb = map(
+      broadcast_nd(b, shape), [](double x) { return x * x; }, a.dtype);
+  const Index dims = {wrap_dim(dim, static_cast<int64_t>(shape.size()))};
+  auto total = [](const std::vector<double>& v) { return sum_of(v); };
+  const Nd num = reduce(ab, dims, false, total, a.dtype);
+  const Nd na = reduce(aa, dims, false, total, a.dtype);
+  const Nd nb = reduce(bb, dims, false, total, a.dtype);
+  return zip3(
+      num, na, nb,
+      [](double n, double x, double y) {
+        return n / std::sqrt(std::max(x * y, 1e-16));
+      },
+      a.dtype);
+}
+
 void add_nn_ops(std::vector<OpInfo>& db) {
+  {
+    auto with_dim = [](int64_t dim) {
+      return std::pair<OpFn, RefFn>{
+          [dim](const TensorList& t) {
+            return cosine_similarity(t.at(0), t.at(1), dim);
+          },
+          [dim](const TensorList& t) { return cosine_similarity_ref(t, dim); }};
+    };
+    OpInfo info = nn_entry(
+        "cosine_similarity", with_dim(1).first, with_dim(1).second,
+        [with_dim](DType d, Generator& g) {
+          Samples s{
+              sample({make({3, 4}, d, g), make({3, 4}, d, g)}, {"basic"}),
+              sample({make({3, 4}, d, g), make({1, 4}, d, g)}, {"broadcast"}),
+              sample({make_noncontig({4, 3}, d, g), make({4, 3}, d, g)},
+                     {"noncontig"}),
+              sample({make({0, 4}, d, g), make({0, 4}, d, g)}, {"zero-size"}),
+          };
+          SampleInput last = sample({make({5}, d, g), make({5}, d, g)},
+                                    {"scalar"}, "dim 0 of vectors");
+          std::tie(last.op, last.reference) = with_dim(0);
+          s.push_back(std::move(last));
+          return s;
+        },
+        {0, 1});
+    info.impl = Impl::kComposite;
+    db.push_back(std::move(info));
+  }
+
   db.push_back(nn_entry(
       "mse_loss",
       [](const TensorList& t) { return mse_loss(t.at(0), t.at(1)); },

@@ -1,0 +1,16 @@
+// What the optimizers (optim.cc, optim_adaptive.cc) share. Not public.
+#pragma once
+
+#include "core/param_dict.h"
+#include "nn/module.h"
+
+namespace fnx::nn::optim_internal {
+
+// Every gradient names a parameter and has its shape: "[op] ..." errors.
+void check_grads(const char* op, const ParamDict& params,
+                 const ParamDict& grads);
+void check_lr(const char* op, double lr);
+// Writes `updated` into the module's parameters in place (keeping ties).
+void write_back(Module& module, const ParamDict& updated);
+
+}  // namespace fnx::nn::optim_internal
