@@ -31,6 +31,7 @@
 #include "nn/functional_call.h"
 #include "nn/layers.h"
 #include "nn/losses.h"
+#include "nn/lr_schedule.h"
 #include "nn/module.h"
 #include "nn/norm_layers.h"
 #include "nn/optim.h"
