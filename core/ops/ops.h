@@ -264,7 +264,8 @@ Tensor outer(const Tensor& a, const Tensor& b);
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 // torch.einsum's grammar: "ij,jk->ik", implicit output (the labels used
 // once, alphabetically), repeated labels in one operand (its diagonal),
-// "..." broadcasting. Contracts pairwise, smallest intermediate first, each
+// "..." broadcasting (dims under "..." that an explicit output leaves out
+// are summed). Contracts pairwise, smallest intermediate first, each
 // pair as one batched matmul (core/ops/einsum.cc).
 Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands);
 // Contracts the last `dims` dims of a with the first `dims` of b, or the
