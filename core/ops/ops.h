@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -123,6 +124,12 @@ Tensor ge(const Tensor& a, const Tensor& b);
 Tensor logical_and(const Tensor& a, const Tensor& b);
 Tensor logical_or(const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+// A double branch is a weak scalar (scalar_like the tensor branch); with two
+// doubles the result has `dtype` (torch.where(cond, 1.0, 0.0)).
+Tensor where(const Tensor& cond, const Tensor& a, double b);
+Tensor where(const Tensor& cond, double a, const Tensor& b);
+Tensor where(const Tensor& cond, double a, double b,
+             DType dtype = DType::Float32);
 Tensor cast(const Tensor& x, DType dtype);
 
 // Operators. A double operand is a "weak" scalar: it takes the tensor's
@@ -204,6 +211,28 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes,
                           int64_t dim = 0);
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
 std::vector<Tensor> unbind(const Tensor& x, int64_t dim = 0);
+// Composites over index_select, slice, cat, expand and reshape
+// (core/ops/tensor_composites.cc), as torch spells them.
+Tensor flip(const Tensor& x, const Dims& dims);
+// Rolls dims[i] by shifts[i]; with no dims, the flattened tensor by the one
+// shift, reshaped back.
+Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts,
+            const Dims& dims = {});
+// torch.Tensor.repeat: tiles x sizes[i] times along dim i (sizes may have
+// more entries than x has dims: x gains leading dims of size 1).
+Tensor repeat(const Tensor& x, const Shape& sizes);
+// Each element `repeats` times along dim (no dim: over the flattened x).
+Tensor repeat_interleave(const Tensor& x, int64_t repeats,
+                         std::optional<int64_t> dim = std::nullopt);
+// Element i of dim `repeats[i]` times (repeats an int tensor of x's size
+// along dim, or of one element). output_size must equal sum(repeats) (it
+// is checked): shapes are static, so vmap can batch it.
+Tensor repeat_interleave(const Tensor& x, const Tensor& repeats,
+                         std::optional<int64_t> dim, int64_t output_size);
+// Coordinate grids of 1-d (or 0-d) tensors; indexing "ij" (matrix) or "xy"
+// (Cartesian: the first two output dims swapped). The results are views.
+std::vector<Tensor> meshgrid(const std::vector<Tensor>& tensors,
+                             std::string_view indexing = "ij");
 
 // ---------------- indexing ----------------
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
@@ -215,6 +244,12 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index,
                  const Tensor& src);
 Tensor one_hot(const Tensor& index, int64_t num_classes,
                DType dtype = DType::Float32);
+// The first `size` elements of x where mask (x and mask broadcast) is true,
+// in row-major order, padded with `fill` when fewer are selected: a static
+// size in place of torch's data-dependent one (under vmap each example
+// selects its own).
+Tensor masked_select(const Tensor& x, const Tensor& mask, int64_t size,
+                     double fill = 0);
 
 // ---------------- linear algebra ----------------
 // torch.matmul semantics: 1-d operands are promoted and the added dim
@@ -227,6 +262,22 @@ Tensor bmm(const Tensor& a, const Tensor& b);  // 3-d only, equal batches
 Tensor outer(const Tensor& a, const Tensor& b);
 // y = x W^T + b, W of shape (out, in); bias may be undefined.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+// torch.einsum's grammar: "ij,jk->ik", implicit output (the labels used
+// once, alphabetically), repeated labels in one operand (its diagonal),
+// "..." broadcasting (dims under "..." that an explicit output leaves out
+// are summed). Contracts pairwise, smallest intermediate first, each
+// pair as one batched matmul (core/ops/einsum.cc).
+Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands);
+// Contracts the last `dims` dims of a with the first `dims` of b, or the
+// listed dims pairwise.
+Tensor tensordot(const Tensor& a, const Tensor& b, int64_t dims = 2);
+Tensor tensordot(const Tensor& a, const Tensor& b, const Dims& dims_a,
+                 const Dims& dims_b);
+// Kronecker product (ranks padded with leading 1s to the larger).
+Tensor kron(const Tensor& a, const Tensor& b);
+// The 3-vector cross product along dim (a and b broadcast), as
+// torch.linalg.cross.
+Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1);
 
 // ---------------- convolution and pooling ----------------
 struct ConvOptions {

@@ -31,6 +31,8 @@ const std::vector<OpInfo>& op_database() {
     add_shape_ops(entries);
     add_index_ops(entries);
     add_linalg_ops(entries);
+    add_einsum_ops(entries);
+    add_composite_ops(entries);
     add_decomp_ops(entries);
     add_conv_ops(entries);
     add_nn_ops(entries);

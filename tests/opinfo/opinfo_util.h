@@ -80,7 +80,9 @@ void add_view_ops(std::vector<OpInfo>& db);
 void add_shape_ops(std::vector<OpInfo>& db);
 void add_index_ops(std::vector<OpInfo>& db);
 void add_linalg_ops(std::vector<OpInfo>& db);
-void add_decomp_ops(std::vector<OpInfo>& db);  // opinfo_decomp*.cc
+void add_einsum_ops(std::vector<OpInfo>& db);
+void add_composite_ops(std::vector<OpInfo>& db);  // tensordot, flip, ...
+void add_decomp_ops(std::vector<OpInfo>& db);     // opinfo_decomp*.cc
 void add_conv_ops(std::vector<OpInfo>& db);
 void add_nn_ops(std::vector<OpInfo>& db);
 void add_misc_ops(std::vector<OpInfo>& db);
