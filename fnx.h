@@ -28,6 +28,7 @@
 #include "transforms/jvp/jvp.h"
 #include "transforms/vmap/vmap.h"
 #include "transforms/vmap/vmap_collectives.h"
+#include "nn/attention.h"
 #include "nn/functional_call.h"
 #include "nn/layers.h"
 #include "nn/losses.h"
@@ -35,3 +36,5 @@
 #include "nn/module.h"
 #include "nn/norm_layers.h"
 #include "nn/optim.h"
+#include "nn/recurrent.h"
+#include "nn/transformer.h"
