@@ -36,8 +36,25 @@ class Tensor;
   X(Tanh, Unary, 1)                       \
   X(Logistic, Unary, 1)                   \
   X(Erf, Unary, 1)                        \
+  X(Tan, Unary, 1)                        \
+  X(Asin, Unary, 1)                       \
+  X(Acos, Unary, 1)                       \
+  X(Atan, Unary, 1)                       \
+  X(Sinh, Unary, 1)                       \
+  X(Cosh, Unary, 1)                       \
+  X(Asinh, Unary, 1)                      \
+  X(Acosh, Unary, 1)                      \
+  X(Atanh, Unary, 1)                      \
+  X(Log2, Unary, 1)                       \
+  X(Log10, Unary, 1)                      \
+  X(Exp2, Unary, 1)                       \
+  X(Lgamma, Unary, 1)                     \
+  X(Digamma, Unary, 1)                    \
+  X(Erfinv, Unary, 1)                     \
   X(Floor, Unary, 1)                      \
   X(Ceil, Unary, 1)                       \
+  X(Round, Unary, 1)                      \
+  X(Trunc, Unary, 1)                      \
   X(LogicalNot, Unary, 1)                 \
   /* binary elementwise, broadcasting */  \
   X(Add, Binary, 2)                       \
@@ -47,6 +64,13 @@ class Tensor;
   X(Pow, Binary, 2)                       \
   X(Maximum, Binary, 2)                   \
   X(Minimum, Binary, 2)                   \
+  X(Atan2, Binary, 2)                     \
+  X(Hypot, Binary, 2)                     \
+  X(Fmod, Binary, 2)                      \
+  X(Remainder, Binary, 2)                 \
+  /* polygamma(n, x): n a whole number */ \
+  /* >= 0 as a tensor of x's dtype     */ \
+  X(Polygamma, Binary, 2)                 \
   X(Eq, Compare, 2)                       \
   X(Ne, Compare, 2)                       \
   X(Lt, Compare, 2)                       \

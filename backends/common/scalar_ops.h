@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "backends/common/host_device.h"
+#include "backends/common/special_functions.h"
 
 namespace fnx::scalar {
 
@@ -116,6 +117,26 @@ FNX_FLOAT_UNARY(ErfOp, erff(v), erf(v))
 FNX_FLOAT_UNARY(LogisticOp,
                 v >= 0 ? 1.0f / (1.0f + expf(-v)) : expf(v) / (1.0f + expf(v)),
                 v >= 0 ? 1.0 / (1.0 + exp(-v)) : exp(v) / (1.0 + exp(v)))
+FNX_FLOAT_UNARY(TanOp, tanf(v), tan(v))
+FNX_FLOAT_UNARY(AsinOp, asinf(v), asin(v))
+FNX_FLOAT_UNARY(AcosOp, acosf(v), acos(v))
+FNX_FLOAT_UNARY(AtanOp, atanf(v), atan(v))
+FNX_FLOAT_UNARY(SinhOp, sinhf(v), sinh(v))
+FNX_FLOAT_UNARY(CoshOp, coshf(v), cosh(v))
+FNX_FLOAT_UNARY(AsinhOp, asinhf(v), asinh(v))
+FNX_FLOAT_UNARY(AcoshOp, acoshf(v), acosh(v))
+FNX_FLOAT_UNARY(AtanhOp, atanhf(v), atanh(v))
+FNX_FLOAT_UNARY(Log2Op, log2f(v), log2(v))
+FNX_FLOAT_UNARY(Log10Op, log10f(v), log10(v))
+FNX_FLOAT_UNARY(Exp2Op, exp2f(v), exp2(v))
+// The special functions compute in double (special_functions.h); float
+// rounds the double result.
+FNX_FLOAT_UNARY(LgammaOp, static_cast<float>(special::lgamma_of(v)),
+                special::lgamma_of(v))
+FNX_FLOAT_UNARY(DigammaOp, static_cast<float>(special::digamma(v)),
+                special::digamma(v))
+FNX_FLOAT_UNARY(ErfinvOp, static_cast<float>(special::erfinv(v)),
+                special::erfinv(v))
 #undef FNX_FLOAT_UNARY
 
 // Integers and bool are already whole: unchanged (not through double, which
@@ -134,6 +155,10 @@ FNX_FLOAT_UNARY(LogisticOp,
   };
 FNX_ROUNDING_UNARY(FloorOp, floorf, floor)
 FNX_ROUNDING_UNARY(CeilOp, ceilf, ceil)
+// round: halves to even (rint in the default rounding mode), as torch and
+// NumPy; trunc: toward zero.
+FNX_ROUNDING_UNARY(RoundOp, rintf, rint)
+FNX_ROUNDING_UNARY(TruncOp, truncf, trunc)
 #undef FNX_ROUNDING_UNARY
 
 // Reads any dtype, produces bool.
@@ -244,6 +269,61 @@ struct MinimumOp {
       return (a < b || a != a) ? a : b;
     else
       return a < b ? a : b;
+  }
+};
+
+// Float-only binary functions (the op API promotes integers to float).
+#define FNX_FLOAT_BINARY(Name, fexpr, dexpr)                    \
+  struct Name {                                                 \
+    FNX_HD float f(float a, float b) const { return fexpr; }    \
+    FNX_HD double f(double a, double b) const { return dexpr; } \
+    template <typename T>                                       \
+    FNX_HD T operator()(T a, T b) const {                       \
+      if constexpr (std::is_floating_point_v<T>) {              \
+        return f(a, b);                                         \
+      } else {                                                  \
+        return convert<T>(                                      \
+            f(static_cast<double>(a), static_cast<double>(b))); \
+      }                                                         \
+    }                                                           \
+  };
+FNX_FLOAT_BINARY(Atan2Op, atan2f(a, b), atan2(a, b))
+// hypot never overflows or underflows in a * a + b * b.
+FNX_FLOAT_BINARY(HypotOp, hypotf(a, b), hypot(a, b))
+// polygamma(n, x): n a whole number >= 0 held as a float.
+FNX_FLOAT_BINARY(PolygammaOp,
+                 static_cast<float>(special::polygamma(a, b)),
+                 special::polygamma(a, b))
+#undef FNX_FLOAT_BINARY
+
+// fmod: C's fmod, the sign of a (exact). remainder: the sign of b, as
+// Python's % and torch.remainder (a - b * floor(a / b), computed from the
+// exact fmod). Integers: the same conventions, and x % 0 = 0 (as DivOp's
+// x / 0; the op API never sends bool).
+struct FmodOp {
+  template <typename T>
+  FNX_HD T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, float>) {
+      return fmodf(a, b);
+    } else if constexpr (std::is_same_v<T, double>) {
+      return fmod(a, b);
+    } else if constexpr (kIsInt<T>) {
+      if (b == 0 || b == -1) return 0;
+      return a % b;
+    } else {
+      return a;
+    }
+  }
+};
+struct RemainderOp {
+  template <typename T>
+  FNX_HD T operator()(T a, T b) const {
+    const T r = FmodOp{}(a, b);
+    if constexpr (kIsBool<T>) {
+      return r;
+    } else {
+      return (r != T(0) && ((r < T(0)) != (b < T(0)))) ? T(r + b) : r;
+    }
   }
 };
 

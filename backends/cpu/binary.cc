@@ -191,6 +191,11 @@ FNX_REGISTER_PLUGIN("cpu") {
   r.kernel(kCpu, Prim::Pow, &binary_kernel<scalar::PowOp>);
   r.kernel(kCpu, Prim::Maximum, &binary_kernel<scalar::MaximumOp>);
   r.kernel(kCpu, Prim::Minimum, &binary_kernel<scalar::MinimumOp>);
+  r.kernel(kCpu, Prim::Atan2, &binary_kernel<scalar::Atan2Op>);
+  r.kernel(kCpu, Prim::Hypot, &binary_kernel<scalar::HypotOp>);
+  r.kernel(kCpu, Prim::Fmod, &binary_kernel<scalar::FmodOp>);
+  r.kernel(kCpu, Prim::Remainder, &binary_kernel<scalar::RemainderOp>);
+  r.kernel(kCpu, Prim::Polygamma, &binary_kernel<scalar::PolygammaOp>);
   r.kernel(kCpu, Prim::Eq, &compare_kernel<scalar::EqOp>);
   r.kernel(kCpu, Prim::Ne, &compare_kernel<scalar::NeOp>);
   r.kernel(kCpu, Prim::Lt, &compare_kernel<scalar::LtOp>);

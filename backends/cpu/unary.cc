@@ -139,8 +139,25 @@ FNX_REGISTER_PLUGIN("cpu") {
   r.kernel(kCpu, Prim::Tanh, &unary_kernel<scalar::TanhOp>);
   r.kernel(kCpu, Prim::Logistic, &unary_kernel<scalar::LogisticOp>);
   r.kernel(kCpu, Prim::Erf, &unary_kernel<scalar::ErfOp>);
+  r.kernel(kCpu, Prim::Tan, &unary_kernel<scalar::TanOp>);
+  r.kernel(kCpu, Prim::Asin, &unary_kernel<scalar::AsinOp>);
+  r.kernel(kCpu, Prim::Acos, &unary_kernel<scalar::AcosOp>);
+  r.kernel(kCpu, Prim::Atan, &unary_kernel<scalar::AtanOp>);
+  r.kernel(kCpu, Prim::Sinh, &unary_kernel<scalar::SinhOp>);
+  r.kernel(kCpu, Prim::Cosh, &unary_kernel<scalar::CoshOp>);
+  r.kernel(kCpu, Prim::Asinh, &unary_kernel<scalar::AsinhOp>);
+  r.kernel(kCpu, Prim::Acosh, &unary_kernel<scalar::AcoshOp>);
+  r.kernel(kCpu, Prim::Atanh, &unary_kernel<scalar::AtanhOp>);
+  r.kernel(kCpu, Prim::Log2, &unary_kernel<scalar::Log2Op>);
+  r.kernel(kCpu, Prim::Log10, &unary_kernel<scalar::Log10Op>);
+  r.kernel(kCpu, Prim::Exp2, &unary_kernel<scalar::Exp2Op>);
+  r.kernel(kCpu, Prim::Lgamma, &unary_kernel<scalar::LgammaOp>);
+  r.kernel(kCpu, Prim::Digamma, &unary_kernel<scalar::DigammaOp>);
+  r.kernel(kCpu, Prim::Erfinv, &unary_kernel<scalar::ErfinvOp>);
   r.kernel(kCpu, Prim::Floor, &unary_kernel<scalar::FloorOp>);
   r.kernel(kCpu, Prim::Ceil, &unary_kernel<scalar::CeilOp>);
+  r.kernel(kCpu, Prim::Round, &unary_kernel<scalar::RoundOp>);
+  r.kernel(kCpu, Prim::Trunc, &unary_kernel<scalar::TruncOp>);
   r.kernel(kCpu, Prim::LogicalNot, &unary_kernel<scalar::LogicalNotOp>);
 }
 

@@ -206,10 +206,44 @@ cudaError_t launch_unary(UnaryOp op, Scalar in, const Loop<2>& loop,
       return unary_float<scalar::LogisticOp>(in, loop, stream);
     case UnaryOp::Erf:
       return unary_float<scalar::ErfOp>(in, loop, stream);
+    case UnaryOp::Tan:
+      return unary_float<scalar::TanOp>(in, loop, stream);
+    case UnaryOp::Asin:
+      return unary_float<scalar::AsinOp>(in, loop, stream);
+    case UnaryOp::Acos:
+      return unary_float<scalar::AcosOp>(in, loop, stream);
+    case UnaryOp::Atan:
+      return unary_float<scalar::AtanOp>(in, loop, stream);
+    case UnaryOp::Sinh:
+      return unary_float<scalar::SinhOp>(in, loop, stream);
+    case UnaryOp::Cosh:
+      return unary_float<scalar::CoshOp>(in, loop, stream);
+    case UnaryOp::Asinh:
+      return unary_float<scalar::AsinhOp>(in, loop, stream);
+    case UnaryOp::Acosh:
+      return unary_float<scalar::AcoshOp>(in, loop, stream);
+    case UnaryOp::Atanh:
+      return unary_float<scalar::AtanhOp>(in, loop, stream);
+    case UnaryOp::Log2:
+      return unary_float<scalar::Log2Op>(in, loop, stream);
+    case UnaryOp::Log10:
+      return unary_float<scalar::Log10Op>(in, loop, stream);
+    case UnaryOp::Exp2:
+      return unary_float<scalar::Exp2Op>(in, loop, stream);
+    case UnaryOp::Lgamma:
+      return unary_float<scalar::LgammaOp>(in, loop, stream);
+    case UnaryOp::Digamma:
+      return unary_float<scalar::DigammaOp>(in, loop, stream);
+    case UnaryOp::Erfinv:
+      return unary_float<scalar::ErfinvOp>(in, loop, stream);
     case UnaryOp::Floor:
       return unary_float<scalar::FloorOp>(in, loop, stream);
     case UnaryOp::Ceil:
       return unary_float<scalar::CeilOp>(in, loop, stream);
+    case UnaryOp::Round:
+      return unary_float<scalar::RoundOp>(in, loop, stream);
+    case UnaryOp::Trunc:
+      return unary_float<scalar::TruncOp>(in, loop, stream);
     case UnaryOp::LogicalNot:
       return dispatch_all(in, [&]<typename T>() {
         return run_loop(loop, UnaryFn<scalar::LogicalNotOp, T, bool>{}, stream);
@@ -235,6 +269,16 @@ cudaError_t launch_binary(BinaryOp op, Scalar in, const Loop<3>& loop,
       return binary_same<scalar::MaximumOp>(in, loop, stream);
     case BinaryOp::Minimum:
       return binary_same<scalar::MinimumOp>(in, loop, stream);
+    case BinaryOp::Atan2:
+      return binary_same<scalar::Atan2Op>(in, loop, stream);
+    case BinaryOp::Hypot:
+      return binary_same<scalar::HypotOp>(in, loop, stream);
+    case BinaryOp::Fmod:
+      return binary_same<scalar::FmodOp>(in, loop, stream);
+    case BinaryOp::Remainder:
+      return binary_same<scalar::RemainderOp>(in, loop, stream);
+    case BinaryOp::Polygamma:
+      return binary_same<scalar::PolygammaOp>(in, loop, stream);
     case BinaryOp::Eq:
       return binary_bool<scalar::EqOp>(in, loop, stream);
     case BinaryOp::Ne:

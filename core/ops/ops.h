@@ -3,6 +3,7 @@
 // transform supports them with no rule of their own.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -79,6 +80,12 @@ Tensor bernoulli(const Tensor& p, Generator* gen = nullptr);
 Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::Float32,
                  Generator* gen = nullptr, Device device = {});
 
+// What clamp's tensor bounds may be given as.
+template <typename T>
+concept TensorBound = std::same_as<T, Tensor> ||
+                      std::same_as<T, std::optional<Tensor>> ||
+                      std::same_as<T, std::nullopt_t>;
+
 // ---------------- unary elementwise ----------------
 Tensor neg(const Tensor& x);
 Tensor abs(const Tensor& x);
@@ -94,8 +101,26 @@ Tensor cos(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);  // the Logistic primitive
 Tensor erf(const Tensor& x);
+Tensor tan(const Tensor& x);
+Tensor asin(const Tensor& x);
+Tensor acos(const Tensor& x);
+Tensor atan(const Tensor& x);
+Tensor sinh(const Tensor& x);
+Tensor cosh(const Tensor& x);
+Tensor asinh(const Tensor& x);
+Tensor acosh(const Tensor& x);
+Tensor atanh(const Tensor& x);
+Tensor log2(const Tensor& x);
+Tensor log10(const Tensor& x);
+Tensor exp2(const Tensor& x);
+Tensor lgamma(const Tensor& x);   // log |gamma(x)|
+Tensor digamma(const Tensor& x);  // d/dx lgamma(x)
+Tensor erfinv(const Tensor& x);   // the inverse of erf on (-1, 1)
 Tensor floor(const Tensor& x);
 Tensor ceil(const Tensor& x);
+// Halves to even (round(2.5) = 2), as torch and NumPy.
+Tensor round(const Tensor& x);
+Tensor trunc(const Tensor& x);  // toward zero
 Tensor logical_not(const Tensor& x);
 // composites
 Tensor square(const Tensor& x);
@@ -106,6 +131,20 @@ Tensor softplus(const Tensor& x);
 Tensor silu(const Tensor& x);
 Tensor clamp(const Tensor& x, std::optional<double> min,
              std::optional<double> max);
+// clamp with tensor bounds, broadcast against x (std::nullopt = unbounded;
+// at least one given). A template so that clamp(x, 0.0, 1.0) still means
+// the double overload (a double converts to Tensor implicitly).
+template <typename Min, typename Max>
+requires TensorBound<Min> && TensorBound<Max>
+Tensor clamp(const Tensor& x, const Min& min, const Max& max);
+// The same with bounds chosen at run time.
+Tensor clamp_tensor(const Tensor& x, const std::optional<Tensor>& min,
+                    const std::optional<Tensor>& max);
+// NaN, +inf and -inf replaced (defaults: 0 and the dtype's largest and
+// lowest finite values); integer and bool tensors are returned as they are.
+Tensor nan_to_num(const Tensor& x, double nan = 0,
+                  std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
 
 // ---------------- binary elementwise (broadcasting) ----------------
 Tensor add(const Tensor& a, const Tensor& b);
@@ -115,6 +154,21 @@ Tensor div(const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
+// Float-only binaries (integers promote to float32, as div).
+Tensor atan2(const Tensor& a, const Tensor& b);  // the angle of (b, a)
+Tensor hypot(const Tensor& a, const Tensor& b);  // sqrt(a^2 + b^2), no overflow
+// a - b trunc(a / b): the sign of a (C's fmod).
+Tensor fmod(const Tensor& a, const Tensor& b);
+// a - b floor(a / b): the sign of b (Python's %, torch.remainder).
+Tensor remainder(const Tensor& a, const Tensor& b);
+// The n-th derivative of digamma (n >= 0; polygamma(0, x) = digamma(x)).
+// The tensor form (n of whole numbers, broadcast) is the primitive's.
+Tensor polygamma(int64_t n, const Tensor& x);
+Tensor polygamma(const Tensor& n, const Tensor& x);
+// log(exp(a) + exp(b)), as max(a, b) + log1p(exp(-|a - b|)): no overflow.
+Tensor logaddexp(const Tensor& a, const Tensor& b);
+// x * log(y), 0 where x == 0 (unless y is NaN), as torch.xlogy.
+Tensor xlogy(const Tensor& x, const Tensor& y);
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);
@@ -422,6 +476,13 @@ inline Tensor detach(const Tensor& x) { return stop_gradient(x); }
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5,
               double atol = 1e-8, bool equal_nan = false);
 bool equal(const Tensor& a, const Tensor& b);  // same shape and values
+
+template <typename Min, typename Max>
+requires TensorBound<Min> && TensorBound<Max>
+Tensor clamp(const Tensor& x, const Min& min, const Max& max) {
+  return clamp_tensor(x, std::optional<Tensor>(min),
+                      std::optional<Tensor>(max));
+}
 
 template <typename T>
 requires std::is_floating_point_v<T> Tensor arange(T stop, DType dtype,

@@ -143,11 +143,32 @@ Tensor cos(const Tensor& x) { return float_unary(Prim::Cos, x); }
 Tensor tanh(const Tensor& x) { return float_unary(Prim::Tanh, x); }
 Tensor sigmoid(const Tensor& x) { return float_unary(Prim::Logistic, x); }
 Tensor erf(const Tensor& x) { return float_unary(Prim::Erf, x); }
+Tensor tan(const Tensor& x) { return float_unary(Prim::Tan, x); }
+Tensor asin(const Tensor& x) { return float_unary(Prim::Asin, x); }
+Tensor acos(const Tensor& x) { return float_unary(Prim::Acos, x); }
+Tensor atan(const Tensor& x) { return float_unary(Prim::Atan, x); }
+Tensor sinh(const Tensor& x) { return float_unary(Prim::Sinh, x); }
+Tensor cosh(const Tensor& x) { return float_unary(Prim::Cosh, x); }
+Tensor asinh(const Tensor& x) { return float_unary(Prim::Asinh, x); }
+Tensor acosh(const Tensor& x) { return float_unary(Prim::Acosh, x); }
+Tensor atanh(const Tensor& x) { return float_unary(Prim::Atanh, x); }
+Tensor log2(const Tensor& x) { return float_unary(Prim::Log2, x); }
+Tensor log10(const Tensor& x) { return float_unary(Prim::Log10, x); }
+Tensor exp2(const Tensor& x) { return float_unary(Prim::Exp2, x); }
+Tensor lgamma(const Tensor& x) { return float_unary(Prim::Lgamma, x); }
+Tensor digamma(const Tensor& x) { return float_unary(Prim::Digamma, x); }
+Tensor erfinv(const Tensor& x) { return float_unary(Prim::Erfinv, x); }
 Tensor floor(const Tensor& x) {
   return is_floating(x.dtype()) ? call1(Prim::Floor, x) : x;
 }
 Tensor ceil(const Tensor& x) {
   return is_floating(x.dtype()) ? call1(Prim::Ceil, x) : x;
+}
+Tensor round(const Tensor& x) {
+  return is_floating(x.dtype()) ? call1(Prim::Round, x) : x;
+}
+Tensor trunc(const Tensor& x) {
+  return is_floating(x.dtype()) ? call1(Prim::Trunc, x) : x;
 }
 Tensor logical_not(const Tensor& x) { return call1(Prim::LogicalNot, x); }
 
@@ -160,6 +181,17 @@ Tensor div(const Tensor& a, const Tensor& b) { return float_binary(Prim::Div, a,
 Tensor pow(const Tensor& a, const Tensor& b) { return float_binary(Prim::Pow, a, b); }
 Tensor maximum(const Tensor& a, const Tensor& b) { return promoted_binary(Prim::Maximum, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return promoted_binary(Prim::Minimum, a, b); }
+Tensor atan2(const Tensor& a, const Tensor& b) { return float_binary(Prim::Atan2, a, b); }
+Tensor hypot(const Tensor& a, const Tensor& b) { return float_binary(Prim::Hypot, a, b); }
+Tensor fmod(const Tensor& a, const Tensor& b) { return promoted_binary(Prim::Fmod, a, b); }
+Tensor remainder(const Tensor& a, const Tensor& b) { return promoted_binary(Prim::Remainder, a, b); }
+Tensor polygamma(int64_t n, const Tensor& x) {
+  FNX_CHECK(n >= 0, "polygamma", "the order n must be >= 0, got ", n,
+            " (input shape ", shape_str(x.shape()), ")");
+  const Tensor xf = to_float(x);
+  return call2(Prim::Polygamma, scalar_like(static_cast<double>(n), xf), xf);
+}
+Tensor polygamma(const Tensor& n, const Tensor& x) { return float_binary(Prim::Polygamma, n, x); }
 Tensor eq(const Tensor& a, const Tensor& b) { return promoted_binary(Prim::Eq, a, b); }
 Tensor ne(const Tensor& a, const Tensor& b) { return promoted_binary(Prim::Ne, a, b); }
 Tensor lt(const Tensor& a, const Tensor& b) { return promoted_binary(Prim::Lt, a, b); }

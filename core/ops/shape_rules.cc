@@ -66,7 +66,17 @@ OutMeta binary(const OpCall& call) {
   const Tensor& a = call.inputs[0];
   const Shape shape = broadcast_shapes(a.shape(), call.inputs[1].shape(),
                                        op_name(call));
-  if (call.prim == Prim::Div || call.prim == Prim::Pow) check_floating(call, a);
+  switch (call.prim) {
+    case Prim::Div:
+    case Prim::Pow:
+    case Prim::Atan2:
+    case Prim::Hypot:
+    case Prim::Polygamma:
+      check_floating(call, a);
+      break;
+    default:
+      break;
+  }
   if (prim_info(call.prim).family == PrimFamily::Compare) {
     return {shape, DType::Bool, a.device()};
   }

@@ -26,6 +26,7 @@ const std::vector<OpInfo>& op_database() {
     std::vector<OpInfo> entries;
     add_unary_ops(entries);
     add_binary_ops(entries);
+    add_math_ops(entries);
     add_reduce_ops(entries);
     add_view_ops(entries);
     add_shape_ops(entries);

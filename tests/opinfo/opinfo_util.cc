@@ -30,7 +30,8 @@ double shape_value(double u, DType dtype, Domain domain) {
   const double sign = negative ? -1.0 : 1.0;
   const double frac = negative ? 2 * u : 2 * u - 1;  // in [0, 1)
   if (dtype == kBool) {
-    return (domain == Domain::kPositive || domain == Domain::kNonZero)
+    return (domain == Domain::kPositive || domain == Domain::kNonZero ||
+            domain == Domain::kAboveOne)
                ? 1.0
                : (negative ? 0.0 : 1.0);
   }
@@ -45,6 +46,10 @@ double shape_value(double u, DType dtype, Domain domain) {
                       : sign * (1 + std::floor(frac * 5));
     case Domain::kSmallInt:
       return std::floor(u * 5) - 2;
+    case Domain::kUnit:
+      return floating ? sign * (0.1 + 0.8 * frac) : std::floor(u * 3) - 1;
+    case Domain::kAboveOne:
+      return floating ? 1.2 + 2 * u : 2 + std::floor(u * 3);
   }
   return u;
 }

@@ -32,6 +32,8 @@ enum class Domain {
   kPositive,  // floats in [0.5, 2.5], ints in [1, 5], bool 1
   kNonZero,   // floats in +-[0.5, 2], ints in +-[1, 5], bool 1
   kSmallInt,  // integers in [-2, 2] in every dtype (ties and exact zeros)
+  kUnit,      // floats in +-[0.1, 0.9] (asin, atanh, erfinv), ints in [-1, 1]
+  kAboveOne,  // floats in [1.2, 3.2] (acosh), ints in [2, 4], bool 1
 };
 
 // Seeded inputs drawn from `gen` (fnx::rand in float64, shaped on the host).
@@ -89,5 +91,6 @@ void add_misc_ops(std::vector<OpInfo>& db);
 void add_inplace_ops(std::vector<OpInfo>& db);
 void add_custom_ops(std::vector<OpInfo>& db);
 void add_control_ops(std::vector<OpInfo>& db);
+void add_math_ops(std::vector<OpInfo>& db);  // opinfo_math.cc
 
 }  // namespace fnx::opinfo

@@ -59,6 +59,59 @@ inline Tensor d_erf(const Tensor& s, const Tensor& x, const Tensor&) {
   return s * (exp(neg(x * x)) * (2.0 * std::numbers::inv_sqrtpi));
 }
 
+// d/dx tan(x) = 1 + tan(x)^2.
+inline Tensor d_tan(const Tensor& s, const Tensor&, const Tensor& y) {
+  return s * (1.0 + y * y);
+}
+// asin' = 1 / sqrt(1 - x^2), acos' = -asin'.
+inline Tensor d_asin(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s * rsqrt(1.0 - x * x);
+}
+inline Tensor d_acos(const Tensor& s, const Tensor& x, const Tensor&) {
+  return neg(s) * rsqrt(1.0 - x * x);
+}
+inline Tensor d_atan(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s / (1.0 + x * x);
+}
+inline Tensor d_sinh(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s * cosh(x);
+}
+inline Tensor d_cosh(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s * sinh(x);
+}
+inline Tensor d_asinh(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s * rsqrt(x * x + 1.0);
+}
+// acosh' = 1 / sqrt(x^2 - 1), with x^2 - 1 as (x - 1)(x + 1): no
+// cancellation near 1.
+inline Tensor d_acosh(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s * rsqrt((x - 1.0) * (x + 1.0));
+}
+inline Tensor d_atanh(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s / (1.0 - x * x);
+}
+inline Tensor d_log2(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s / (x * std::numbers::ln2);
+}
+inline Tensor d_log10(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s / (x * std::numbers::ln10);
+}
+inline Tensor d_exp2(const Tensor& s, const Tensor&, const Tensor& y) {
+  return s * (y * std::numbers::ln2);
+}
+inline Tensor d_lgamma(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s * digamma(x);
+}
+// digamma' = polygamma(1, x), whose derivative is polygamma(2, x)...: every
+// order exists.
+inline Tensor d_digamma(const Tensor& s, const Tensor& x, const Tensor&) {
+  return s * polygamma(1, x);
+}
+// erfinv' = sqrt(pi) / 2 exp(erfinv(x)^2).
+inline Tensor d_erfinv(const Tensor& s, const Tensor&, const Tensor& y) {
+  return s * (exp(y * y) * (0.5 / std::numbers::inv_sqrtpi));
+}
+
 // ---- binary ----
 
 inline Tensor d_pass(const Tensor& s, const Tensor&, const Tensor&,
@@ -99,6 +152,45 @@ inline Tensor d_pow_b(const Tensor& s, const Tensor& a, const Tensor& b,
   Tensor zero_base =
       logical_and(eq(a, scalar_like(0, a)), ge(b, scalar_like(0, b)));
   return where(zero_base, scalar_like(0, d), d);
+}
+// atan2(a, b) = angle of (b, a): d/da = b / (a^2 + b^2), d/db = -a / (...).
+inline Tensor d_atan2_a(const Tensor& s, const Tensor& a, const Tensor& b,
+                        const Tensor&) {
+  return s * (b / (a * a + b * b));
+}
+inline Tensor d_atan2_b(const Tensor& s, const Tensor& a, const Tensor& b,
+                        const Tensor&) {
+  return s * (neg(a) / (a * a + b * b));
+}
+// hypot(a, b) = y: d/da = a / y, d/db = b / y.
+inline Tensor d_hypot_a(const Tensor& s, const Tensor& a, const Tensor&,
+                        const Tensor& y) {
+  return s * (a / y);
+}
+inline Tensor d_hypot_b(const Tensor& s, const Tensor&, const Tensor& b,
+                        const Tensor& y) {
+  return s * (b / y);
+}
+// fmod(a, b) = a - b trunc(a / b), remainder(a, b) = a - b floor(a / b):
+// d/da = 1 (d_pass), d/db = -trunc(a / b) / -floor(a / b) (the quotient is
+// piecewise constant).
+inline Tensor d_fmod_b(const Tensor& s, const Tensor& a, const Tensor& b,
+                       const Tensor&) {
+  return neg(s) * trunc(a / b);
+}
+inline Tensor d_remainder_b(const Tensor& s, const Tensor& a, const Tensor& b,
+                            const Tensor&) {
+  return neg(s) * floor(a / b);
+}
+// polygamma(n, x): n is a whole-number order, through which nothing is
+// differentiated (torch takes it as an int); d/dx = polygamma(n + 1, x).
+inline Tensor d_polygamma_n(const Tensor& s, const Tensor&, const Tensor&,
+                            const Tensor&) {
+  return zeros_like(s);
+}
+inline Tensor d_polygamma_x(const Tensor& s, const Tensor& n, const Tensor& x,
+                            const Tensor&) {
+  return s * polygamma(n + 1.0, x);
 }
 // maximum / minimum: the winner takes the seed, ties split it in halves
 // (torch's convention for the gradient; for the tangent it is the mean of

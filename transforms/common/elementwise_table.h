@@ -43,6 +43,21 @@ inline constexpr UnaryEntry kUnary[] = {
     {Prim::Tanh, &d_tanh, kReadsOutput},
     {Prim::Logistic, &d_logistic, kReadsOutput},
     {Prim::Erf, &d_erf, kReadsInputs},
+    {Prim::Tan, &d_tan, kReadsOutput},
+    {Prim::Asin, &d_asin, kReadsInputs},
+    {Prim::Acos, &d_acos, kReadsInputs},
+    {Prim::Atan, &d_atan, kReadsInputs},
+    {Prim::Sinh, &d_sinh, kReadsInputs},
+    {Prim::Cosh, &d_cosh, kReadsInputs},
+    {Prim::Asinh, &d_asinh, kReadsInputs},
+    {Prim::Acosh, &d_acosh, kReadsInputs},
+    {Prim::Atanh, &d_atanh, kReadsInputs},
+    {Prim::Log2, &d_log2, kReadsInputs},
+    {Prim::Log10, &d_log10, kReadsInputs},
+    {Prim::Exp2, &d_exp2, kReadsOutput},
+    {Prim::Lgamma, &d_lgamma, kReadsInputs},
+    {Prim::Digamma, &d_digamma, kReadsInputs},
+    {Prim::Erfinv, &d_erfinv, kReadsOutput},
 };
 
 // Broadcasting binary: da / db are operand a's / b's terms.
@@ -62,14 +77,20 @@ inline constexpr BinaryEntry kBinary[] = {
     {Prim::Maximum, &d_max_a, &d_max_b, kReadsInputs},
     // minimum(a, b): a wins where a < b, which is maximum's term for b.
     {Prim::Minimum, &d_max_b, &d_max_a, kReadsInputs},
+    {Prim::Atan2, &d_atan2_a, &d_atan2_b, kReadsInputs},
+    {Prim::Hypot, &d_hypot_a, &d_hypot_b, kReadsInputs | kReadsOutput},
+    {Prim::Fmod, &d_pass, &d_fmod_b, kReadsInputs},
+    {Prim::Remainder, &d_pass, &d_remainder_b, kReadsInputs},
+    {Prim::Polygamma, &d_polygamma_n, &d_polygamma_x, kReadsInputs},
 };
 
 // Piecewise constant or boolean results: zero derivative, so both
 // transforms treat their results as constants.
 inline constexpr Prim kConstant[] = {
-    Prim::Sign, Prim::Floor, Prim::Ceil,       Prim::LogicalNot,
-    Prim::Eq,   Prim::Ne,    Prim::Lt,         Prim::Le,
-    Prim::Gt,   Prim::Ge,    Prim::LogicalAnd, Prim::LogicalOr,
+    Prim::Sign,       Prim::Floor,      Prim::Ceil, Prim::Round,
+    Prim::Trunc,      Prim::LogicalNot, Prim::Eq,   Prim::Ne,
+    Prim::Lt,         Prim::Le,         Prim::Gt,   Prim::Ge,
+    Prim::LogicalAnd, Prim::LogicalOr,
 };
 
 }  // namespace fnx::derivatives
