@@ -32,6 +32,9 @@ constexpr char kUsage[] =
     "                                dpsgd     DP-SGD on the UCI digits\n"
     "                                ensemble  10 MLPs trained at once\n"
     "                                maml      MAML on sine waves\n"
+    "                                charlm    DP-SGD char-level transformer\n"
+    "                                          LM on the GPL-3 text\n"
+    "                                charlm-lstm  the same with an LSTM\n"
     "  help                        print this message\n"
     "\n"
     "FNX_PLUGINS=a.so:b.so loads plugins at start-up.\n";
@@ -193,7 +196,7 @@ int run_demo(const std::string& argv0, const std::vector<std::string>& args) {
   }
   std::cerr << "fnx demo: no demo named '" << args[0] << "'; demos:\n";
   for (const demos::Demo& demo : all) {
-    std::cerr << "  " << pad(demo.name, 10) << demo.summary << "\n";
+    std::cerr << "  " << pad(demo.name, 13) << demo.summary << "\n";
   }
   return 2;
 }

@@ -1,4 +1,4 @@
-// The demo list of `fnx demo`: the four demos, in order, each runnable.
+// The demo list of `fnx demo`: the six demos, in order, each runnable.
 #include "tools/demos/demos.h"
 
 #include <sstream>
@@ -10,15 +10,15 @@
 namespace fnx::demos {
 namespace {
 
-TEST(Demos, FourInOrder) {
+TEST(Demos, SixInOrder) {
   std::vector<std::string> names;
   for (const Demo& d : all_demos()) {
     names.emplace_back(d.name);
     EXPECT_FALSE(d.summary.empty()) << d.name;
     EXPECT_NE(d.run, nullptr) << d.name;
   }
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"seed", "dpsgd", "ensemble", "maml"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"seed", "dpsgd", "ensemble",
+                                             "maml", "charlm", "charlm-lstm"}));
 }
 
 TEST(Demos, SeedRunsThroughTheList) {

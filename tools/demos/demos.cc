@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "absl/status/statusor.h"
+#include "tools/demos/charlm_demo.h"
 #include "tools/demos/digits.h"
 #include "tools/demos/dpsgd_demo.h"
 #include "tools/demos/ensemble_demo.h"
@@ -38,6 +39,26 @@ int maml(const std::string&, std::ostream& out) {
   return 0;
 }
 
+// The text is a system file rather than one of tools/data: nothing to
+// ship, nothing to download.
+int charlm_with(CharLmModel model, std::ostream& out) {
+  absl::StatusOr<std::string> text = load_text(kCharLmText);
+  if (!text.ok()) {
+    std::cerr << "fnx demo charlm: " << text.status().ToString() << "\n";
+    return 1;
+  }
+  run_charlm_demo(CharLmConfig{.model = model}, *text, kCharLmText, out);
+  return 0;
+}
+
+int charlm(const std::string&, std::ostream& out) {
+  return charlm_with(CharLmModel::transformer, out);
+}
+
+int charlm_lstm(const std::string&, std::ostream& out) {
+  return charlm_with(CharLmModel::lstm, out);
+}
+
 }  // namespace
 
 const std::vector<Demo>& all_demos() {
@@ -51,6 +72,11 @@ const std::vector<Demo>& all_demos() {
       {"ensemble", "10 MLPs trained at once with vmap over stacked state",
        ensemble},
       {"maml", "MAML on sine-wave regression, vmap over tasks", maml},
+      {"charlm",
+       "a character-level transformer language model trained with DP-SGD "
+       "on the GPL-3 text",
+       charlm},
+      {"charlm-lstm", "the same with an LSTM", charlm_lstm},
   };
   return demos;
 }

@@ -1,4 +1,5 @@
-// The demos of `fnx demo [name]`: seed, dpsgd, ensemble, maml.
+// The demos of `fnx demo [name]`: seed, dpsgd, ensemble, maml,
+// charlm, charlm-lstm.
 #pragma once
 
 #include <ostream>

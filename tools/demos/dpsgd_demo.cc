@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <memory>
 #include <numeric>
-#include <optional>
 #include <random>
 #include <string>
 
@@ -18,37 +17,13 @@
 #include "nn/losses.h"
 #include "nn/optim.h"
 #include "tools/demos/demo_util.h"
+#include "tools/demos/dp_sgd.h"
 #include "tools/demos/privacy.h"
 #include "transforms/grad/grad.h"
 #include "transforms/vmap/vmap.h"
 
 namespace fnx::demos {
 namespace {
-
-// The privatized batch gradient: every example's gradient clipped to norm
-// C (over all parameters together), summed, Gaussian noise of std sigma*C
-// added, divided by the batch size.
-ParamDict privatize(const ParamDict& per_sample, int64_t batch,
-                    const DpsgdConfig& config, Generator& gen) {
-  Tensor squared = zeros({batch});
-  for (const auto& [name, g] : per_sample) {
-    squared = squared + square(g).flatten(1).sum({1});
-  }
-  const Tensor scale =
-      clamp(config.clip_norm / (sqrt(squared) + 1e-6), std::nullopt, 1.0);
-  ParamDict out;
-  for (const auto& [name, g] : per_sample) {
-    Shape shape(g.dim(), 1);
-    shape[0] = batch;
-    const Tensor clipped_sum = (g * scale.reshape(shape)).sum({0});
-    const Tensor noise =
-        normal(clipped_sum.shape(), 0.0,
-               config.noise_multiplier * config.clip_norm, g.dtype(), &gen);
-    out.insert_or_assign(name,
-                         (clipped_sum + noise) / static_cast<double>(batch));
-  }
-  return out;
-}
 
 nn::Sequential make_model(const DpsgdConfig& config, Generator& gen) {
   if (!config.cnn) {
@@ -114,7 +89,8 @@ TrainingRun train(bool is_private, const DpsgdConfig& config,
       loss_sum += batch_loss(params, x, y).to_vector()[0];
       ++batches;
       const ParamDict g = is_private ? privatize(per_sample_grads(params, x, y),
-                                                 end - begin, config, gen)
+                                                 end - begin, config.clip_norm,
+                                                 config.noise_multiplier, gen)
                                      : grad(batch_loss)(params, x, y);
       params = opt.step(params, g);
     }
