@@ -23,7 +23,7 @@ enum class CharLmModel { transformer, lstm };
 
 struct CharLmConfig {
   CharLmModel model = CharLmModel::transformer;
-  int steps = 300;
+  int steps = 1000;
   int64_t seq_len = 32;
   int64_t batch_size = 32;
   // Embedding width; the transformer's d_model, the LSTM's hidden size.
@@ -31,12 +31,12 @@ struct CharLmConfig {
   int64_t heads = 2;   // transformer only
   int64_t layers = 1;  // transformer only
   int64_t dim_feedforward = 64;
-  double lr = 3e-3;  // AdamW
+  double lr = 1e-2;  // AdamW
   double weight_decay = 0;
   double clip_norm = 1.0;         // C: per-sample gradient norm bound
   double noise_multiplier = 1.0;  // sigma: noise std is sigma * C
   double delta = 1e-5;            // for the reported (epsilon, delta)
-  int log_every = 50;             // a progress line every this many steps
+  int log_every = 100;            // a progress line every this many steps
   uint64_t seed = 0;
 };
 
