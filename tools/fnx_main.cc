@@ -27,7 +27,8 @@ constexpr char kUsage[] =
     "  info [--plugin PATH.so]...  list loaded plugins, backends and which\n"
     "                              primitives have a kernel or rule in each\n"
     "                              table (loads the given plugins first)\n"
-    "  demo [NAME]                 run every demo in order, or the one named:\n"
+    "  demo [NAME]                 run the demos in order (the charlm ones\n"
+    "                              only by name), or the one named:\n"
     "                                seed      the seed talk's examples\n"
     "                                dpsgd     DP-SGD on the UCI digits\n"
     "                                ensemble  10 MLPs trained at once\n"
@@ -183,6 +184,7 @@ int run_demo(const std::string& argv0, const std::vector<std::string>& args) {
   if (args.empty()) {
     demos::Stopwatch watch;
     for (const demos::Demo& demo : all) {
+      if (!demo.in_all) continue;
       const int rc = demo.run(argv0, std::cout);
       if (rc != 0) return rc;
       std::cout << "\n";

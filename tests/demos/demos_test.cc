@@ -19,6 +19,10 @@ TEST(Demos, SixInOrder) {
   }
   EXPECT_EQ(names, (std::vector<std::string>{"seed", "dpsgd", "ensemble",
                                              "maml", "charlm", "charlm-lstm"}));
+  // The minute-long training demos run only when named.
+  for (const Demo& d : all_demos()) {
+    EXPECT_EQ(d.in_all, d.name.rfind("charlm", 0) != 0) << d.name;
+  }
 }
 
 TEST(Demos, SeedRunsThroughTheList) {

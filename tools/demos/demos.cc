@@ -74,9 +74,10 @@ const std::vector<Demo>& all_demos() {
       {"maml", "MAML on sine-wave regression, vmap over tasks", maml},
       {"charlm",
        "a character-level transformer language model trained with DP-SGD "
-       "on the GPL-3 text",
-       charlm},
-      {"charlm-lstm", "the same with an LSTM", charlm_lstm},
+       "on the GPL-3 text (run by name only)",
+       charlm, false},
+      {"charlm-lstm", "the same with an LSTM (run by name only)", charlm_lstm,
+       false},
   };
   return demos;
 }

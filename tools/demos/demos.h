@@ -14,6 +14,9 @@ struct Demo {
   std::string_view summary;
   // Runs the demo in its full configuration; returns an exit code.
   int (*run)(const std::string& argv0, std::ostream& out);
+  // Whether `fnx demo` (all demos) runs it; the minute-long training demos
+  // run only when named, so the quick start and the smoke test stay short.
+  bool in_all = true;
 };
 
 // All demos, in the order `fnx demo` runs them.
