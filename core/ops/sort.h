@@ -40,4 +40,18 @@ SortResult kthvalue(const Tensor& x, int64_t k, int64_t dim = -1,
 // fiber) and its position. Needs a non-empty dim.
 SortResult median(const Tensor& x, int64_t dim, bool keepdim = false);
 
+// For each value, the position in sorted_sequence that keeps it sorted:
+// the number of elements < value (right: <= value), int64. sorted_sequence
+// is 1-d (shared by every value, values of any shape) or (..., M) with
+// values (..., N) and leading dims that broadcast. A composite of one
+// comparison and a sum over M: O(M * N) work and memory, no primitive, so
+// every transform batches it (a binary-search primitive is the faster
+// follow-up). Every comparison with a NaN value is false, so a NaN value
+// gets 0 (torch puts it last).
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values,
+                    bool right = false);
+// The bucket of each x among 1-d ascending boundaries: searchsorted
+// (torch.bucketize: right = false means boundaries[i-1] < x <= boundaries[i]).
+Tensor bucketize(const Tensor& x, const Tensor& boundaries, bool right = false);
+
 }  // namespace fnx

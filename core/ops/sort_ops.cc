@@ -79,4 +79,32 @@ SortResult median(const Tensor& x, int64_t dim, bool keepdim) {
   return kthvalue(x, (n - 1) / 2 + 1, dim, keepdim);
 }
 
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values,
+                    bool right) {
+  FNX_CHECK(sorted_sequence.dim() >= 1, "searchsorted",
+            "sorted_sequence must have at least one dim, got shape ",
+            shape_str(sorted_sequence.shape()));
+  if (sorted_sequence.dim() > 1) {
+    FNX_CHECK(values.dim() == sorted_sequence.dim(), "searchsorted",
+              "values of shape ", shape_str(values.shape()),
+              " must have the rank of sorted_sequence ",
+              shape_str(sorted_sequence.shape()),
+              " (or pass a 1-d sorted_sequence)");
+  }
+  // (..., N, 1) against (..., 1, M), or (..., 1) against (M) for a 1-d
+  // sequence: one comparison per pair, counted over M.
+  const Tensor s = sorted_sequence.dim() > 1 ? unsqueeze(sorted_sequence, -2)
+                                             : sorted_sequence;
+  const Tensor v = unsqueeze(values, -1);
+  const Tensor hit = right ? s <= v : s < v;
+  return sum(cast(hit, DType::Int64), {-1});
+}
+
+Tensor bucketize(const Tensor& x, const Tensor& boundaries, bool right) {
+  FNX_CHECK(boundaries.dim() == 1, "bucketize",
+            "boundaries must be 1-d, got shape ",
+            shape_str(boundaries.shape()));
+  return searchsorted(boundaries, x, right);
+}
+
 }  // namespace fnx

@@ -146,6 +146,83 @@ DType cumsum_dtype(DType d) {
   return d == DType::Int32 || d == DType::Bool ? DType::Int64 : d;
 }
 
+// searchsorted's reference: for each value, how many elements of its
+// sequence are < it (<= with right), the leading dims broadcast.
+Nd search_ref(const Nd& seq, const Nd& values, bool right) {
+  Nd s = seq, v = values;
+  if (seq.rank() > 1) {
+    Shape lead_s(seq.shape.begin(), seq.shape.end() - 1);
+    Shape lead_v(values.shape.begin(), values.shape.end() - 1);
+    Shape lead = broadcast_shape(lead_s, lead_v);
+    Shape ss = lead, vs = lead;
+    ss.push_back(seq.shape.back());
+    vs.push_back(values.shape.back());
+    s = broadcast_nd(seq, ss);
+    v = broadcast_nd(values, vs);
+  }
+  const int64_t m = s.shape.back();
+  const int64_t n = v.rank() == 0 ? 1 : v.shape.back();
+  Nd out = v;
+  out.dtype = DType::Int64;
+  for (int64_t i = 0; i < v.numel(); ++i) {
+    // Row of the sequence for value i: 0 for a 1-d sequence.
+    const int64_t row = seq.rank() > 1 ? i / n : 0;
+    double c = 0;
+    for (int64_t k = 0; k < m; ++k) {
+      const double e = s.data[row * m + k];
+      if (right ? e <= v.data[i] : e < v.data[i]) ++c;
+    }
+    out.data[i] = c;
+  }
+  return out;
+}
+
+// An ascending sequence of `shape` (sorted along the last dim).
+Tensor ascending_seq(const Shape& shape, DType dtype, Generator& gen) {
+  return sort(make(shape, dtype, gen), -1).values.contiguous();
+}
+
+OpInfo search_entry(bool right, bool bucket) {
+  OpInfo info;
+  info.name = bucket ? "bucketize" : "searchsorted";
+  if (right) info.name += ".right";
+  info.family = "sort";
+  info.impl = Impl::kComposite;
+  info.op = [right, bucket](const TensorList& in) {
+    return bucket ? bucketize(in.at(1), in.at(0), right)
+                  : searchsorted(in.at(0), in.at(1), right);
+  };
+  info.reference = [right](const TensorList& in) {
+    return search_ref(read(in.at(0)), read(in.at(1)), right);
+  };
+  info.samples = [bucket](DType dtype, Generator& gen) {
+    std::vector<SampleInput> v;
+    auto add = [&](Tensor seq, Tensor values, std::vector<std::string> tags) {
+      v.push_back(sample({std::move(seq), std::move(values)}, std::move(tags),
+                         "inputs (sorted_sequence, values)"));
+    };
+    add(ascending_seq({6}, dtype, gen), make({2, 3}, dtype, gen), {"basic"});
+    add(ascending_seq({5}, dtype, gen), make({7}, dtype, gen), {"basic"});
+    add(ascending_seq({4}, dtype, gen), make({}, dtype, gen), {"scalar"});
+    add(ascending_seq({4}, dtype, gen), make({0}, dtype, gen), {"zero-size"});
+    add(ascending_seq({4}, dtype, gen), make_noncontig({3, 2}, dtype, gen),
+        {"noncontig"});
+    // Values equal to elements of the sequence: left and right differ.
+    add(constant({-1, 0, 0, 2, 3}, {5}, dtype),
+        constant({0, -1, 3, 1, 4, -2}, {6}, dtype), {"ties"});
+    if (!bucket) {
+      add(ascending_seq({2, 5}, dtype, gen), make({2, 3}, dtype, gen),
+          {"basic"});
+      add(ascending_seq({1, 5}, dtype, gen), make({3, 4}, dtype, gen),
+          {"broadcast"});
+    }
+    return v;
+  };
+  info.dtypes = numeric_dtypes();
+  info.differentiable = false;
+  return info;
+}
+
 }  // namespace
 
 void add_sort_ops(std::vector<OpInfo>& db) {
@@ -241,6 +318,10 @@ void add_sort_ops(std::vector<OpInfo>& db) {
               x.dtype, /*drop_dim=*/!keepdim && x.rank() > 0);
         },
         numeric_dtypes(), true));
+  }
+  for (bool right : {false, true}) {
+    db.push_back(search_entry(right, /*bucket=*/false));
+    db.push_back(search_entry(right, /*bucket=*/true));
   }
 }
 
