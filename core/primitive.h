@@ -90,6 +90,11 @@ class Tensor;
   /* softmax, log(softmax) along a dim */ \
   X(Softmax, Softmax, 1)                  \
   X(LogSoftmax, Softmax, 1)               \
+  /* running sum along a dim */           \
+  X(Cumsum, Scan, 1)                      \
+  /* stable sort order along a dim */     \
+  /* (int64 indices)                  */  \
+  X(Argsort, Sort, 1)                     \
   /* views: results share storage */      \
   X(Reshape, View, 1)                     \
   X(Permute, View, 1)                     \
@@ -153,8 +158,8 @@ inline constexpr int kNumPrims = 0 FNX_PRIMITIVES(FNX_PRIM_COUNT);
 
 // Families group primitives that share a rule helper in every table.
 enum class PrimFamily : uint8_t {
-  Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, Softmax, View, Cat,
-  Pad,
+  Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, Softmax, Scan, Sort,
+  View, Cat, Pad,
   Index, Matmul, Conv, Unfold, Pool, Creation, Random, Copy, Transfer,
   Identity, Linalg, Assert, HigherOrder
 };
@@ -200,6 +205,19 @@ struct SliceAttrs {
 // Cat, Gather, ScatterAdd, IndexSelect, IndexAdd, Softmax, LogSoftmax.
 struct DimAttrs {
   int64_t dim = 0;
+};
+// Cumsum: out[i] = sum of x[j] along `dim` for j <= i (reverse: j >= i).
+// reverse is the transpose, which the VJP needs.
+struct ScanAttrs {
+  int64_t dim = 0;
+  bool reverse = false;
+};
+// Argsort: the permutation that sorts each fiber along `dim`, ascending or
+// descending, always stable (equal values keep their order), NaN ordered
+// above +inf (last ascending, first descending), as torch.
+struct SortAttrs {
+  int64_t dim = 0;
+  bool descending = false;
 };
 // Pad: per-dim amounts before/after (full rank; may be negative, which crops).
 struct PadAttrs {
@@ -307,7 +325,7 @@ using Attrs = std::variant<NoAttrs, CastAttrs, ReduceAttrs, ShapeAttrs,
                            PermuteAttrs, SliceAttrs, DimAttrs, PadAttrs,
                            ConvAttrs, UnfoldAttrs, FullAttrs, IotaAttrs,
                            RandomAttrs, DeviceAttrs, LinalgAttrs,
-                           AssertAttrs, CustomAttrs>;
+                           AssertAttrs, CustomAttrs, ScanAttrs, SortAttrs>;
 
 struct OpCall {
   Prim prim;

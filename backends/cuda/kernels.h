@@ -175,6 +175,18 @@ cudaError_t launch_softmax(bool log, Scalar t, int64_t outer, int64_t n,
                            int64_t inner, const void* x, void* y,
                            cudaStream_t stream);
 
+// ---- cumsum, argsort (sort.cu) ----
+
+// Along the middle dim of contiguous (outer, n, inner) tensors: y = the
+// running sum of x (from the end when `reverse`), and y (int64) = the
+// stable order that sorts each fiber, NaN above all values.
+cudaError_t launch_cumsum(Scalar t, int64_t outer, int64_t n, int64_t inner,
+                          bool reverse, const void* x, void* y,
+                          cudaStream_t stream);
+cudaError_t launch_argsort(Scalar t, int64_t outer, int64_t n, int64_t inner,
+                           bool descending, const void* x, int64_t* y,
+                           cudaStream_t stream);
+
 // ---- unfold / fold (unfold.cu) ----
 
 // WindowGeometry: backends/cuda/window.h.

@@ -165,6 +165,20 @@ OutMeta softmax(const OpCall& call) {
   return {x.shape(), x.dtype(), x.device()};
 }
 
+// Cumsum keeps x's dtype (the op API promotes bool and int32 to int64
+// first, as sum does); Argsort gives int64 positions along the dim.
+OutMeta along_dim(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  const bool scan = call.prim == Prim::Cumsum;
+  const int64_t dim =
+      scan ? call.attr<ScanAttrs>().dim : call.attr<SortAttrs>().dim;
+  FNX_CHECK(dim >= 0 && dim < x.dim(), op_name(call), "dim ", dim,
+            " is invalid for a tensor of shape ", shape_str(x.shape()));
+  FNX_CHECK(!scan || x.dtype() != DType::Bool, op_name(call),
+            "takes a numeric tensor, got bool; cast it first");
+  return {x.shape(), scan ? x.dtype() : DType::Int64, x.device()};
+}
+
 OutMeta cast(const OpCall& call) {
   const Tensor& x = call.inputs[0];
   return {x.shape(), call.attr<CastAttrs>().dtype, x.device()};
@@ -634,6 +648,8 @@ OutMeta infer_meta_unchecked(const OpCall& call) {
     case PrimFamily::Reduce:
     case PrimFamily::ArgReduce: return reduce(call);
     case PrimFamily::Softmax: return softmax(call);
+    case PrimFamily::Scan:
+    case PrimFamily::Sort: return along_dim(call);
     case PrimFamily::View: return view(call);
     case PrimFamily::Cat: return cat(call);
     case PrimFamily::Pad: return pad(call);

@@ -28,6 +28,7 @@ const std::vector<OpInfo>& op_database() {
     add_binary_ops(entries);
     add_math_ops(entries);
     add_reduce_ops(entries);
+    add_sort_ops(entries);
     add_view_ops(entries);
     add_shape_ops(entries);
     add_index_ops(entries);

@@ -78,6 +78,7 @@ std::string dims_str(const Index& dims);
 void add_unary_ops(std::vector<OpInfo>& db);
 void add_binary_ops(std::vector<OpInfo>& db);
 void add_reduce_ops(std::vector<OpInfo>& db);
+void add_sort_ops(std::vector<OpInfo>& db);  // cumsum, argsort, sort...
 void add_view_ops(std::vector<OpInfo>& db);
 void add_shape_ops(std::vector<OpInfo>& db);
 void add_index_ops(std::vector<OpInfo>& db);

@@ -225,6 +225,7 @@ const jvp_internal::JvpTransform kTransform{jvp_internal::kJvpApiVersion,
 FNX_REGISTER_PLUGIN("jvp") {
   register_elementwise_rules(r);
   register_reduce_rules(r);
+  register_sort_rules(r);
   register_shape_rules(r);
   register_index_rules(r);
   register_linalg_rules(r);

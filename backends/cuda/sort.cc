@@ -1,0 +1,44 @@
+// Cumsum and Argsort on CUDA: the input made contiguous and viewed as
+// (outer, n, inner) around the dim; sort.cu's kernels.
+#include "backends/cuda/kernels.h"
+#include "backends/cuda/tensors.h"
+#include "core/registry.h"
+
+namespace fnx::cuda {
+namespace {
+
+Tensor cumsum_kernel(const OpCall& call, const OutMeta& out) {
+  const Context& ctx = context_of(out);
+  const Tensor x = contiguous(call.inputs[0]);
+  Tensor result = make_result(out);
+  if (result.numel() == 0) return result;
+  const auto& a = call.attr<ScanAttrs>();
+  const DimSplit s = split_at_dim(x.shape(), a.dim);
+  launched(launch_cumsum(scalar_of(out.dtype), s.outer, s.n, s.inner, a.reverse,
+                         dptr(x), dptr(result), ctx.stream),
+           call.name());
+  return result;
+}
+
+Tensor argsort_kernel(const OpCall& call, const OutMeta& out) {
+  const Context& ctx = context_of(out);
+  const Tensor x = contiguous(call.inputs[0]);
+  Tensor result = make_result(out);
+  if (result.numel() == 0) return result;
+  const auto& a = call.attr<SortAttrs>();
+  const DimSplit s = split_at_dim(x.shape(), a.dim);
+  launched(launch_argsort(scalar_of(x.dtype()), s.outer, s.n, s.inner,
+                          a.descending, dptr(x),
+                          reinterpret_cast<int64_t*>(dptr(result)), ctx.stream),
+           call.name());
+  return result;
+}
+
+}  // namespace
+
+FNX_REGISTER_PLUGIN("cuda") {
+  r.kernel(DeviceType::CUDA, Prim::Cumsum, &cumsum_kernel);
+  r.kernel(DeviceType::CUDA, Prim::Argsort, &argsort_kernel);
+}
+
+}  // namespace fnx::cuda
