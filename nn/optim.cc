@@ -28,6 +28,18 @@ void check_lr(const char* op, double lr) {
   FNX_CHECK(lr >= 0, op, "lr must be non-negative, got ", lr);
 }
 
+ParamDict update_each(const char* op, const ParamDict& params,
+                      const ParamDict& grads, const UpdateFn& update) {
+  check_grads(op, params, grads);
+  ParamDict out;
+  for (const auto& [k, p] : params) {
+    out.insert_or_assign(k, grads.contains(k)
+                                ? update(k, detach(p), detach(grads.at(k)))
+                                : detach(p));
+  }
+  return out;
+}
+
 void write_back(Module& module, const ParamDict& updated) {
   for (const auto& [k, t] : updated) module.find_tensor(k)->copy_(t);
 }
@@ -40,36 +52,30 @@ SGD::SGD(SGDOptions options) : options_(options) {
   check_lr("nn.SGD", options.lr);
   FNX_CHECK(options.momentum >= 0, "nn.SGD",
             "momentum must be non-negative, got ", options.momentum);
-  FNX_CHECK(!options.nesterov ||
-                (options.momentum > 0 && options.dampening == 0),
-            "nn.SGD", "nesterov needs momentum > 0 and zero dampening");
+  FNX_CHECK(
+      !options.nesterov || (options.momentum > 0 && options.dampening == 0),
+      "nn.SGD", "nesterov needs momentum > 0 and zero dampening");
 }
 
 ParamDict SGD::step(const ParamDict& params, const ParamDict& grads) {
-  check_grads("nn.SGD", params, grads);
-  ParamDict out;
-  for (const auto& [k, p0] : params) {
-    const Tensor p = detach(p0);
-    if (!grads.contains(k)) {
-      out.insert_or_assign(k, p);
-      continue;
-    }
-    Tensor d = detach(grads.at(k));
-    if (options_.weight_decay != 0) d = d + p * options_.weight_decay;
-    if (options_.momentum != 0) {
-      Tensor buf;
-      if (!momentum_.contains(k)) {
-        buf = clone(d);
-      } else {
-        buf = momentum_.at(k) * options_.momentum +
-              d * (1 - options_.dampening);
-      }
-      momentum_.insert_or_assign(k, buf);
-      d = options_.nesterov ? d + buf * options_.momentum : buf;
-    }
-    out.insert_or_assign(k, p - d * options_.lr);
-  }
-  return out;
+  return update_each("nn.SGD", params, grads,
+                     [&](const std::string& k, const Tensor& p, Tensor d) {
+                       if (options_.weight_decay != 0)
+                         d = d + p * options_.weight_decay;
+                       if (options_.momentum != 0) {
+                         Tensor buf;
+                         if (!momentum_.contains(k)) {
+                           buf = clone(d);
+                         } else {
+                           buf = momentum_.at(k) * options_.momentum +
+                                 d * (1 - options_.dampening);
+                         }
+                         momentum_.insert_or_assign(k, buf);
+                         d = options_.nesterov ? d + buf * options_.momentum
+                                               : buf;
+                       }
+                       return p - d * options_.lr;
+                     });
 }
 
 void SGD::step(Module& module, const ParamDict& grads) {
@@ -90,36 +96,29 @@ Adam::Adam(AdamOptions options) : options_(options) {
 }
 
 ParamDict Adam::step(const ParamDict& params, const ParamDict& grads) {
-  check_grads("nn.Adam", params, grads);
+  check_grads("nn.Adam", params, grads);  // before the step count moves
   ++t_;
   const double b1 = options_.beta1, b2 = options_.beta2;
   const double c1 = 1 - std::pow(b1, double(t_));
   const double c2 = 1 - std::pow(b2, double(t_));
-  ParamDict out;
-  for (const auto& [k, p0] : params) {
-    Tensor p = detach(p0);
-    if (!grads.contains(k)) {
-      out.insert_or_assign(k, p);
-      continue;
-    }
-    Tensor g = detach(grads.at(k));
-    if (options_.weight_decay != 0) {
-      if (options_.decoupled_weight_decay) {
-        p = p * (1 - options_.lr * options_.weight_decay);
-      } else {
-        g = g + p * options_.weight_decay;
-      }
-    }
-    const Tensor m = m_.contains(k) ? m_.at(k) * b1 + g * (1 - b1)
-                                    : g * (1 - b1);
-    const Tensor v = v_.contains(k) ? v_.at(k) * b2 + square(g) * (1 - b2)
-                                    : square(g) * (1 - b2);
-    m_.insert_or_assign(k, m);
-    v_.insert_or_assign(k, v);
-    const Tensor step = (m / c1) / (sqrt(v / c2) + options_.eps);
-    out.insert_or_assign(k, p - step * options_.lr);
-  }
-  return out;
+  return update_each(
+      "nn.Adam", params, grads, [&](const std::string& k, Tensor p, Tensor g) {
+        if (options_.weight_decay != 0) {
+          if (options_.decoupled_weight_decay) {
+            p = p * (1 - options_.lr * options_.weight_decay);
+          } else {
+            g = g + p * options_.weight_decay;
+          }
+        }
+        const Tensor m =
+            m_.contains(k) ? m_.at(k) * b1 + g * (1 - b1) : g * (1 - b1);
+        const Tensor v = v_.contains(k) ? v_.at(k) * b2 + square(g) * (1 - b2)
+                                        : square(g) * (1 - b2);
+        m_.insert_or_assign(k, m);
+        v_.insert_or_assign(k, v);
+        const Tensor step = (m / c1) / (sqrt(v / c2) + options_.eps);
+        return p - step * options_.lr;
+      });
 }
 
 void Adam::step(Module& module, const ParamDict& grads) {

@@ -22,37 +22,31 @@ RMSprop::RMSprop(RMSpropOptions options) : options_(options) {
 }
 
 ParamDict RMSprop::step(const ParamDict& params, const ParamDict& grads) {
-  check_grads("nn.RMSprop", params, grads);
   const double alpha = options_.alpha;
-  ParamDict out;
-  for (const auto& [k, p0] : params) {
-    const Tensor p = detach(p0);
-    if (!grads.contains(k)) {
-      out.insert_or_assign(k, p);
-      continue;
-    }
-    Tensor g = detach(grads.at(k));
-    if (options_.weight_decay != 0) g = g + p * options_.weight_decay;
-    const Tensor sq = square_avg_.contains(k)
-                          ? square_avg_.at(k) * alpha + square(g) * (1 - alpha)
-                          : square(g) * (1 - alpha);
-    square_avg_.insert_or_assign(k, sq);
-    Tensor avg = sq;
-    if (options_.centered) {
-      const Tensor ga = grad_avg_.contains(k)
-                            ? grad_avg_.at(k) * alpha + g * (1 - alpha)
-                            : g * (1 - alpha);
-      grad_avg_.insert_or_assign(k, ga);
-      avg = sq - square(ga);
-    }
-    Tensor d = g / (sqrt(avg) + options_.eps);
-    if (options_.momentum > 0) {
-      d = momentum_.contains(k) ? momentum_.at(k) * options_.momentum + d : d;
-      momentum_.insert_or_assign(k, d);
-    }
-    out.insert_or_assign(k, p - d * options_.lr);
-  }
-  return out;
+  return update_each(
+      "nn.RMSprop", params, grads,
+      [&](const std::string& k, const Tensor& p, Tensor g) {
+        if (options_.weight_decay != 0) g = g + p * options_.weight_decay;
+        const Tensor sq = square_avg_.contains(k) ? square_avg_.at(k) * alpha +
+                                                        square(g) * (1 - alpha)
+                                                  : square(g) * (1 - alpha);
+        square_avg_.insert_or_assign(k, sq);
+        Tensor avg = sq;
+        if (options_.centered) {
+          const Tensor ga = grad_avg_.contains(k)
+                                ? grad_avg_.at(k) * alpha + g * (1 - alpha)
+                                : g * (1 - alpha);
+          grad_avg_.insert_or_assign(k, ga);
+          avg = sq - square(ga);
+        }
+        Tensor d = g / (sqrt(avg) + options_.eps);
+        if (options_.momentum > 0) {
+          d = momentum_.contains(k) ? momentum_.at(k) * options_.momentum + d
+                                    : d;
+          momentum_.insert_or_assign(k, d);
+        }
+        return p - d * options_.lr;
+      });
 }
 
 void RMSprop::step(Module& module, const ParamDict& grads) {
@@ -74,26 +68,20 @@ Adagrad::Adagrad(AdagradOptions options) : options_(options) {
 }
 
 ParamDict Adagrad::step(const ParamDict& params, const ParamDict& grads) {
-  check_grads("nn.Adagrad", params, grads);
+  check_grads("nn.Adagrad", params, grads);  // before the step count moves
   ++t_;
   const double lr = options_.lr / (1 + double(t_ - 1) * options_.lr_decay);
-  ParamDict out;
-  for (const auto& [k, p0] : params) {
-    const Tensor p = detach(p0);
-    if (!grads.contains(k)) {
-      out.insert_or_assign(k, p);
-      continue;
-    }
-    Tensor g = detach(grads.at(k));
-    if (options_.weight_decay != 0) g = g + p * options_.weight_decay;
-    const Tensor before =
-        sum_.contains(k) ? sum_.at(k)
-                         : full_like(p, options_.initial_accumulator_value);
-    const Tensor total = before + square(g);
-    sum_.insert_or_assign(k, total);
-    out.insert_or_assign(k, p - g / (sqrt(total) + options_.eps) * lr);
-  }
-  return out;
+  return update_each(
+      "nn.Adagrad", params, grads,
+      [&](const std::string& k, const Tensor& p, Tensor g) {
+        if (options_.weight_decay != 0) g = g + p * options_.weight_decay;
+        const Tensor before =
+            sum_.contains(k) ? sum_.at(k)
+                             : full_like(p, options_.initial_accumulator_value);
+        const Tensor total = before + square(g);
+        sum_.insert_or_assign(k, total);
+        return p - g / (sqrt(total) + options_.eps) * lr;
+      });
 }
 
 void Adagrad::step(Module& module, const ParamDict& grads) {

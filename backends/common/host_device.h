@@ -23,4 +23,27 @@ FNX_HD bool is_nan_value(T v) {
   }
 }
 
+// The type a running sum (cumsum) of T accumulates in, on every backend:
+// floats in double; integers in their unsigned type, so that overflow wraps
+// (as torch's sums do) instead of being undefined. (bool: unused, the shape
+// rule refuses it.)
+template <typename T>
+struct ScanAccumulatorOf {
+  using type = std::make_unsigned_t<T>;
+};
+template <>
+struct ScanAccumulatorOf<bool> {
+  using type = bool;
+};
+template <>
+struct ScanAccumulatorOf<float> {
+  using type = double;
+};
+template <>
+struct ScanAccumulatorOf<double> {
+  using type = double;
+};
+template <typename T>
+using ScanAccumulator = typename ScanAccumulatorOf<T>::type;
+
 }  // namespace fnx

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backends/common/host_device.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
 #include "core/registry.h"
@@ -17,27 +18,8 @@
 namespace fnx::cpu {
 namespace {
 
-// Floats sum in double; integers in their unsigned type, so that overflow
-// wraps (as torch's sums do) instead of being undefined. (bool: unused, the
-// shape rule refuses it.)
 template <typename T>
-struct AccOf {
-  using type = std::make_unsigned_t<T>;
-};
-template <>
-struct AccOf<bool> {
-  using type = bool;
-};
-template <>
-struct AccOf<float> {
-  using type = double;
-};
-template <>
-struct AccOf<double> {
-  using type = double;
-};
-template <typename T>
-using Acc = typename AccOf<T>::type;
+using Acc = ScanAccumulator<T>;
 
 template <typename T>
 void cumsum_block(const T* x, T* y, int64_t n, int64_t inner, bool reverse,

@@ -7,6 +7,8 @@
 // block-wide radix or merge sort is the next step for long fibers.
 #include <type_traits>
 
+#include "backends/common/host_device.h"
+
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/launch.h"
 #include "backends/cuda/loop.cuh"
@@ -14,27 +16,8 @@
 namespace fnx::cuda {
 namespace {
 
-// Floats sum in double; integers in their unsigned type, so that overflow
-// wraps (as torch's sums do) instead of being undefined. (bool: unused, the
-// shape rule refuses it.)
 template <typename T>
-struct AccOf {
-  using type = std::make_unsigned_t<T>;
-};
-template <>
-struct AccOf<bool> {
-  using type = bool;
-};
-template <>
-struct AccOf<float> {
-  using type = double;
-};
-template <>
-struct AccOf<double> {
-  using type = double;
-};
-template <typename T>
-using Acc = typename AccOf<T>::type;
+using Acc = ScanAccumulator<T>;
 
 template <typename T>
 __global__ void cumsum_kernel(int64_t outer, int64_t n, int64_t inner,
