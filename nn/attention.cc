@@ -66,10 +66,15 @@ AttentionResult scaled_dot_product_attention_with_weights(
             "dropout_p must be in [0, 1), got ", dropout_p);
   const double s =
       scale.has_value() ? *scale : 1.0 / std::sqrt(double(q.size(-1)));
-  Tensor scores = matmul(q, transpose(k, -2, -1)) * s;  // (..., L, S)
+  // Scaling q rather than the scores: (L, E) products instead of (L, S).
+  Tensor scores = matmul(q * s, transpose(k, -2, -1));  // (..., L, S)
 
-  Tensor mask = attn_mask;
-  if (is_causal) mask = causal_mask(q.size(-2), k.size(-2), q.device());
+  if (is_causal) {
+    // Query i always sees key 0, so no row is fully masked: plain softmax.
+    scores = where(causal_mask(q.size(-2), k.size(-2), q.device()), scores,
+                   scalar_like(-kInf, scores));
+  }
+  const Tensor& mask = attn_mask;
   if (mask.defined()) {
     FNX_CHECK(broadcasts_to(mask.shape(), scores.shape()), op, "attn_mask ",
               shape_str(mask.shape()), " does not broadcast to the scores ",

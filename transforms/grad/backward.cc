@@ -7,6 +7,7 @@
 #include "absl/container/inlined_vector.h"
 #include "core/error.h"
 #include "core/ops/ops.h"
+#include "transforms/grad/rule_helpers.h"
 #include "transforms/grad/vjp_rule.h"
 
 namespace fnx::grad_internal {
@@ -14,6 +15,85 @@ namespace {
 
 void accumulate(Tensor& acc, const Tensor& g) {
   acc = acc.defined() ? add(acc, g) : g;
+}
+
+// The cotangent arriving at one node. Cotangents of unit-step slices of it
+// (the steps of an unrolled RNN, unbind, chunk, split) are kept apart
+// until the node comes up: disjoint slices along one dim are then joined
+// by a single cat with zero gaps, one pass over the result, where padding
+// each slice to the full shape and adding them would pass over it once per
+// slice (quadratic in the number of steps).
+class Cotangent {
+ public:
+  void add(const Tensor& g) { accumulate(dense_, g); }
+
+  void add_slice(const SliceAttrs& a, const Shape& full, const Tensor& g) {
+    slices_.push_back({a.dim, a.start, g});
+    full_ = full;
+  }
+
+  bool defined() const { return dense_.defined() || !slices_.empty(); }
+
+  Tensor take() {
+    Tensor out = join_slices();
+    if (dense_.defined()) out = out.defined() ? fnx::add(out, dense_) : dense_;
+    dense_ = Tensor();
+    slices_.clear();
+    return out;
+  }
+
+ private:
+  struct Piece {
+    int64_t dim, start;
+    Tensor g;
+  };
+
+  Tensor join_slices() {
+    if (slices_.empty()) return Tensor();
+    std::stable_sort(
+        slices_.begin(), slices_.end(),
+        [](const Piece& x, const Piece& y) { return x.start < y.start; });
+    const int64_t dim = slices_[0].dim;
+    bool disjoint = true;
+    int64_t end = 0;
+    for (const Piece& p : slices_) {
+      disjoint = disjoint && p.dim == dim && p.start >= end;
+      end = p.start + p.g.shape()[dim];
+    }
+    if (!disjoint) {  // overlapping slices: pad each and add
+      Tensor out;
+      for (const Piece& p : slices_) {
+        const int64_t n = p.g.shape()[p.dim];
+        accumulate(out,
+                   pad_dim(p.g, p.dim, p.start, full_[p.dim] - p.start - n));
+      }
+      return out;
+    }
+    std::vector<Tensor> parts;
+    parts.reserve(slices_.size());
+    int64_t at = 0;
+    for (std::size_t i = 0; i < slices_.size(); ++i) {
+      const Piece& p = slices_[i];
+      const int64_t n = p.g.shape()[dim];
+      const int64_t after =
+          i + 1 == slices_.size() ? full_[dim] - p.start - n : 0;
+      parts.push_back(pad_dim(p.g, dim, p.start - at, after));
+      at = p.start + n;
+    }
+    return parts.size() == 1 ? parts[0] : cat(parts, dim);
+  }
+
+  Tensor dense_;
+  std::vector<Piece> slices_;
+  Shape full_;
+};
+
+// Whether the node is a unit-step slice whose cotangent can be handed to
+// its input's Cotangent as a slice.
+bool deferrable_slice(const Node& n, const Tensor& g) {
+  if (n.prim != Prim::Slice || !n.parents[0]) return false;
+  const auto& a = std::get<SliceAttrs>(n.attrs);
+  return a.step == 1 && g.shape()[a.dim] > 0;
 }
 
 // Every node reachable from the roots, latest first: a node is recorded
@@ -54,7 +134,7 @@ void check_cotangent(const Node& n, std::size_t i, const Tensor& g) {
 void run_multi_output(
     const Node& n,
     std::unordered_map<std::size_t, std::vector<Tensor>>& call_cts,
-    std::size_t k, std::vector<Tensor>& grads,
+    std::size_t k, std::vector<Cotangent>& grads,
     const std::unordered_map<const Node*, std::size_t>& slot) {
   const auto it = call_cts.find(k);
   if (it == call_cts.end()) return;  // no output got a cotangent
@@ -65,7 +145,7 @@ void run_multi_output(
   for (std::size_t i = 0; i < n.parents.size() && i < in_grads.size(); ++i) {
     if (!n.parents[i] || !in_grads[i].defined()) continue;
     check_cotangent(n, i, in_grads[i]);
-    accumulate(grads[slot.at(n.parents[i].get())], in_grads[i]);
+    grads[slot.at(n.parents[i].get())].add(in_grads[i]);
   }
 }
 
@@ -79,10 +159,10 @@ std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
   slot.reserve(order.size());
   for (std::size_t k = 0; k < order.size(); ++k) slot[order[k]] = k;
 
-  std::vector<Tensor> grads(order.size());
+  std::vector<Cotangent> grads(order.size());
   for (std::size_t i = 0; i < roots.size(); ++i) {
     if (roots[i] && cotangents[i].defined()) {
-      accumulate(grads[slot.at(roots[i].get())], cotangents[i]);
+      grads[slot.at(roots[i].get())].add(cotangents[i]);
     }
   }
   std::vector<Tensor> leaf_grads(num_leaves);
@@ -96,9 +176,9 @@ std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
       run_multi_output(n, call_cts, k, grads, slot);
       continue;
     }
-    const Tensor g = std::move(grads[k]);  // released as soon as it is used
-    if (!g.defined()) continue;
-    if (n.output_index >= 0) {  // an output of a multi-output call
+    if (!grads[k].defined()) continue;
+    const Tensor g = grads[k].take();  // released as soon as it is used
+    if (n.output_index >= 0) {         // an output of a multi-output call
       const Node& call = *n.parents[0];
       std::vector<Tensor>& cts = call_cts[slot.at(&call)];
       cts.resize(call.multi->num_outputs);
@@ -107,6 +187,11 @@ std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
     }
     if (n.is_leaf()) {
       accumulate(leaf_grads.at(static_cast<std::size_t>(n.leaf_index)), g);
+      continue;
+    }
+    if (deferrable_slice(n, g)) {
+      grads[slot.at(n.parents[0].get())].add_slice(
+          std::get<SliceAttrs>(n.attrs), n.inputs[0].shape, g);
       continue;
     }
     for (const SavedTensor& s : n.saved_inputs) s.check(n.prim);
@@ -121,7 +206,7 @@ std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
     for (std::size_t i = 0; i < arity; ++i) {
       if (!n.parents[i] || !in_grads[i].defined()) continue;
       check_cotangent(n, i, in_grads[i]);
-      accumulate(grads[slot.at(n.parents[i].get())], in_grads[i]);
+      grads[slot.at(n.parents[i].get())].add(in_grads[i]);
     }
   }
   return leaf_grads;

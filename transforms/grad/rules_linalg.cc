@@ -21,6 +21,18 @@ Tensor contract(const Tensor& x, const Tensor& y, int64_t contracted) {
   return contracted == 1 ? mul(x, y) : matmul(x, y);
 }
 
+// When b is one matrix shared by every batch entry of a (a linear layer's
+// weight: x (..., m, k) @ w^T), grad_b sums a_i^T g_i over the batch: one
+// GEMM contracting over all the rows, (k, batch * m) @ (batch * m, n),
+// instead of a product per batch entry and a reduction over them.
+bool shared_right_matrix(const Tensor& a, const Tensor& g, int64_t b_rank) {
+  return b_rank == 2 && a.dim() > 2 && a.shape() == Shape([&] {
+           Shape s = g.shape();
+           s.back() = a.shape().back();
+           return s;
+         }());
+}
+
 void matmul_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
   const Tensor& a = v.input(0);
   const Tensor& b = v.input(1);
@@ -28,9 +40,16 @@ void matmul_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
   if (v.needs(0)) {
     grads[0] = sum_to(contract(g, transpose(b, -1, -2), n), v.meta[0].shape);
   }
-  if (v.needs(1)) {
-    grads[1] = sum_to(contract(transpose(a, -1, -2), g, m), v.meta[1].shape);
+  if (!v.needs(1)) return;
+  const int64_t b_rank = static_cast<int64_t>(v.meta[1].shape.size());
+  if (shared_right_matrix(a, g, b_rank)) {
+    const int64_t k = a.shape().back();
+    const Tensor rows_a = reshape(a, {-1, k});
+    const Tensor rows_g = reshape(g, {-1, n});
+    grads[1] = contract(transpose(rows_a, 0, 1), rows_g, rows_a.shape()[0]);
+    return;
   }
+  grads[1] = sum_to(contract(transpose(a, -1, -2), g, m), v.meta[1].shape);
 }
 
 ConvOptions options_of(const VjpArgs& v) {
