@@ -7,11 +7,13 @@
 #include "core/error.h"
 #include "core/ops/ops.h"
 #include "core/str_cat.h"
+#include "nn/recurrent_sequence.h"
 
 namespace fnx::nn {
 namespace {
 
 using recurrent_internal::CellKind;
+using recurrent_internal::cell_step;
 
 int64_t gates(CellKind kind) {
   switch (kind) {
@@ -33,34 +35,6 @@ Tensor hidden_uniform(const Shape& shape, int64_t hidden, DType dtype,
                       Generator& gen) {
   const double k = hidden > 0 ? 1.0 / std::sqrt(double(hidden)) : 0.0;
   return uniform(shape, -k, k, dtype, &gen);
-}
-
-// One time step, given xw = W_ih x + b_ih of this step (its input
-// projection, computed for all steps at once by the layers).
-LSTMState cell_step(CellKind kind, const Tensor& xw, const LSTMState& s,
-                    const Tensor& w_hh, const Tensor& b_hh) {
-  const Tensor hw = linear(s.h, w_hh, b_hh);
-  const int64_t last = xw.dim() - 1;
-  switch (kind) {
-    case CellKind::rnn_tanh:
-      return {tanh(xw + hw), {}};
-    case CellKind::rnn_relu:
-      return {relu(xw + hw), {}};
-    case CellKind::lstm: {
-      const std::vector<Tensor> g = chunk(xw + hw, 4, last);
-      const Tensor c = sigmoid(g[1]) * s.c + sigmoid(g[0]) * tanh(g[2]);
-      return {sigmoid(g[3]) * tanh(c), c};
-    }
-    case CellKind::gru: {
-      const std::vector<Tensor> xg = chunk(xw, 3, last);
-      const std::vector<Tensor> hg = chunk(hw, 3, last);
-      const Tensor r = sigmoid(xg[0] + hg[0]);
-      const Tensor z = sigmoid(xg[1] + hg[1]);
-      const Tensor n = tanh(xg[2] + r * hg[2]);
-      return {(1.0 - z) * n + z * s.h, {}};
-    }
-  }
-  return {};
 }
 
 Tensor optional_param(const Module& m, const std::string& name) {
@@ -217,19 +191,16 @@ RecurrentResult Recurrent::run(const Tensor& x, const Tensor& h0,
                                optional_param(*this, "bias_ih" + sfx));
       const Tensor& w_hh = param("weight_hh" + sfx);
       const Tensor b_hh = optional_param(*this, "bias_hh" + sfx);
-      LSTMState s{select(h_init, 0, idx),
-                  lstm ? select(c_init, 0, idx) : Tensor()};
+      const LSTMState s{select(h_init, 0, idx),
+                        lstm ? select(c_init, 0, idx) : Tensor()};
       // The reverse direction reads time backwards and writes each output
       // at its own time step.
-      std::vector<Tensor> outs(len);
-      for (int64_t i = 0; i < len; ++i) {
-        const int64_t t = dir == 1 ? len - 1 - i : i;
-        s = cell_step(kind_, select(xw, 0, t), s, w_hh, b_hh);
-        outs[t] = s.h;
-      }
-      dir_out.push_back(stack(outs, 0));
-      h_n.push_back(s.h);
-      if (lstm) c_n.push_back(s.c);
+      const recurrent_internal::SequenceResult r =
+          recurrent_internal::run_sequence(kind_, xw, s, w_hh, b_hh,
+                                           /*reverse=*/dir == 1);
+      dir_out.push_back(r.outputs);
+      h_n.push_back(r.last.h);
+      if (lstm) c_n.push_back(r.last.c);
     }
     layer_in = dirs == 2 ? cat(dir_out, 2) : dir_out[0];
     if (layer + 1 < options_.num_layers && options_.dropout > 0 &&

@@ -6,8 +6,10 @@
 // Every weight starts U(-1/sqrt(hidden), 1/sqrt(hidden)).
 //
 // Time is unrolled in C++, a loop of public ops (the input projection of
-// all steps is one matmul), so vmap, grad, jvp and the rest apply with no
-// rule of their own; the cost is one small op chain per step.
+// all steps is one matmul). Each direction of a layer's loop is one custom
+// function with its own reverse rule (nn/recurrent_sequence.h: backprop
+// through time, the hidden-to-hidden weight gradient one GEMM over every
+// step); vmap, jvp and the rest derive theirs from it and the loop.
 #pragma once
 
 #include <cstdint>
