@@ -214,10 +214,13 @@ struct ScanAttrs {
 };
 // Argsort: the permutation that sorts each fiber along `dim`, ascending or
 // descending, always stable (equal values keep their order), NaN ordered
-// above +inf (last ascending, first descending), as torch.
+// above +inf (last ascending, first descending), as torch. With k >= 0 only
+// its first k positions (the dim has size k in the result): topk, kthvalue
+// and median select instead of sorting everything.
 struct SortAttrs {
   int64_t dim = 0;
   bool descending = false;
+  int64_t k = -1;  // -1: the whole permutation
 };
 // Pad: per-dim amounts before/after (full rank; may be negative, which crops).
 struct PadAttrs {

@@ -1,9 +1,8 @@
-// Cumsum and Argsort along one dim. The input is made contiguous and viewed
-// as (outer, n, inner) with n the dim. Cumsum walks each outer block row by
-// row with one accumulator per inner column (reads in memory order); floats
-// accumulate in double, integers wrap on overflow (as torch).
-// Argsort stable-sorts the positions of each (outer, inner) fiber with
-// std::stable_sort; NaN orders above +inf (torch's rule).
+// Cumsum along one dim (Argsort is in argsort.cc). The input is made
+// contiguous and viewed as (outer, n, inner) with n the dim. Cumsum walks
+// each outer block row by row with one accumulator per inner column (reads
+// in memory order); floats accumulate in double, integers wrap on overflow
+// (as torch).
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -64,60 +63,10 @@ Tensor cumsum_kernel(const OpCall& call, const OutMeta& out) {
   return result;
 }
 
-// a before b in ascending order, NaN above everything (a strict weak order:
-// all NaNs are equivalent, so stable sorting keeps their order).
-template <typename T>
-bool ascending(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(a)) return false;
-    if (std::isnan(b)) return true;
-  }
-  return a < b;
-}
-
-Tensor argsort_kernel(const OpCall& call, const OutMeta& out) {
-  const Tensor x = contiguous(call.inputs[0]);
-  Tensor result = make_result(out);
-  if (x.numel() == 0) return result;
-  const auto& a = call.attr<SortAttrs>();
-  const DimSplit split = split_at_dim(x.shape(), a.dim);
-  const int64_t n = split.n, inner = split.inner;
-  const bool descending = a.descending;
-  int64_t* yp = data_ptr<int64_t>(result);
-  FNX_DISPATCH_ALL_TYPES(x.dtype(), [&] {
-    using T = scalar_t;
-    const T* xp = data_ptr<T>(x);
-    const int64_t work = std::max<int64_t>(1, n * 8);  // ~n log n compares
-    parallel_for(
-        0, split.outer * inner, grain_for(work), [&](int64_t b, int64_t e) {
-          std::vector<int64_t> order(n);
-          for (int64_t fiber = b; fiber < e; ++fiber) {
-            const int64_t at = (fiber / inner) * n * inner + fiber % inner;
-            const T* f = xp + at;
-            std::iota(order.begin(), order.end(), int64_t{0});
-            if (descending) {
-              std::stable_sort(order.begin(), order.end(),
-                               [&](int64_t i, int64_t j) {
-                                 return ascending(f[j * inner], f[i * inner]);
-                               });
-            } else {
-              std::stable_sort(order.begin(), order.end(),
-                               [&](int64_t i, int64_t j) {
-                                 return ascending(f[i * inner], f[j * inner]);
-                               });
-            }
-            for (int64_t k = 0; k < n; ++k) yp[at + k * inner] = order[k];
-          }
-        });
-  });
-  return result;
-}
-
 }  // namespace
 
 FNX_REGISTER_PLUGIN("cpu") {
   r.kernel(DeviceType::CPU, Prim::Cumsum, &cumsum_kernel);
-  r.kernel(DeviceType::CPU, Prim::Argsort, &argsort_kernel);
 }
 
 }  // namespace fnx::cpu

@@ -1,5 +1,6 @@
 // Cumsum and Argsort on CUDA: the input made contiguous and viewed as
-// (outer, n, inner) around the dim; sort.cu's kernels.
+// (outer, n, inner) around the dim; sort.cu's kernels. Argsort with k
+// sorts the whole fiber and keeps the first k positions.
 #include "backends/cuda/kernels.h"
 #include "backends/cuda/tensors.h"
 #include "core/registry.h"
@@ -23,15 +24,24 @@ Tensor cumsum_kernel(const OpCall& call, const OutMeta& out) {
 Tensor argsort_kernel(const OpCall& call, const OutMeta& out) {
   const Context& ctx = context_of(out);
   const Tensor x = contiguous(call.inputs[0]);
-  Tensor result = make_result(out);
-  if (result.numel() == 0) return result;
   const auto& a = call.attr<SortAttrs>();
+  // The whole order; with k, its first k positions are copied out.
+  OutMeta full = out;
+  full.shape = x.shape();
+  Tensor result = make_result(full);
+  if (result.numel() == 0) return make_result(out);
   const DimSplit s = split_at_dim(x.shape(), a.dim);
   launched(launch_argsort(scalar_of(x.dtype()), s.outer, s.n, s.inner,
                           a.descending, dptr(x),
                           reinterpret_cast<int64_t*>(dptr(result)), ctx.stream),
            call.name());
-  return result;
+  if (a.k < 0 || a.k == s.n) return result;
+  // The first k positions of each fiber: a strided view, copied dense.
+  Shape shape = x.shape();
+  shape[a.dim] = a.k;
+  const Tensor first_k =
+      make_view(result, shape, result.strides(), result.offset());
+  return contiguous(first_k);
 }
 
 }  // namespace

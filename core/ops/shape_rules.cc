@@ -176,7 +176,14 @@ OutMeta along_dim(const OpCall& call) {
             " is invalid for a tensor of shape ", shape_str(x.shape()));
   FNX_CHECK(!scan || x.dtype() != DType::Bool, op_name(call),
             "takes a numeric tensor, got bool; cast it first");
-  return {x.shape(), scan ? x.dtype() : DType::Int64, x.device()};
+  if (scan) return {x.shape(), x.dtype(), x.device()};
+  Shape shape = x.shape();
+  const int64_t k = call.attr<SortAttrs>().k;
+  FNX_CHECK(k >= -1 && k <= shape[dim], op_name(call), "k = ", k,
+            " is out of range for a dim of size ", shape[dim],
+            " (expected 0 <= k <= size, or -1 for all)");
+  if (k >= 0) shape[dim] = k;
+  return {shape, DType::Int64, x.device()};
 }
 
 OutMeta cast(const OpCall& call) {

@@ -11,11 +11,12 @@ namespace {
 
 // A 0-d tensor is one fiber of one element: the primitives run on shape [1]
 // and the result is reshaped back.
-Tensor along_dim(Prim prim, const Tensor& x, int64_t dim, bool flag) {
+Tensor along_dim(Prim prim, const Tensor& x, int64_t dim, bool flag,
+                 int64_t k = -1) {
   const int64_t d = normalize_dim(dim, x.dim(), prim_name(prim));
   const Tensor in = x.dim() == 0 ? reshape(x, {1}) : x;
   const Attrs attrs = prim == Prim::Cumsum ? Attrs{ScanAttrs{d, flag}}
-                                           : Attrs{SortAttrs{d, flag}};
+                                           : Attrs{SortAttrs{d, flag, k}};
   const Tensor inputs[] = {in};
   const Tensor out = dispatch(prim, attrs, inputs);
   return x.dim() == 0 ? reshape(out, {}) : out;
@@ -52,10 +53,10 @@ SortResult topk(const Tensor& x, int64_t k, int64_t dim, bool largest) {
   FNX_CHECK(k >= 0 && k <= n, "topk", "k = ", k,
             " is out of range for a dim of size ", n,
             " (expected 0 <= k <= size)");
-  SortResult s = sort(x, dim, largest);
-  if (x.dim() == 0) return s;
-  const int64_t d = normalize_dim(dim, x.dim(), "topk");
-  return {slice(s.values, d, 0, k), slice(s.indices, d, 0, k)};
+  // Only the first k positions of the order: a selection, not a sort.
+  Tensor indices = along_dim(Prim::Argsort, x, dim, largest, k);
+  if (x.dim() == 0) return {x, indices};
+  return {gather(x, dim, indices), indices};
 }
 
 SortResult kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim) {
@@ -63,11 +64,12 @@ SortResult kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim) {
   FNX_CHECK(k >= 1 && k <= n, "kthvalue", "k = ", k,
             " is out of range for a dim of size ", n,
             " (expected 1 <= k <= size)");
-  SortResult s = sort(x, dim);
-  if (x.dim() == 0) return s;
+  // The first k positions of the order (a selection), then the k-th.
+  const Tensor first_k = along_dim(Prim::Argsort, x, dim, false, k);
+  if (x.dim() == 0) return {x, first_k};
   const int64_t d = normalize_dim(dim, x.dim(), "kthvalue");
-  Tensor values = slice(s.values, d, k - 1, k);
-  Tensor indices = slice(s.indices, d, k - 1, k);
+  Tensor indices = slice(first_k, d, k - 1, k);
+  Tensor values = gather(x, d, indices);
   if (keepdim) return {std::move(values), std::move(indices)};
   return {squeeze(values, d), squeeze(indices, d)};
 }

@@ -123,7 +123,21 @@ WORKLOADS = {
         "linalg_benchmark", "BM_GradGpNll/n:256",
         "grad of a Gaussian-process NLL (RBF kernel, 256 points, cholesky "
         "and cholesky_solve) w.r.t. the log length-scale"),
+    "psg_transformer_b32_s64": (
+        "models_benchmark", "BM_PerSampleGradTransformer",
+        "per-sample gradients (vmap(grad) through functional_call) of a "
+        "1-layer causal pre-norm transformer LM, d_model 64, batch 32, "
+        "sequence 64"),
+    "psg_lstm_b32_s64": (
+        "models_benchmark", "BM_PerSampleGradLstm",
+        "the same for an embedding + LSTM(64, 64) + linear LM"),
 }
+for _rows, _cols in ((1, 1000000), (1000, 1000)):
+    for _op, _bench in (("sort", "BM_Sort"), ("topk10", "BM_Topk"),
+                        ("cumsum", "BM_Cumsum")):
+        WORKLOADS[f"{_op}_{_rows}x{_cols}"] = (
+            "sort_benchmark", f"{_bench}/{_rows}",
+            f"{_op} along the last dim of a ({_rows}, {_cols}) float32 tensor")
 SGEMM_FLOP = 2.0 * 1024 ** 3
 # The rows numpy runs: those without a transform.
 NUMPY_ROWS = ("sgemm_1024x1024", "linalg_solve_b1000000_3x3",
@@ -328,6 +342,8 @@ def torch_workloads(api, threads):
     dnll = grad(gp_nll)
     rows["linalg_grad_gp_nll_256pts"] = lambda: dnll(li["gp_log_l"],
                                                      li["gp_x"], li["gp_y"])
+    from sequence_models import torch_rows
+    rows.update(torch_rows(api))
     return rows, torch.__version__
 
 
@@ -479,6 +495,9 @@ def jax_workloads(threads):
     dnll = ready(jax.jit(jax.grad(gp_nll)))
     rows["linalg_grad_gp_nll_256pts"] = lambda: dnll(li["gp_log_l"],
                                                      li["gp_x"], li["gp_y"])
+    sys.path.insert(0, HERE)
+    from sequence_models import jax_rows
+    rows.update(jax_rows())
     try:
         import jaxlib
         lib = jaxlib.__version__
