@@ -71,8 +71,11 @@ AttentionResult scaled_dot_product_attention_with_weights(
 
   if (is_causal) {
     // Query i always sees key 0, so no row is fully masked: plain softmax.
-    scores = where(causal_mask(q.size(-2), k.size(-2), q.device()), scores,
-                   scalar_like(-kInf, scores));
+    // The mask is added (0 or -inf, one (L, S) tensor): its VJP passes the
+    // cotangent through, where a where() would need a second select.
+    const Tensor allowed = causal_mask(q.size(-2), k.size(-2), q.device());
+    scores = scores + where(allowed, scalar_like(0.0, scores),
+                            scalar_like(-kInf, scores));
   }
   const Tensor& mask = attn_mask;
   if (mask.defined()) {

@@ -5,7 +5,8 @@
 // (scalar::SoftmaxFinish, shared with the CUDA backend). Sums accumulate in
 // double, as the reductions' do.
 //
-// The input is viewed as (outer, n, inner) with n the softmax dim. Each
+// Contiguous rows take exp from libmvec when the CPU has it (as the unary
+// kernels do). The input is viewed as (outer, n, inner) with n the softmax dim. Each
 // task takes one outer index and up to kChunk adjacent inner columns: for
 // inner == 1 that is one contiguous row; otherwise the chunk's columns are
 // walked row by row, so every pass reads memory in order.
@@ -15,6 +16,7 @@
 #include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
+#include "backends/cpu/vector_math.h"
 #include "core/registry.h"
 
 namespace fnx::cpu {
@@ -22,12 +24,36 @@ namespace {
 
 constexpr int64_t kChunk = 256;
 
+// One contiguous row with libmvec's exp (vector_math.h): exp(x - shift) is
+// computed once per element, in vectors, into y (softmax) or a block of
+// scratch (log_softmax), where the scalar path below calls libm's exp once
+// for the sum and again for each output.
+template <bool kLog, typename T>
+void softmax_row_vector(const T* x, T* y, int64_t n, T shift) {
+  constexpr int64_t kBlock = 256;
+  T scratch[kBlock];
+  double s = 0;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t w = std::min(kBlock, n - b);
+    T* e = kLog ? scratch : y + b;
+    for (int64_t k = 0; k < w; ++k) e[k] = x[b + k] - shift;
+    vector_math(VectorFn::kExp, e, 1, e, 1, w);
+    for (int64_t k = 0; k < w; ++k) s += e[k];
+  }
+  using Finish = scalar::SoftmaxFinish<kLog>;
+  const T norm = Finish::norm(static_cast<T>(s));
+  for (int64_t k = 0; k < n; ++k) {
+    y[k] = kLog ? Finish::apply(x[k], shift, norm) : y[k] / norm;
+  }
+}
+
 // One contiguous row of n elements.
 template <bool kLog, typename T>
 void softmax_row(const T* x, T* y, int64_t n) {
   T m = x[0];
   for (int64_t k = 1; k < n; ++k) m = scalar::MaximumOp{}(m, x[k]);
   const T shift = scalar::softmax_shift(m);
+  if (has_vector_math()) return softmax_row_vector<kLog>(x, y, n, shift);
   double s = 0;
   for (int64_t k = 0; k < n; ++k) s += std::exp(x[k] - shift);
   using Finish = scalar::SoftmaxFinish<kLog>;
