@@ -3,6 +3,8 @@
 // kernels' arithmetic that host tests check on any machine.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #if defined(__CUDACC__)
@@ -45,5 +47,29 @@ struct ScanAccumulatorOf<double> {
 };
 template <typename T>
 using ScanAccumulator = typename ScanAccumulatorOf<T>::type;
+
+// Argsort's sort keys, on every backend: an unsigned integer ordered as
+// the values sort ascending (NaN above +inf, every NaN equal, -0 equal to
+// +0), so fibers sort as integers (radix sort on the CPU, merges on CUDA)
+// with no comparator reading the values; descending sorts the complement.
+template <typename T>
+using SortKeyOf = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
+
+template <typename T>
+FNX_HD SortKeyOf<T> sort_key(T v) {
+  using U = SortKeyOf<T>;
+  constexpr U kTop = U{1} << (8 * sizeof(U) - 1);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (v != v) return ~U{0};
+    if (v == T(0)) v = T(0);  // -0 sorts with +0
+    U bits;
+    memcpy(&bits, &v, sizeof(U));
+    return (bits & kTop) ? ~bits : (bits | kTop);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return static_cast<U>(v);
+  } else {
+    return static_cast<U>(v) ^ kTop;  // two's complement: flip the sign bit
+  }
+}
 
 }  // namespace fnx

@@ -12,13 +12,13 @@
 // and a sort of those. Short fibers use insertion sort.
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <vector>
 
+#include "backends/common/host_device.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/loops.h"
 #include "core/registry.h"
@@ -27,24 +27,7 @@ namespace fnx::cpu {
 namespace {
 
 template <typename T>
-using KeyOf = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
-
-// An unsigned key ordered as the values are (ascending, NaN last).
-template <typename T>
-KeyOf<T> key_of(T v) {
-  using U = KeyOf<T>;
-  constexpr U kTop = U{1} << (8 * sizeof(U) - 1);
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(v)) return ~U{0};
-    if (v == T(0)) v = T(0);  // -0 sorts with +0
-    const U bits = std::bit_cast<U>(v);
-    return (bits & kTop) ? ~bits : (bits | kTop);
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return static_cast<U>(v);
-  } else {
-    return static_cast<U>(v) ^ kTop;  // two's complement: flip the sign bit
-  }
-}
+using KeyOf = SortKeyOf<T>;
 
 // Positions are 32-bit where the fiber allows (8-byte entries for float32
 // keys: half the memory traffic of every pass).
@@ -112,7 +95,7 @@ void order_fibers(const T* xp, int64_t* yp, int64_t n, int64_t inner, int64_t k,
     const int64_t outer = fiber / inner, col = fiber % inner;
     const T* f = xp + outer * n * inner + col;
     for (int64_t i = 0; i < n; ++i) {
-      const U key = key_of(f[i * inner]);
+      const U key = sort_key(f[i * inner]);
       entries[i] = {descending ? ~key : key, static_cast<P>(i)};
     }
     order_prefix(entries, tmp, k);

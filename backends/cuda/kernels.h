@@ -183,9 +183,15 @@ cudaError_t launch_softmax(bool log, Scalar t, int64_t outer, int64_t n,
 cudaError_t launch_cumsum(Scalar t, int64_t outer, int64_t n, int64_t inner,
                           bool reverse, const void* x, void* y,
                           cudaStream_t stream);
+// argsort.cu: a merge sort of (key, position) pairs; scratch holds two
+// buffers of outer * n * inner keys (8 bytes each) and positions.
+struct ArgsortScratch {
+  void* keys[2];
+  int64_t* positions[2];
+};
 cudaError_t launch_argsort(Scalar t, int64_t outer, int64_t n, int64_t inner,
                            bool descending, const void* x, int64_t* y,
-                           cudaStream_t stream);
+                           const ArgsortScratch& scratch, cudaStream_t stream);
 
 // ---- unfold / fold (unfold.cu) ----
 

@@ -31,10 +31,17 @@ Tensor argsort_kernel(const OpCall& call, const OutMeta& out) {
   Tensor result = make_result(full);
   if (result.numel() == 0) return make_result(out);
   const DimSplit s = split_at_dim(x.shape(), a.dim);
-  launched(launch_argsort(scalar_of(x.dtype()), s.outer, s.n, s.inner,
-                          a.descending, dptr(x),
-                          reinterpret_cast<int64_t*>(dptr(result)), ctx.stream),
-           call.name());
+  // Two buffers of keys and of positions for the merge passes.
+  const Shape scratch_shape{4, x.numel()};
+  const Tensor scratch = empty(scratch_shape, DType::Int64, x.device());
+  int64_t* base = reinterpret_cast<int64_t*>(dptr(scratch));
+  const ArgsortScratch buffers{{base, base + x.numel()},
+                               {base + 2 * x.numel(), base + 3 * x.numel()}};
+  launched(
+      launch_argsort(scalar_of(x.dtype()), s.outer, s.n, s.inner, a.descending,
+                     dptr(x), reinterpret_cast<int64_t*>(dptr(result)), buffers,
+                     ctx.stream),
+      call.name());
   if (a.k < 0 || a.k == s.n) return result;
   // The first k positions of each fiber: a strided view, copied dense.
   Shape shape = x.shape();

@@ -7,13 +7,15 @@
 // vectorized elementwise path with and without alignment, batched and
 // broadcast matmuls (strided-batched and folded GEMMs, copies of layouts
 // cuBLAS cannot read), grouped / strided / dilated convolutions in 1-3
-// dims and their gradients, atomics with many duplicate indices, and
-// random numbers at large offsets.
+// dims and their gradients, atomics with many duplicate indices, random
+// numbers at large offsets, and argsort's merge passes (long fibers, ties,
+// NaN, signed zeros, a dim that is not the last, first-k selections).
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "core/ops/ops.h"
+#include "core/ops/sort.h"
 #include "gtest/gtest.h"
 #include "tests/cuda/cuda_test_util.h"
 
@@ -331,6 +333,39 @@ TEST(CudaKernels, RandomAtLargeOffsets) {
                     rand({4097}, DType::Float32, &g1), 0, 0));
   EXPECT_TRUE(close(normal({4097}, 3.0, 0.5, DType::Float32, &g2, device()),
                     normal({4097}, 3.0, 0.5, DType::Float32, &g1), 1e-6, 0));
+}
+
+// argsort.cu: positions equal to the CPU's stable order, exactly, for
+// fibers of every length around the merge widths, with heavy ties.
+TEST(CudaKernels, ArgsortMergePasses) {
+  FNX_SKIP_WITHOUT_CUDA();
+  Generator gen(31);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (DType dtype : {DType::Float32, DType::Float64, DType::Int32,
+                      DType::Int64}) {
+    for (int64_t n : {1, 2, 3, 7, 8, 9, 64, 100, 1000, 3000}) {
+      SCOPED_TRACE(std::string(dtype_name(dtype)) + " fibers of " +
+                   std::to_string(n));
+      // Few distinct values: many ties, which stability must order.
+      Tensor x = cast(floor(mul(randn({3, n}, DType::Float64, &gen), 2.0)),
+                      dtype);
+      for (bool descending : {false, true}) {
+        EXPECT_TRUE(equal(argsort(dev(x), 1, descending).to(Device::cpu()),
+                          argsort(x, 1, descending)));
+      }
+      EXPECT_TRUE(equal(topk(dev(x), n / 2, 1).indices.to(Device::cpu()),
+                        topk(x, n / 2, 1).indices));
+    }
+  }
+  // NaN above +inf, -0 equal to +0 (kept in place), along dim 0 of (n, 5).
+  const Tensor special = from_vector(
+      std::vector<double>{0.0, -0.0, nan, 1, -1, nan, -0.0, 0.0, 3, -3},
+      {2, 5}, DType::Float32);
+  const Tensor tall = cat({special, flip(special, {0}), special}, 0);
+  for (bool descending : {false, true}) {
+    EXPECT_TRUE(equal(argsort(dev(tall), 0, descending).to(Device::cpu()),
+                      argsort(tall, 0, descending)));
+  }
 }
 
 }  // namespace
