@@ -11,7 +11,9 @@ const CollectiveAttrs& attrs_of(const OpCall& call) {
 }
 
 // Sum, Max and Min go to the group; Mean is the sum over the group's size.
-ReduceOp group_op(ReduceOp op) { return op == ReduceOp::Mean ? ReduceOp::Sum : op; }
+ReduceOp group_op(ReduceOp op) {
+  return op == ReduceOp::Mean ? ReduceOp::Sum : op;
+}
 
 Tensor finish_mean(const Tensor& summed, const CollectiveAttrs& a) {
   if (a.op != ReduceOp::Mean) return summed;

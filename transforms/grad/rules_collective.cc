@@ -11,9 +11,9 @@ void collective_vjp(const VjpArgs& v, const Tensor& g,
                     std::span<Tensor> grads) {
   if (!v.needs(0)) return;
   const bool kept = v.prim == Prim::AllReduce;
-  grads[0] = collective_derivatives::reverse(
-      v.prim, v.attr<CollectiveAttrs>(), kept ? v.input(0) : Tensor(),
-      kept ? v.output : Tensor(), g);
+  grads[0] = collective_derivatives::reverse(v.prim, v.attr<CollectiveAttrs>(),
+                                             kept ? v.input(0) : Tensor(),
+                                             kept ? v.output : Tensor(), g);
 }
 constexpr VjpRule kAllReduce{&collective_vjp, kSave0, true, true};
 constexpr VjpRule kLinearCollective{&collective_vjp, kSaveNone, false, true};
