@@ -1,0 +1,65 @@
+// Benchmark (issue 18): all_reduce of 64 MB of float32 through fnx
+// (dist::all_reduce: the primitive, its kernel, the MPI group) against a
+// plain MPI_Allreduce of preallocated buffers, on the ranks mpirun starts.
+// Rank 0 prints both bandwidths and fnx's as a fraction of MPI's (the
+// issue's goal: >= 0.95). Build with --config=opt and run
+//   tests/distributed/mpirun_test.sh 2 300 <bazel-bin>/tests/distributed/all_reduce_bandwidth
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <vector>
+
+#include "core/ops/ops.h"
+#include "transforms/distributed/dist.h"
+
+namespace {
+
+constexpr int64_t kElements = (64 << 20) / sizeof(float);
+
+// Median seconds of `reps` runs after one warm-up, every rank in step.
+double median_seconds(int reps, const std::function<void()>& body) {
+  body();
+  std::vector<double> times;
+  for (int i = 0; i < reps; ++i) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    times.push_back(std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace fnx;
+  const int reps = argc > 1 ? std::atoi(argv[1]) : 10;
+  dist::init();
+  const Tensor x = ones({kElements}, DType::Float32);
+  std::vector<float> in(kElements, 1.0f), out(kElements);
+  const double mpi = median_seconds(reps, [&] {
+    MPI_Allreduce(in.data(), out.data(), static_cast<int>(kElements),
+                  MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+  });
+  Tensor y;
+  const double through_fnx =
+      median_seconds(reps, [&] { y = dist::all_reduce(x); });
+  if (dist::rank() == 0) {
+    const double mb = kElements * sizeof(float) / 1e6;
+    std::printf(
+        "all_reduce of %.0f MB float32 on %d ranks (median of %d)\n"
+        "  MPI_Allreduce   %8.2f ms  %8.1f MB/s\n"
+        "  dist::all_reduce %7.2f ms  %8.1f MB/s\n"
+        "  fnx / MPI bandwidth: %.3f\n",
+        mb, dist::size(), reps, mpi * 1e3, mb / mpi, through_fnx * 1e3,
+        mb / through_fnx, mpi / through_fnx);
+  }
+  return select(y, 0, 0).item<float>() == static_cast<float>(dist::size()) ? 0 : 1;
+}
