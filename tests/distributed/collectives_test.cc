@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/distributed/collective_cases.h"
 #include "tests/testing/transform_test_util.h"
+#include "transforms/functionalize/functionalize.h"
 #include "transforms/grad/grad.h"
 #include "transforms/jvp/jvp.h"
 #include "transforms/vmap/vmap.h"
@@ -118,6 +119,23 @@ TEST_F(Collectives, VmapOfGrad) {
     };
     EXPECT_TRUE(close(vmap(per_example)(mine(X)),
                       mine(vmap(simulated_per_example, 1, 1)(X)), kTol, kTol));
+  }
+}
+
+// In-place writes around a collective, functionalized: the collective is
+// pure to functionalize, and the result is the same as run eagerly.
+TEST_F(Collectives, Functionalized) {
+  const Tensor X = stacked({4, 6}, 8);
+  for (const CollectiveCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto f = [&](const Tensor& x) {
+      Tensor buffer = zeros_like(x);
+      buffer.add_(x);
+      buffer.mul_(2.0);
+      return c.on_rank(buffer);
+    };
+    EXPECT_TRUE(close(functionalize(f)(mine(X)), mine(c.simulated(X * 2.0)),
+                      kTol, kTol));
   }
 }
 
