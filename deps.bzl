@@ -15,7 +15,7 @@ that name: the offline stand-ins Bazel 4's built-in tools reference
 (rules_cc, rules_java, remote_coverage_tools: fnx's own copies under
 third_party/, and platforms from the bazel-bootstrap package), @system (the
 Debian libraries fnx links: abseil, protobuf, OpenBLAS, GoogleTest, Google
-Benchmark, zlib) and @local_cuda (the CUDA toolkit where it is installed,
+Benchmark, zlib, OpenMPI) and @local_cuda (the CUDA toolkit where it is installed,
 empty targets where not; used by --config=cuda builds only).
 """
 

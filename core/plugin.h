@@ -12,8 +12,9 @@ namespace fnx {
 // Bumped whenever a change to the core breaks plugins built against an
 // older one (layout of Tensor, OpCall, Registrar, the primitive list,
 // Allocator's virtual functions). 2: Allocator gained allocate_on,
-// deallocate_on and copy_bytes (device backends as plugins).
-inline constexpr int kPluginAbiVersion = 2;
+// deallocate_on and copy_bytes (device backends as plugins). 3: the
+// Collective primitives and CollectiveAttrs in Attrs.
+inline constexpr int kPluginAbiVersion = 3;
 
 // dlopens `path` once (loading the same path again is a no-op), checks its
 // ABI version and applies what it registers. Errors say what went wrong:

@@ -9,7 +9,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "core/device.h"
 #include "core/dtype.h"
@@ -140,6 +142,13 @@ class Tensor;
   X(Qr, Linalg, 1)                        \
   X(Eigh, Linalg, 1)                      \
   X(Svd, Linalg, 1)                       \
+  /* collectives over a process group  */ \
+  /* (core/collective.h)               */ \
+  X(AllReduce, Collective, 1)             \
+  X(AllGather, Collective, 1)             \
+  X(ReduceScatter, Collective, 1)         \
+  X(Broadcast, Collective, 1)             \
+  X(Ppermute, Collective, 1)              \
   /* a data-dependent check that throws */ \
   X(Assert, Assert, 1)                    \
   /* higher-order: a user function   */ \
@@ -161,7 +170,7 @@ enum class PrimFamily : uint8_t {
   Unary, Binary, Compare, Where, Cast, Reduce, ArgReduce, Softmax, Scan, Sort,
   View, Cat, Pad,
   Index, Matmul, Conv, Unfold, Pool, Creation, Random, Copy, Transfer,
-  Identity, Linalg, Assert, HigherOrder
+  Identity, Linalg, Collective, Assert, HigherOrder
 };
 
 struct PrimInfo {
@@ -318,6 +327,26 @@ struct AssertAttrs {
   int64_t batch_rank = 0;
 };
 
+// The Collective family, over the processes of `group` (core/collective.h;
+// the dist plugin makes groups). Every rank makes the same call.
+//   AllReduce(x): `op` over the ranks' x, elementwise (Mean only for
+//     floating point).
+//   AllGather(x): the ranks' x concatenated along `dim` in rank order.
+//   ReduceScatter(x): x's `dim` is size() blocks; rank r gets `op` (Sum or
+//     Mean) over the ranks of block r.
+//   Broadcast(x): root's x on every rank.
+//   Ppermute(x): for each (source, destination) in `pairs`, destination
+//     gets source's x; a rank no pair sends to gets zeros.
+enum class ReduceOp : uint8_t { Sum, Mean, Max, Min };
+class CommGroup;
+struct CollectiveAttrs {
+  std::shared_ptr<const CommGroup> group;
+  ReduceOp op = ReduceOp::Sum;
+  int64_t dim = 0;
+  int root = 0;
+  std::vector<std::pair<int, int>> pairs;
+};
+
 // CustomCall: the user's function and rules (core/custom_function.h).
 struct CustomFunction;
 struct CustomAttrs {
@@ -328,7 +357,8 @@ using Attrs = std::variant<NoAttrs, CastAttrs, ReduceAttrs, ShapeAttrs,
                            PermuteAttrs, SliceAttrs, DimAttrs, PadAttrs,
                            ConvAttrs, UnfoldAttrs, FullAttrs, IotaAttrs,
                            RandomAttrs, DeviceAttrs, LinalgAttrs,
-                           AssertAttrs, CustomAttrs, ScanAttrs, SortAttrs>;
+                           AssertAttrs, CustomAttrs, ScanAttrs, SortAttrs,
+                           CollectiveAttrs>;
 
 struct OpCall {
   Prim prim;

@@ -137,7 +137,9 @@ int run_info(const std::vector<std::string>& args) {
   }
   std::vector<std::size_t> widths;
   for (const std::string& c : columns) {
-    widths.push_back(std::max<std::size_t>(c.size(), 5) + 2);
+    // Wide enough for the total row, "n/kNumPrims".
+    const std::size_t total = 2 * std::to_string(kNumPrims).size() + 1;
+    widths.push_back(std::max(c.size(), total) + 2);
   }
 
   std::cout << "\nCoverage (x = registered, - = missing, body = a "

@@ -17,6 +17,8 @@ PACKAGES=(
   pkg-config
   cmake
   zlib1g-dev
+  openmpi-bin
+  libopenmpi-dev
 )
 
 installed() {

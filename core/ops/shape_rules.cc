@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_join.h"
+#include "core/collective.h"
 #include "core/error.h"
 #include "core/ops/linalg_parts.h"
 #include "core/primitive.h"
@@ -184,6 +185,68 @@ OutMeta along_dim(const OpCall& call) {
             " (expected 0 <= k <= size, or -1 for all)");
   if (k >= 0) shape[dim] = k;
   return {shape, DType::Int64, x.device()};
+}
+
+// The Collective family: every rank makes the same call, so the rule
+// checks this rank's side (the dist plugin's debug mode compares ranks).
+OutMeta collective(const OpCall& call) {
+  const Tensor& x = call.inputs[0];
+  const CollectiveAttrs& a = call.attr<CollectiveAttrs>();
+  FNX_CHECK(a.group != nullptr, op_name(call),
+            "has no process group; pass dist::world() or a group from split");
+  const int64_t n = a.group->size();
+  OutMeta meta{x.shape(), x.dtype(), x.device()};
+  const bool reduces =
+      call.prim == Prim::AllReduce || call.prim == Prim::ReduceScatter;
+  if (reduces) {
+    FNX_CHECK(x.dtype() != DType::Bool || a.op == ReduceOp::Max ||
+                  a.op == ReduceOp::Min,
+              op_name(call), reduce_op_name(a.op),
+              " of bool tensors is not defined; cast to int64 first");
+    FNX_CHECK(a.op != ReduceOp::Mean || is_floating(x.dtype()), op_name(call),
+              "mean needs a floating-point tensor, got ",
+              dtype_name(x.dtype()), "; cast it or use ReduceOp::Sum");
+  }
+  switch (call.prim) {
+    case Prim::AllGather:
+    case Prim::ReduceScatter: {
+      FNX_CHECK(a.dim >= 0 && a.dim < x.dim(), op_name(call), "dim ", a.dim,
+                " is invalid for a tensor of shape ", shape_str(x.shape()));
+      if (call.prim == Prim::AllGather) {
+        meta.shape[a.dim] *= n;
+        break;
+      }
+      FNX_CHECK(a.op == ReduceOp::Sum || a.op == ReduceOp::Mean,
+                op_name(call), "takes sum or mean, got ", reduce_op_name(a.op),
+                "; use all_reduce and slice for max and min");
+      FNX_CHECK(x.shape()[a.dim] % n == 0, op_name(call), "dim ", a.dim,
+                " of shape ", shape_str(x.shape()),
+                " must split evenly over ", n, " ranks");
+      meta.shape[a.dim] /= n;
+      break;
+    }
+    case Prim::Broadcast:
+      FNX_CHECK(a.root >= 0 && a.root < n, op_name(call), "root ", a.root,
+                " is not a rank of a group of ", n);
+      break;
+    case Prim::Ppermute: {
+      std::vector<char> sends(n, 0), receives(n, 0);
+      for (const auto& [from, to] : a.pairs) {
+        FNX_CHECK(from >= 0 && from < n && to >= 0 && to < n, op_name(call),
+                  "pair (", from, ", ", to, ") names a rank outside a group of ",
+                  n);
+        FNX_CHECK(!sends[from] && !receives[to], op_name(call),
+                  "rank ", sends[from] ? from : to, " appears twice as ",
+                  sends[from] ? "source" : "destination",
+                  "; each rank sends and receives at most once");
+        sends[from] = receives[to] = 1;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return meta;
 }
 
 OutMeta cast(const OpCall& call) {
@@ -678,6 +741,7 @@ OutMeta infer_meta_unchecked(const OpCall& call) {
       return {x.shape(), x.dtype(), x.device()};
     }
     case PrimFamily::Linalg: return linalg_meta(call);
+    case PrimFamily::Collective: return collective(call);
     case PrimFamily::Assert: return assert_meta(call);
     case PrimFamily::HigherOrder:
       // Several outputs, known only by running the body.

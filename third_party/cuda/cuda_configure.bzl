@@ -34,6 +34,17 @@ cc_library(
     deps = [":headers"],
 )
 
+# NCCL (shipped with the toolkit here), for the dist plugin's NCCL groups.
+cc_library(
+    name = "nccl",
+    linkopts = [
+        "-L{root}/lib64",
+        "-Wl,-rpath,{root}/lib64",
+        "-lnccl",
+    ],
+    deps = [":runtime"],
+)
+
 exports_files(["nvcc"])
 """
 
@@ -43,6 +54,7 @@ package(default_visibility = ["//visibility:public"])
 # No CUDA toolkit on this machine: empty targets (see cuda_configure.bzl).
 cc_library(name = "headers")
 cc_library(name = "runtime")
+cc_library(name = "nccl")
 """
 
 def _local_cuda_impl(ctx):

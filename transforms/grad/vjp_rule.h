@@ -67,6 +67,7 @@ const VjpRule* rule_for(Prim prim);
 void register_elementwise_rules(Registrar& r);
 void register_reduce_rules(Registrar& r);
 void register_sort_rules(Registrar& r);  // cumsum, argsort
+void register_collective_rules(Registrar& r);  // all_reduce ... ppermute
 void register_shape_rules(Registrar& r);
 void register_index_rules(Registrar& r);
 void register_linalg_rules(Registrar& r);

@@ -226,6 +226,7 @@ FNX_REGISTER_PLUGIN("jvp") {
   register_elementwise_rules(r);
   register_reduce_rules(r);
   register_sort_rules(r);
+  register_collective_rules(r);
   register_shape_rules(r);
   register_index_rules(r);
   register_linalg_rules(r);

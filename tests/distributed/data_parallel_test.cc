@@ -1,0 +1,103 @@
+// A data-parallel training step (each rank's half of the batch, gradients
+// all-reduced by mean in buckets) equals the one-process step on the whole
+// batch, in float64. Runs as one process and as two ranks
+// (data_parallel_2ranks_test).
+#include "transforms/distributed/data_parallel.h"
+
+#include <string>
+
+#include "core/generator.h"
+#include "gtest/gtest.h"
+#include "tests/testing/transform_test_util.h"
+#include "transforms/distributed/dist.h"
+#include "transforms/grad/grad.h"
+
+namespace fnx {
+namespace {
+
+using testing::close;
+
+constexpr int64_t kBatch = 8;
+
+Tensor same_everywhere(const Shape& shape, uint64_t seed) {
+  Generator gen(seed);
+  return randn(shape, DType::Float64, &gen);
+}
+
+ParamDict initial_params() {
+  return ParamDict{{"w1", same_everywhere({5, 7}, 1)},
+                   {"b1", same_everywhere({7}, 2)},
+                   {"w2", same_everywhere({7, 1}, 3)},
+                   {"b2", same_everywhere({1}, 4)}};
+}
+
+Tensor mse(const ParamDict& p, const Tensor& x, const Tensor& y) {
+  const Tensor h = tanh(matmul(x, p.at("w1")) + p.at("b1"));
+  const Tensor out = (matmul(h, p.at("w2")) + p.at("b2")).squeeze(1);
+  return ((out - y) * (out - y)).mean();
+}
+
+ParamDict sgd(const ParamDict& p, const ParamDict& g, double lr) {
+  ParamDict next;
+  for (const auto& [name, value] : p) {
+    next.insert_or_assign(name, value - g.at(name) * lr);
+  }
+  return next;
+}
+
+// This rank's contiguous share of the batch.
+Tensor shard(const Tensor& batch) {
+  const int64_t per_rank = kBatch / dist::size();
+  return narrow(batch, 0, dist::rank() * per_rank, per_rank);
+}
+
+TEST(DataParallel, StepEqualsTheFullBatchStep) {
+  const Tensor x = same_everywhere({kBatch, 5}, 10);
+  const Tensor y = same_everywhere({kBatch}, 11);
+  const ParamDict p = initial_params();
+  const ParamDict full = sgd(p, grad(mse)(p, x, y), 0.1);
+
+  const ParamDict local = grad(mse)(p, shard(x), shard(y));
+  const ParamDict step = sgd(p, dist::all_reduce_gradients(local), 0.1);
+  for (const auto& [name, value] : full) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(close(step.at(name), value, 1e-14, 1e-14));
+  }
+}
+
+// Small buckets (one parameter each), gradients handed over last layer
+// first as a backward pass makes them: each bucket starts as soon as it is
+// complete, and the result is the same.
+TEST(DataParallel, BucketsStartAsGradientsArrive) {
+  const Tensor x = same_everywhere({kBatch, 5}, 12);
+  const Tensor y = same_everywhere({kBatch}, 13);
+  const ParamDict p = initial_params();
+  const ParamDict full_grads = grad(mse)(p, x, y);
+  const ParamDict local = grad(mse)(p, shard(x), shard(y));
+
+  dist::GradientBuckets buckets(p, dist::world(), ReduceOp::Mean,
+                                /*bucket_bytes=*/7 * 8);
+  EXPECT_EQ(buckets.num_buckets(), 4);
+  for (const char* name : {"b2", "w2", "b1", "w1"}) {
+    buckets.ready(name, local.at(name));
+  }
+  const ParamDict reduced = buckets.finish();
+  for (const auto& [name, value] : full_grads) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(close(reduced.at(name), value, 1e-14, 1e-14));
+  }
+}
+
+TEST(DataParallel, MisuseIsAnError) {
+  const ParamDict p = initial_params();
+  dist::GradientBuckets buckets(p, dist::world());
+  EXPECT_TRUE(testing::throws_with([&] { buckets.ready("w3", p.at("w1")); },
+                                   "no parameter named 'w3'"));
+  EXPECT_TRUE(testing::throws_with([&] { buckets.ready("w1", p.at("b1")); },
+                                   "the gradient of 'w1'"));
+  EXPECT_TRUE(
+      testing::throws_with([&] { buckets.finish(); }, "was never handed over"));
+}
+
+}  // namespace
+}  // namespace fnx

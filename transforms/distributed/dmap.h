@@ -1,0 +1,88 @@
+// dmap: map a function over the ranks of a process group (JAX's pmap /
+// shard_map, torch's one-process-per-device SPMD). It promises, and the
+// tests check, that
+//
+//   dmap(f, group, in_dims, out_dim)(args...) == vmap(f, in_dims,
+//   out_dim)(args...)
+//
+// when each mapped argument's in_dim has size group->size(): rank r runs f
+// on slice r of every mapped argument (the dim removed, as vmap's example
+// r) and on the unmapped arguments (in_dims entry std::nullopt) as they
+// are, and every rank returns f's results stacked over the ranks at
+// out_dim (an all-gather). Inside f the collectives over `group` play the
+// role of vmap's collectives over the batch.
+//
+// f takes and returns trees (Tensor, std::vector, std::tuple, ParamDict,
+// FNX_TREE_STRUCT types); in_dims has one entry per argument, applied to
+// every leaf of it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/ops/ops.h"
+#include "core/tree.h"
+#include "transforms/distributed/dist.h"
+
+namespace fnx::dist {
+
+using InDims = std::vector<std::optional<int64_t>>;
+
+template <typename F>
+class Dmapped {
+ public:
+  Dmapped(F f, Group group, InDims in_dims, int64_t out_dim)
+      : f_(std::move(f)),
+        group_(std::move(group)),
+        in_dims_(std::move(in_dims)),
+        out_dim_(out_dim) {}
+
+  template <typename... Args>
+  auto operator()(const Args&... args) const {
+    FNX_CHECK(in_dims_.size() == sizeof...(Args), "dmap", "in_dims has ",
+              in_dims_.size(), " entries for ", sizeof...(Args),
+              " arguments; give one per argument (std::nullopt: unmapped)");
+    auto result = call_on_shards(std::index_sequence_for<Args...>{}, args...);
+    return tree_map(result, [&](const Tensor& y) {
+      const int64_t dim = out_dim_ < 0 ? out_dim_ + y.dim() + 1 : out_dim_;
+      return all_gather(unsqueeze(y, dim), group_, dim);
+    });
+  }
+
+ private:
+  template <std::size_t... I, typename... Args>
+  auto call_on_shards(std::index_sequence<I...>, const Args&... args) const {
+    return f_(shard(args, in_dims_[I])...);
+  }
+
+  template <typename T>
+  T shard(const T& arg, const std::optional<int64_t>& dim) const {
+    if (!dim.has_value()) return arg;
+    return tree_map(arg, [&](const Tensor& x) {
+      const int64_t d = *dim < 0 ? *dim + x.dim() : *dim;
+      FNX_CHECK(d >= 0 && d < x.dim() && x.shape()[d] == group_->size(), "dmap",
+                "a mapped argument of shape ", shape_str(x.shape()),
+                " needs dim ", *dim, " of size ", group_->size(),
+                " (one slice per rank of ", group_->describe(), ")");
+      return select(x, d, group_->rank());
+    });
+  }
+
+  F f_;
+  Group group_;
+  InDims in_dims_;
+  int64_t out_dim_;
+};
+
+template <typename F>
+Dmapped<F> dmap(F f, Group group, InDims in_dims, int64_t out_dim = 0) {
+  return Dmapped<F>(std::move(f), std::move(group), std::move(in_dims),
+                    out_dim);
+}
+
+}  // namespace fnx::dist

@@ -1,0 +1,181 @@
+// The process group over an MPI communicator, and the MPI transport the
+// dist library finds at static initialization (backend_hooks.h). Buffers
+// are host memory; every call checks MPI's return code (communicators use
+// MPI_ERRORS_RETURN, so a failed call is an fnx::Error naming the rank,
+// which the terminate handler turns into the end of the job).
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "core/error.h"
+#include "core/str_cat.h"
+#include "transforms/distributed/backend_hooks.h"
+#include "transforms/distributed/mpi_common.h"
+
+namespace fnx::dist_internal {
+namespace {
+
+int count_of(const Tensor& t) {
+  FNX_CHECK(t.numel() <= INT32_MAX, "dist", "a tensor of ", t.numel(),
+            " elements is more than one MPI call moves; split it");
+  return static_cast<int>(t.numel());
+}
+
+class MpiGroup final : public dist::ProcessGroup {
+ public:
+  // Takes ownership of `comm` (freed on destruction unless it is
+  // MPI_COMM_WORLD or MPI is already finalized).
+  explicit MpiGroup(MPI_Comm comm, std::string name)
+      : comm_(comm), name_(std::move(name)) {
+    MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+  }
+  ~MpiGroup() override {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized && comm_ != MPI_COMM_WORLD) MPI_Comm_free(&comm_);
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::string describe() const override {
+    return str_cat(name_, " (", size_, " processes)");
+  }
+
+  void all_reduce(const Tensor& in, const Tensor& out,
+                  ReduceOp op) const override {
+    check("all_reduce", op, in);
+    check_mpi(
+        MPI_Allreduce(host_bytes(in, "all_reduce"),
+                      host_bytes(out, "all_reduce"), count_of(in),
+                      mpi_type(in.dtype()), mpi_op(op, in.dtype()), comm_),
+        "MPI_Allreduce", comm_);
+  }
+  void all_gather(const Tensor& in, const Tensor& out) const override {
+    check("all_gather", ReduceOp::Sum, in);
+    const MPI_Datatype type = mpi_type(in.dtype());
+    check_mpi(
+        MPI_Allgather(host_bytes(in, "all_gather"), count_of(in), type,
+                      host_bytes(out, "all_gather"), count_of(in), type, comm_),
+        "MPI_Allgather", comm_);
+  }
+  void reduce_scatter(const Tensor& in, const Tensor& out,
+                      ReduceOp op) const override {
+    check("reduce_scatter", op, in);
+    check_mpi(MPI_Reduce_scatter_block(host_bytes(in, "reduce_scatter"),
+                                       host_bytes(out, "reduce_scatter"),
+                                       count_of(out), mpi_type(in.dtype()),
+                                       mpi_op(op, in.dtype()), comm_),
+              "MPI_Reduce_scatter_block", comm_);
+  }
+  void broadcast(const Tensor& in, const Tensor& out, int root) const override {
+    check("broadcast", ReduceOp::Sum, in, root);
+    char* buffer = host_bytes(out, "broadcast");
+    if (rank_ == root)
+      std::memcpy(buffer, host_bytes(in, "broadcast"), nbytes(in));
+    check_mpi(
+        MPI_Bcast(buffer, count_of(out), mpi_type(out.dtype()), root, comm_),
+        "MPI_Bcast", comm_);
+  }
+  void permute(const Tensor& in, const Tensor& out,
+               std::span<const std::pair<int, int>> pairs) const override {
+    check("ppermute", ReduceOp::Sum, in, 0, pairs);
+    char* dst = host_bytes(out, "ppermute");
+    const char* src = host_bytes(in, "ppermute");
+    const MPI_Datatype type = mpi_type(in.dtype());
+    std::vector<MPI_Request> requests;
+    bool received = false;
+    for (const auto& [from, to] : pairs) {
+      if (from == rank_ && to == rank_) {
+        std::memcpy(dst, src, nbytes(in));
+        received = true;
+        continue;
+      }
+      MPI_Request request;
+      if (to == rank_) {
+        check_mpi(MPI_Irecv(dst, count_of(out), type, from, kPermuteTag, comm_,
+                            &request),
+                  "MPI_Irecv", comm_);
+        requests.push_back(request);
+        received = true;
+      }
+      if (from == rank_) {
+        check_mpi(MPI_Isend(src, count_of(in), type, to, kPermuteTag, comm_,
+                            &request),
+                  "MPI_Isend", comm_);
+        requests.push_back(request);
+      }
+    }
+    if (!received) std::memset(dst, 0, nbytes(out));
+    check_mpi(MPI_Waitall(static_cast<int>(requests.size()), requests.data(),
+                          MPI_STATUSES_IGNORE),
+              "MPI_Waitall (ppermute)", comm_);
+  }
+
+  dist::Group split(int color, int key) const override {
+    MPI_Comm sub;
+    check_mpi(MPI_Comm_split(comm_, color, key, &sub), "MPI_Comm_split", comm_);
+    return std::make_shared<MpiGroup>(
+        sub, str_cat("MPI group split from ", name_, " (color ", color, ")"));
+  }
+
+  std::function<void()> start_all_reduce(const Tensor& buffer,
+                                         ReduceOp op) const override {
+    check("all_reduce", op, buffer);
+    auto request = std::make_shared<MPI_Request>();
+    check_mpi(MPI_Iallreduce(MPI_IN_PLACE, host_bytes(buffer, "all_reduce"),
+                             count_of(buffer), mpi_type(buffer.dtype()),
+                             mpi_op(op, buffer.dtype()), comm_, request.get()),
+              "MPI_Iallreduce", comm_);
+    MPI_Comm comm = comm_;
+    return [request, comm] {
+      check_mpi(MPI_Wait(request.get(), MPI_STATUS_IGNORE), "MPI_Wait", comm);
+    };
+  }
+
+ private:
+  static constexpr int kPermuteTag = 18;
+
+  void check(const char* collective, ReduceOp op, const Tensor& in,
+             int root = 0,
+             std::span<const std::pair<int, int>> pairs = {}) const {
+    if (debug_mode()) {
+      check_same_call(comm_, describe(), collective, op, in, root, pairs);
+    }
+  }
+
+  MPI_Comm comm_;
+  std::string name_;
+  int rank_ = 0, size_ = 1;
+};
+
+void finalize_at_exit() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+dist::Group make_world() {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    int provided = 0;
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+    std::atexit(&finalize_at_exit);
+  }
+  return std::make_shared<MpiGroup>(MPI_COMM_WORLD, "MPI world");
+}
+
+[[noreturn]] void abort_mpi_job(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);
+}
+
+constexpr TransportHooks kMpi{"MPI", &make_world, &abort_mpi_job};
+
+const bool registered = (set_transport(&kMpi), true);
+
+}  // namespace
+}  // namespace fnx::dist_internal
