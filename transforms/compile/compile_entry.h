@@ -26,6 +26,9 @@ struct CompileOptions {
   // Run the graph passes (dead code, common subexpressions, constant
   // folding of creation ops) after tracing.
   bool optimize = true;
+  // Fuse chains of elementwise nodes into one pass over memory where the
+  // device's backend can run them (the CPU backend does).
+  bool fuse = true;
   // Print why a call traced again (which part of the signature changed).
   bool explain_retraces = false;
 };

@@ -59,6 +59,8 @@ void fold_creation_constants(Graph& graph);
 // Values numbered in order: constants, inputs, node outputs.
 void renumber(Graph& graph);
 void optimize(Graph& graph);  // all of the above, in order
+// Groups elementwise chains into fused nodes (fusion.cc); last.
+void fuse_elementwise(Graph& graph);
 
 // ---- the compiled call (graph_function.cc) ----
 // The custom function that runs `exe` as one custom_call; its vmap, jvp and

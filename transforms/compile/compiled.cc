@@ -118,6 +118,7 @@ std::shared_ptr<const CacheEntry> trace_entry(CompiledState& state,
   } else {
     renumber(*traced.graph);
   }
+  if (state.options.fuse) fuse_elementwise(*traced.graph);
   auto entry = std::make_shared<CacheEntry>();
   entry->signature = std::move(signature);
   entry->exe = make_executable(traced.graph);

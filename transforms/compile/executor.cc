@@ -8,7 +8,9 @@
 #include "absl/container/inlined_vector.h"
 #include "core/dispatch.h"
 #include "core/error.h"
+#include "core/fused_elementwise.h"
 #include "core/generator.h"
+#include "core/interpreter.h"
 #include "transforms/compile/compile_internal.h"
 
 namespace fnx::compile_internal {
@@ -44,6 +46,47 @@ std::shared_ptr<const Executable> make_executable(
   return exe;
 }
 
+namespace {
+
+// A fused group: one pass through the device's fused runner when nothing
+// transforms its inputs; otherwise (under a transform, or on a device with
+// no runner) its primitives one by one, which computes the same values.
+std::vector<Tensor> run_fused_node(const FusedProgram& prog,
+                                   std::span<const Tensor> inputs) {
+  bool dense = interpreter_depth() == 0;
+  for (const Tensor& t : inputs) dense = dense && !t.is_wrapper();
+  if (dense && fused_runner(prog.device.type) != nullptr) {
+    return run_fused(prog, inputs);
+  }
+  std::vector<Tensor> regs(prog.instrs.size());
+  for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
+    const FusedInstr& ins = prog.instrs[r];
+    switch (ins.kind) {
+      case FusedInstr::Kind::kInput:
+        regs[r] = inputs[ins.a];
+        break;
+      case FusedInstr::Kind::kUnary:
+        regs[r] = dispatch(ins.prim, NoAttrs{}, {regs[ins.a]});
+        break;
+      case FusedInstr::Kind::kBinary:
+        regs[r] = dispatch(ins.prim, NoAttrs{}, {regs[ins.a], regs[ins.b]});
+        break;
+      case FusedInstr::Kind::kWhere:
+        regs[r] = dispatch(ins.prim, NoAttrs{},
+                           {regs[ins.a], regs[ins.b], regs[ins.c]});
+        break;
+      case FusedInstr::Kind::kCast:
+        regs[r] = dispatch(ins.prim, CastAttrs{ins.dtype}, {regs[ins.a]});
+        break;
+    }
+  }
+  std::vector<Tensor> out;
+  for (int32_t r : prog.outputs) out.push_back(regs[r]);
+  return out;
+}
+
+}  // namespace
+
 TensorList run_graph(const Executable& exe, std::span<const Tensor> inputs) {
   const Graph& g = *exe.graph;
   FNX_CHECK(inputs.size() == g.inputs.size(), "compile", "the graph takes ",
@@ -60,7 +103,12 @@ TensorList run_graph(const Executable& exe, std::span<const Tensor> inputs) {
     args.clear();
     for (int32_t v : node.inputs) args.push_back(v >= 0 ? env[v] : Tensor());
     const std::span<const Tensor> in(args.data(), args.size());
-    if (is_higher_order(node.prim)) {
+    if (node.fused != nullptr) {
+      std::vector<Tensor> outs = run_fused_node(*node.fused, in);
+      for (std::size_t k = 0; k < node.outputs.size(); ++k) {
+        env[node.outputs[k]] = std::move(outs[k]);
+      }
+    } else if (is_higher_order(node.prim)) {
       std::vector<Tensor> outs =
           dispatch_higher_order(node.prim, node.attrs, in);
       for (std::size_t k = 0; k < node.outputs.size() && k < outs.size(); ++k) {

@@ -11,11 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/device.h"
 #include "core/dtype.h"
+#include "core/fused_elementwise.h"
 #include "core/primitive.h"
 #include "core/shape.h"
 #include "core/tensor.h"
@@ -33,6 +35,10 @@ struct Graph {
     Attrs attrs;
     std::vector<int32_t> inputs;   // value ids (-1: an undefined tensor)
     std::vector<int32_t> outputs;  // value ids (several: higher-order only)
+    // Set on a fused group of elementwise nodes (compile's fusion pass):
+    // the program its inputs run through, one output per program output;
+    // `prim` is then meaningless.
+    std::shared_ptr<const FusedProgram> fused;
   };
   struct Constant {
     int32_t value;
@@ -53,10 +59,24 @@ struct Graph {
   // The readable text form (JAX's make_jaxpr printout), defined in
   // compile_entry.h (it calls the plugin).
   std::string to_string() const;
-  // Number of nodes applying `prim`.
+  // Number of applications of `prim`, inside fused groups too.
   int64_t count(Prim prim) const {
     int64_t n = 0;
-    for (const Node& node : nodes) n += node.prim == prim ? 1 : 0;
+    for (const Node& node : nodes) {
+      if (node.fused == nullptr) {
+        n += node.prim == prim ? 1 : 0;
+        continue;
+      }
+      for (const FusedInstr& ins : node.fused->instrs) {
+        n += ins.kind != FusedInstr::Kind::kInput && ins.prim == prim ? 1 : 0;
+      }
+    }
+    return n;
+  }
+  // Number of fused groups.
+  int64_t fused_count() const {
+    int64_t n = 0;
+    for (const Node& node : nodes) n += node.fused != nullptr ? 1 : 0;
     return n;
   }
 };

@@ -139,6 +139,30 @@ struct AttrsPrinter {
   }
 };
 
+// "fused{r0=in0 r1=exp(r0) r2=mul(r1,r0) -> r2}": registers in order.
+std::string fused_text(const FusedProgram& prog) {
+  std::string out = "fused{";
+  for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
+    const FusedInstr& ins = prog.instrs[r];
+    out += str_cat(r ? " " : "", "r", r, "=");
+    if (ins.kind == FusedInstr::Kind::kInput) {
+      out += str_cat("in", ins.a);
+      continue;
+    }
+    out += prim_name(ins.prim);
+    if (ins.kind == FusedInstr::Kind::kCast) {
+      out += "[dtype=" + short_dtype(ins.dtype) + "]";
+    }
+    out += str_cat("(r", ins.a);
+    if (ins.b >= 0) out += str_cat(",r", ins.b);
+    if (ins.c >= 0) out += str_cat(",r", ins.c);
+    out += ")";
+  }
+  out += " ->";
+  for (int32_t r : prog.outputs) out += str_cat(" r", r);
+  return out + "}";
+}
+
 }  // namespace
 
 std::string attrs_text(const Attrs& attrs) {
@@ -156,9 +180,13 @@ std::string graph_text(const Graph& g) {
     for (std::size_t k = 0; k < node.outputs.size(); ++k) {
       out += (k ? " " : "") + typed(g, node.outputs[k]);
     }
-    out += str_cat(" = ", prim_name(node.prim));
-    const std::string attrs = attrs_text(node.attrs);
-    if (!attrs.empty()) out += "[" + attrs + "]";
+    if (node.fused != nullptr) {
+      out += " = " + fused_text(*node.fused);
+    } else {
+      out += str_cat(" = ", prim_name(node.prim));
+      const std::string attrs = attrs_text(node.attrs);
+      if (!attrs.empty()) out += "[" + attrs + "]";
+    }
     for (int32_t v : node.inputs) out += " " + value_name(v);
     out += "\n";
   }
