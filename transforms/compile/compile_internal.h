@@ -61,6 +61,8 @@ void renumber(Graph& graph);
 void optimize(Graph& graph);  // all of the above, in order
 // Groups elementwise chains into fused nodes (fusion.cc); last.
 void fuse_elementwise(Graph& graph);
+// The same graph with every fused node expanded back into its primitives.
+Graph unfuse(const Graph& graph);
 
 // ---- the compiled call (graph_function.cc) ----
 // The custom function that runs `exe` as one custom_call; its vmap, jvp and

@@ -179,3 +179,40 @@ void fuse_elementwise(Graph& g) {
 }
 
 }  // namespace fnx::compile_internal
+
+namespace fnx::compile_internal {
+
+Graph unfuse(const Graph& g) {
+  Graph out = g;
+  out.nodes.clear();
+  for (const Graph::Node& node : g.nodes) {
+    if (node.fused == nullptr) {
+      out.nodes.push_back(node);
+      continue;
+    }
+    const FusedProgram& prog = *node.fused;
+    std::vector<int32_t> value(prog.instrs.size(), -1);
+    for (std::size_t k = 0; k < prog.outputs.size(); ++k) {
+      value[prog.outputs[k]] = node.outputs[k];
+    }
+    for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
+      const FusedInstr& ins = prog.instrs[r];
+      if (ins.kind == FusedInstr::Kind::kInput) {
+        value[r] = node.inputs[ins.a];
+        continue;
+      }
+      if (value[r] < 0) {
+        value[r] = out.add_value(prog.shape, ins.dtype, prog.device);
+      }
+      Graph::Node n{ins.prim, NoAttrs{}, {}, {value[r]}};
+      if (ins.kind == FusedInstr::Kind::kCast) n.attrs = CastAttrs{ins.dtype};
+      for (int32_t reg : {ins.a, ins.b, ins.c}) {
+        if (reg >= 0) n.inputs.push_back(value[reg]);
+      }
+      out.nodes.push_back(std::move(n));
+    }
+  }
+  return out;
+}
+
+}  // namespace fnx::compile_internal
