@@ -32,8 +32,30 @@ struct InputView {
   char* base = nullptr;
   int64_t itemsize = 0;
   bool contiguous = false;
+  bool scalar = false;  // one element, broadcast: filled once per chunk
   LoopPlan<1> plan;
 };
+
+// `len` copies of the element at src (itemsize 1, 4 or 8).
+void fill_copies(char* dst, const char* src, int64_t item, int64_t len) {
+  switch (item) {
+    case 1:
+      std::memset(dst, *src, static_cast<std::size_t>(len));
+      return;
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, src, 4);
+      std::fill_n(reinterpret_cast<uint32_t*>(dst), len, v);
+      return;
+    }
+    default: {
+      uint64_t v;
+      std::memcpy(&v, src, 8);
+      std::fill_n(reinterpret_cast<uint64_t*>(dst), len, v);
+      return;
+    }
+  }
+}
 
 template <typename T>
 void run_unary(Prim prim, const char* in, char* out, int64_t n) {
@@ -80,6 +102,7 @@ void run_binary(Prim prim, const char* a, const char* b, char* out, int64_t n) {
 // pointer into the input itself when it is contiguous).
 const char* load(const InputView& in, int64_t begin, int64_t n, char* dst) {
   if (in.contiguous) return in.base + begin * in.itemsize;
+  if (in.scalar) return dst;  // filled when the chunk started
   char* out = dst;
   const int64_t item = in.itemsize;
   run_plan_range(in.plan, std::array<char*, 1>{in.base}, begin, begin + n,
@@ -88,9 +111,7 @@ const char* load(const InputView& in, int64_t begin, int64_t n, char* dst) {
                    if (s[0] == item) {
                      std::memcpy(out, p[0], len * item);
                    } else if (s[0] == 0) {
-                     for (int64_t i = 0; i < len; ++i) {
-                       std::memcpy(out + i * item, p[0], item);
-                     }
+                     fill_copies(out, p[0], item, len);
                    } else {
                      for (int64_t i = 0; i < len; ++i) {
                        std::memcpy(out + i * item, p[0] + i * s[0], item);
@@ -104,14 +125,15 @@ const char* load(const InputView& in, int64_t begin, int64_t n, char* dst) {
 void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
               const std::vector<char*>& outputs_base,
               const std::vector<int32_t>& output_of, int64_t begin, int64_t n,
-              std::vector<char>& scratch, std::vector<const char*>& regs) {
+              int64_t tile, char* scratch, std::vector<const char*>& regs) {
   const std::size_t count = prog.instrs.size();
   for (std::size_t r = 0; r < count; ++r) {
     const FusedInstr& ins = prog.instrs[r];
     const int64_t item = static_cast<int64_t>(itemsize(ins.dtype));
     // Output registers are computed straight into the result.
-    char* dst = output_of[r] >= 0 ? outputs_base[output_of[r]] + begin * item
-                                  : scratch.data() + r * kTile * sizeof(double);
+    char* dst = output_of[r] >= 0
+                    ? outputs_base[output_of[r]] + begin * item
+                    : scratch + r * tile * static_cast<int64_t>(sizeof(double));
     switch (ins.kind) {
       case FusedInstr::Kind::kInput:
         regs[r] = load(inputs[ins.a], begin, n, dst);
@@ -169,6 +191,7 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     v.itemsize = static_cast<int64_t>(itemsize(t.dtype()));
     const Strides strides = broadcast_strides(t, shape);
     v.contiguous = strides == contiguous_strides(shape);
+    v.scalar = t.numel() == 1 && !v.contiguous;
     v.plan = make_plan<1>(shape, {&strides}, {v.itemsize});
     views.push_back(std::move(v));
   }
@@ -191,11 +214,25 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
   const int64_t grain = std::max<int64_t>(
       kTile, grain_for(static_cast<int64_t>(prog.instrs.size())));
   parallel_for(0, total, grain, [&](int64_t b, int64_t e) {
-    std::vector<char> scratch(prog.instrs.size() * kTile * sizeof(double));
-    std::vector<const char*> regs(prog.instrs.size());
-    for (int64_t t = b; t < e; t += kTile) {
-      run_tile(prog, views, bases, output_of, t, std::min(kTile, e - t),
-               scratch, regs);
+    // Registers of one tile, reused across calls on this thread (not
+    // zeroed: every register is written before it is read).
+    thread_local std::vector<char> scratch;
+    thread_local std::vector<const char*> regs;
+    const int64_t tile = std::min(kTile, e - b);
+    const std::size_t need =
+        prog.instrs.size() * static_cast<std::size_t>(tile) * sizeof(double);
+    if (scratch.size() < need) scratch.resize(need);
+    regs.resize(prog.instrs.size());
+    for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
+      const FusedInstr& ins = prog.instrs[r];
+      if (ins.kind == FusedInstr::Kind::kInput && views[ins.a].scalar) {
+        fill_copies(scratch.data() + r * tile * sizeof(double),
+                    views[ins.a].base, views[ins.a].itemsize, tile);
+      }
+    }
+    for (int64_t t = b; t < e; t += tile) {
+      run_tile(prog, views, bases, output_of, t, std::min(tile, e - t), tile,
+               scratch.data(), regs);
     }
   });
   for (std::size_t k = 0; k < prog.outputs.size(); ++k) {

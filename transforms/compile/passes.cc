@@ -134,8 +134,10 @@ void renumber(Graph& g) {
 }
 
 void optimize(Graph& g) {
-  fold_creation_constants(g);
+  // CSE first: equal creation ops (the scalars of `y * 1.01` repeated in a
+  // loop) merge into one node, so they fold into one constant.
   eliminate_common_subexpressions(g);
+  fold_creation_constants(g);
   eliminate_dead_code(g);
   renumber(g);
 }
