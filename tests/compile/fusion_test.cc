@@ -9,6 +9,8 @@
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
 #include "transforms/compile/compile.h"
+#include "transforms/grad/grad.h"
+#include "transforms/vmap/vmap.h"
 
 namespace fnx {
 namespace {
@@ -63,6 +65,28 @@ TEST(Fusion, SeveralOutputs) {
     EXPECT_TRUE(equal(b, eb));
     EXPECT_TRUE(equal(c, ec));
   }
+}
+
+// vmap of a compiled function runs the compiled vmap rule, fused too (MLX
+// falls back to the unfused graph when a compiled function is transformed).
+TEST(Fusion, TransformedCompiledFunctionsStayFused) {
+  auto f = compile(gelu_fn);
+  const Tensor xs = randn({16, 300});
+  for (int call = 0; call < 2; ++call) vmap(f)(xs);
+  int64_t before = kernel_calls();
+  const Tensor y = vmap(f)(xs);
+  EXPECT_EQ(kernel_calls() - before, 1);
+  EXPECT_TRUE(equal(y, gelu(xs)));
+  auto g = grad([&](const Tensor& x) { return f(x).sum(); });
+  for (int call = 0; call < 2; ++call) g(xs);
+  before = kernel_calls();
+  const Tensor dx = g(xs);
+  const int64_t compiled_kernels = kernel_calls() - before;
+  before = kernel_calls();
+  const Tensor eager_dx =
+      grad([](const Tensor& x) { return gelu(x).sum(); })(xs);
+  EXPECT_LT(compiled_kernels, kernel_calls() - before);
+  EXPECT_TRUE(allclose(dx, eager_dx, 1e-5, 1e-6));
 }
 
 TEST(Fusion, WithoutARunnerThePrimitivesRunOneByOne) {
