@@ -14,6 +14,7 @@
 #include "core/random_key.h"
 #include "core/tensor.h"
 #include "core/tree.h"
+#include "transforms/compile/compile.h"
 #include "transforms/control/control.h"
 #include "transforms/custom/checkpoint.h"
 #include "transforms/custom/custom.h"

@@ -141,4 +141,6 @@ Tensor run_kernel(const OpCall& call) {
 
 int64_t kernel_calls() { return t_kernel_calls; }
 
+void note_kernel_call() { ++t_kernel_calls; }
+
 }  // namespace fnx

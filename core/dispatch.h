@@ -33,5 +33,7 @@ Tensor run_kernel(const OpCall& call);
 // Counts primitive calls that reached a kernel on this thread (tests and
 // benchmarks use it to see that transforms produce batched kernels).
 int64_t kernel_calls();
+// Counts one kernel run outside dispatch (a fused elementwise program).
+void note_kernel_call();
 
 }  // namespace fnx

@@ -8,73 +8,13 @@
 
 #include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
+#include "backends/cpu/elementwise_loops.h"
 #include "backends/cpu/loops.h"
 #include "backends/cpu/vector_math.h"
 #include "core/registry.h"
 
 namespace fnx::cpu {
 namespace {
-
-// The primitives libmvec vectorizes (vector_math.h); others run the
-// scalar functor.
-template <typename Op>
-constexpr std::optional<VectorFn> kVectorFn = std::nullopt;
-template <>
-constexpr std::optional<VectorFn> kVectorFn<scalar::ExpOp> = VectorFn::kExp;
-template <>
-constexpr std::optional<VectorFn> kVectorFn<scalar::LogOp> = VectorFn::kLog;
-template <>
-constexpr std::optional<VectorFn> kVectorFn<scalar::Log1pOp> = VectorFn::kLog1p;
-template <>
-constexpr std::optional<VectorFn> kVectorFn<scalar::Expm1Op> = VectorFn::kExpm1;
-template <>
-constexpr std::optional<VectorFn> kVectorFn<scalar::SinOp> = VectorFn::kSin;
-template <>
-constexpr std::optional<VectorFn> kVectorFn<scalar::CosOp> = VectorFn::kCos;
-template <>
-constexpr std::optional<VectorFn> kVectorFn<scalar::TanhOp> = VectorFn::kTanh;
-template <>
-constexpr std::optional<VectorFn> kVectorFn<scalar::ErfOp> = VectorFn::kErf;
-
-// Whether Op runs vectorized on In -> Out here: every element of such an
-// op goes through vector_math, whatever the layout (strides in bytes).
-template <typename Op, typename In, typename Out>
-bool run_vectorized(char* out_ptr, int64_t out_stride, const char* in_ptr,
-                    int64_t in_stride, int64_t n) {
-  if constexpr (kVectorFn<Op>.has_value() && std::is_same_v<In, Out> &&
-                std::is_floating_point_v<In>) {
-    if (!has_vector_math()) return false;
-    vector_math(*kVectorFn<Op>, reinterpret_cast<const In*>(in_ptr),
-                in_stride / static_cast<int64_t>(sizeof(In)),
-                reinterpret_cast<Out*>(out_ptr),
-                out_stride / static_cast<int64_t>(sizeof(Out)), n);
-    return true;
-  } else {
-    return false;
-  }
-}
-
-template <typename Op, typename In, typename Out>
-void unary_run(char* out_ptr, int64_t out_stride, const char* in_ptr,
-               int64_t in_stride, int64_t n) {
-  if (run_vectorized<Op, In, Out>(out_ptr, out_stride, in_ptr, in_stride, n)) {
-    return;
-  }
-  const Op op;
-  Out* out = reinterpret_cast<Out*>(out_ptr);
-  const In* in = reinterpret_cast<const In*>(in_ptr);
-  if (out_stride == sizeof(Out) && in_stride == sizeof(In)) {
-    for (int64_t i = 0; i < n; ++i) out[i] = op(in[i]);
-  } else if (out_stride == sizeof(Out) && in_stride == 0) {
-    const Out v = op(*in);
-    for (int64_t i = 0; i < n; ++i) out[i] = v;
-  } else {
-    for (int64_t i = 0; i < n; ++i) {
-      *reinterpret_cast<Out*>(out_ptr + i * out_stride) =
-          op(*reinterpret_cast<const In*>(in_ptr + i * in_stride));
-    }
-  }
-}
 
 // Ops with a bool result (LogicalNot) read the input in its own dtype; the
 // others compute in the result dtype, converting the input first if the
@@ -125,40 +65,10 @@ Tensor unary_kernel(const OpCall& call, const OutMeta& out) {
 
 FNX_REGISTER_PLUGIN("cpu") {
   constexpr DeviceType kCpu = DeviceType::CPU;
-  r.kernel(kCpu, Prim::Neg, &unary_kernel<scalar::NegOp>);
-  r.kernel(kCpu, Prim::Abs, &unary_kernel<scalar::AbsOp>);
-  r.kernel(kCpu, Prim::Sign, &unary_kernel<scalar::SignOp>);
-  r.kernel(kCpu, Prim::Exp, &unary_kernel<scalar::ExpOp>);
-  r.kernel(kCpu, Prim::Log, &unary_kernel<scalar::LogOp>);
-  r.kernel(kCpu, Prim::Log1p, &unary_kernel<scalar::Log1pOp>);
-  r.kernel(kCpu, Prim::Expm1, &unary_kernel<scalar::Expm1Op>);
-  r.kernel(kCpu, Prim::Sqrt, &unary_kernel<scalar::SqrtOp>);
-  r.kernel(kCpu, Prim::Rsqrt, &unary_kernel<scalar::RsqrtOp>);
-  r.kernel(kCpu, Prim::Sin, &unary_kernel<scalar::SinOp>);
-  r.kernel(kCpu, Prim::Cos, &unary_kernel<scalar::CosOp>);
-  r.kernel(kCpu, Prim::Tanh, &unary_kernel<scalar::TanhOp>);
-  r.kernel(kCpu, Prim::Logistic, &unary_kernel<scalar::LogisticOp>);
-  r.kernel(kCpu, Prim::Erf, &unary_kernel<scalar::ErfOp>);
-  r.kernel(kCpu, Prim::Tan, &unary_kernel<scalar::TanOp>);
-  r.kernel(kCpu, Prim::Asin, &unary_kernel<scalar::AsinOp>);
-  r.kernel(kCpu, Prim::Acos, &unary_kernel<scalar::AcosOp>);
-  r.kernel(kCpu, Prim::Atan, &unary_kernel<scalar::AtanOp>);
-  r.kernel(kCpu, Prim::Sinh, &unary_kernel<scalar::SinhOp>);
-  r.kernel(kCpu, Prim::Cosh, &unary_kernel<scalar::CoshOp>);
-  r.kernel(kCpu, Prim::Asinh, &unary_kernel<scalar::AsinhOp>);
-  r.kernel(kCpu, Prim::Acosh, &unary_kernel<scalar::AcoshOp>);
-  r.kernel(kCpu, Prim::Atanh, &unary_kernel<scalar::AtanhOp>);
-  r.kernel(kCpu, Prim::Log2, &unary_kernel<scalar::Log2Op>);
-  r.kernel(kCpu, Prim::Log10, &unary_kernel<scalar::Log10Op>);
-  r.kernel(kCpu, Prim::Exp2, &unary_kernel<scalar::Exp2Op>);
-  r.kernel(kCpu, Prim::Lgamma, &unary_kernel<scalar::LgammaOp>);
-  r.kernel(kCpu, Prim::Digamma, &unary_kernel<scalar::DigammaOp>);
-  r.kernel(kCpu, Prim::Erfinv, &unary_kernel<scalar::ErfinvOp>);
-  r.kernel(kCpu, Prim::Floor, &unary_kernel<scalar::FloorOp>);
-  r.kernel(kCpu, Prim::Ceil, &unary_kernel<scalar::CeilOp>);
-  r.kernel(kCpu, Prim::Round, &unary_kernel<scalar::RoundOp>);
-  r.kernel(kCpu, Prim::Trunc, &unary_kernel<scalar::TruncOp>);
-  r.kernel(kCpu, Prim::LogicalNot, &unary_kernel<scalar::LogicalNotOp>);
+#define FNX_REGISTER_UNARY(prim, op) \
+  r.kernel(kCpu, Prim::prim, &unary_kernel<scalar::op>);
+  FNX_CPU_UNARY_OPS(FNX_REGISTER_UNARY)
+#undef FNX_REGISTER_UNARY
 }
 
 }  // namespace fnx::cpu

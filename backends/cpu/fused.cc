@@ -1,0 +1,250 @@
+// The CPU runner of fused elementwise programs (core/fused_elementwise.h):
+// the elements are split over the thread pool, and each chunk runs the
+// whole program one tile (a few thousand elements, cache-resident) at a
+// time: inputs are read where they lie (or gathered when broadcast or
+// strided), each instruction is the same per-element loop its kernel runs
+// (elementwise_loops.h), and only the outputs are written to memory.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "backends/common/scalar_ops.h"
+#include "backends/cpu/common.h"
+#include "backends/cpu/elementwise_loops.h"
+#include "backends/cpu/loops.h"
+#include "core/error.h"
+#include "core/fused_elementwise.h"
+#include "core/registry.h"
+
+namespace fnx::cpu {
+namespace {
+
+// Elements per tile: every register of a program of a dozen instructions
+// stays in L1/L2 together.
+constexpr int64_t kTile = 2048;
+
+// How each input is read: straight from its memory when it is contiguous
+// in the program's shape, else gathered through a plan over that shape.
+struct InputView {
+  char* base = nullptr;
+  int64_t itemsize = 0;
+  bool contiguous = false;
+  bool scalar = false;  // one element, broadcast: filled once per chunk
+  LoopPlan<1> plan;
+};
+
+// `len` copies of the element at src (itemsize 1, 4 or 8).
+void fill_copies(char* dst, const char* src, int64_t item, int64_t len) {
+  switch (item) {
+    case 1:
+      std::memset(dst, *src, static_cast<std::size_t>(len));
+      return;
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, src, 4);
+      std::fill_n(reinterpret_cast<uint32_t*>(dst), len, v);
+      return;
+    }
+    default: {
+      uint64_t v;
+      std::memcpy(&v, src, 8);
+      std::fill_n(reinterpret_cast<uint64_t*>(dst), len, v);
+      return;
+    }
+  }
+}
+
+template <typename T>
+void run_unary(Prim prim, const char* in, char* out, int64_t n) {
+  switch (prim) {
+#define FNX_FUSED_UNARY(p, op)                                       \
+  case Prim::p:                                                      \
+    if constexpr (std::is_same_v<decltype(scalar::op{}(T{})), T>) {  \
+      unary_run<scalar::op, T, T>(out, sizeof(T), in, sizeof(T), n); \
+      return;                                                        \
+    }                                                                \
+    break;
+    FNX_CPU_UNARY_OPS(FNX_FUSED_UNARY)
+#undef FNX_FUSED_UNARY
+    default:
+      break;
+  }
+  fail("fused_elementwise", "primitive ", prim_name(prim),
+       " is not a unary op of one dtype");
+}
+
+template <typename T>
+void run_binary(Prim prim, const char* a, const char* b, char* out, int64_t n) {
+  const std::array<char*, 3> p = {out, const_cast<char*>(a),
+                                  const_cast<char*>(b)};
+  switch (prim) {
+#define FNX_FUSED_BINARY(pr, op)                                          \
+  case Prim::pr: {                                                        \
+    using Out = decltype(scalar::op{}(T{}, T{}));                         \
+    binary_run<scalar::op, T, Out>(                                       \
+        p, {static_cast<int64_t>(sizeof(Out)), sizeof(T), sizeof(T)}, n); \
+    return;                                                               \
+  }
+    FNX_CPU_BINARY_OPS(FNX_FUSED_BINARY)
+    FNX_CPU_COMPARE_OPS(FNX_FUSED_BINARY)
+#undef FNX_FUSED_BINARY
+    default:
+      break;
+  }
+  fail("fused_elementwise", "primitive ", prim_name(prim),
+       " is not a binary op");
+}
+
+// Elements [begin, begin + n) of the input, contiguous at `dst` (or a
+// pointer into the input itself when it is contiguous).
+const char* load(const InputView& in, int64_t begin, int64_t n, char* dst) {
+  if (in.contiguous) return in.base + begin * in.itemsize;
+  if (in.scalar) return dst;  // filled when the chunk started
+  char* out = dst;
+  const int64_t item = in.itemsize;
+  run_plan_range(in.plan, std::array<char*, 1>{in.base}, begin, begin + n,
+                 [&](const std::array<char*, 1>& p,
+                     const std::array<int64_t, 1>& s, int64_t len) {
+                   if (s[0] == item) {
+                     std::memcpy(out, p[0], len * item);
+                   } else if (s[0] == 0) {
+                     fill_copies(out, p[0], item, len);
+                   } else {
+                     for (int64_t i = 0; i < len; ++i) {
+                       std::memcpy(out + i * item, p[0] + i * s[0], item);
+                     }
+                   }
+                   out += len * item;
+                 });
+  return dst;
+}
+
+void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
+              const std::vector<char*>& outputs_base,
+              const std::vector<int32_t>& output_of, int64_t begin, int64_t n,
+              int64_t tile, char* scratch, std::vector<const char*>& regs) {
+  const std::size_t count = prog.instrs.size();
+  for (std::size_t r = 0; r < count; ++r) {
+    const FusedInstr& ins = prog.instrs[r];
+    const int64_t item = static_cast<int64_t>(itemsize(ins.dtype));
+    // Output registers are computed straight into the result.
+    char* dst = output_of[r] >= 0
+                    ? outputs_base[output_of[r]] + begin * item
+                    : scratch + r * tile * static_cast<int64_t>(sizeof(double));
+    switch (ins.kind) {
+      case FusedInstr::Kind::kInput:
+        regs[r] = load(inputs[ins.a], begin, n, dst);
+        if (output_of[r] >= 0 && regs[r] != dst) {
+          std::memcpy(dst, regs[r], n * item);
+          regs[r] = dst;
+        }
+        continue;
+      case FusedInstr::Kind::kUnary:
+        FNX_DISPATCH_ALL_TYPES(ins.dtype, [&] {
+          run_unary<scalar_t>(ins.prim, regs[ins.a], dst, n);
+        });
+        break;
+      case FusedInstr::Kind::kBinary:
+        FNX_DISPATCH_ALL_TYPES(prog.instrs[ins.a].dtype, [&] {
+          run_binary<scalar_t>(ins.prim, regs[ins.a], regs[ins.b], dst, n);
+        });
+        break;
+      case FusedInstr::Kind::kWhere:
+        FNX_DISPATCH_ALL_TYPES(ins.dtype, [&] {
+          where_run<scalar_t>(
+              {dst, const_cast<char*>(regs[ins.a]),
+               const_cast<char*>(regs[ins.b]), const_cast<char*>(regs[ins.c])},
+              {item, 1, item, item}, n);
+        });
+        break;
+      case FusedInstr::Kind::kCast: {
+        const DType from = prog.instrs[ins.a].dtype;
+        FNX_DISPATCH_ALL_TYPES(ins.dtype, [&] {
+          using To = scalar_t;
+          FNX_DISPATCH_ALL_TYPES(from, [&] {
+            using From = scalar_t;
+            const auto* src = reinterpret_cast<const From*>(regs[ins.a]);
+            auto* out = reinterpret_cast<To*>(dst);
+            for (int64_t i = 0; i < n; ++i)
+              out[i] = scalar::convert<To>(src[i]);
+          });
+        });
+        break;
+      }
+    }
+    regs[r] = dst;
+  }
+}
+
+std::vector<Tensor> run_program(const FusedProgram& prog,
+                                std::span<const Tensor> inputs) {
+  const Shape& shape = prog.shape;
+  std::vector<InputView> views;
+  for (const Tensor& t : inputs) {
+    FNX_CHECK(!t.is_wrapper() && t.device() == prog.device, "fused_elementwise",
+              "inputs must be dense tensors on ", prog.device.str());
+    InputView v;
+    v.base = byte_ptr(t);
+    v.itemsize = static_cast<int64_t>(itemsize(t.dtype()));
+    const Strides strides = broadcast_strides(t, shape);
+    v.contiguous = strides == contiguous_strides(shape);
+    v.scalar = t.numel() == 1 && !v.contiguous;
+    v.plan = make_plan<1>(shape, {&strides}, {v.itemsize});
+    views.push_back(std::move(v));
+  }
+  std::vector<Tensor> results;
+  std::vector<char*> bases;
+  std::vector<int32_t> output_of(prog.instrs.size(), -1);
+  for (std::size_t k = 0; k < prog.outputs.size(); ++k) {
+    const int32_t r = prog.outputs[k];
+    results.push_back(
+        make_result(OutMeta{shape, prog.instrs[r].dtype, prog.device}));
+    // A register returned twice is computed once and copied after.
+    if (output_of[r] < 0) {
+      output_of[r] = static_cast<int32_t>(bases.size());
+      bases.push_back(byte_ptr(results.back()));
+    } else {
+      bases.push_back(nullptr);
+    }
+  }
+  const int64_t total = numel(shape);
+  const int64_t grain = std::max<int64_t>(
+      kTile, grain_for(static_cast<int64_t>(prog.instrs.size())));
+  parallel_for(0, total, grain, [&](int64_t b, int64_t e) {
+    // Registers of one tile, reused across calls on this thread (not
+    // zeroed: every register is written before it is read).
+    thread_local std::vector<char> scratch;
+    thread_local std::vector<const char*> regs;
+    const int64_t tile = std::min(kTile, e - b);
+    const std::size_t need =
+        prog.instrs.size() * static_cast<std::size_t>(tile) * sizeof(double);
+    if (scratch.size() < need) scratch.resize(need);
+    regs.resize(prog.instrs.size());
+    for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
+      const FusedInstr& ins = prog.instrs[r];
+      if (ins.kind == FusedInstr::Kind::kInput && views[ins.a].scalar) {
+        fill_copies(scratch.data() + r * tile * sizeof(double),
+                    views[ins.a].base, views[ins.a].itemsize, tile);
+      }
+    }
+    for (int64_t t = b; t < e; t += tile) {
+      run_tile(prog, views, bases, output_of, t, std::min(tile, e - t), tile,
+               scratch.data(), regs);
+    }
+  });
+  for (std::size_t k = 0; k < prog.outputs.size(); ++k) {
+    if (bases[k] == nullptr) {
+      results[k] = results[output_of[prog.outputs[k]]];
+    }
+  }
+  return results;
+}
+
+}  // namespace
+
+FNX_REGISTER_PLUGIN("cpu") { set_fused_runner(DeviceType::CPU, &run_program); }
+
+}  // namespace fnx::cpu
