@@ -82,6 +82,22 @@ TEST(Export, RoundTripKeepsTheText) {
   EXPECT_EQ(*again, *bytes);
 }
 
+// Attributes that only some calls set survive the file: topk's k (argsort
+// of the first k positions only).
+TEST(Export, TopkKeepsItsK) {
+  auto top = [](const Leaves& in) {
+    const SortResult t = topk(in[0], 2, 1);
+    return Leaves{t.values, t.indices};
+  };
+  const Leaves x = {randn({3, 7}, DType::Float64)};
+  auto graph = make_graph(top)(x);
+  absl::StatusOr<std::string> bytes = serialize_graph(*graph);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  absl::StatusOr<std::shared_ptr<const Graph>> parsed = parse_graph(*bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ((*parsed)->to_string(), graph->to_string());
+}
+
 TEST(Export, LoadedGraphUnderTransforms) {
   absl::StatusOr<LoadedGraph> loaded = load_graph(kGolden);
   ASSERT_TRUE(loaded.ok()) << loaded.status();

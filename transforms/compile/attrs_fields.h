@@ -13,11 +13,12 @@
 namespace fnx::compile_internal {
 
 // The names of Attrs' alternatives, in the variant's order.
-inline constexpr std::array<std::string_view, 19> kAttrsKinds = {
-    "NoAttrs",     "CastAttrs",   "ReduceAttrs", "ShapeAttrs",  "PermuteAttrs",
-    "SliceAttrs",  "DimAttrs",    "PadAttrs",    "ConvAttrs",   "UnfoldAttrs",
-    "FullAttrs",   "IotaAttrs",   "RandomAttrs", "DeviceAttrs", "LinalgAttrs",
-    "AssertAttrs", "CustomAttrs", "ScanAttrs",   "SortAttrs"};
+inline constexpr std::array<std::string_view, 20> kAttrsKinds = {
+    "NoAttrs",      "CastAttrs",   "ReduceAttrs", "ShapeAttrs",
+    "PermuteAttrs", "SliceAttrs",  "DimAttrs",    "PadAttrs",
+    "ConvAttrs",    "UnfoldAttrs", "FullAttrs",   "IotaAttrs",
+    "RandomAttrs",  "DeviceAttrs", "LinalgAttrs", "AssertAttrs",
+    "CustomAttrs",  "ScanAttrs",   "SortAttrs",   "CollectiveAttrs"};
 static_assert(std::variant_size_v<Attrs> == kAttrsKinds.size(),
               "list every Attrs alternative in kAttrsKinds, in order");
 
@@ -127,6 +128,11 @@ template <typename V>
 void fields(SortAttrs& a, V& v) {
   v("dim", a.dim);
   v("descending", a.descending);
+  v("k", a.k);
 }
+// A process group lives in one run of a program: export refuses
+// collectives.
+template <typename V>
+void fields(CollectiveAttrs&, V&) {}
 
 }  // namespace fnx::compile_internal

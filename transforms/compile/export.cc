@@ -262,6 +262,14 @@ absl::StatusOr<std::string> serialize_graph(const Graph& fused) {
                   std::get<CustomAttrs>(node.attrs).fn->name,
                   "', which cannot be written to a file"));
     }
+    if (prim_info(node.prim).family == PrimFamily::Collective) {
+      return absl::InvalidArgumentError(
+          str_cat("[compile.save] the graph calls the collective ",
+                  prim_name(node.prim),
+                  " over a process group, which exists only in this run and "
+                  "cannot be written to a file; export the per-rank function "
+                  "without its collectives"));
+    }
     graph_file::proto::Node* pn = out.add_nodes();
     pn->set_primitive(std::string(prim_name(node.prim)));
     pn->set_attrs_kind(std::string(kAttrsKinds[node.attrs.index()]));
@@ -332,6 +340,10 @@ absl::StatusOr<std::shared_ptr<const Graph>> parse_graph(
     }
     if (is_higher_order(node.prim)) {
       return invalid(str_cat("node ", i, " calls a custom function"));
+    }
+    if (prim_info(node.prim).family == PrimFamily::Collective) {
+      return invalid(str_cat("node ", i, " calls the collective ",
+                             prim_name(node.prim)));
     }
     std::size_t kind = kAttrsKinds.size();
     for (std::size_t k = 0; k < kAttrsKinds.size(); ++k) {

@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "core/collective.h"
 #include "core/custom_function.h"
 #include "core/str_cat.h"
 #include "transforms/compile/compile_internal.h"
@@ -90,7 +91,24 @@ struct AttrsPrinter {
     return str_cat("dim=", a.dim, " reverse=", a.reverse ? 1 : 0);
   }
   std::string operator()(const SortAttrs& a) const {
-    return str_cat("dim=", a.dim, " descending=", a.descending ? 1 : 0);
+    std::string out =
+        str_cat("dim=", a.dim, " descending=", a.descending ? 1 : 0);
+    if (a.k >= 0) out += str_cat(" k=", a.k);
+    return out;
+  }
+  std::string operator()(const CollectiveAttrs& a) const {
+    static constexpr const char* kOps[] = {"sum", "mean", "max", "min"};
+    std::string out = str_cat("group=", a.group ? a.group->describe() : "?",
+                              " op=", kOps[static_cast<int>(a.op)],
+                              " dim=", a.dim, " root=", a.root);
+    if (!a.pairs.empty()) {
+      out += " pairs=[";
+      for (std::size_t i = 0; i < a.pairs.size(); ++i) {
+        out += str_cat(i ? " " : "", a.pairs[i].first, "->", a.pairs[i].second);
+      }
+      out += "]";
+    }
+    return out;
   }
   std::string operator()(const PadAttrs& a) const {
     return str_cat("lo=", dims(a.lo), " hi=", dims(a.hi), " value=", a.value);

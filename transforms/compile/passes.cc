@@ -71,10 +71,11 @@ void eliminate_common_subexpressions(Graph& g) {
     for (int32_t& v : node.inputs) {
       if (v >= 0) v = to[v];
     }
-    // Random nodes draw different numbers each; never merged.
+    // Random nodes draw different numbers each, and every collective is
+    // its own exchange with the other ranks: never merged.
     const PrimFamily family = prim_info(node.prim).family;
-    if (family == PrimFamily::Random || has_effect(node.prim) ||
-        node.outputs.size() != 1) {
+    if (family == PrimFamily::Random || family == PrimFamily::Collective ||
+        has_effect(node.prim) || node.outputs.size() != 1) {
       nodes.push_back(std::move(node));
       continue;
     }
