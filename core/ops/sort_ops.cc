@@ -14,8 +14,8 @@ namespace {
 Tensor along_dim(Prim prim, const Tensor& x, int64_t dim, bool flag) {
   const int64_t d = normalize_dim(dim, x.dim(), prim_name(prim));
   const Tensor in = x.dim() == 0 ? reshape(x, {1}) : x;
-  const Attrs attrs = prim == Prim::Cumsum ? Attrs{ScanAttrs{d, flag}}
-                                           : Attrs{SortAttrs{d, flag}};
+  const Attrs attrs = prim == Prim::Argsort ? Attrs{SortAttrs{d, flag}}
+                                            : Attrs{ScanAttrs{d, flag}};
   const Tensor inputs[] = {in};
   const Tensor out = dispatch(prim, attrs, inputs);
   return x.dim() == 0 ? reshape(out, {}) : out;
@@ -27,12 +27,40 @@ int64_t size_along(const Tensor& x, int64_t dim, std::string_view op) {
   return x.dim() == 0 ? 1 : x.shape()[d];
 }
 
+// bool and int32 scan as int64 (torch's cumsum and cumprod).
+Tensor widened(const Tensor& x) {
+  const bool small_int = x.dtype() == DType::Bool || x.dtype() == DType::Int32;
+  return small_int ? cast(x, DType::Int64) : x;
+}
+
+// values = x at the running max / min position (gather, so its rules give
+// the derivatives).
+SortResult running_extreme(Prim prim, const Tensor& x, int64_t dim) {
+  Tensor indices = along_dim(prim, x, dim, /*reverse=*/false);
+  if (x.dim() == 0) return {x, indices};
+  return {gather(x, dim, indices), std::move(indices)};
+}
+
 }  // namespace
 
 Tensor cumsum(const Tensor& x, int64_t dim) {
-  const bool small_int = x.dtype() == DType::Bool || x.dtype() == DType::Int32;
-  return along_dim(Prim::Cumsum, small_int ? cast(x, DType::Int64) : x, dim,
-                   /*reverse=*/false);
+  return along_dim(Prim::Cumsum, widened(x), dim, /*reverse=*/false);
+}
+
+Tensor cumprod(const Tensor& x, int64_t dim) {
+  return along_dim(Prim::Cumprod, widened(x), dim, /*reverse=*/false);
+}
+
+Tensor logcumsumexp(const Tensor& x, int64_t dim) {
+  return along_dim(Prim::Logcumsumexp, x, dim, /*reverse=*/false);
+}
+
+SortResult cummax(const Tensor& x, int64_t dim) {
+  return running_extreme(Prim::CummaxIndex, x, dim);
+}
+
+SortResult cummin(const Tensor& x, int64_t dim) {
+  return running_extreme(Prim::CumminIndex, x, dim);
 }
 
 Tensor argsort(const Tensor& x, int64_t dim, bool descending) {
