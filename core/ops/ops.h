@@ -305,6 +305,11 @@ Tensor one_hot(const Tensor& index, int64_t num_classes,
 // selects its own).
 Tensor masked_select(const Tensor& x, const Tensor& mask, int64_t size,
                      double fill = 0);
+// The positions of x's nonzero (true) elements in row-major order, one row
+// of x.dim() int64 coordinates each, as torch.nonzero: shape (size, x.dim()),
+// the rows past the nonzero count set to `fill` (jnp.nonzero's size and
+// fill_value, so that the shape is static and vmap batches it).
+Tensor nonzero(const Tensor& x, int64_t size, int64_t fill = 0);
 
 // ---------------- linear algebra ----------------
 // torch.matmul semantics: 1-d operands are promoted and the added dim

@@ -42,6 +42,21 @@ SortResult sort(const Tensor& x, int64_t dim = -1, bool descending = false);
 // so gradients reach the element each position names.
 SortResult cummax(const Tensor& x, int64_t dim);
 SortResult cummin(const Tensor& x, int64_t dim);
+struct UniqueResult {
+  Tensor values;   // (size): the distinct values ascending, then `fill`
+  Tensor inverse;  // x's shape, int64: each element's slot in values
+  Tensor counts;   // (size), int64: each value's count, 0 in the padding
+};
+// The distinct values of x (flattened), sorted, as torch.unique(sorted=True)
+// but with a static size as jnp.unique(size=, fill_value=): the first
+// `size` distinct values, padded with `fill`. inverse and counts are
+// computed only when asked (otherwise undefined); an element whose value is
+// past the first `size` gets its slot >= size in inverse. NaNs are distinct
+// values (NaN != NaN), sorted last. A composite of argsort, cumsum,
+// masked_select and index_add; values are differentiable through gather.
+UniqueResult unique(const Tensor& x, int64_t size, double fill = 0,
+                    bool return_inverse = false, bool return_counts = false);
+
 // sort(x, 0).values (numpy's msort).
 Tensor msort(const Tensor& x);
 // The k largest (or smallest) along dim, in sorted order; ties keep the

@@ -73,6 +73,42 @@ SortResult sort(const Tensor& x, int64_t dim, bool descending) {
   return {gather(x, dim, indices), std::move(indices)};
 }
 
+// In the sorted flat x, a value starts where it differs from its left
+// neighbour; its slot is the count of starts so far minus one.
+UniqueResult unique(const Tensor& x, int64_t size, double fill,
+                    bool return_inverse, bool return_counts) {
+  FNX_CHECK(size >= 0, "unique", "size must be >= 0, got ", size);
+  const int64_t n = x.numel();
+  const Tensor flat = reshape(x, {n});
+  const Tensor order = argsort(flat, 0);
+  const Tensor sorted = gather(flat, 0, order);
+  const Tensor starts =
+      n == 0 ? zeros({0}, DType::Bool, x.device())
+             : cat({ones({1}, DType::Bool, x.device()),
+                    ne(slice(sorted, 0, 1, n), slice(sorted, 0, 0, n - 1))},
+                   0);
+  UniqueResult r;
+  r.values = masked_select(sorted, starts, size, fill);
+  // (masked_select pads bool with an int64 fill)
+  if (r.values.dtype() != x.dtype()) r.values = cast(r.values, x.dtype());
+  if (!return_inverse && !return_counts) return r;
+  const Tensor slot = cumsum(starts, 0) - 1.0;
+  if (return_inverse) {
+    r.inverse =
+        reshape(index_add(zeros({n}, DType::Int64, x.device()), 0, order, slot),
+                x.shape());
+  }
+  if (return_counts) {
+    const Tensor dump =
+        full({}, static_cast<double>(size), DType::Int64, x.device());
+    const Tensor kept = where(slot < dump, slot, dump);
+    r.counts = slice(index_add(zeros({size + 1}, DType::Int64, x.device()), 0,
+                               kept, ones({n}, DType::Int64, x.device())),
+                     0, 0, size);
+  }
+  return r;
+}
+
 Tensor msort(const Tensor& x) { return sort(x, 0).values; }
 
 SortResult topk(const Tensor& x, int64_t k, int64_t dim, bool largest) {

@@ -155,8 +155,8 @@ using DimOp = std::function<Tensor(const Tensor&, int64_t)>;
 using DimRef = std::function<Nd(const Nd&, int64_t)>;
 
 // Extra inputs an entry samples along its last dim, each with its tags.
-using ExtraSamples = std::function<std::vector<std::pair<Tensor, std::string>>(
-    DType dtype)>;
+using ExtraSamples =
+    std::function<std::vector<std::pair<Tensor, std::string>>(DType dtype)>;
 
 OpInfo dim_entry(std::string name, Impl impl, DimOp op, DimRef ref,
                  std::vector<DType> dtypes, bool differentiable,
@@ -286,9 +286,101 @@ OpInfo search_entry(bool right, bool bucket) {
   return info;
 }
 
+// nonzero's reference: the coordinates of nonzero elements, row-major.
+Nd nonzero_ref(const Nd& x, int64_t size, int64_t fill) {
+  const int64_t rank = x.rank();
+  Nd out = full_nd({size, rank}, static_cast<double>(fill), DType::Int64);
+  int64_t row = 0;
+  for (int64_t i = 0; i < x.numel() && row < size; ++i) {
+    if (x.data[i] == 0) continue;
+    const Index at = unravel(i, x.shape);
+    for (int64_t d = 0; d < rank; ++d) out.data[row * rank + d] = at[d];
+    ++row;
+  }
+  return out;
+}
+
+// unique's reference: part 0 values, 1 inverse, 2 counts.
+Nd unique_ref(const Nd& x, int64_t size, double fill, int part) {
+  std::vector<double> distinct = x.data;
+  std::sort(distinct.begin(), distinct.end());  // the samples hold no NaN
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  const int64_t kept = std::min<int64_t>(size, distinct.size());
+  if (part == 1) {
+    Nd inverse = x;
+    inverse.dtype = DType::Int64;
+    for (double& v : inverse.data) {
+      v = static_cast<double>(
+          std::lower_bound(distinct.begin(), distinct.end(), v) -
+          distinct.begin());
+    }
+    return inverse;
+  }
+  Nd out = full_nd({size}, part == 0 ? round_to(fill, x.dtype) : 0,
+                   part == 0 ? x.dtype : DType::Int64);
+  for (int64_t k = 0; k < kept; ++k) {
+    out.data[k] = part == 0 ? distinct[k]
+                            : static_cast<double>(std::count(
+                                  x.data.begin(), x.data.end(), distinct[k]));
+  }
+  return out;
+}
+
+// A fill value that is none of the samples' values (true for bool).
+double unique_fill(DType dtype) { return dtype == DType::Bool ? 1 : -7; }
+
+// Sizes below, at and above the count of nonzero / distinct elements.
+OpInfo static_size_entry(std::string name, int part) {
+  const bool nz = part < 0;
+  OpInfo info;
+  info.name = std::move(name);
+  info.family = "sort";
+  info.impl = Impl::kComposite;
+  auto op_of = [nz, part](int64_t size) {
+    return [nz, part, size](const TensorList& in) {
+      if (nz) return nonzero(in.at(0), size, -1);
+      const UniqueResult r = unique(
+          in.at(0), size, unique_fill(in.at(0).dtype()), part == 1, part == 2);
+      return part == 0 ? r.values : part == 1 ? r.inverse : r.counts;
+    };
+  };
+  auto ref_of = [nz, part](int64_t size) {
+    return [nz, part, size](const TensorList& in) {
+      return nz ? nonzero_ref(read(in.at(0)), size, -1)
+                : unique_ref(read(in.at(0)), size,
+                             unique_fill(in.at(0).dtype()), part);
+    };
+  };
+  info.op = op_of(4);
+  info.reference = ref_of(4);
+  info.samples = [op_of, ref_of](DType dtype, Generator& gen) {
+    std::vector<SampleInput> v;
+    auto add = [&](Tensor x, std::string tag, int64_t size) {
+      v.push_back(sample_with({std::move(x)}, {std::move(tag)},
+                              "size=" + std::to_string(size), op_of(size),
+                              ref_of(size)));
+    };
+    for (int64_t size : {0, 3, 12, 30}) {
+      add(make({4, 5}, dtype, gen, Domain::kSmallInt), "basic", size);
+    }
+    add(make({2, 3, 4}, dtype, gen, Domain::kSmallInt), "basic", 10);
+    add(make_noncontig({4, 3}, dtype, gen, Domain::kSmallInt), "noncontig", 6);
+    add(make({0, 3}, dtype, gen), "zero-size", 2);
+    add(make({}, dtype, gen, Domain::kSmallInt), "scalar", 2);
+    return v;
+  };
+  info.dtypes = all_dtypes();
+  info.differentiable = false;
+  return info;
+}
+
 }  // namespace
 
 void add_sort_ops(std::vector<OpInfo>& db) {
+  db.push_back(static_size_entry("nonzero", -1));
+  db.push_back(static_size_entry("unique", 0));
+  db.push_back(static_size_entry("unique.inverse", 1));
+  db.push_back(static_size_entry("unique.counts", 2));
   db.push_back(dim_entry(
       "cumsum", Impl::kPrimitive,
       [](const Tensor& x, int64_t dim) { return cumsum(x, dim); },
@@ -307,12 +399,13 @@ void add_sort_ops(std::vector<OpInfo>& db) {
         return fibers(x, dim, x.rank() ? x.shape[wrap_dim(dim, x.rank())] : 1,
                       running_product(x.dtype), cumsum_dtype(x.dtype));
       },
-      numeric_dtypes(), true, [](DType dtype) {
+      numeric_dtypes(), true,
+      [](DType dtype) {
         std::vector<std::pair<Tensor, std::string>> v;
-        v.emplace_back(constant({1.5, 0, -2, 0.5, 3, -0.5, 1.25, 0, 0, 1.2,
-                                 -1.1, 2},
-                                {3, 4}, dtype),
-                       "basic");
+        v.emplace_back(
+            constant({1.5, 0, -2, 0.5, 3, -0.5, 1.25, 0, 0, 1.2, -1.1, 2},
+                     {3, 4}, dtype),
+            "basic");
         return v;
       }));
   db.push_back(dim_entry(
@@ -322,7 +415,8 @@ void add_sort_ops(std::vector<OpInfo>& db) {
         return fibers(x, dim, x.rank() ? x.shape[wrap_dim(dim, x.rank())] : 1,
                       running_logsumexp, x.dtype);
       },
-      floating_dtypes(), true, [](DType dtype) {
+      floating_dtypes(), true,
+      [](DType dtype) {
         // exp of these over- and underflows: a shift by the overall max
         // would lose the first prefixes, a sum without one would overflow.
         std::vector<std::pair<Tensor, std::string>> v;
