@@ -14,6 +14,7 @@
 
 #include "core/generator.h"
 #include "core/ops/linalg.h"
+#include "core/ops/resample.h"
 #include "core/ops/sort.h"
 #include "core/tensor.h"
 
