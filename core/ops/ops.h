@@ -396,6 +396,17 @@ Tensor mse_loss(const Tensor& input, const Tensor& target);  // mean reduction
 // log_probs (N, C) or (C), target integer class ids (N) or ().
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target);
 Tensor cross_entropy(const Tensor& logits, const Tensor& target);
+// Connectionist temporal classification, as torch.nn.functional.ctc_loss:
+// log_probs (T, N, C) (log-softmax over C), targets (N, S) int class ids
+// (padded; entries past target_lengths ignored), input_lengths and
+// target_lengths (N) ints. -log of the total probability of all alignments,
+// by the forward (alpha) recursion in log space over time, written in
+// public ops so that every transform differentiates and batches it.
+// reduction: "mean" (each loss divided by its target length, then the mean
+// over the batch), "sum" or "none". An impossible alignment gives +inf.
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets,
+                const Tensor& input_lengths, const Tensor& target_lengths,
+                int64_t blank = 0, std::string_view reduction = "mean");
 // Zeroes with probability p and scales by 1/(1-p) when training.
 Tensor dropout(const Tensor& x, double p, bool training = true,
                Generator* gen = nullptr);
