@@ -41,7 +41,7 @@ Tensor affine_grid(const Tensor& theta, const Shape& size,
                    bool align_corners = false);
 
 struct GridSampleOptions {
-  std::string mode = "bilinear";     // or "nearest" (round half to even)
+  std::string mode = "bilinear";       // or "nearest" (round half to even)
   std::string padding_mode = "zeros";  // or "border"
   bool align_corners = false;
 };
