@@ -94,6 +94,13 @@ class Tensor;
   X(LogSoftmax, Softmax, 1)               \
   /* running sum along a dim */           \
   X(Cumsum, Scan, 1)                      \
+  /* running product, log-sum-exp */      \
+  X(Cumprod, Scan, 1)                     \
+  X(Logcumsumexp, Scan, 1)                \
+  /* position of the running max/min */   \
+  /* (int64; ties: the last position) */  \
+  X(CummaxIndex, Scan, 1)                 \
+  X(CumminIndex, Scan, 1)                 \
   /* stable sort order along a dim */     \
   /* (int64 indices)                  */  \
   X(Argsort, Sort, 1)                     \
@@ -216,7 +223,9 @@ struct DimAttrs {
   int64_t dim = 0;
 };
 // Cumsum: out[i] = sum of x[j] along `dim` for j <= i (reverse: j >= i).
-// reverse is the transpose, which the VJP needs.
+// reverse is the transpose, which the VJP needs. Cumprod and Logcumsumexp
+// scan the same way; CummaxIndex / CumminIndex give the position of the
+// running max / min (the last of equal ones; a NaN sticks, as in torch).
 struct ScanAttrs {
   int64_t dim = 0;
   bool reverse = false;

@@ -3,6 +3,7 @@
 // kernels' arithmetic that host tests check on any machine.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -70,6 +71,38 @@ FNX_HD SortKeyOf<T> sort_key(T v) {
   } else {
     return static_cast<U>(v) ^ kTop;  // two's complement: flip the sign bit
   }
+}
+
+// Logcumsumexp's running state (in double for every float type): m, the
+// largest element so far, and s, the sum of exp(x - m); the value is
+// m + log(s). A new maximum rescales s, so exp never overflows and small
+// elements are not lost to a shift chosen too early. -inf adds exp(-inf) =
+// 0 (all -inf gives -inf); a NaN makes s NaN for good; +inf gives +inf.
+struct LogSumExpScan {
+  double m = -HUGE_VAL;
+  double s = 0;
+  FNX_HD void add(double v) {
+    if (v > m) {
+      s = s * exp(m - v) + 1;
+      m = v;
+    } else if (v == m) {
+      s += 1;  // also -inf after -inf and +inf after +inf (no inf - inf)
+    } else {
+      s += exp(v - m);  // NaN v: NaN
+    }
+  }
+  FNX_HD double value() const { return m + log(s); }
+};
+
+// Whether v takes the running max (kMax) or min position from `best`, as
+// torch's cummax / cummin: a NaN always does (so NaN sticks, at the latest
+// NaN's position), nothing takes it from a NaN, and of equal values the
+// later wins.
+template <bool kMax, typename T>
+FNX_HD bool takes_extreme(T v, T best) {
+  if (is_nan_value(v)) return true;
+  if (is_nan_value(best)) return false;
+  return kMax ? v >= best : v <= best;
 }
 
 }  // namespace fnx

@@ -95,6 +95,30 @@ template <>
 constexpr std::optional<VectorFn> kVectorFn<scalar::TanhOp> = VectorFn::kTanh;
 template <>
 constexpr std::optional<VectorFn> kVectorFn<scalar::ErfOp> = VectorFn::kErf;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::TanOp> = VectorFn::kTan;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::AsinOp> = VectorFn::kAsin;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::AcosOp> = VectorFn::kAcos;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::AtanOp> = VectorFn::kAtan;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::SinhOp> = VectorFn::kSinh;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::CoshOp> = VectorFn::kCosh;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::AsinhOp> = VectorFn::kAsinh;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::AcoshOp> = VectorFn::kAcosh;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::AtanhOp> = VectorFn::kAtanh;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::Exp2Op> = VectorFn::kExp2;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::Log2Op> = VectorFn::kLog2;
+template <>
+constexpr std::optional<VectorFn> kVectorFn<scalar::Log10Op> = VectorFn::kLog10;
 
 // Whether Op runs vectorized on In -> Out here: every element of such an
 // op goes through vector_math, whatever the layout (strides in bytes).

@@ -19,7 +19,19 @@ enum class VectorFn : uint8_t {
   kSin,
   kCos,
   kTanh,
-  kErf
+  kErf,
+  kTan,
+  kAsin,
+  kAcos,
+  kAtan,
+  kSinh,
+  kCosh,
+  kAsinh,
+  kAcosh,
+  kAtanh,
+  kExp2,
+  kLog2,
+  kLog10
 };
 
 // Whether vector_math runs (the CPU has AVX2 and FMA; FNX_SCALAR_MATH=1 in

@@ -26,6 +26,30 @@ __m256d _ZGVdN4v_sin(__m256d);
 __m256d _ZGVdN4v_cos(__m256d);
 __m256d _ZGVdN4v_tanh(__m256d);
 __m256d _ZGVdN4v_erf(__m256d);
+__m256 _ZGVdN8v_tanf(__m256);
+__m256d _ZGVdN4v_tan(__m256d);
+__m256 _ZGVdN8v_asinf(__m256);
+__m256d _ZGVdN4v_asin(__m256d);
+__m256 _ZGVdN8v_acosf(__m256);
+__m256d _ZGVdN4v_acos(__m256d);
+__m256 _ZGVdN8v_atanf(__m256);
+__m256d _ZGVdN4v_atan(__m256d);
+__m256 _ZGVdN8v_sinhf(__m256);
+__m256d _ZGVdN4v_sinh(__m256d);
+__m256 _ZGVdN8v_coshf(__m256);
+__m256d _ZGVdN4v_cosh(__m256d);
+__m256 _ZGVdN8v_asinhf(__m256);
+__m256d _ZGVdN4v_asinh(__m256d);
+__m256 _ZGVdN8v_acoshf(__m256);
+__m256d _ZGVdN4v_acosh(__m256d);
+__m256 _ZGVdN8v_atanhf(__m256);
+__m256d _ZGVdN4v_atanh(__m256d);
+__m256 _ZGVdN8v_exp2f(__m256);
+__m256d _ZGVdN4v_exp2(__m256d);
+__m256 _ZGVdN8v_log2f(__m256);
+__m256d _ZGVdN4v_log2(__m256d);
+__m256 _ZGVdN8v_log10f(__m256);
+__m256d _ZGVdN4v_log10(__m256d);
 }
 
 namespace fnx::cpu::avx2 {
@@ -52,6 +76,30 @@ FloatFn float_fn(VectorFn fn) {
       return &_ZGVdN8v_tanhf;
     case VectorFn::kErf:
       return &_ZGVdN8v_erff;
+    case VectorFn::kTan:
+      return &_ZGVdN8v_tanf;
+    case VectorFn::kAsin:
+      return &_ZGVdN8v_asinf;
+    case VectorFn::kAcos:
+      return &_ZGVdN8v_acosf;
+    case VectorFn::kAtan:
+      return &_ZGVdN8v_atanf;
+    case VectorFn::kSinh:
+      return &_ZGVdN8v_sinhf;
+    case VectorFn::kCosh:
+      return &_ZGVdN8v_coshf;
+    case VectorFn::kAsinh:
+      return &_ZGVdN8v_asinhf;
+    case VectorFn::kAcosh:
+      return &_ZGVdN8v_acoshf;
+    case VectorFn::kAtanh:
+      return &_ZGVdN8v_atanhf;
+    case VectorFn::kExp2:
+      return &_ZGVdN8v_exp2f;
+    case VectorFn::kLog2:
+      return &_ZGVdN8v_log2f;
+    case VectorFn::kLog10:
+      return &_ZGVdN8v_log10f;
   }
   return nullptr;
 }
@@ -74,6 +122,30 @@ DoubleFn double_fn(VectorFn fn) {
       return &_ZGVdN4v_tanh;
     case VectorFn::kErf:
       return &_ZGVdN4v_erf;
+    case VectorFn::kTan:
+      return &_ZGVdN4v_tan;
+    case VectorFn::kAsin:
+      return &_ZGVdN4v_asin;
+    case VectorFn::kAcos:
+      return &_ZGVdN4v_acos;
+    case VectorFn::kAtan:
+      return &_ZGVdN4v_atan;
+    case VectorFn::kSinh:
+      return &_ZGVdN4v_sinh;
+    case VectorFn::kCosh:
+      return &_ZGVdN4v_cosh;
+    case VectorFn::kAsinh:
+      return &_ZGVdN4v_asinh;
+    case VectorFn::kAcosh:
+      return &_ZGVdN4v_acosh;
+    case VectorFn::kAtanh:
+      return &_ZGVdN4v_atanh;
+    case VectorFn::kExp2:
+      return &_ZGVdN4v_exp2;
+    case VectorFn::kLog2:
+      return &_ZGVdN4v_log2;
+    case VectorFn::kLog10:
+      return &_ZGVdN4v_log10;
   }
   return nullptr;
 }

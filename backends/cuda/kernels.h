@@ -193,6 +193,18 @@ cudaError_t launch_argsort(Scalar t, int64_t outer, int64_t n, int64_t inner,
                            bool descending, const void* x, int64_t* y,
                            const ArgsortScratch& scratch, cudaStream_t stream);
 
+// ---- cumprod, logcumsumexp, cummax / cummin positions (scan.cu) ----
+
+// Along the middle dim of contiguous (outer, n, inner) tensors, from the
+// end when `reverse`: the running product, the running log-sum-exp
+// (floating t only), or the int64 position of the running max / min (the
+// last of equal values; NaN sticks). y has x's type t, or int64 for the
+// positions.
+enum class ScanOp : uint8_t { Cumprod, Logcumsumexp, CummaxIndex, CumminIndex };
+cudaError_t launch_scan(ScanOp op, Scalar t, int64_t outer, int64_t n,
+                        int64_t inner, bool reverse, const void* x, void* y,
+                        cudaStream_t stream);
+
 // ---- unfold / fold (unfold.cu) ----
 
 // WindowGeometry: backends/cuda/window.h.

@@ -14,6 +14,7 @@
 
 #include "core/generator.h"
 #include "core/ops/linalg.h"
+#include "core/ops/resample.h"
 #include "core/ops/sort.h"
 #include "core/tensor.h"
 
@@ -305,6 +306,11 @@ Tensor one_hot(const Tensor& index, int64_t num_classes,
 // selects its own).
 Tensor masked_select(const Tensor& x, const Tensor& mask, int64_t size,
                      double fill = 0);
+// The positions of x's nonzero (true) elements in row-major order, one row
+// of x.dim() int64 coordinates each, as torch.nonzero: shape (size, x.dim()),
+// the rows past the nonzero count set to `fill` (jnp.nonzero's size and
+// fill_value, so that the shape is static and vmap batches it).
+Tensor nonzero(const Tensor& x, int64_t size, int64_t fill = 0);
 
 // ---------------- linear algebra ----------------
 // torch.matmul semantics: 1-d operands are promoted and the added dim
@@ -390,6 +396,17 @@ Tensor mse_loss(const Tensor& input, const Tensor& target);  // mean reduction
 // log_probs (N, C) or (C), target integer class ids (N) or ().
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target);
 Tensor cross_entropy(const Tensor& logits, const Tensor& target);
+// Connectionist temporal classification, as torch.nn.functional.ctc_loss:
+// log_probs (T, N, C) (log-softmax over C), targets (N, S) int class ids
+// (padded; entries past target_lengths ignored), input_lengths and
+// target_lengths (N) ints. -log of the total probability of all alignments,
+// by the forward (alpha) recursion in log space over time, written in
+// public ops so that every transform differentiates and batches it.
+// reduction: "mean" (each loss divided by its target length, then the mean
+// over the batch), "sum" or "none". An impossible alignment gives +inf.
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets,
+                const Tensor& input_lengths, const Tensor& target_lengths,
+                int64_t blank = 0, std::string_view reduction = "mean");
 // Zeroes with probability p and scales by 1/(1-p) when training.
 Tensor dropout(const Tensor& x, double p, bool training = true,
                Generator* gen = nullptr);

@@ -166,18 +166,22 @@ OutMeta softmax(const OpCall& call) {
   return {x.shape(), x.dtype(), x.device()};
 }
 
-// Cumsum keeps x's dtype (the op API promotes bool and int32 to int64
-// first, as sum does); Argsort gives int64 positions along the dim.
+// Cumsum and Cumprod keep x's dtype (the op API promotes bool and int32
+// to int64 first, as sum does); Logcumsumexp takes floating point only;
+// Argsort, CummaxIndex and CumminIndex give int64 positions along the dim.
 OutMeta along_dim(const OpCall& call) {
   const Tensor& x = call.inputs[0];
-  const bool scan = call.prim == Prim::Cumsum;
+  const bool scan = prim_info(call.prim).family == PrimFamily::Scan;
+  const bool positions = !scan || call.prim == Prim::CummaxIndex ||
+                         call.prim == Prim::CumminIndex;
   const int64_t dim =
       scan ? call.attr<ScanAttrs>().dim : call.attr<SortAttrs>().dim;
   FNX_CHECK(dim >= 0 && dim < x.dim(), op_name(call), "dim ", dim,
             " is invalid for a tensor of shape ", shape_str(x.shape()));
-  FNX_CHECK(!scan || x.dtype() != DType::Bool, op_name(call),
+  FNX_CHECK(positions || x.dtype() != DType::Bool, op_name(call),
             "takes a numeric tensor, got bool; cast it first");
-  if (scan) return {x.shape(), x.dtype(), x.device()};
+  if (call.prim == Prim::Logcumsumexp) check_floating(call, x);
+  if (scan) return {x.shape(), positions ? DType::Int64 : x.dtype(), x.device()};
   Shape shape = x.shape();
   const int64_t k = call.attr<SortAttrs>().k;
   FNX_CHECK(k >= -1 && k <= shape[dim], op_name(call), "k = ", k,

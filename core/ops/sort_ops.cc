@@ -15,8 +15,8 @@ Tensor along_dim(Prim prim, const Tensor& x, int64_t dim, bool flag,
                  int64_t k = -1) {
   const int64_t d = normalize_dim(dim, x.dim(), prim_name(prim));
   const Tensor in = x.dim() == 0 ? reshape(x, {1}) : x;
-  const Attrs attrs = prim == Prim::Cumsum ? Attrs{ScanAttrs{d, flag}}
-                                           : Attrs{SortAttrs{d, flag, k}};
+  const Attrs attrs = prim == Prim::Argsort ? Attrs{SortAttrs{d, flag, k}}
+                                            : Attrs{ScanAttrs{d, flag}};
   const Tensor inputs[] = {in};
   const Tensor out = dispatch(prim, attrs, inputs);
   return x.dim() == 0 ? reshape(out, {}) : out;
@@ -28,12 +28,40 @@ int64_t size_along(const Tensor& x, int64_t dim, std::string_view op) {
   return x.dim() == 0 ? 1 : x.shape()[d];
 }
 
+// bool and int32 scan as int64 (torch's cumsum and cumprod).
+Tensor widened(const Tensor& x) {
+  const bool small_int = x.dtype() == DType::Bool || x.dtype() == DType::Int32;
+  return small_int ? cast(x, DType::Int64) : x;
+}
+
+// values = x at the running max / min position (gather, so its rules give
+// the derivatives).
+SortResult running_extreme(Prim prim, const Tensor& x, int64_t dim) {
+  Tensor indices = along_dim(prim, x, dim, /*reverse=*/false);
+  if (x.dim() == 0) return {x, indices};
+  return {gather(x, dim, indices), std::move(indices)};
+}
+
 }  // namespace
 
 Tensor cumsum(const Tensor& x, int64_t dim) {
-  const bool small_int = x.dtype() == DType::Bool || x.dtype() == DType::Int32;
-  return along_dim(Prim::Cumsum, small_int ? cast(x, DType::Int64) : x, dim,
-                   /*reverse=*/false);
+  return along_dim(Prim::Cumsum, widened(x), dim, /*reverse=*/false);
+}
+
+Tensor cumprod(const Tensor& x, int64_t dim) {
+  return along_dim(Prim::Cumprod, widened(x), dim, /*reverse=*/false);
+}
+
+Tensor logcumsumexp(const Tensor& x, int64_t dim) {
+  return along_dim(Prim::Logcumsumexp, x, dim, /*reverse=*/false);
+}
+
+SortResult cummax(const Tensor& x, int64_t dim) {
+  return running_extreme(Prim::CummaxIndex, x, dim);
+}
+
+SortResult cummin(const Tensor& x, int64_t dim) {
+  return running_extreme(Prim::CumminIndex, x, dim);
 }
 
 Tensor argsort(const Tensor& x, int64_t dim, bool descending) {
@@ -44,6 +72,42 @@ SortResult sort(const Tensor& x, int64_t dim, bool descending) {
   Tensor indices = argsort(x, dim, descending);
   if (x.dim() == 0) return {x, indices};
   return {gather(x, dim, indices), std::move(indices)};
+}
+
+// In the sorted flat x, a value starts where it differs from its left
+// neighbour; its slot is the count of starts so far minus one.
+UniqueResult unique(const Tensor& x, int64_t size, double fill,
+                    bool return_inverse, bool return_counts) {
+  FNX_CHECK(size >= 0, "unique", "size must be >= 0, got ", size);
+  const int64_t n = x.numel();
+  const Tensor flat = reshape(x, {n});
+  const Tensor order = argsort(flat, 0);
+  const Tensor sorted = gather(flat, 0, order);
+  const Tensor starts =
+      n == 0 ? zeros({0}, DType::Bool, x.device())
+             : cat({ones({1}, DType::Bool, x.device()),
+                    ne(slice(sorted, 0, 1, n), slice(sorted, 0, 0, n - 1))},
+                   0);
+  UniqueResult r;
+  r.values = masked_select(sorted, starts, size, fill);
+  // (masked_select pads bool with an int64 fill)
+  if (r.values.dtype() != x.dtype()) r.values = cast(r.values, x.dtype());
+  if (!return_inverse && !return_counts) return r;
+  const Tensor slot = cumsum(starts, 0) - 1.0;
+  if (return_inverse) {
+    r.inverse =
+        reshape(index_add(zeros({n}, DType::Int64, x.device()), 0, order, slot),
+                x.shape());
+  }
+  if (return_counts) {
+    const Tensor dump =
+        full({}, static_cast<double>(size), DType::Int64, x.device());
+    const Tensor kept = where(slot < dump, slot, dump);
+    r.counts = slice(index_add(zeros({size + 1}, DType::Int64, x.device()), 0,
+                               kept, ones({n}, DType::Int64, x.device())),
+                     0, 0, size);
+  }
+  return r;
 }
 
 Tensor msort(const Tensor& x) { return sort(x, 0).values; }

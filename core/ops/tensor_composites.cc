@@ -1,9 +1,9 @@
 // Rearranging and selecting composites (flip, roll, repeat,
-// repeat_interleave, meshgrid, masked_select) and where with scalar
+// repeat_interleave, meshgrid, masked_select, nonzero) and where with scalar
 // branches, written in public ops so that every transform supports them
 // with no rule of their own. Shapes stay static: what torch sizes by data
-// (repeat_interleave with a tensor, masked_select) takes its size as an
-// argument.
+// (repeat_interleave with a tensor, masked_select, nonzero) takes its size as
+// an argument.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -217,6 +217,26 @@ Tensor masked_select(const Tensor& x, const Tensor& mask, int64_t size,
       n == 0 ? zeros({}, DType::Int64, x.device()) : select(rank, 0, n - 1);
   return where(arange(size, DType::Int64, x.device()) < count, out,
                scalar_like(fill, out));
+}
+
+// Column d of the result is masked_select of the d-th coordinate grid (an
+// arange along d, broadcast to x's shape) where x != 0.
+Tensor nonzero(const Tensor& x, int64_t size, int64_t fill) {
+  FNX_CHECK(size >= 0, "nonzero", "size must be >= 0, got ", size);
+  const int64_t rank = x.dim();
+  if (rank == 0) return zeros({size, 0}, DType::Int64, x.device());
+  const Tensor mask = x.dtype() == DType::Bool ? x : ne(x, scalar_like(0, x));
+  std::vector<Tensor> columns;
+  for (int64_t d = 0; d < rank; ++d) {
+    Shape along(static_cast<size_t>(rank), 1);
+    along[d] = x.shape()[d];
+    const Tensor coordinate = broadcast_to(
+        reshape(arange(x.shape()[d], DType::Int64, x.device()), along),
+        x.shape());
+    columns.push_back(
+        masked_select(coordinate, mask, size, static_cast<double>(fill)));
+  }
+  return stack(columns, 1);
 }
 
 }  // namespace fnx

@@ -141,8 +141,11 @@ TEST(Unary, VectorizedMathIsAccurateAndLayoutIndependent) {
   const double inf = std::numeric_limits<double>::infinity();
   for (DType dt : {kF32, kF64}) {
     const double ulp = dt == kF32 ? 1.2e-7 : 2.3e-16;
-    for (Prim p : {Prim::Exp, Prim::Log, Prim::Log1p, Prim::Expm1, Prim::Sin,
-                   Prim::Cos, Prim::Tanh, Prim::Erf}) {
+    for (Prim p :
+         {Prim::Exp, Prim::Log, Prim::Log1p, Prim::Expm1, Prim::Sin, Prim::Cos,
+          Prim::Tanh, Prim::Erf, Prim::Tan, Prim::Asin, Prim::Acos, Prim::Atan,
+          Prim::Sinh, Prim::Cosh, Prim::Asinh, Prim::Acosh, Prim::Atanh,
+          Prim::Exp2, Prim::Log2, Prim::Log10}) {
       const std::string what =
           std::string(prim_info(p).name) + " " + std::string(dtype_name(dt));
       // 37 values: a vector block, several blocks and a tail.
@@ -174,6 +177,42 @@ TEST(Unary, VectorizedMathIsAccurateAndLayoutIndependent) {
             break;
           case Prim::Tanh:
             want = std::tanh(v);
+            break;
+          case Prim::Tan:
+            want = std::tan(v);
+            break;
+          case Prim::Asin:
+            want = std::asin(v);
+            break;
+          case Prim::Acos:
+            want = std::acos(v);
+            break;
+          case Prim::Atan:
+            want = std::atan(v);
+            break;
+          case Prim::Sinh:
+            want = std::sinh(v);
+            break;
+          case Prim::Cosh:
+            want = std::cosh(v);
+            break;
+          case Prim::Asinh:
+            want = std::asinh(v);
+            break;
+          case Prim::Acosh:
+            want = std::acosh(v);
+            break;
+          case Prim::Atanh:
+            want = std::atanh(v);
+            break;
+          case Prim::Exp2:
+            want = std::exp2(v);
+            break;
+          case Prim::Log2:
+            want = std::log2(v);
+            break;
+          case Prim::Log10:
+            want = std::log10(v);
             break;
           default:
             want = std::erf(v);

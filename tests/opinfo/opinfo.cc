@@ -38,6 +38,7 @@ const std::vector<OpInfo>& op_database() {
     add_decomp_ops(entries);
     add_conv_ops(entries);
     add_nn_ops(entries);
+    add_resample_ops(entries);
     add_misc_ops(entries);
     add_inplace_ops(entries);
     add_custom_ops(entries);

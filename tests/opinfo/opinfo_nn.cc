@@ -3,6 +3,7 @@
 // deterministic cases) and embedding.
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -150,6 +151,66 @@ Nd cosine_similarity_ref(const TensorList& t, int64_t dim) {
       },
       a.dtype);
 }
+
+namespace {
+
+// CTC's alpha recursion per example in float64, then the reduction.
+Nd ctc_ref(const Nd& lp, const Nd& targets, const Nd& in_len, const Nd& tgt_len,
+           const std::string& reduction) {
+  const int64_t n = lp.shape[1];
+  const int64_t s_max = targets.shape[1];
+  auto lse = [](std::vector<double> v) {
+    double m = -HUGE_VAL;
+    for (double x : v) m = std::max(m, x);
+    if (m == -HUGE_VAL) return m;
+    double s = 0;
+    for (double x : v) s += std::exp(x - m);
+    return m + std::log(s);
+  };
+  std::vector<double> losses;
+  for (int64_t b = 0; b < n; ++b) {
+    const int64_t t_len = static_cast<int64_t>(in_len.data[b]);
+    const int64_t l_len = static_cast<int64_t>(tgt_len.data[b]);
+    std::vector<int64_t> ext = {0};
+    for (int64_t k = 0; k < l_len; ++k) {
+      ext.push_back(static_cast<int64_t>(targets.data[b * s_max + k]));
+      ext.push_back(0);
+    }
+    const size_t len = ext.size();
+    std::vector<double> alpha(len, -HUGE_VAL);
+    alpha[0] = lp[{0, b, ext[0]}];
+    if (len > 1) alpha[1] = lp[{0, b, ext[1]}];
+    for (int64_t t = 1; t < t_len; ++t) {
+      std::vector<double> next(len, -HUGE_VAL);
+      for (size_t s = 0; s < len; ++s) {
+        std::vector<double> terms = {alpha[s]};
+        if (s >= 1) terms.push_back(alpha[s - 1]);
+        if (s >= 2 && ext[s] != 0 && ext[s] != ext[s - 2]) {
+          terms.push_back(alpha[s - 2]);
+        }
+        next[s] = lse(terms) + lp[{t, b, ext[s]}];
+      }
+      alpha = next;
+    }
+    std::vector<double> ends = {alpha[len - 1]};
+    if (len > 1) ends.push_back(alpha[len - 2]);
+    losses.push_back(-lse(ends));
+  }
+  if (reduction == "none") {
+    Nd y = full_nd({n}, 0, lp.dtype);
+    y.data = losses;
+    return y;
+  }
+  double total = 0;
+  for (int64_t b = 0; b < n; ++b) {
+    total += reduction == "sum"
+                 ? losses[b]
+                 : losses[b] / std::max<double>(1, tgt_len.data[b]);
+  }
+  return full_nd({}, reduction == "sum" ? total : total / double(n), lp.dtype);
+}
+
+}  // namespace
 
 void add_nn_ops(std::vector<OpInfo>& db) {
   {
@@ -369,6 +430,42 @@ void add_nn_ops(std::vector<OpInfo>& db) {
       },
       {0});
   db.push_back(emb);
+
+  for (std::string reduction : {"mean", "sum", "none"}) {
+    OpInfo ctc = nn_entry(
+        reduction == "mean" ? "ctc_loss" : "ctc_loss." + reduction,
+        [reduction](const TensorList& t) {
+          return ctc_loss(t.at(0), t.at(1), t.at(2), t.at(3), 0, reduction);
+        },
+        [reduction](const TensorList& t) {
+          return ctc_ref(read(t.at(0)), read(t.at(1)), read(t.at(2)),
+                         read(t.at(3)), reduction);
+        },
+        [](DType d, Generator& g) {
+          auto ints = [](std::vector<double> v, Shape shape) {
+            return constant(v, shape, DType::Int64);
+          };
+          // Repeated labels (2, 2) need a blank between them; one empty
+          // target; lengths below the padded sizes.
+          return Samples{
+              sample({make({6, 3, 5}, d, g),
+                      ints({2, 2, 3, 1, 4, 0, 3, 0, 0}, {3, 3}),
+                      ints({6, 5, 4}, {3}), ints({3, 2, 0}, {3})},
+                     {"basic"}),
+              sample({make({4, 2, 3}, d, g), ints({1, 2, 2, 1}, {2, 2}),
+                      ints({4, 3}, {2}), ints({2, 1}, {2})},
+                     {"basic"}),
+              sample(
+                  {make_noncontig({5, 2, 4}, d, g), ints({3, 1, 2, 2}, {2, 2}),
+                   ints({5, 5}, {2}), ints({2, 2}, {2})},
+                  {"noncontig"}),
+          };
+        },
+        {0});
+    ctc.needs_zero_size = false;
+    ctc.needs_scalar = false;
+    db.push_back(ctc);
+  }
 }
 
 }  // namespace fnx::opinfo

@@ -1,11 +1,14 @@
-// Cumulative and sorting ops: cumsum and argsort (primitives) and the
-// composites over argsort and gather (sort, msort, topk, kthvalue, median).
+// Cumulative and sorting ops: the scans (cumsum, cumprod, logcumsumexp, the
+// cummax / cummin positions) and argsort (primitives), and the composites
+// over them and gather (cummax, cummin, sort, msort, topk, kthvalue,
+// median).
 // References sort each fiber with std::stable_sort, NaN above all values,
 // as the kernels promise. Ops with two results are entered for their
 // values (argsort checks the positions); samples with equal values are
 // tagged "ties": which element gets the gradient is a convention there.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -93,6 +96,56 @@ Fiber running_sum(const Fiber& f) {
   return out;
 }
 
+// Running product; integers wrap as int64 (the kernels' unsigned
+// accumulator), floats multiply in double.
+FiberFn running_product(DType dtype) {
+  return [dtype](const Fiber& f) {
+    Fiber out(f.size());
+    double p = 1;
+    uint64_t w = 1;
+    for (size_t i = 0; i < f.size(); ++i) {
+      if (is_floating(dtype)) {
+        out[i] = p *= f[i];
+      } else {
+        w *= static_cast<uint64_t>(static_cast<int64_t>(f[i]));
+        out[i] = static_cast<double>(static_cast<int64_t>(w));
+      }
+    }
+    return out;
+  };
+}
+
+// log(sum_{j<=i} exp(f_j)), each prefix shifted by its own maximum.
+Fiber running_logsumexp(const Fiber& f) {
+  Fiber out(f.size());
+  for (size_t i = 0; i < f.size(); ++i) {
+    double m = -HUGE_VAL;
+    for (size_t j = 0; j <= i; ++j) m = std::max(m, f[j]);
+    if (std::isinf(m)) {
+      out[i] = m;
+      continue;
+    }
+    double s = 0;
+    for (size_t j = 0; j <= i; ++j) s += std::exp(f[j] - m);
+    out[i] = m + std::log(s);
+  }
+  return out;
+}
+
+// The running max (min) position: the last of equal values wins (the
+// samples hold no NaN; the kernel tests pin NaN).
+FiberFn running_extreme(bool largest, bool positions) {
+  return [=](const Fiber& f) {
+    Fiber out(f.size());
+    size_t at = 0;
+    for (size_t i = 0; i < f.size(); ++i) {
+      if (largest ? f[i] >= f[at] : f[i] <= f[at]) at = i;
+      out[i] = positions ? static_cast<double>(at) : f[at];
+    }
+    return out;
+  };
+}
+
 int64_t size_along(const Tensor& x, int64_t dim) {
   return x.dim() == 0 ? 1 : x.shape()[wrap_dim(dim, x.dim())];
 }
@@ -101,8 +154,13 @@ int64_t size_along(const Tensor& x, int64_t dim) {
 using DimOp = std::function<Tensor(const Tensor&, int64_t)>;
 using DimRef = std::function<Nd(const Nd&, int64_t)>;
 
+// Extra inputs an entry samples along its last dim, each with its tags.
+using ExtraSamples =
+    std::function<std::vector<std::pair<Tensor, std::string>>(DType dtype)>;
+
 OpInfo dim_entry(std::string name, Impl impl, DimOp op, DimRef ref,
-                 std::vector<DType> dtypes, bool differentiable) {
+                 std::vector<DType> dtypes, bool differentiable,
+                 ExtraSamples extra = nullptr) {
   auto dim_sample = [op, ref](Tensor x, std::vector<std::string> tags,
                               int64_t dim) {
     return sample_with(
@@ -118,7 +176,7 @@ OpInfo dim_entry(std::string name, Impl impl, DimOp op, DimRef ref,
   info.reference = [ref](const TensorList& in) {
     return ref(read(in.at(0)), -1);
   };
-  info.samples = [dim_sample](DType dtype, Generator& gen) {
+  info.samples = [dim_sample, extra](DType dtype, Generator& gen) {
     std::vector<SampleInput> v;
     v.push_back(dim_sample(make({3, 4}, dtype, gen), {"basic"}, 1));
     v.push_back(dim_sample(make({3, 4}, dtype, gen), {"basic"}, 0));
@@ -134,6 +192,11 @@ OpInfo dim_entry(std::string name, Impl impl, DimOp op, DimRef ref,
         {"ties"}, 1));
     v.push_back(
         dim_sample(make({5, 4}, dtype, gen, Domain::kSmallInt), {"ties"}, 0));
+    if (extra) {
+      for (auto& [x, tag] : extra(dtype)) {
+        v.push_back(dim_sample(std::move(x), {tag}, -1));
+      }
+    }
     return v;
   };
   info.dtypes = std::move(dtypes);
@@ -223,9 +286,101 @@ OpInfo search_entry(bool right, bool bucket) {
   return info;
 }
 
+// nonzero's reference: the coordinates of nonzero elements, row-major.
+Nd nonzero_ref(const Nd& x, int64_t size, int64_t fill) {
+  const int64_t rank = x.rank();
+  Nd out = full_nd({size, rank}, static_cast<double>(fill), DType::Int64);
+  int64_t row = 0;
+  for (int64_t i = 0; i < x.numel() && row < size; ++i) {
+    if (x.data[i] == 0) continue;
+    const Index at = unravel(i, x.shape);
+    for (int64_t d = 0; d < rank; ++d) out.data[row * rank + d] = at[d];
+    ++row;
+  }
+  return out;
+}
+
+// unique's reference: part 0 values, 1 inverse, 2 counts.
+Nd unique_ref(const Nd& x, int64_t size, double fill, int part) {
+  std::vector<double> distinct = x.data;
+  std::sort(distinct.begin(), distinct.end());  // the samples hold no NaN
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  const int64_t kept = std::min<int64_t>(size, distinct.size());
+  if (part == 1) {
+    Nd inverse = x;
+    inverse.dtype = DType::Int64;
+    for (double& v : inverse.data) {
+      v = static_cast<double>(
+          std::lower_bound(distinct.begin(), distinct.end(), v) -
+          distinct.begin());
+    }
+    return inverse;
+  }
+  Nd out = full_nd({size}, part == 0 ? round_to(fill, x.dtype) : 0,
+                   part == 0 ? x.dtype : DType::Int64);
+  for (int64_t k = 0; k < kept; ++k) {
+    out.data[k] = part == 0 ? distinct[k]
+                            : static_cast<double>(std::count(
+                                  x.data.begin(), x.data.end(), distinct[k]));
+  }
+  return out;
+}
+
+// A fill value that is none of the samples' values (true for bool).
+double unique_fill(DType dtype) { return dtype == DType::Bool ? 1 : -7; }
+
+// Sizes below, at and above the count of nonzero / distinct elements.
+OpInfo static_size_entry(std::string name, int part) {
+  const bool nz = part < 0;
+  OpInfo info;
+  info.name = std::move(name);
+  info.family = "sort";
+  info.impl = Impl::kComposite;
+  auto op_of = [nz, part](int64_t size) {
+    return [nz, part, size](const TensorList& in) {
+      if (nz) return nonzero(in.at(0), size, -1);
+      const UniqueResult r = unique(
+          in.at(0), size, unique_fill(in.at(0).dtype()), part == 1, part == 2);
+      return part == 0 ? r.values : part == 1 ? r.inverse : r.counts;
+    };
+  };
+  auto ref_of = [nz, part](int64_t size) {
+    return [nz, part, size](const TensorList& in) {
+      return nz ? nonzero_ref(read(in.at(0)), size, -1)
+                : unique_ref(read(in.at(0)), size,
+                             unique_fill(in.at(0).dtype()), part);
+    };
+  };
+  info.op = op_of(4);
+  info.reference = ref_of(4);
+  info.samples = [op_of, ref_of](DType dtype, Generator& gen) {
+    std::vector<SampleInput> v;
+    auto add = [&](Tensor x, std::string tag, int64_t size) {
+      v.push_back(sample_with({std::move(x)}, {std::move(tag)},
+                              "size=" + std::to_string(size), op_of(size),
+                              ref_of(size)));
+    };
+    for (int64_t size : {0, 3, 12, 30}) {
+      add(make({4, 5}, dtype, gen, Domain::kSmallInt), "basic", size);
+    }
+    add(make({2, 3, 4}, dtype, gen, Domain::kSmallInt), "basic", 10);
+    add(make_noncontig({4, 3}, dtype, gen, Domain::kSmallInt), "noncontig", 6);
+    add(make({0, 3}, dtype, gen), "zero-size", 2);
+    add(make({}, dtype, gen, Domain::kSmallInt), "scalar", 2);
+    return v;
+  };
+  info.dtypes = all_dtypes();
+  info.differentiable = false;
+  return info;
+}
+
 }  // namespace
 
 void add_sort_ops(std::vector<OpInfo>& db) {
+  db.push_back(static_size_entry("nonzero", -1));
+  db.push_back(static_size_entry("unique", 0));
+  db.push_back(static_size_entry("unique.inverse", 1));
+  db.push_back(static_size_entry("unique.counts", 2));
   db.push_back(dim_entry(
       "cumsum", Impl::kPrimitive,
       [](const Tensor& x, int64_t dim) { return cumsum(x, dim); },
@@ -234,6 +389,65 @@ void add_sort_ops(std::vector<OpInfo>& db) {
                       running_sum, cumsum_dtype(x.dtype));
       },
       numeric_dtypes(), true));
+  // Zeros, one per fiber (first, middle, last), which the derivatives must
+  // handle without dividing by them. (Two or more per fiber: first
+  // derivatives exact too, tests/grad/scan_grad_test.cc.)
+  db.push_back(dim_entry(
+      "cumprod", Impl::kPrimitive,
+      [](const Tensor& x, int64_t dim) { return cumprod(x, dim); },
+      [](const Nd& x, int64_t dim) {
+        return fibers(x, dim, x.rank() ? x.shape[wrap_dim(dim, x.rank())] : 1,
+                      running_product(x.dtype), cumsum_dtype(x.dtype));
+      },
+      numeric_dtypes(), true,
+      [](DType dtype) {
+        std::vector<std::pair<Tensor, std::string>> v;
+        v.emplace_back(
+            constant({1.5, 0, -2, 0.5, 3, -0.5, 1.25, 0, 0, 1.2, -1.1, 2},
+                     {3, 4}, dtype),
+            "basic");
+        return v;
+      }));
+  db.push_back(dim_entry(
+      "logcumsumexp", Impl::kPrimitive,
+      [](const Tensor& x, int64_t dim) { return logcumsumexp(x, dim); },
+      [](const Nd& x, int64_t dim) {
+        return fibers(x, dim, x.rank() ? x.shape[wrap_dim(dim, x.rank())] : 1,
+                      running_logsumexp, x.dtype);
+      },
+      floating_dtypes(), true,
+      [](DType dtype) {
+        // exp of these over- and underflows: a shift by the overall max
+        // would lose the first prefixes, a sum without one would overflow.
+        std::vector<std::pair<Tensor, std::string>> v;
+        v.emplace_back(constant({-200, -190, 150, 80, -5, 300}, {2, 3}, dtype),
+                       "basic");
+        return v;
+      }));
+  for (bool largest : {true, false}) {
+    const std::string name = largest ? "cummax" : "cummin";
+    db.push_back(dim_entry(
+        name, Impl::kComposite,
+        [largest](const Tensor& x, int64_t dim) {
+          return (largest ? cummax(x, dim) : cummin(x, dim)).values;
+        },
+        [largest](const Nd& x, int64_t dim) {
+          const int64_t n = x.rank() ? x.shape[wrap_dim(dim, x.rank())] : 1;
+          return fibers(x, dim, n, running_extreme(largest, false), x.dtype);
+        },
+        all_dtypes(), true));
+    db.push_back(dim_entry(
+        name + ".indices", Impl::kPrimitive,
+        [largest](const Tensor& x, int64_t dim) {
+          return (largest ? cummax(x, dim) : cummin(x, dim)).indices;
+        },
+        [largest](const Nd& x, int64_t dim) {
+          const int64_t n = x.rank() ? x.shape[wrap_dim(dim, x.rank())] : 1;
+          return fibers(x, dim, n, running_extreme(largest, true),
+                        DType::Int64);
+        },
+        all_dtypes(), false));
+  }
   for (bool descending : {false, true}) {
     db.push_back(dim_entry(
         descending ? "argsort.descending" : "argsort", Impl::kPrimitive,

@@ -88,6 +88,7 @@ void add_composite_ops(std::vector<OpInfo>& db);  // tensordot, flip, ...
 void add_decomp_ops(std::vector<OpInfo>& db);     // opinfo_decomp*.cc
 void add_conv_ops(std::vector<OpInfo>& db);
 void add_nn_ops(std::vector<OpInfo>& db);
+void add_resample_ops(std::vector<OpInfo>& db);  // pixel_shuffle, interpolate, grid_sample...
 void add_misc_ops(std::vector<OpInfo>& db);
 void add_inplace_ops(std::vector<OpInfo>& db);
 void add_custom_ops(std::vector<OpInfo>& db);

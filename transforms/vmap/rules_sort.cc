@@ -1,4 +1,5 @@
-// Batching rules of Cumsum and Argsort: both work along one dim of each
+// Batching rules of the Scan primitives (cumsum, cumprod, logcumsumexp,
+// cummax / cummin positions) and Argsort: all work along one dim of each
 // example, so the rule shifts that dim past the batch dim, which stays
 // where it is (one batched kernel, no loop). The op API runs 0-d examples
 // as shape [1], so the logical rank is at least 1 here.
@@ -8,8 +9,8 @@
 namespace fnx::vmap_internal {
 namespace {
 
-BatchedValue cumsum_rule(const BatchContext&, const OpCall& call,
-                         std::span<const BatchedValue> args) {
+BatchedValue scan_rule(const BatchContext&, const OpCall& call,
+                       std::span<const BatchedValue> args) {
   const BatchedValue& x = args[0];
   ScanAttrs physical = call.attr<ScanAttrs>();
   physical.dim = physical_dim(physical.dim, x.bdim);
@@ -29,7 +30,10 @@ BatchedValue argsort_rule(const BatchContext&, const OpCall& call,
 }  // namespace
 
 FNX_REGISTER_PLUGIN("vmap") {
-  add_batching_rule(r, Prim::Cumsum, &cumsum_rule);
+  for (Prim scan : {Prim::Cumsum, Prim::Cumprod, Prim::Logcumsumexp,
+                    Prim::CummaxIndex, Prim::CumminIndex}) {
+    add_batching_rule(r, scan, &scan_rule);
+  }
   add_batching_rule(r, Prim::Argsort, &argsort_rule);
 }
 
