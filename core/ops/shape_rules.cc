@@ -181,7 +181,9 @@ OutMeta along_dim(const OpCall& call) {
   FNX_CHECK(positions || x.dtype() != DType::Bool, op_name(call),
             "takes a numeric tensor, got bool; cast it first");
   if (call.prim == Prim::Logcumsumexp) check_floating(call, x);
-  if (scan) return {x.shape(), positions ? DType::Int64 : x.dtype(), x.device()};
+  if (scan) {
+    return {x.shape(), positions ? DType::Int64 : x.dtype(), x.device()};
+  }
   Shape shape = x.shape();
   const int64_t k = call.attr<SortAttrs>().k;
   FNX_CHECK(k >= -1 && k <= shape[dim], op_name(call), "k = ", k,
