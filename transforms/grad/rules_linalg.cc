@@ -24,7 +24,10 @@ Tensor contract(const Tensor& x, const Tensor& y, int64_t contracted) {
 // When b is one matrix shared by every batch entry of a (a linear layer's
 // weight: x (..., m, k) @ w^T), grad_b sums a_i^T g_i over the batch: one
 // GEMM contracting over all the rows, (k, batch * m) @ (batch * m, n),
-// instead of a product per batch entry and a reduction over them.
+// instead of a product per batch entry and a reduction over them. Rows of
+// one (m = 1: vector-matrix products batched by an inner vmap) keep the
+// outer products and their sum, the same sums a per-example backward (a
+// checkpointed block under vmap) makes, so the two agree bit for bit.
 bool shared_right_matrix(const Tensor& a, const Tensor& g, int64_t b_rank) {
   return b_rank == 2 && a.dim() > 2 && a.shape() == Shape([&] {
            Shape s = g.shape();
@@ -42,7 +45,7 @@ void matmul_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
   }
   if (!v.needs(1)) return;
   const int64_t b_rank = static_cast<int64_t>(v.meta[1].shape.size());
-  if (shared_right_matrix(a, g, b_rank)) {
+  if (m > 1 && shared_right_matrix(a, g, b_rank)) {
     const int64_t k = a.shape().back();
     const Tensor rows_a = reshape(a, {-1, k});
     const Tensor rows_g = reshape(g, {-1, n});
