@@ -9,7 +9,8 @@
 // construction, a pass per byte that is not the same in every key) for the
 // whole order, or, when only the first k positions are asked for (topk,
 // kthvalue, median), a selection of the k smallest (key, position) pairs
-// and a sort of those. Short fibers use insertion sort.
+// and a sort of those (for k <= 16, one pass keeping a sorted short list).
+// Short fibers use insertion sort.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -84,6 +85,26 @@ void order_prefix(std::vector<E>& a, std::vector<E>& tmp, int64_t k) {
   }
 }
 
+// At most this many positions, of fibers up to kFewFiber long, are selected
+// by insertion into a short list (longer fibers partition faster).
+constexpr int64_t kFew = 16, kFewFiber = 8192;
+
+// The k smallest entries of a fiber, in order, for a small k: one key and
+// (mostly) one comparison per element against the worst kept so far.
+template <typename T, typename E>
+void smallest_few(const T* f, int64_t n, int64_t inner, int64_t k,
+                  bool descending, E* best) {
+  int64_t have = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto key = sort_key(f[i * inner]);
+    const E e{descending ? ~key : key, static_cast<decltype(E::pos)>(i)};
+    if (have == k && !(e < best[k - 1])) continue;
+    int64_t j = have < k ? have++ : k - 1;
+    for (; j > 0 && e < best[j - 1]; --j) best[j] = best[j - 1];
+    best[j] = e;
+  }
+}
+
 // Orders fibers [b, e) of x viewed as (outer, n, inner), writing the first
 // k positions of each to y viewed as (outer, k, inner).
 template <typename T, typename P>
@@ -94,11 +115,15 @@ void order_fibers(const T* xp, int64_t* yp, int64_t n, int64_t inner, int64_t k,
   for (int64_t fiber = b; fiber < e; ++fiber) {
     const int64_t outer = fiber / inner, col = fiber % inner;
     const T* f = xp + outer * n * inner + col;
-    for (int64_t i = 0; i < n; ++i) {
-      const U key = sort_key(f[i * inner]);
-      entries[i] = {descending ? ~key : key, static_cast<P>(i)};
+    if (k <= kFew && k < n && n <= kFewFiber) {
+      smallest_few(f, n, inner, k, descending, entries.data());
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        const U key = sort_key(f[i * inner]);
+        entries[i] = {descending ? ~key : key, static_cast<P>(i)};
+      }
+      order_prefix(entries, tmp, k);
     }
-    order_prefix(entries, tmp, k);
     int64_t* y = yp + outer * k * inner + col;
     for (int64_t j = 0; j < k; ++j) {
       y[j * inner] = static_cast<int64_t>(entries[j].pos);

@@ -25,6 +25,21 @@ void cumsum_block(const T* x, T* y, int64_t n, int64_t inner, bool reverse,
                   std::vector<Acc<T>>& acc) {
   if constexpr (std::is_same_v<T, bool>) {
     return;  // the shape rule refuses bool
+  } else if (inner == 1) {
+    // One contiguous fiber: the running sum stays in a register (through
+    // acc[i] it would be stored and reloaded at every step).
+    Acc<T> sum = Acc<T>(0);
+    if (reverse) {
+      for (int64_t k = n - 1; k >= 0; --k) {
+        sum += static_cast<Acc<T>>(x[k]);
+        y[k] = static_cast<T>(sum);
+      }
+    } else {
+      for (int64_t k = 0; k < n; ++k) {
+        sum += static_cast<Acc<T>>(x[k]);
+        y[k] = static_cast<T>(sum);
+      }
+    }
   } else {
     std::fill(acc.begin(), acc.end(), Acc<T>(0));
     for (int64_t step = 0; step < n; ++step) {
