@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/transform_test_util.h"
 #include "tools/demos/dp_sgd.h"
+#include "transforms/distributed/demo/dp_sgd_ranks.h"
 #include "transforms/distributed/dist.h"
 #include "transforms/grad/grad.h"
 #include "transforms/vmap/vmap.h"
@@ -46,18 +47,8 @@ ParamDict sgd(const ParamDict& p, const ParamDict& g) {
 // The privatized gradient of the whole batch from this rank's shard.
 ParamDict privatize_across_ranks(const ParamDict& per_sample, int64_t shard,
                                  Generator& gen) {
-  const ParamDict clipped = demos::clip_per_sample(per_sample, shard, kClip);
-  ParamDict sums;
-  for (const auto& [name, g] : clipped) sums.insert_or_assign(name, g.sum({0}));
-  const ParamDict total =
-      dist::all_reduce_gradients(sums, dist::world(), ReduceOp::Sum);
-  ParamDict out;
-  for (const auto& [name, s] : total) {  // the same noise on every rank
-    const Tensor noise =
-        normal(s.shape(), 0.0, kNoise * kClip, s.dtype(), &gen);
-    out.insert_or_assign(name, (s + noise) / static_cast<double>(kBatch));
-  }
-  return out;
+  return dist::privatize_across_ranks(per_sample, shard, kBatch, kClip, kNoise,
+                                      gen);
 }
 
 TEST(DpsgdAcrossRanks, StepsEqualTheOneProcessRun) {
@@ -72,11 +63,11 @@ TEST(DpsgdAcrossRanks, StepsEqualTheOneProcessRun) {
   ParamDict ranks = alone;
   Generator noise_alone(7), noise_ranks(7);
   for (int step = 0; step < 3; ++step) {
-    alone = sgd(alone, demos::privatize(per_sample_grads(alone, xs, ys),
-                                        kBatch, kClip, kNoise, noise_alone));
-    ranks = sgd(ranks, privatize_across_ranks(
-                           per_sample_grads(ranks, my_xs, my_ys), shard,
-                           noise_ranks));
+    alone = sgd(alone, demos::privatize(per_sample_grads(alone, xs, ys), kBatch,
+                                        kClip, kNoise, noise_alone));
+    ranks =
+        sgd(ranks, privatize_across_ranks(per_sample_grads(ranks, my_xs, my_ys),
+                                          shard, noise_ranks));
     for (const auto& [name, value] : alone) {
       SCOPED_TRACE(name);
       EXPECT_TRUE(testing::close(ranks.at(name), value, 1e-13, 1e-13));

@@ -15,6 +15,7 @@
 #include "core/ops/ops.h"
 #include "tools/demos/digits.h"
 #include "tools/demos/dp_sgd.h"
+#include "transforms/distributed/demo/dp_sgd_ranks.h"
 #include "transforms/distributed/dist.h"
 #include "transforms/distributed/failure.h"
 #include "transforms/grad/grad.h"
@@ -41,19 +42,8 @@ ParamDict private_gradient(const ParamDict& p, const Tensor& xs,
                            const Tensor& ys, int64_t batch, Generator& gen) {
   const ParamDict per_sample =
       vmap(grad(example_loss), {none, 0, 0})(p, xs, ys);
-  const ParamDict clipped =
-      demos::clip_per_sample(per_sample, xs.shape()[0], kClip);
-  ParamDict sums;
-  for (const auto& [name, g] : clipped) sums.insert_or_assign(name, g.sum({0}));
-  const ParamDict total =
-      dist::all_reduce_gradients(sums, dist::world(), ReduceOp::Sum);
-  ParamDict out;
-  for (const auto& [name, s] : total) {  // the same noise on every rank
-    const Tensor noise =
-        normal(s.shape(), 0.0, kNoise * kClip, s.dtype(), &gen);
-    out.insert_or_assign(name, (s + noise) / static_cast<double>(batch));
-  }
-  return out;
+  return dist::privatize_across_ranks(per_sample, xs.shape()[0], batch, kClip,
+                                      kNoise, gen);
 }
 
 int train(const std::string& argv0, int epochs) {
