@@ -5,12 +5,14 @@
 #include "transforms/distributed/data_parallel.h"
 
 #include <string>
+#include <vector>
 
 #include "core/generator.h"
 #include "gtest/gtest.h"
 #include "tests/testing/transform_test_util.h"
 #include "transforms/distributed/dist.h"
 #include "transforms/grad/grad.h"
+#include "transforms/grad/leaf_hook.h"
 
 namespace fnx {
 namespace {
@@ -81,6 +83,38 @@ TEST(DataParallel, BucketsStartAsGradientsArrive) {
   for (const char* name : {"b2", "w2", "b1", "w1"}) {
     buckets.ready(name, local.at(name));
   }
+  const ParamDict reduced = buckets.finish();
+  for (const auto& [name, value] : full_grads) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(close(reduced.at(name), value, 1e-14, 1e-14));
+  }
+}
+
+// The same through the backward pass itself: grad's leaf hook hands each
+// gradient to the buckets as soon as it is final, last layer first, so the
+// first buckets are all-reducing while the backward computes the rest.
+TEST(DataParallel, BackwardHandsGradientsToTheBuckets) {
+  const Tensor x = same_everywhere({kBatch, 5}, 14);
+  const Tensor y = same_everywhere({kBatch}, 15);
+  const ParamDict p = initial_params();
+  const ParamDict full_grads = grad(mse)(p, x, y);
+
+  dist::GradientBuckets buckets(p, dist::world(), ReduceOp::Mean,
+                                /*bucket_bytes=*/7 * 8);
+  std::vector<std::size_t> order;
+  auto bucket_hook = buckets.hook();
+  ParamDict local;
+  {
+    LeafGradientHookScope scope([&](std::size_t leaf, const Tensor& g) {
+      order.push_back(leaf);
+      bucket_hook(leaf, g);
+    });
+    local = grad(mse)(p, shard(x), shard(y));
+  }
+  // w1, b1, w2, b2 are leaves 0..3; the last layer's come first.
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_TRUE(order[0] == 2 || order[0] == 3);
+  EXPECT_TRUE(order[3] == 0 || order[3] == 1);
   const ParamDict reduced = buckets.finish();
   for (const auto& [name, value] : full_grads) {
     SCOPED_TRACE(name);

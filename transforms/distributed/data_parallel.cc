@@ -58,6 +58,15 @@ void GradientBuckets::ready(const std::string& name, const Tensor& grad) {
   if (--bucket.missing == 0) start(bucket);
 }
 
+std::function<void(std::size_t, const Tensor&)> GradientBuckets::hook() {
+  return [this](std::size_t leaf, const Tensor& grad) {
+    FNX_CHECK(leaf < slots_.size(), "dist::GradientBuckets",
+              "the differentiated argument has more leaves (", leaf + 1,
+              ") than the ", slots_.size(), " parameters the buckets were made for");
+    ready(slots_[leaf].name, grad);
+  };
+}
+
 void GradientBuckets::start(Bucket& bucket) {
   std::vector<Tensor> flat;
   for (int i : bucket.slots) {

@@ -42,6 +42,14 @@ class GradientBuckets {
   // order. Every gradient must have been handed over.
   ParamDict finish();
 
+  // Hands each gradient over as the backward pass finishes it, so buckets
+  // start while the rest of the backward runs (DDP's overlap):
+  //   { LeafGradientHookScope scope(buckets.hook());   // grad/leaf_hook.h
+  //     grad(loss)(params, batch); }                    // params like `like`
+  //   ParamDict reduced = buckets.finish();
+  // Leaf i of the differentiated argument is `like`'s i-th parameter.
+  std::function<void(std::size_t, const Tensor&)> hook();
+
   int num_buckets() const { return static_cast<int>(buckets_.size()); }
 
  private:

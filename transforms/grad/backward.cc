@@ -153,11 +153,27 @@ void run_multi_output(
 
 std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
                              std::span<const Tensor> cotangents,
-                             std::size_t num_leaves) {
+                             std::size_t num_leaves,
+                             const LeafFinal* on_final) {
   const std::vector<Node*> order = reverse_topological(roots);
   std::unordered_map<const Node*, std::size_t> slot;
   slot.reserve(order.size());
   for (std::size_t k = 0; k < order.size(); ++k) slot[order[k]] = k;
+  // With on_final: the slots of the leaves each node is the last to feed
+  // (the leaf's earliest consumer in the forward pass, processed last).
+  std::vector<std::vector<std::size_t>> finals;
+  if (on_final != nullptr) {
+    finals.resize(order.size());
+    std::unordered_map<const Node*, std::size_t> last_consumer;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      for (const auto& p : order[k]->parents) {
+        if (p && p->is_leaf()) last_consumer[p.get()] = k;
+      }
+    }
+    for (const auto& [leaf, k] : last_consumer) {
+      finals[k].push_back(slot.at(leaf));
+    }
+  }
 
   std::vector<Cotangent> grads(order.size());
   for (std::size_t i = 0; i < roots.size(); ++i) {
@@ -170,7 +186,20 @@ std::vector<Tensor> backward(std::span<const std::shared_ptr<Node>> roots,
   absl::InlinedVector<char, 4> needs;
   // Cotangents of the outputs of multi-output calls, by the call's slot.
   std::unordered_map<std::size_t, std::vector<Tensor>> call_cts;
-  for (std::size_t k = 0; k < order.size(); ++k) {
+  // A leaf whose gradient is final: moved to leaf_grads and reported (its
+  // own node then finds nothing left to add).
+  auto report_finals = [&](std::size_t k) {
+    if (on_final == nullptr) return;
+    for (std::size_t leaf_slot : finals[k]) {
+      const Node& leaf = *order[leaf_slot];
+      const auto index = static_cast<std::size_t>(leaf.leaf_index);
+      if (grads[leaf_slot].defined()) {
+        accumulate(leaf_grads.at(index), grads[leaf_slot].take());
+      }
+      (*on_final)(index, leaf_grads.at(index));
+    }
+  };
+  for (std::size_t k = 0; k < order.size(); report_finals(k), ++k) {
     const Node& n = *order[k];
     if (n.multi != nullptr) {
       run_multi_output(n, call_cts, k, grads, slot);

@@ -64,6 +64,16 @@ struct GradTransform {
   void (*set_grad_enabled)(bool enabled);
 };
 
+// Leaf-gradient hooks (leaf_hook.h): the table registered as
+// "grad_leaf_hook". exchange sets the hook the next grad/vjp call on this
+// thread takes and returns the one it replaces.
+using LeafGradientHook = std::function<void(std::size_t, const Tensor&)>;
+inline constexpr int kLeafHookApiVersion = 1;
+struct LeafHookApi {
+  int api_version;
+  LeafGradientHook (*exchange)(LeafGradientHook hook);
+};
+
 // The registered table, or null when the plugin is neither linked nor
 // loaded.
 inline const GradTransform* find_transform() {

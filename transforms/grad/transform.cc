@@ -44,12 +44,19 @@ class TapePullback final : public grad_internal::Pullback {
       seeds[i] =
           is_floating(outputs[i].dtype) ? cast(ct, outputs[i].dtype) : ct;
     }
-    std::vector<Tensor> grads = backward(roots, seeds, primals.size());
+    if (!hook) return with_zeros(backward(roots, seeds, primals.size()));
+    // The user's hook sees each gradient once, as it is returned: early
+    // for the leaves the backward finishes on its way, at the end for the
+    // rest (zeros included).
+    std::vector<char> reported(primals.size(), 0);
+    const LeafFinal on_final = [&](std::size_t i, const Tensor& g) {
+      reported[i] = 1;
+      hook(i, g.defined() || !primals[i].defined ? g : zeros_like_primal(i));
+    };
+    std::vector<Tensor> grads =
+        with_zeros(backward(roots, seeds, primals.size(), &on_final));
     for (std::size_t i = 0; i < grads.size(); ++i) {
-      // Outputs that do not depend on an input give it zeros (torch.func).
-      if (!grads[i].defined() && primals[i].defined) {
-        grads[i] = zeros(primals[i].shape, primals[i].dtype, primals[i].device);
-      }
+      if (!reported[i]) hook(i, grads[i]);
     }
     return grads;
   }
@@ -57,10 +64,33 @@ class TapePullback final : public grad_internal::Pullback {
   std::vector<std::shared_ptr<Node>> roots;  // per output; null = constant
   std::vector<TensorMeta> outputs;
   std::vector<TensorMeta> primals;
+  LeafGradientHook hook;  // taken from the thread when the level was made
 
  private:
+  Tensor zeros_like_primal(std::size_t i) const {
+    return zeros(primals[i].shape, primals[i].dtype, primals[i].device);
+  }
+  // Outputs that do not depend on an input give it zeros (torch.func).
+  std::vector<Tensor> with_zeros(std::vector<Tensor> grads) const {
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      if (!grads[i].defined() && primals[i].defined) {
+        grads[i] = zeros_like_primal(i);
+      }
+    }
+    return grads;
+  }
+
   std::string caller_;
 };
+
+// The hook the next grad/vjp call on this thread takes (leaf_hook.h).
+thread_local LeafGradientHook pending_hook;
+
+LeafGradientHook exchange_hook(LeafGradientHook hook) {
+  LeafGradientHook previous = std::move(pending_hook);
+  pending_hook = std::move(hook);
+  return previous;
+}
 
 // Values returned from the finished level act as the tensors they wrap;
 // unwrapping them now also lets the tape go when the pullback does.
@@ -84,6 +114,8 @@ VjpResult vjp_entry(const FlatFn& f, std::span<const Tensor> primals,
               "argument that is not differentiated");
   }
   auto pullback = std::make_shared<TapePullback>(caller);
+  // Taken before f runs, so grad calls inside f do not see it.
+  pullback->hook = exchange_hook(nullptr);
   GradInterpreter level(caller, grad_enabled());
   FlatOut out;
   {
@@ -136,6 +168,7 @@ void set_enabled(bool enabled) { set_grad_enabled(enabled); }
 constexpr grad_internal::GradTransform kTransform{
     grad_internal::kGradApiVersion, &vjp_entry, &grad_entry, &is_enabled,
     &set_enabled};
+constexpr LeafHookApi kLeafHook{kLeafHookApiVersion, &exchange_hook};
 
 }  // namespace
 
@@ -150,6 +183,7 @@ FNX_REGISTER_PLUGIN("grad") {
   register_decomposition_rules(r);
   register_custom_call_rule(r);
   r.transform("grad", &kTransform);
+  r.transform("grad_leaf_hook", &kLeafHook);
 }
 
 }  // namespace fnx::grad_internal
