@@ -20,6 +20,7 @@
 #include "transforms/custom/custom.h"
 #include "transforms/functionalize/functionalize.h"
 #include "transforms/grad/grad.h"
+#include "transforms/grad/leaf_hook.h"
 #include "transforms/jacobians/hessian.h"
 #include "transforms/jacobians/hvp.h"
 #include "transforms/jacobians/jacfwd.h"

@@ -73,9 +73,10 @@ AttentionResult scaled_dot_product_attention_with_weights(
     // Query i always sees key 0, so no row is fully masked: plain softmax.
     // The mask is added (0 or -inf, one (L, S) tensor): its VJP passes the
     // cotangent through, where a where() would need a second select.
-    const Tensor allowed = causal_mask(q.size(-2), k.size(-2), q.device());
-    scores = scores + where(allowed, scalar_like(0.0, scores),
-                            scalar_like(-kInf, scores));
+    scores =
+        scores +
+        additive(logical_not(causal_mask(q.size(-2), k.size(-2), q.device())),
+                 scores);
   }
   const Tensor& mask = attn_mask;
   if (mask.defined()) {

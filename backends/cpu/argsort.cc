@@ -27,9 +27,6 @@
 namespace fnx::cpu {
 namespace {
 
-template <typename T>
-using KeyOf = SortKeyOf<T>;
-
 // Positions are 32-bit where the fiber allows (8-byte entries for float32
 // keys: half the memory traffic of every pass).
 template <typename U, typename P>
@@ -110,7 +107,7 @@ void smallest_few(const T* f, int64_t n, int64_t inner, int64_t k,
 template <typename T, typename P>
 void order_fibers(const T* xp, int64_t* yp, int64_t n, int64_t inner, int64_t k,
                   bool descending, int64_t b, int64_t e) {
-  using U = KeyOf<T>;
+  using U = SortKeyOf<T>;
   std::vector<Entry<U, P>> entries(n), tmp;
   for (int64_t fiber = b; fiber < e; ++fiber) {
     const int64_t outer = fiber / inner, col = fiber % inner;

@@ -96,28 +96,6 @@ double nan_to_num_ref(double x, double nan, double posinf, double neginf) {
 
 // ---- entries ----
 
-std::vector<SampleInput> unary_samples(DType dtype, Generator& gen,
-                                       Domain domain,
-                                       const std::vector<double>& special) {
-  std::vector<SampleInput> s;
-  s.push_back(sample({make({3, 4}, dtype, gen, domain)}, {"basic"}));
-  s.push_back(sample({make({2, 3, 2}, dtype, gen, domain)}, {"basic"}));
-  s.push_back(sample({make_noncontig({4, 3}, dtype, gen, domain)},
-                     {"noncontig"}, "transposed"));
-  s.push_back(sample({make_strided({3, 2}, dtype, gen, domain)}, {"noncontig"},
-                     "rows with step 2"));
-  s.push_back(
-      sample({make_expanded({3, 4}, dtype, gen, domain)}, {"expanded"}));
-  s.push_back(sample({make({0, 3}, dtype, gen, domain)}, {"zero-size"}));
-  s.push_back(sample({make({}, dtype, gen, domain)}, {"scalar"}));
-  if (!special.empty()) {
-    const int64_t n = static_cast<int64_t>(special.size());
-    s.push_back(sample({constant(special, {n}, dtype)}, {"nondiff-point"},
-                       "special values"));
-  }
-  return s;
-}
-
 OpInfo unary(std::string name, Fn1 fn, Ref1 ref, Domain domain,
              Impl impl = Impl::kPrimitive, bool differentiable = true,
              std::vector<double> special = {}) {
@@ -130,7 +108,7 @@ OpInfo unary(std::string name, Fn1 fn, Ref1 ref, Domain domain,
     return map(x, ref, x.dtype);
   };
   info.samples = [domain, special](DType dtype, Generator& gen) {
-    return unary_samples(dtype, gen, domain, special);
+    return elementwise_unary_samples(dtype, gen, domain, special);
   };
   info.dtypes = floating_dtypes();
   info.differentiable = differentiable;

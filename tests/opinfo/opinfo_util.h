@@ -88,11 +88,19 @@ void add_composite_ops(std::vector<OpInfo>& db);  // tensordot, flip, ...
 void add_decomp_ops(std::vector<OpInfo>& db);     // opinfo_decomp*.cc
 void add_conv_ops(std::vector<OpInfo>& db);
 void add_nn_ops(std::vector<OpInfo>& db);
-void add_resample_ops(std::vector<OpInfo>& db);  // pixel_shuffle, interpolate, grid_sample...
+void add_resample_ops(
+    std::vector<OpInfo>& db);  // pixel_shuffle, interpolate, grid_sample...
 void add_misc_ops(std::vector<OpInfo>& db);
 void add_inplace_ops(std::vector<OpInfo>& db);
 void add_custom_ops(std::vector<OpInfo>& db);
 void add_control_ops(std::vector<OpInfo>& db);
 void add_math_ops(std::vector<OpInfo>& db);  // opinfo_math.cc
+
+// The samples of an elementwise unary op: shapes 2-d and 3-d, transposed,
+// strided and expanded views, zero-size and 0-d, and (when `special` is not
+// empty) one "nondiff-point" sample of exact special values.
+std::vector<SampleInput> elementwise_unary_samples(
+    DType dtype, Generator& gen, Domain domain,
+    const std::vector<double>& special);
 
 }  // namespace fnx::opinfo

@@ -4,6 +4,8 @@
 // derivative stays within the family. unfold and fold are each other's
 // transpose, and so are max_pool_select and max_pool_scatter in their
 // second argument (x only chooses the places: zero derivative).
+#include <algorithm>
+
 #include "core/ops/ops.h"
 #include "transforms/grad/rule_helpers.h"
 #include "transforms/grad/vjp_rule.h"
@@ -29,11 +31,9 @@ Tensor contract(const Tensor& x, const Tensor& y, int64_t contracted) {
 // outer products and their sum, the same sums a per-example backward (a
 // checkpointed block under vmap) makes, so the two agree bit for bit.
 bool shared_right_matrix(const Tensor& a, const Tensor& g, int64_t b_rank) {
-  return b_rank == 2 && a.dim() > 2 && a.shape() == Shape([&] {
-           Shape s = g.shape();
-           s.back() = a.shape().back();
-           return s;
-         }());
+  // a's batch dims and rows are g's: none of them is broadcast.
+  return b_rank == 2 && a.dim() > 2 && a.dim() == g.dim() &&
+         std::equal(a.shape().begin(), a.shape().end() - 1, g.shape().begin());
 }
 
 void matmul_vjp(const VjpArgs& v, const Tensor& g, std::span<Tensor> grads) {
