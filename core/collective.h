@@ -1,11 +1,17 @@
-// Process groups as the core sees them: an abstract interface the
-// collective primitives (AllReduce, AllGather, ReduceScatter, Broadcast,
-// Ppermute; core/primitive.h) call from their kernels. The core names no
-// transport: the dist plugin (transforms/distributed) implements it over
-// MPI, and as a single-process group when the program was not launched
-// by mpirun.
+// The axes the collective primitives (AllReduce, AllGather, ReduceScatter,
+// Broadcast, Ppermute; core/primitive.h) work over. An axis is either
+//  - a process group: an abstract interface their kernels call. The core
+//    names no transport: the dist plugin (transforms/distributed)
+//    implements it over MPI, and as a single-process group when the
+//    program was not launched by mpirun; or
+//  - a vmap level (VmapAxis): its "ranks" are the level's examples, and
+//    vmap's rule for the family at that level turns the collective into an
+//    ordinary op over the batch dim (all_reduce is a reduction, all_gather
+//    a movedim). vmap_mean / vmap_all_gather are these
+//    (transforms/vmap/vmap_collectives.h), as JAX's psum over a vmap axis.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <utility>
@@ -45,6 +51,40 @@ class CommGroup {
   // a rank that is no pair's destination gets zeros.
   virtual void permute(const Tensor& in, const Tensor& out,
                        std::span<const std::pair<int, int>> pairs) const = 0;
+  // The vmap level this axis names, or -1 for a process group.
+  virtual int64_t vmap_level() const { return -1; }
+};
+
+// The axis of one vmap level (Interpreter::level(), unique for the
+// process's lifetime) with `size` examples, where a group stands in
+// CollectiveAttrs. The vmap level's batching rule handles every collective
+// over it on a value the level batches. The buffer methods below run only
+// for a value that level does not batch (it is the same in every example):
+// all_reduce gives size * x (sum; so mean gives x) or x (max, min),
+// all_gather `size` copies, broadcast x; reduce_scatter and ppermute, whose
+// results would differ from example to example, are errors. An axis has no
+// single rank: rank() is an error (so are the reverse rules that need it,
+// broadcast's).
+class VmapAxis final : public CommGroup {
+ public:
+  VmapAxis(int64_t level, int64_t size);
+  int rank() const override;
+  int size() const override { return static_cast<int>(size_); }
+  std::string describe() const override;
+  int64_t vmap_level() const override { return level_; }
+
+  void all_reduce(const Tensor& in, const Tensor& out,
+                  ReduceOp op) const override;
+  void all_gather(const Tensor& in, const Tensor& out) const override;
+  void reduce_scatter(const Tensor& in, const Tensor& out,
+                      ReduceOp op) const override;
+  void broadcast(const Tensor& in, const Tensor& out, int root) const override;
+  void permute(const Tensor& in, const Tensor& out,
+               std::span<const std::pair<int, int>> pairs) const override;
+
+ private:
+  int64_t level_;
+  int64_t size_;
 };
 
 }  // namespace fnx

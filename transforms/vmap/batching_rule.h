@@ -55,6 +55,9 @@ struct BatchContext {
   // this call (memory with a smaller one existed before it: captured).
   bool promote_inplace_writes = false;
   uint64_t first_serial = 0;
+  // This level (Interpreter::level(), set by the interpreter): collectives
+  // over its VmapAxis are its own (rules_collective.cc).
+  int64_t level = -1;
 };
 
 using BatchingRule = BatchedValue (*)(const BatchContext& ctx,

@@ -1,16 +1,19 @@
 // vmap's collectives (vmap_collectives.h), registered as transform
-// "vmap_collectives". all_gather takes a value apart layer by layer: its
-// gradient is stopped (grad and jvp answer stop_gradient with a value of the
-// levels below them, so only vmap layers are left on top), then the vmap
-// wrappers from the outermost down to the innermost level to reduce are
-// unwrapped, tracking which physical dim is which level's batch dim. The
-// reduced levels' dims are permuted to the front (a view: every example's
-// value, stacked) and the levels kept are wrapped again, in their original
-// nesting order, at their dims' new positions.
+// "vmap_collectives": which vmap levels a value is gathered or averaged
+// over. The header then calls the Collective primitives with those levels'
+// axes (VmapAxis, core/collective.h), which each level's batching rule
+// turns into an ordinary op over its batch dim (rules_collective.cc). Here
+// the value (its gradient already stopped: grad and jvp answer
+// stop_gradient with a value of the levels below them, so only vmap layers
+// are left on top) is taken apart layer by layer, from the outermost down
+// to the innermost level to reduce, checking that no other transform's
+// level sits between and that no reduced level runs in chunks.
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "core/collective.h"
 #include "core/error.h"
 #include "core/interpreter.h"
 #include "core/ops/ops.h"
@@ -20,9 +23,6 @@
 
 namespace fnx::vmap_internal {
 namespace {
-
-// A dim of x itself rather than a level's batch dim.
-constexpr int64_t kLogicalDim = -1;
 
 // One live wrapper layer of a value.
 struct Layer {
@@ -60,10 +60,13 @@ bool contains(const std::vector<int64_t>& v, int64_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-Tensor all_gather(const Tensor& x, const Tensor& keep, const char* op) {
+// The vmap levels x is gathered over, as collective axes, the outer vmap
+// (lower level) first.
+std::vector<std::shared_ptr<const CommGroup>> axes(const Tensor& x,
+                                                   const Tensor& keep,
+                                                   const char* op) {
   FNX_CHECK(x.defined(), op, "x is an undefined tensor; pass a tensor");
-  const Tensor value = stop_gradient(x);
-  const std::vector<Layer> layers = layers_of(value);
+  const std::vector<Layer> layers = layers_of(x);
 
   std::vector<int64_t> kept_levels;
   if (keep.defined()) {
@@ -81,9 +84,7 @@ Tensor all_gather(const Tensor& x, const Tensor& keep, const char* op) {
       innermost = static_cast<int64_t>(i);
     }
   }
-  if (innermost < 0) return value;
-
-  std::vector<int64_t> reduced_levels;
+  std::vector<std::shared_ptr<const CommGroup>> result;
   for (int64_t i = 0; i <= innermost; ++i) {
     const Layer& layer = layers[i];
     if (layer.vmap == nullptr) {
@@ -100,49 +101,18 @@ Tensor all_gather(const Tensor& x, const Tensor& keep, const char* op) {
               ctx.batch_size,
               " examples), so a collective would see only one chunk's "
               "examples; leave chunk_size unset for that vmap");
-    reduced_levels.push_back(layer.vmap->level());
+    result.push_back(
+        std::make_shared<VmapAxis>(layer.vmap->level(), ctx.batch_size));
   }
-  std::sort(reduced_levels.begin(), reduced_levels.end());
-
-  // Which level's batch dim each physical dim of the innermost reduced
-  // layer's tensor is (kLogicalDim for x's own dims).
-  std::vector<int64_t> labels(static_cast<std::size_t>(value.dim()),
-                              kLogicalDim);
-  for (int64_t i = 0; i <= innermost; ++i) {
-    labels.insert(labels.begin() + layers[i].bdim, layers[i].vmap->level());
-  }
-  const Tensor& base = layers[innermost].inner;
-  FNX_CHECK(base.dim() == static_cast<int64_t>(labels.size()), op,
-            "internal error: a batched value of rank ", base.dim(),
-            " was expected to have rank ", labels.size(), "; please report it");
-
-  Dims perm;
-  std::vector<int64_t> moved_labels;
-  for (const int64_t level : reduced_levels) {
-    const auto at = std::find(labels.begin(), labels.end(), level);
-    perm.push_back(at - labels.begin());
-    moved_labels.push_back(kLogicalDim);
-  }
-  for (std::size_t d = 0; d < labels.size(); ++d) {
-    if (!contains(reduced_levels, labels[d])) {
-      perm.push_back(static_cast<int64_t>(d));
-      moved_labels.push_back(labels[d]);
-    }
-  }
-  Tensor out = permute(base, perm);
-  // Wrap the kept levels again, innermost first, as they were nested.
-  for (int64_t i = innermost; i >= 0; --i) {
-    if (reduce[i]) continue;
-    const auto at = std::find(moved_labels.begin(), moved_labels.end(),
-                              layers[i].vmap->level());
-    out = layers[i].vmap->wrap(std::move(out), at - moved_labels.begin());
-    moved_labels.erase(at);
-  }
-  return out;
+  // Outer vmap first (lower levels were made first).
+  std::sort(result.begin(), result.end(), [](const auto& a, const auto& b) {
+    return a->vmap_level() < b->vmap_level();
+  });
+  return result;
 }
 
 const vmap_detail::CollectivesEntry kCollectives{
-    vmap_detail::kCollectivesVersion, &all_gather};
+    vmap_detail::kCollectivesVersion, &axes};
 
 }  // namespace
 

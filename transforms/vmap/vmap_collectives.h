@@ -29,16 +29,24 @@
 // examples); a value of another transform's level (eval_shape, linearize)
 // sitting between vmap levels that must be reduced.
 //
-// This header is thin, like vmap.h: the implementation is in the vmap
-// plugin, found in the registry as transform "vmap_collectives". Without
-// the plugin no value can be batched, so the functions need it only for
-// values that are transform wrappers and are the identity (on values)
-// otherwise.
+// They are the vmap case of the Collective primitives (core/collective.h):
+// all_gather and all_reduce(mean) over each reduced level's axis
+// (VmapAxis), which that level's batching rule runs as an ordinary op over
+// its batch dim. This header is thin, like vmap.h: which levels to reduce
+// is decided in the vmap plugin, found in the registry as transform
+// "vmap_collectives". Without the plugin no value can be batched, so the
+// functions need it only for values that are transform wrappers and are
+// the identity (on values) otherwise.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
 
+#include "core/collective.h"
+#include "core/dispatch.h"
 #include "core/error.h"
 #include "core/ops/ops.h"
 #include "core/registry.h"
@@ -47,17 +55,18 @@
 namespace fnx {
 namespace vmap_detail {
 
-inline constexpr int kCollectivesVersion = 1;
+// Version 2: the plugin names the levels; the collectives are primitives.
+inline constexpr int kCollectivesVersion = 2;
 
 // Registered by the vmap plugin as transform "vmap_collectives".
 struct CollectivesEntry {
   int version = kCollectivesVersion;
-  // vmap_all_gather: x with the batch dims of the vmap levels that batch x
-  // but not keep moved in front of its dims (outermost level first),
-  // re-wrapped at the levels it keeps, gradient stopped. `op` names the
-  // caller in errors.
-  Tensor (*all_gather)(const Tensor& x, const Tensor& keep,
-                       const char* op) = nullptr;
+  // The axes (VmapAxis) of the vmap levels that batch x but not keep, the
+  // outer vmap (lower level) first; errors name `op`. x's gradient is already stopped.
+  std::vector<std::shared_ptr<const CommGroup>> (*axes)(const Tensor& x,
+                                                        const Tensor& keep,
+                                                        const char* op) =
+      nullptr;
 };
 
 // The plugin's entry point, or null when no vmap plugin is linked or loaded.
@@ -77,16 +86,26 @@ inline const CollectivesEntry* collectives_entry() {
   return e;
 }
 
-// The collective: the plugin's when x is a transform wrapper and the plugin
-// is there; otherwise nothing batches x.
-inline Tensor all_gather(const Tensor& x, const Tensor& keep, const char* op) {
-  FNX_CHECK(x.defined(), op, "x is an undefined tensor; pass a tensor");
+// The axes to reduce x over: the plugin's answer when x is a transform
+// wrapper and the plugin is there; otherwise none batches x.
+inline std::vector<std::shared_ptr<const CommGroup>> axes(const Tensor& x,
+                                                          const Tensor& keep,
+                                                          const char* op) {
   if (x.is_wrapper()) {
     if (const CollectivesEntry* e = collectives_entry()) {
-      return e->all_gather(x, keep, op);
+      return e->axes(x, keep, op);
     }
   }
-  return stop_gradient(x);
+  return {};
+}
+
+inline Tensor over_axis(Prim prim, const std::shared_ptr<const CommGroup>& axis,
+                        ReduceOp op, const Tensor& x) {
+  CollectiveAttrs a;
+  a.group = axis;
+  a.op = op;
+  const Tensor inputs[] = {x};
+  return dispatch(prim, Attrs{std::move(a)}, inputs);
 }
 
 }  // namespace vmap_detail
@@ -96,20 +115,32 @@ inline Tensor all_gather(const Tensor& x, const Tensor& keep, const char* op) {
 // (k = 0: x itself). The result is the same for every example of those
 // levels and carries no gradient. `caller` is the name errors start with:
 // a layer built on the collective passes its own ("nn.BatchNorm2d").
+// It is all_gather over each level's axis, innermost level first, of x
+// with a new dim in front.
 inline Tensor vmap_all_gather(const Tensor& x, const Tensor& keep = Tensor(),
                               const char* caller = "vmap_all_gather") {
-  return vmap_detail::all_gather(x, keep, caller);
+  FNX_CHECK(x.defined(), caller, "x is an undefined tensor; pass a tensor");
+  Tensor value = stop_gradient(x);
+  const auto axes = vmap_detail::axes(value, keep, caller);
+  for (auto axis = axes.rbegin(); axis != axes.rend(); ++axis) {
+    value = vmap_detail::over_axis(Prim::AllGather, *axis, ReduceOp::Sum,
+                                   unsqueeze(value, 0));
+  }
+  return value;
 }
 
 // The mean of x over the examples of the vmap levels that batch x and not
 // keep (JAX's pmean); x itself (without gradient) when there are none.
+// It is all_reduce(mean) over each level's axis.
 inline Tensor vmap_mean(const Tensor& x, const Tensor& keep = Tensor()) {
-  const Tensor all = vmap_detail::all_gather(x, keep, "vmap_mean");
-  const int64_t levels = all.dim() - x.dim();
-  if (levels == 0) return all;
-  Dims dims;
-  for (int64_t d = 0; d < levels; ++d) dims.push_back(d);
-  return mean(all, dims);
+  FNX_CHECK(x.defined(), "vmap_mean", "x is an undefined tensor; pass a tensor");
+  Tensor value = stop_gradient(x);
+  const auto axes = vmap_detail::axes(value, keep, "vmap_mean");
+  for (auto axis = axes.rbegin(); axis != axes.rend(); ++axis) {
+    value = vmap_detail::over_axis(Prim::AllReduce, *axis, ReduceOp::Mean,
+                                   value);
+  }
+  return value;
 }
 
 }  // namespace fnx

@@ -10,7 +10,9 @@
 namespace fnx::vmap_internal {
 
 VmapInterpreter::VmapInterpreter(const BatchContext& context)
-    : Interpreter("vmap"), context_(context) {}
+    : Interpreter("vmap"), context_(context) {
+  context_.level = level();
+}
 
 namespace {
 
