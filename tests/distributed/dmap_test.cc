@@ -57,23 +57,94 @@ TEST(Dmap, GroupCollectivesMatchVmapCollectives) {
                     vmap(over_examples)(xs), 1e-14, 1e-14));
 }
 
-// Gradients through dmap: the gathered outputs' loss, differentiated on
-// every rank, equals the loss of the vmapped function.
+// Gradients through dmap are those of vmap, on every rank, for the mapped
+// argument (its cotangent all-gathered) and for a replicated parameter
+// (its cotangent summed over the ranks once, where it enters).
 TEST(Dmap, GradEqualsGradOfVmap) {
   const int64_t n = dist::size();
   const Tensor xs = same_everywhere({n, 4}, 5);
-  auto f = [](const Tensor& x) { return sin(x) * x; };
-  const Tensor got = grad([&](const Tensor& all) {
-    return dist::dmap(f, dist::world(), {0})(all).sum();
-  })(xs);
-  const Tensor expected =
-      grad([&](const Tensor& all) { return vmap(f)(all).sum(); })(xs);
-  // Each rank differentiates its own slice; the all_gather's transpose
-  // (a reduce-scatter) hands it the sum of every rank's cotangent for it.
-  const Tensor mine = select(got, 0, dist::rank());
-  EXPECT_TRUE(close(mine,
-                    select(expected, 0, dist::rank()) * static_cast<double>(n),
-                    1e-13, 1e-13));
+  const Tensor w = same_everywhere({4}, 6);
+  auto f = [](const Tensor& x, const Tensor& weight) {
+    return sin(x * weight) * x;
+  };
+  auto through_dmap = [&](const Tensor& all, const Tensor& weight) {
+    return (dist::dmap(f, dist::world(), {0, std::nullopt})(all, weight) *
+            cos(all))
+        .sum();
+  };
+  auto through_vmap = [&](const Tensor& all, const Tensor& weight) {
+    return (vmap(f, {0, none})(all, weight) * cos(all)).sum();
+  };
+  const auto [gx, gw] = grad<0, 1>(through_dmap)(xs, w);
+  const auto [ex, ew] = grad<0, 1>(through_vmap)(xs, w);
+  EXPECT_TRUE(close(gx, ex, 1e-13, 1e-13));
+  EXPECT_TRUE(close(gw, ew, 1e-13, 1e-13));
+}
+
+// A replicated parameter used both in the varying part and in a
+// replicated part (a regulariser), a collective inside, and a replicated
+// result: still vmap's gradient, with vmap_mean for the group's mean.
+TEST(Dmap, GradOfReplicatedResultAndMixedUses) {
+  const int64_t n = dist::size();
+  const Tensor xs = same_everywhere({n, 3}, 7);
+  const Tensor w = same_everywhere({3}, 8);
+  auto loss_d = [&](const Tensor& weight) {
+    auto f = [](const Tensor& x, const Tensor& wt) {
+      const Tensor per_rank = (tanh(x * wt)).sum();
+      return dist::all_reduce(per_rank, dist::world(), ReduceOp::Mean) +
+             (wt * wt).sum();
+    };
+    return dist::dmap(f, dist::world(), {0, std::nullopt},
+                      std::nullopt)(xs, weight);
+  };
+  auto loss_v = [&](const Tensor& weight) {
+    auto f = [](const Tensor& x, const Tensor& wt) {
+      return (tanh(x * wt)).sum();
+    };
+    return vmap(f, {0, none})(xs, weight).mean() + (weight * weight).sum();
+  };
+  EXPECT_TRUE(close(loss_d(w), loss_v(w), 1e-13, 1e-13));
+  EXPECT_TRUE(close(grad(loss_d)(w), grad(loss_v)(w), 1e-13, 1e-13));
+}
+
+TEST(Dmap, TracksWhatVaries) {
+  const int64_t n = dist::size();
+  const Tensor xs = same_everywhere({n, 2}, 9);
+  const Tensor w = same_everywhere({2}, 10);
+  std::vector<bool> seen;
+  auto f = [&](const Tensor& x, const Tensor& wt) {
+    seen = {dist::varies(x), dist::varies(wt), dist::varies(x * wt),
+            dist::varies(wt * 2.0), dist::varies(dist::all_reduce(x)),
+            dist::varies(dist::all_gather(x)),
+            dist::varies(dist::reduce_scatter(
+                dist::all_gather(unsqueeze(x, 0)) * 1.0)),
+            dist::varies(dist::shift(wt, dist::world())),
+            dist::varies(ones({2}))};
+    return x;
+  };
+  dist::dmap(f, dist::world(), {0, std::nullopt})(xs, w);
+  EXPECT_EQ(seen, (std::vector<bool>{true, false, true, false, false, false,
+                                     true, true, false}));
+  EXPECT_FALSE(dist::varies(xs));  // outside dmap
+}
+
+TEST(Dmap, ReplicatedResultThatVariesIsAnError) {
+  const Tensor xs = same_everywhere({dist::size(), 3}, 11);
+  EXPECT_TRUE(testing::throws_with(
+      [&] {
+        dist::dmap([](const Tensor& x) { return x * 2.0; }, dist::world(), {0},
+                   std::nullopt)(xs);
+      },
+      {"[dmap]", "result leaf 0", "declared replicated", "varies",
+       "give it an out_dim"}));
+  // Reduced over the group, it is replicated: the mean over ranks, as
+  // vmap_mean over the examples.
+  const Tensor mean = dist::dmap(
+      [](const Tensor& x) {
+        return dist::all_reduce(x, dist::world(), ReduceOp::Mean);
+      },
+      dist::world(), {0}, std::nullopt)(xs);
+  EXPECT_TRUE(close(mean, xs.mean({0}), 1e-14, 1e-14));
 }
 
 TEST(Dmap, WrongMappedSizeIsAnError) {
