@@ -5,6 +5,10 @@
 //             FNX_DIST_DEBUG=1: both ranks report the mismatch)
 //   shape     both call all_reduce, on 4 and 5 elements (FNX_DIST_DEBUG=1)
 //   run       like throw, inside dist::run
+//   bucket    like throw, with rank 0 waiting for a GradientBuckets
+//             all-reduce that the progress thread polls
+//   bucket_shape  both start a bucket all-reduce, of 4 and 5 elements
+//             (FNX_DIST_DEBUG=1)
 // Without a failure the job would hang in rank 0's collective.
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +16,8 @@
 
 #include "core/error.h"
 #include "core/ops/ops.h"
+#include "core/param_dict.h"
+#include "transforms/distributed/data_parallel.h"
 #include "transforms/distributed/dist.h"
 #include "transforms/distributed/failure.h"
 
@@ -24,6 +30,20 @@ int fail_on_rank_1(const char* mode) {
     const Tensor y =
         dist::rank() == 0 ? dist::all_reduce(x) : dist::all_gather(x);
     std::cout << "rank " << dist::rank() << " got " << y.str() << "\n";
+    return 0;
+  }
+  if (std::strcmp(mode, "bucket") == 0 ||
+      std::strcmp(mode, "bucket_shape") == 0) {
+    const bool shape = std::strcmp(mode, "bucket_shape") == 0;
+    if (!shape && dist::rank() == 1) {
+      fail("failure_main", "rank 1 gives up on purpose");
+    }
+    ParamDict p;
+    p.insert_or_assign("w", ones({4 + (shape ? dist::rank() : 0)},
+                                 DType::Float64));
+    dist::GradientBuckets buckets(p, dist::world());
+    buckets.ready("w", p.at("w"));
+    buckets.finish();  // waits for rank 1, which never comes
     return 0;
   }
   if (std::strcmp(mode, "shape") == 0) {

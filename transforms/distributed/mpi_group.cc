@@ -12,6 +12,7 @@
 #include "core/str_cat.h"
 #include "transforms/distributed/backend_hooks.h"
 #include "transforms/distributed/mpi_common.h"
+#include "transforms/distributed/mpi_progress.h"
 
 namespace fnx::dist_internal {
 namespace {
@@ -124,15 +125,14 @@ class MpiGroup final : public dist::ProcessGroup {
   std::function<void()> start_all_reduce(const Tensor& buffer,
                                          ReduceOp op) const override {
     check("all_reduce", op, buffer);
-    auto request = std::make_shared<MPI_Request>();
+    MPI_Request request = MPI_REQUEST_NULL;
     check_mpi(MPI_Iallreduce(MPI_IN_PLACE, host_bytes(buffer, "all_reduce"),
                              count_of(buffer), mpi_type(buffer.dtype()),
-                             mpi_op(op, buffer.dtype()), comm_, request.get()),
+                             mpi_op(op, buffer.dtype()), comm_, &request),
               "MPI_Iallreduce", comm_);
-    MPI_Comm comm = comm_;
-    return [request, comm] {
-      check_mpi(MPI_Wait(request.get(), MPI_STATUS_IGNORE), "MPI_Wait", comm);
-    };
+    // The progress thread advances it while the caller computes
+    // (mpi_progress.h).
+    return track(request, comm_, "MPI_Iallreduce (wait)");
   }
 
  private:
@@ -152,6 +152,7 @@ class MpiGroup final : public dist::ProcessGroup {
 };
 
 void finalize_at_exit() {
+  stop_progress_thread();
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) MPI_Finalize();
@@ -160,11 +161,16 @@ void finalize_at_exit() {
 dist::Group make_world() {
   int initialized = 0;
   MPI_Initialized(&initialized);
+  int provided = MPI_THREAD_SINGLE;
   if (!initialized) {
-    int provided = 0;
-    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+    // MULTIPLE lets the progress thread poll while this thread makes the
+    // other calls (mpi_progress.h); with less, requests are waited for here.
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided);
     std::atexit(&finalize_at_exit);
+  } else {
+    MPI_Query_thread(&provided);
   }
+  set_thread_level(provided);
   return std::make_shared<MpiGroup>(MPI_COMM_WORLD, "MPI world");
 }
 

@@ -1,0 +1,138 @@
+#include "transforms/distributed/mpi_progress.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "transforms/distributed/mpi_common.h"
+
+namespace fnx::dist_internal {
+namespace {
+
+// How long the thread sleeps between polls while requests are pending: a
+// 25 MB all-reduce moves in many shared-memory fragments, each needing a
+// poll, but every poll takes a core from the computation.
+constexpr auto kPollInterval = std::chrono::microseconds(20);
+
+struct Pending {
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Comm comm = MPI_COMM_NULL;
+  bool done = false;
+  int error = MPI_SUCCESS;
+};
+
+class ProgressThread {
+ public:
+  void add(const std::shared_ptr<Pending>& p) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!thread_.joinable() && !stopped_) {
+        thread_ = std::thread([this] { loop(); });
+      }
+      pending_.push_back(p);
+    }
+    wake_.notify_all();
+  }
+
+  void wait(const std::shared_ptr<Pending>& p) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return p->done; });
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopped_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  bool stopped() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stopped_;
+  }
+
+ private:
+  void loop() {
+    std::vector<std::shared_ptr<Pending>> polling;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        // Finish what is pending even when stopping: nobody else owns it.
+        wake_.wait(lock, [&] { return stopped_ || !pending_.empty(); });
+        if (pending_.empty()) return;
+        polling = pending_;
+      }
+      bool finished_any = false;
+      for (const std::shared_ptr<Pending>& p : polling) {
+        int flag = 0;
+        const int code = MPI_Test(&p->request, &flag, MPI_STATUS_IGNORE);
+        if (code != MPI_SUCCESS || flag) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          p->error = code;
+          p->done = true;
+          std::erase(pending_, p);
+          finished_any = true;
+        }
+      }
+      if (finished_any) done_.notify_all();
+      if (!finished_any) std::this_thread::sleep_for(kPollInterval);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::vector<std::shared_ptr<Pending>> pending_;
+  std::thread thread_;
+  bool stopped_ = false;
+};
+
+// Never destroyed: stop_progress_thread joins it at MPI_Finalize, and a
+// destructor at exit could run after that or not at all (MPI_Abort).
+ProgressThread& progress() {
+  static ProgressThread* thread = new ProgressThread;
+  return *thread;
+}
+
+int g_provided = MPI_THREAD_SINGLE;
+
+bool wanted() {
+  const char* v = std::getenv("FNX_DIST_PROGRESS_THREAD");
+  return v == nullptr || std::strcmp(v, "0") != 0;
+}
+
+}  // namespace
+
+void set_thread_level(int provided) { g_provided = provided; }
+
+bool progress_thread_enabled() {
+  static const bool want = wanted();
+  return want && g_provided == MPI_THREAD_MULTIPLE;
+}
+
+std::function<void()> track(MPI_Request request, MPI_Comm comm,
+                            const char* what) {
+  auto p = std::make_shared<Pending>();
+  p->request = request;
+  p->comm = comm;
+  if (!progress_thread_enabled() || progress().stopped()) {
+    return [p, what] {
+      check_mpi(MPI_Wait(&p->request, MPI_STATUS_IGNORE), what, p->comm);
+    };
+  }
+  progress().add(p);
+  return [p, what] {
+    progress().wait(p);
+    check_mpi(p->error, what, p->comm);
+  };
+}
+
+void stop_progress_thread() { progress().stop(); }
+
+}  // namespace fnx::dist_internal

@@ -1,0 +1,40 @@
+// The MPI group's progress thread. OpenMPI advances a nonblocking
+// collective (MPI_Iallreduce) only while some thread is inside an MPI call
+// ("OMPI progress: no" in ompi_info), so a bucket started during the
+// backward pass used to sit idle until finish() waited for it (0.09 of the
+// all-reduce hidden, tests/distributed/overlap_benchmark.cc). With
+// MPI_THREAD_MULTIPLE, started requests are handed to one thread per
+// process that polls them (MPI_Test, then a short sleep) while the compute
+// thread goes on; the compute thread keeps making every other MPI call, in
+// the same order on every rank, so collective ordering is unchanged. MPI's
+// progress engine is per process, not per communicator, so one thread
+// serves every group. It sleeps on a condition variable while nothing is
+// pending, and is joined before MPI_Finalize.
+//
+// Without MPI_THREAD_MULTIPLE (or with FNX_DIST_PROGRESS_THREAD=0) the
+// wait function calls MPI_Wait on the compute thread, as before.
+#pragma once
+
+#include <mpi.h>
+
+#include <functional>
+
+namespace fnx::dist_internal {
+
+// Whether started requests go to the progress thread: MPI provides
+// MPI_THREAD_MULTIPLE and FNX_DIST_PROGRESS_THREAD is not "0". Set once,
+// after MPI_Init_thread.
+void set_thread_level(int provided);
+bool progress_thread_enabled();
+
+// Takes over `request` (already started on `comm`) and returns the
+// function that waits for it; an MPI error is raised from that function as
+// fnx::Error naming `what` and the rank.
+std::function<void()> track(MPI_Request request, MPI_Comm comm,
+                            const char* what);
+
+// Joins the thread (before MPI_Finalize); later requests are waited for on
+// the caller's thread.
+void stop_progress_thread();
+
+}  // namespace fnx::dist_internal
