@@ -10,8 +10,11 @@
 //            finish()
 // Rank 0 prints them and the hidden fraction of the communication,
 // (compute + reduce - overlap) / reduce. Build with --config=opt and run
-//   tests/distributed/mpirun_test.sh 2 300
-//   <bazel-bin>/tests/distributed/overlap_benchmark
+//   tests/distributed/overlap_benchmark.sh    (both bucket sizes, with and
+//                                              without the progress thread)
+// or by hand
+//   FNX_NUM_THREADS=1 tests/distributed/mpirun_test.sh 2 300
+//   <bazel-bin>/tests/distributed/overlap_benchmark [reps] [bucket MB]
 // (FNX_NUM_THREADS=1 gives each rank one core of a 2-core machine).
 #include <mpi.h>
 
@@ -65,6 +68,9 @@ Tensor loss(const ParamDict& p, const Tensor& x) {
 
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::atoi(argv[1]) : 10;
+  // Bucket size in MB (default DDP's 25): 8 gives each layer its own
+  // bucket, started as soon as that layer's backward is done.
+  const int64_t bucket_mb = argc > 2 ? std::atoll(argv[2]) : 25;
   dist::init();
   Generator gen(1);
   ParamDict params;
@@ -80,7 +86,8 @@ int main(int argc, char** argv) {
   auto reduce = [&] { dist::all_reduce_gradients(grads); };
   auto serial = [&] { dist::all_reduce_gradients(grad(loss)(params, x)); };
   auto overlap = [&] {
-    dist::GradientBuckets buckets(params, dist::world());
+    dist::GradientBuckets buckets(params, dist::world(), ReduceOp::Mean,
+                                  bucket_mb << 20);
     {
       LeafGradientHookScope scope(buckets.hook());
       grad(loss)(params, x);
@@ -103,10 +110,16 @@ int main(int argc, char** argv) {
                  s = median(t_serial), o = median(t_overlap);
     std::printf(
         "data-parallel step on %d ranks, %lld MB of float32 gradients, "
-        "batch %lld per rank (median of %d, ms)\n",
+        "batch %lld per rank, %lld MB buckets, progress thread %s (median "
+        "of %d, ms)\n",
         dist::size(),
         static_cast<long long>(kLayers * kIn * kOut * 4 / (1 << 20)),
-        static_cast<long long>(kBatch), reps);
+        static_cast<long long>(kBatch), static_cast<long long>(bucket_mb),
+        std::getenv("FNX_DIST_PROGRESS_THREAD") != nullptr &&
+                std::string(std::getenv("FNX_DIST_PROGRESS_THREAD")) == "0"
+            ? "off"
+            : "on",
+        reps);
     std::printf("  compute %.2f  reduce %.2f  serial %.2f  overlap %.2f\n",
                 c * 1e3, r * 1e3, s * 1e3, o * 1e3);
     std::printf("  communication hidden: %.2f of the all-reduce time\n",
