@@ -3,6 +3,8 @@
 // are host memory; every call checks MPI's return code (communicators use
 // MPI_ERRORS_RETURN, so a failed call is an fnx::Error naming the rank,
 // which the terminate handler turns into the end of the job).
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -158,7 +160,18 @@ void finalize_at_exit() {
   if (!finalized) MPI_Finalize();
 }
 
+// OpenMPI opens its own components (mca_*.so) with dlopen, and they need
+// libmpi's symbols in the global scope; when this file is in
+// libfnx_dist.so, loaded with RTLD_LOCAL, libmpi is not there yet. This
+// promotes the loaded libmpi to global (a no-op when it is linked in).
+void make_libmpi_global() {
+  for (const char* name : {"libmpi.so.40", "libmpi.so"}) {
+    if (dlopen(name, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD) != nullptr) return;
+  }
+}
+
 dist::Group make_world() {
+  make_libmpi_global();
   int initialized = 0;
   MPI_Initialized(&initialized);
   int provided = MPI_THREAD_SINGLE;
