@@ -1,8 +1,10 @@
 // The `fnx` command line tool:
 //   fnx info [--plugin path.so]...   plugins, backends, rule coverage
 //   fnx demo [NAME]                  the demos (tools/demos/), all or one
+//   fnx demo dpsgd --ranks N         DP-SGD across N processes (mpirun)
 //   fnx help                         usage
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -16,6 +18,7 @@
 #include "core/tensor.h"
 #include "tools/demos/demo_util.h"
 #include "tools/demos/demos.h"
+#include "tools/demos/ranks_launch.h"
 
 namespace fnx {
 namespace {
@@ -31,6 +34,9 @@ constexpr char kUsage[] =
     "                              only by name), or the one named:\n"
     "                                seed      the seed talk's examples\n"
     "                                dpsgd     DP-SGD on the UCI digits\n"
+    "  demo dpsgd --ranks N [--epochs E]\n"
+    "                              DP-SGD across N processes: runs the dist\n"
+    "                              demo under mpirun (the command is printed)\n"
     "                                ensemble  10 MLPs trained at once\n"
     "                                maml      MAML on sine waves\n"
     "                                charlm    DP-SGD char-level transformer\n"
@@ -176,9 +182,46 @@ int run_info(const std::vector<std::string>& args) {
   return 0;
 }
 
+// A positive count after `flag` in args[from..], or `fallback` when the
+// flag is absent; -1 when its value is missing or not a positive number.
+int count_flag(const std::vector<std::string>& args, std::size_t from,
+               std::string_view flag, int fallback) {
+  for (std::size_t i = from; i < args.size(); ++i) {
+    if (args[i] != flag) continue;
+    if (i + 1 >= args.size()) return -1;
+    const int value = std::atoi(args[i + 1].c_str());
+    return value > 0 && std::to_string(value) == args[i + 1] ? value : -1;
+  }
+  return fallback;
+}
+
+// `fnx demo dpsgd --ranks N [--epochs E]`: the demo across N processes
+// under mpirun (tools/demos/ranks_launch.h).
+int run_dpsgd_ranks(const std::string& argv0,
+                    const std::vector<std::string>& args) {
+  for (std::size_t i = 1; i < args.size(); i += 2) {
+    if (args[i] != "--ranks" && args[i] != "--epochs") {
+      std::cerr << "fnx demo dpsgd: unknown option '" << args[i]
+                << "'; usage: fnx demo dpsgd --ranks N [--epochs E]\n";
+      return 2;
+    }
+  }
+  const int ranks = count_flag(args, 1, "--ranks", -1);
+  const int epochs = count_flag(args, 1, "--epochs", 2);
+  if (ranks < 0 || epochs < 0) {
+    std::cerr << "fnx demo dpsgd: --ranks and --epochs take a positive "
+                 "number; usage: fnx demo dpsgd --ranks N [--epochs E]\n";
+    return 2;
+  }
+  return demos::launch_dpsgd_ranks(argv0, ranks, epochs);
+}
+
 // `fnx demo`: every demo in order; `fnx demo NAME`: that one.
 int run_demo(const std::string& argv0, const std::vector<std::string>& args) {
   const std::vector<demos::Demo>& all = demos::all_demos();
+  if (args.size() > 1 && args[0] == "dpsgd") {
+    return run_dpsgd_ranks(argv0, args);
+  }
   if (args.size() > 1) {
     std::cerr << "fnx demo: takes at most one demo name\n";
     return 2;
