@@ -142,6 +142,17 @@ TEST(VmapAxis, UnbatchedValuesAndErrors) {
   EXPECT_EQ(axis.vmap_level(), 7);
   EXPECT_TRUE(throws_with([&] { (void)axis.rank(); },
                           {"vmap level 7 (3 examples)", "no single rank"}));
+  // An axis of the wrong size for its level.
+  EXPECT_TRUE(throws_with(
+      [&] {
+        vmap(
+            [&](const Tensor& x) {
+              return over(Prim::AllReduce,
+                          std::make_shared<VmapAxis>(live_level(x), 3), x);
+            },
+            0, none)(xs);
+      },
+      {"made for 3 examples but the level maps 4"}));
   // A chunked level: each chunk would see only its own examples.
   EXPECT_TRUE(throws_with(
       [&] {

@@ -51,6 +51,10 @@ BatchedValue own_axis_rule(const BatchContext& ctx, const OpCall& call,
             " examples): a collective would see only one chunk's examples; "
             "leave chunk_size unset for that vmap");
   const int64_t n = ctx.batch_size;
+  FNX_CHECK(a.group->size() == n, call.name(), "over ", a.group->describe(),
+            ": the axis was made for ", a.group->size(),
+            " examples but the level maps ", n,
+            "; make the axis from the level (vmap_collectives.h)");
   const Tensor examples = movedim(x.value, x.bdim, 0);  // (n, *logical)
   switch (call.prim) {
     case Prim::AllReduce:
