@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/transform_test_util.h"
 #include "transforms/grad/grad.h"
+#include "transforms/jvp/jvp.h"
 #include "transforms/vmap/vmap.h"
 #include "transforms/vmap/vmap_collectives.h"
 
@@ -105,6 +106,26 @@ TEST(Dmap, GradOfReplicatedResultAndMixedUses) {
   };
   EXPECT_TRUE(close(loss_d(w), loss_v(w), 1e-13, 1e-13));
   EXPECT_TRUE(close(grad(loss_d)(w), grad(loss_v)(w), 1e-13, 1e-13));
+}
+
+// Forward mode through dmap's boundary: the tangents of vmap(f).
+TEST(Dmap, JvpEqualsJvpOfVmap) {
+  const int64_t n = dist::size();
+  const Tensor xs = same_everywhere({n, 3}, 12);
+  const Tensor w = same_everywhere({3}, 13);
+  const Tensor tx = same_everywhere({n, 3}, 14);
+  const Tensor tw = same_everywhere({3}, 15);
+  auto f = [](const Tensor& x, const Tensor& wt) { return sin(x * wt) * wt; };
+  const auto [y_d, t_d] = jvp(
+      [&](const Tensor& a, const Tensor& b) {
+        return dist::dmap(f, dist::world(), {0, std::nullopt})(a, b);
+      },
+      std::tuple{xs, w}, std::tuple{tx, tw});
+  const auto [y_v, t_v] =
+      jvp([&](const Tensor& a, const Tensor& b) { return vmap(f, {0, none})(a, b); },
+          std::tuple{xs, w}, std::tuple{tx, tw});
+  EXPECT_TRUE(close(y_d, y_v, 1e-14, 1e-14));
+  EXPECT_TRUE(close(t_d, t_v, 1e-13, 1e-13));
 }
 
 TEST(Dmap, TracksWhatVaries) {

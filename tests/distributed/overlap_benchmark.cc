@@ -105,6 +105,8 @@ int main(int argc, char** argv) {
     t_serial.push_back(seconds_of(serial));
     t_overlap.push_back(seconds_of(overlap));
   }
+  int provided = MPI_THREAD_SINGLE;
+  MPI_Query_thread(&provided);
   if (dist::rank() == 0) {
     const double c = median(t_compute), r = median(t_reduce),
                  s = median(t_serial), o = median(t_overlap);
@@ -118,7 +120,7 @@ int main(int argc, char** argv) {
         std::getenv("FNX_DIST_PROGRESS_THREAD") != nullptr &&
                 std::string(std::getenv("FNX_DIST_PROGRESS_THREAD")) == "0"
             ? "off"
-            : "on",
+            : (provided == MPI_THREAD_MULTIPLE ? "on" : "off (no MULTIPLE)"),
         reps);
     std::printf("  compute %.2f  reduce %.2f  serial %.2f  overlap %.2f\n",
                 c * 1e3, r * 1e3, s * 1e3, o * 1e3);
