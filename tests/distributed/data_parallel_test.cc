@@ -133,5 +133,30 @@ TEST(DataParallel, MisuseIsAnError) {
       testing::throws_with([&] { buckets.finish(); }, "was never handed over"));
 }
 
+// Buckets dropped without finish(): their all-reduces still complete in
+// the background (the progress thread keeps each buffer alive until its
+// request is done), and the collectives after them are unaffected.
+TEST(DataParallel, DroppedBucketsLeaveLaterCollectivesIntact) {
+  const ParamDict params = initial_params();
+  for (int round = 0; round < 3; ++round) {
+    dist::GradientBuckets buckets(params, dist::world(), ReduceOp::Sum,
+                                  /*bucket_bytes=*/64);
+    for (const auto& [name, value] : params) buckets.ready(name, value * 1.0);
+  }
+  const Tensor mine = full({4}, static_cast<double>(dist::rank() + 1),
+                           DType::Float64);
+  const int64_t n = dist::size();
+  EXPECT_TRUE(close(dist::all_reduce(mine),
+                    full({4}, n * (n + 1) / 2.0, DType::Float64), 0, 0));
+  // And a finished set of buckets after them gives the sum.
+  dist::GradientBuckets buckets(params, dist::world(), ReduceOp::Sum);
+  for (const auto& [name, value] : params) buckets.ready(name, value);
+  const ParamDict summed = buckets.finish();
+  for (const auto& [name, value] : params) {
+    EXPECT_TRUE(close(summed.at(name), value * static_cast<double>(n), 1e-14,
+                      1e-14));
+  }
+}
+
 }  // namespace
 }  // namespace fnx

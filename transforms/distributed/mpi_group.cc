@@ -134,7 +134,7 @@ class MpiGroup final : public dist::ProcessGroup {
               "MPI_Iallreduce", comm_);
     // The progress thread advances it while the caller computes
     // (mpi_progress.h).
-    return track(request, comm_, "MPI_Iallreduce (wait)");
+    return track(request, comm_, "MPI_Iallreduce (wait)", buffer);
   }
 
  private:

@@ -24,6 +24,7 @@ struct Pending {
   MPI_Comm comm = MPI_COMM_NULL;
   bool done = false;
   int error = MPI_SUCCESS;
+  Tensor buffer;  // written by the request: alive until it completes
 };
 
 class ProgressThread {
@@ -117,10 +118,11 @@ bool progress_thread_enabled() {
 }
 
 std::function<void()> track(MPI_Request request, MPI_Comm comm,
-                            const char* what) {
+                            const char* what, const Tensor& buffer) {
   auto p = std::make_shared<Pending>();
   p->request = request;
   p->comm = comm;
+  p->buffer = buffer;
   if (!progress_thread_enabled() || progress().stopped()) {
     return [p, what] {
       check_mpi(MPI_Wait(&p->request, MPI_STATUS_IGNORE), what, p->comm);

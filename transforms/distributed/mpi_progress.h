@@ -19,6 +19,8 @@
 
 #include <functional>
 
+#include "core/tensor.h"
+
 namespace fnx::dist_internal {
 
 // Whether started requests go to the progress thread: MPI provides
@@ -27,11 +29,13 @@ namespace fnx::dist_internal {
 void set_thread_level(int provided);
 bool progress_thread_enabled();
 
-// Takes over `request` (already started on `comm`) and returns the
-// function that waits for it; an MPI error is raised from that function as
-// fnx::Error naming `what` and the rank.
+// Takes over `request` (already started on `comm`, writing `buffer`) and
+// returns the function that waits for it; an MPI error is raised from that
+// function as fnx::Error naming `what` and the rank. The buffer is kept
+// alive until the request completes, even when nobody waits (a
+// GradientBuckets dropped without finish()).
 std::function<void()> track(MPI_Request request, MPI_Comm comm,
-                            const char* what);
+                            const char* what, const Tensor& buffer);
 
 // Joins the thread (before MPI_Finalize); later requests are waited for on
 // the caller's thread.
