@@ -43,14 +43,16 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   const std::string name =
       "dp_sgd_digits_epoch/ranks:" + std::to_string(dist::size());
-  benchmark::RegisterBenchmark(name.c_str(), [&](benchmark::State& state) {
-    ParamDict p = dist::digits_mlp(config);
-    Generator noise(1);
-    for (auto _ : state) {
-      dist::dp_sgd_digits_epoch(p, images, labels, config, noise);
-    }
-    state.counters["examples"] = static_cast<double>(images.shape()[0]);
-  })
+  benchmark::RegisterBenchmark(
+      name.c_str(),
+      [&](benchmark::State& state) {
+        ParamDict p = dist::digits_mlp(config);
+        Generator noise(1);
+        for (auto _ : state) {
+          dist::dp_sgd_digits_epoch(p, images, labels, config, noise);
+        }
+        state.counters["examples"] = static_cast<double>(images.shape()[0]);
+      })
       ->Iterations(1)
       ->Repetitions(5)
       ->ReportAggregatesOnly(false)

@@ -18,16 +18,16 @@ constexpr char kPlugin[] = "transforms/distributed/libfnx_dist.so";
 
 TEST(DistPlugin, LoadedTransportRunsTheWorld) {
   if (dist::launched_by_mpirun()) {
-    EXPECT_TRUE(testing::throws_with([] { dist::init(); },
-                                     {"[dist::init]", "MPI backend is not linked"}));
+    EXPECT_TRUE(testing::throws_with(
+        [] { dist::init(); }, {"[dist::init]", "MPI backend is not linked"}));
   }
   const absl::Status loaded = load_plugin(kPlugin);
   ASSERT_TRUE(loaded.ok()) << loaded.ToString();
   dist::init();
   const int n = dist::launched_by_mpirun() ? 2 : 1;
   EXPECT_EQ(dist::size(), n);
-  const Tensor mine = full({3}, static_cast<double>(dist::rank() + 1),
-                           DType::Float64);
+  const Tensor mine =
+      full({3}, static_cast<double>(dist::rank() + 1), DType::Float64);
   const Tensor total = dist::all_reduce(mine);
   EXPECT_TRUE(equal(total, full({3}, n * (n + 1) / 2.0, DType::Float64)));
   if (dist::launched_by_mpirun()) {

@@ -50,7 +50,9 @@ TEST(VmapAxis, AllReduceIsAReductionOverTheBatch) {
   for (ReduceOp op :
        {ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Min}) {
     const Tensor got = vmap(
-        [&](const Tensor& x) { return over(Prim::AllReduce, axis_of(x), x, op); },
+        [&](const Tensor& x) {
+          return over(Prim::AllReduce, axis_of(x), x, op);
+        },
         0, none)(xs);
     const Tensor expected = op == ReduceOp::Sum    ? xs.sum({0})
                             : op == ReduceOp::Mean ? xs.mean({0})
@@ -60,11 +62,11 @@ TEST(VmapAxis, AllReduceIsAReductionOverTheBatch) {
   }
   // The batch dim anywhere: in_dim 1.
   const Tensor cols = xs.t().contiguous();
-  EXPECT_TRUE(close(vmap([&](const Tensor& x) {
-                      return over(Prim::AllReduce, axis_of(x), x);
-                    },
-                         1, none)(cols),
-                    xs.sum({0}), 1e-14));
+  EXPECT_TRUE(close(
+      vmap(
+          [&](const Tensor& x) { return over(Prim::AllReduce, axis_of(x), x); },
+          1, none)(cols),
+      xs.sum({0}), 1e-14));
 }
 
 TEST(VmapAxis, GatherScatterBroadcastPermute) {
@@ -75,17 +77,17 @@ TEST(VmapAxis, GatherScatterBroadcastPermute) {
         return over(Prim::AllGather, axis_of(x), x, ReduceOp::Sum, 1);
       },
       0, none)(xs);
-  EXPECT_TRUE(equal(gathered, cat({select(xs, 0, 0), select(xs, 0, 1),
-                                   select(xs, 0, 2)},
-                                  1)));
+  EXPECT_TRUE(
+      equal(gathered,
+            cat({select(xs, 0, 0), select(xs, 0, 1), select(xs, 0, 2)}, 1)));
   // reduce_scatter(sum) along dim 1: example e gets block e of the sum.
   const Tensor scattered = vmap([&](const Tensor& x) {
     return over(Prim::ReduceScatter, axis_of(x), x, ReduceOp::Sum, 1);
   })(xs);
   const Tensor total = xs.sum({0});
   for (int64_t e = 0; e < 3; ++e) {
-    EXPECT_TRUE(close(select(scattered, 0, e), narrow(total, 1, 2 * e, 2),
-                      1e-14));
+    EXPECT_TRUE(
+        close(select(scattered, 0, e), narrow(total, 1, 2 * e, 2), 1e-14));
   }
   // broadcast(root 2): example 2's x for everyone.
   const Tensor root = vmap(

@@ -55,8 +55,8 @@ std::vector<std::string> mpirun_command(const std::string& demo, int ranks,
         "btl_vader_single_copy_mechanism", "none", "-x", "RUNFILES_DIR"}) {
     cmd.push_back(flag);
   }
-  cmd.insert(cmd.end(), {"-np", std::to_string(ranks), demo,
-                         std::to_string(epochs)});
+  cmd.insert(cmd.end(),
+             {"-np", std::to_string(ranks), demo, std::to_string(epochs)});
   return cmd;
 }
 
@@ -77,7 +77,8 @@ int launch_dpsgd_ranks(const std::string& argv0, int ranks, int epochs) {
   for (const std::string& part : cmd) line += (line.empty() ? "" : " ") + part;
   std::cout << "fnx demo dpsgd: " << line << std::endl;
   std::vector<char*> argv;
-  for (const std::string& part : cmd) argv.push_back(const_cast<char*>(part.c_str()));
+  for (const std::string& part : cmd)
+    argv.push_back(const_cast<char*>(part.c_str()));
   argv.push_back(nullptr);
   execvp(argv[0], argv.data());
   std::cerr << "fnx demo dpsgd --ranks: cannot run mpirun: "
