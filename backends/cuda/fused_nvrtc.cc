@@ -166,9 +166,11 @@ std::string compile_to_ptx(std::string_view source, int major, int minor) {
             a.error_string(status));
   const std::string arch = absl::StrCat("-arch=compute_", major, minor);
   const std::string include = "-I" + n.cccl;
+  // No multiply-add contraction across the program's instructions: each
+  // is rounded as the eager kernel that stores it rounds it.
   const char* options[] = {"--std=c++20", arch.c_str(), "-default-device",
-                           include.c_str()};
-  status = a.compile(prog, 4, options);
+                           "--fmad=false", include.c_str()};
+  status = a.compile(prog, 5, options);
   std::string log;
   std::size_t size = 0;
   if (a.log_size(prog, &size) == 0 && size > 1) {
