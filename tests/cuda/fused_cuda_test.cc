@@ -4,6 +4,7 @@
 // interpreter kernel runs; on a GPU with NVRTC, the specialised kernels.
 // Also the programs beyond the interpreter's limits, and the runner's
 // errors.
+#include <cstdlib>
 #include <string>
 #include <tuple>
 
@@ -61,6 +62,9 @@ TEST(CudaFused, GeluIsOneKernelEqualToEager) {
       EXPECT_GE(cuda::fused_stats().interpreted - stats.interpreted, 1);
     } else if (cuda::nvrtc_available(&why)) {
       EXPECT_EQ(cuda::fused_stats().specialised - stats.specialised, 1);
+    } else {
+      // tools/device/fused_checks.sh: the GPU run must take NVRTC's path.
+      EXPECT_EQ(std::getenv("FNX_CUDA_FUSED_REQUIRE_NVRTC"), nullptr) << why;
     }
   }
 #endif
