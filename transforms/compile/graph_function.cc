@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/dtype.h"
+#include "core/generator.h"
 #include "core/ops/ops.h"
 #include "core/str_cat.h"
 #include "transforms/compile/compile_internal.h"
@@ -176,7 +177,22 @@ class GraphRules {
                           out_mask](std::span<const Tensor> x) {
       return joint_graph(*exe, x, in_mask, out_mask);
     };
-    Traced traced = trace(joint, example, name_ + " (joint vjp)");
+    // Tracing runs the joint function once: its random nodes take keys
+    // from a log rather than the default generator, so that making the
+    // rule draws nothing (the forward graph draws when it runs, as eager).
+    RandomKeyLog keys;
+    keys.replaying = true;
+    for (const Graph::Node& node : g.nodes) {
+      if (prim_info(node.prim).family == PrimFamily::Random) {
+        const auto n = static_cast<uint64_t>(
+            numel(std::get<RandomAttrs>(node.attrs).shape));
+        keys.entries.push_back({Generator::Key{0, 0}, n});
+      }
+    }
+    Traced traced = [&] {
+      RandomKeyScope scope(keys);
+      return trace(joint, example, name_ + " (joint vjp)");
+    }();
     Graph& j = *traced.graph;
     optimize(j);
     // Values derived from a cotangent.
@@ -351,16 +367,20 @@ std::shared_ptr<const CustomFunction> graph_function(
   fn->fwd = [exe](std::span<const Tensor> inputs) {
     return run_graph(*exe, inputs);
   };
-  // A graph with random nodes draws new numbers on every run, so no rule
-  // may run it a second time (a recomputing backward, a transposed jvp):
-  // it gets no rules, and each transform goes through fwd (grad records
-  // the one run; vmap maps it under the caller's randomness option).
-  if (has_random_nodes(*exe->graph)) return fn;
   auto rules = std::make_shared<GraphRules>(exe, name);
-  fn->vmap = [rules](int64_t size, std::span<const int64_t> in_dims,
-                     std::span<const Tensor> inputs) {
-    return rules->vmap(size, in_dims, inputs);
-  };
+  // A graph with random nodes draws new numbers on every run. The jvp rule
+  // runs it once per call (tangents alongside), and the vjp rule's forward
+  // graph runs it once and saves what the backward needs (the dropout
+  // mask), so both draw as eager does: fresh numbers per call, eager's for
+  // the same seed. A vmap rule would have to know the caller's randomness
+  // option, which custom_call does not pass: vmap goes through fwd, mapped
+  // under that option.
+  if (!has_random_nodes(*exe->graph)) {
+    fn->vmap = [rules](int64_t size, std::span<const int64_t> in_dims,
+                       std::span<const Tensor> inputs) {
+      return rules->vmap(size, in_dims, inputs);
+    };
+  }
   fn->jvp = [rules](std::span<const Tensor> p, std::span<const Tensor> t) {
     return rules->jvp(p, t);
   };
