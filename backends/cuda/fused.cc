@@ -59,9 +59,9 @@ struct OpInfo {
 
 std::optional<OpInfo> unary_info(Prim prim, DType in) {
   switch (prim) {
-#define FNX_FUSED_CASE(name)                                               \
-  case Prim::name:                                                         \
-    return OpInfo{static_cast<uint8_t>(UnaryOp::name),                     \
+#define FNX_FUSED_CASE(name)                           \
+  case Prim::name:                                     \
+    return OpInfo{static_cast<uint8_t>(UnaryOp::name), \
                   result_dtype<scalar::name##Op, 1>(in)};
     FNX_CUDA_FUSED_UNARY_OPS(FNX_FUSED_CASE)
 #undef FNX_FUSED_CASE
@@ -72,9 +72,9 @@ std::optional<OpInfo> unary_info(Prim prim, DType in) {
 
 std::optional<OpInfo> binary_info(Prim prim, DType in) {
   switch (prim) {
-#define FNX_FUSED_CASE(name)                                               \
-  case Prim::name:                                                         \
-    return OpInfo{static_cast<uint8_t>(BinaryOp::name),                    \
+#define FNX_FUSED_CASE(name)                            \
+  case Prim::name:                                      \
+    return OpInfo{static_cast<uint8_t>(BinaryOp::name), \
                   result_dtype<scalar::name##Op, 2>(in)};
     FNX_CUDA_FUSED_BINARY_OPS(FNX_FUSED_CASE)
 #undef FNX_FUSED_CASE
@@ -90,8 +90,8 @@ uint8_t code_of(DType d) { return static_cast<uint8_t>(scalar_of(d)); }
 FusedOp encode(const FusedProgram& prog, std::size_t r, std::size_t inputs) {
   const FusedInstr& ins = prog.instrs[r];
   const auto reads = [&](int32_t x) {
-    FNX_CHECK(x >= 0 && static_cast<std::size_t>(x) < r, kOp, "instruction ",
-              r, " reads register ", x, ", which is not an earlier one");
+    FNX_CHECK(x >= 0 && static_cast<std::size_t>(x) < r, kOp, "instruction ", r,
+              " reads register ", x, ", which is not an earlier one");
     return prog.instrs[x].dtype;
   };
   FusedOp op{};
@@ -99,8 +99,7 @@ FusedOp encode(const FusedProgram& prog, std::size_t r, std::size_t inputs) {
   op.a = static_cast<int16_t>(ins.a);
   op.b = static_cast<int16_t>(ins.b);
   op.c = static_cast<int16_t>(ins.c);
-  const auto check_result = [&](const std::optional<OpInfo>& info,
-                                DType in) {
+  const auto check_result = [&](const std::optional<OpInfo>& info, DType in) {
     FNX_CHECK(info.has_value(), kOp, "instruction ", r, " applies ",
               prim_name(ins.prim), ", which is not a ",
               ins.kind == FusedInstr::Kind::kUnary ? "unary" : "binary",
@@ -252,14 +251,15 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     }
   }
   lay_out(prog, inputs, args);
-  for (std::size_t k = 0; k < inputs.size(); ++k) args.in_ptrs[k] = dptr(inputs[k]);
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    args.in_ptrs[k] = dptr(inputs[k]);
   std::vector<Tensor> results;
   for (std::size_t k = 0; k < prog.outputs.size(); ++k) {
     const int32_t r = prog.outputs[k];
     FNX_CHECK(r >= 0 && static_cast<std::size_t>(r) < prog.instrs.size(), kOp,
               "output ", k, " names register ", r, " of ", prog.instrs.size());
-    results.push_back(make_result(
-        OutMeta{prog.shape, prog.instrs[r].dtype, prog.device}));
+    results.push_back(
+        make_result(OutMeta{prog.shape, prog.instrs[r].dtype, prog.device}));
     args.out_ptrs[k] = dptr(results.back());
     args.out_regs[k] = static_cast<int16_t>(r);
   }

@@ -92,9 +92,9 @@ __device__ void binary_on(const Reg& x, const Reg& y, Reg& out) {
 __device__ void run_unary(uint8_t op, uint8_t from, const Reg& x, Reg& out) {
   by_scalar(from, [&]<typename T>() {
     switch (static_cast<UnaryOp>(op)) {
-#define FNX_FUSED_CASE(name)                   \
-  case UnaryOp::name:                          \
-    unary_on<scalar::name##Op, T>(x, out);     \
+#define FNX_FUSED_CASE(name)               \
+  case UnaryOp::name:                      \
+    unary_on<scalar::name##Op, T>(x, out); \
     return;
       FNX_CUDA_FUSED_UNARY_OPS(FNX_FUSED_CASE)
 #undef FNX_FUSED_CASE
@@ -102,13 +102,13 @@ __device__ void run_unary(uint8_t op, uint8_t from, const Reg& x, Reg& out) {
   });
 }
 
-__device__ void run_binary(uint8_t op, uint8_t from, const Reg& x,
-                           const Reg& y, Reg& out) {
+__device__ void run_binary(uint8_t op, uint8_t from, const Reg& x, const Reg& y,
+                           Reg& out) {
   by_scalar(from, [&]<typename T>() {
     switch (static_cast<BinaryOp>(op)) {
-#define FNX_FUSED_CASE(name)                     \
-  case BinaryOp::name:                           \
-    binary_on<scalar::name##Op, T>(x, y, out);   \
+#define FNX_FUSED_CASE(name)                   \
+  case BinaryOp::name:                         \
+    binary_on<scalar::name##Op, T>(x, y, out); \
     return;
       FNX_CUDA_FUSED_BINARY_OPS(FNX_FUSED_CASE)
 #undef FNX_FUSED_CASE

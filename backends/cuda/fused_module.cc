@@ -18,8 +18,8 @@
 #include "backends/cuda/fused.h"
 #include "backends/cuda/fused_nvrtc.h"
 #include "backends/cuda/fused_source.h"
-#include "backends/cuda/tensors.h"
 #include "backends/cuda/kernels.h"
+#include "backends/cuda/tensors.h"
 #include "core/error.h"
 
 namespace fnx::cuda {
@@ -44,8 +44,8 @@ cudaKernel_t kernel_for(const FusedProgram& prog, const FusedArgs& args,
   if (auto it = cache().find(key); it != cache().end()) return it->second;
   const std::string ptx = compile_to_ptx(source, major, minor);
   cudaLibrary_t library = nullptr;
-  FNX_CUDA_CHECK(cudaLibraryLoadData(&library, ptx.c_str(), nullptr, nullptr,
-                                     0, nullptr, nullptr, 0));
+  FNX_CUDA_CHECK(cudaLibraryLoadData(&library, ptx.c_str(), nullptr, nullptr, 0,
+                                     nullptr, nullptr, 0));
   cudaKernel_t kernel = nullptr;
   FNX_CUDA_CHECK(cudaLibraryGetKernel(&kernel, library, kFusedKernelName));
   note_compiled_fused_kernel();
@@ -59,8 +59,8 @@ bool launch_specialised(const FusedProgram& prog, const FusedArgs& args,
   const cudaKernel_t kernel = kernel_for(prog, args, ctx);
   void* params[] = {const_cast<FusedArgs*>(&args)};
   launched(cudaLaunchKernel(reinterpret_cast<const void*>(kernel),
-                            dim3(fused_blocks(args.numel)),
-                            dim3(kFusedThreads), params, 0, ctx.stream),
+                            dim3(fused_blocks(args.numel)), dim3(kFusedThreads),
+                            params, 0, ctx.stream),
            "fused_elementwise");
   return true;
 }

@@ -16,7 +16,8 @@ namespace fnx::cuda {
 
 // The fnx headers NVRTC compiles (path, text), made by the
 // fused_nvrtc_headers genrule from the files themselves.
-const std::vector<std::pair<const char*, const char*>>& fused_embedded_headers();
+const std::vector<std::pair<const char*, const char*>>&
+fused_embedded_headers();
 
 namespace {
 
@@ -73,8 +74,9 @@ Nvrtc load() {
     if (lib != nullptr) break;
   }
   if (lib == nullptr) {
-    n.missing = "libnvrtc.so was not found (set FNX_CUDA_PATH to the CUDA "
-                "toolkit or add its lib64 to LD_LIBRARY_PATH)";
+    n.missing =
+        "libnvrtc.so was not found (set FNX_CUDA_PATH to the CUDA "
+        "toolkit or add its lib64 to LD_LIBRARY_PATH)";
     return n;
   }
   Api& a = n.api;
@@ -105,8 +107,9 @@ Nvrtc load() {
       return n;
     }
   }
-  n.missing = "CUDA's C++ standard headers (include/cccl/cuda/std) were not "
-              "found in the toolkit";
+  n.missing =
+      "CUDA's C++ standard headers (include/cccl/cuda/std) were not "
+      "found in the toolkit";
   return n;
 }
 
@@ -120,8 +123,8 @@ const Nvrtc& nvrtc() {
 const std::vector<std::pair<std::string, std::string>>& std_shims() {
   static const auto* shims = [] {
     auto* v = new std::vector<std::pair<std::string, std::string>>;
-    for (const char* h : {"cmath", "cstdint", "cstring", "limits",
-                          "type_traits"}) {
+    for (const char* h :
+         {"cmath", "cstdint", "cstring", "limits", "type_traits"}) {
       v->emplace_back(h, absl::StrCat("#pragma once\n#include <cuda/std/", h,
                                       ">\nnamespace std { using namespace "
                                       "::cuda::std; }\n"));
@@ -159,11 +162,11 @@ std::string compile_to_ptx(std::string_view source, int major, int minor) {
   }
   const std::string src(source);
   Program prog = nullptr;
-  int status = a.create(&prog, src.c_str(), "fnx_fused.cu",
-                        static_cast<int>(names.size()), texts.data(),
-                        names.data());
-  FNX_CHECK(status == 0, "fused_elementwise", "nvrtcCreateProgram: ",
-            a.error_string(status));
+  int status =
+      a.create(&prog, src.c_str(), "fnx_fused.cu",
+               static_cast<int>(names.size()), texts.data(), names.data());
+  FNX_CHECK(status == 0, "fused_elementwise",
+            "nvrtcCreateProgram: ", a.error_string(status));
   const std::string arch = absl::StrCat("-arch=compute_", major, minor);
   const std::string include = "-I" + n.cccl;
   // No multiply-add contraction across the program's instructions: each
@@ -185,9 +188,8 @@ std::string compile_to_ptx(std::string_view source, int major, int minor) {
   }
   a.destroy(&prog);
   FNX_CHECK(status == 0, "fused_elementwise",
-            "NVRTC could not compile a fused kernel for compute_", major,
-            minor, ": ", a.error_string(status), "\n", log, "\nsource:\n",
-            src);
+            "NVRTC could not compile a fused kernel for compute_", major, minor,
+            ": ", a.error_string(status), "\n", log, "\nsource:\n", src);
   return ptx;
 }
 

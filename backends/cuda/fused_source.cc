@@ -41,14 +41,13 @@ const char* fused_type_name(DType dtype) {
     case DType::Float64:
       return "double";
   }
-  fail("fused_elementwise", "no CUDA type for dtype ",
-       static_cast<int>(dtype));
+  fail("fused_elementwise", "no CUDA type for dtype ", static_cast<int>(dtype));
 }
 
 std::string fused_kernel_source(const FusedProgram& program, int ndim) {
   FNX_CHECK(ndim >= 0 && ndim <= kFusedMaxDims, "fused_elementwise",
-            "a fused kernel iterates over 0 to ", kFusedMaxDims,
-            " dims; got ", ndim);
+            "a fused kernel iterates over 0 to ", kFusedMaxDims, " dims; got ",
+            ndim);
   int32_t n_inputs = 0;
   for (const FusedInstr& ins : program.instrs) {
     if (ins.kind == FusedInstr::Kind::kInput) {
@@ -71,11 +70,11 @@ std::string fused_kernel_source(const FusedProgram& program, int ndim) {
   }
   if (ndim > 0) absl::StrAppend(&s, "    int64_t rest = i;\n");
   for (int d = ndim - 1; d >= 0; --d) {
-    absl::StrAppend(&s, "    {\n      const int64_t x = rest % args.sizes[",
-                    d, "];\n      rest /= args.sizes[", d, "];\n");
+    absl::StrAppend(&s, "    {\n      const int64_t x = rest % args.sizes[", d,
+                    "];\n      rest /= args.sizes[", d, "];\n");
     for (int32_t k = 0; k < n_inputs; ++k) {
-      absl::StrAppend(&s, "      o", k, " += x * args.in_strides[", k, "][",
-                      d, "];\n");
+      absl::StrAppend(&s, "      o", k, " += x * args.in_strides[", k, "][", d,
+                      "];\n");
     }
     absl::StrAppend(&s, "    }\n");
   }
@@ -100,12 +99,11 @@ std::string fused_kernel_source(const FusedProgram& program, int ndim) {
         break;
       }
       case FusedInstr::Kind::kWhere:
-        value = absl::StrCat(reg(ins.a), " ? ", reg(ins.b), " : ",
-                             reg(ins.c));
+        value = absl::StrCat(reg(ins.a), " ? ", reg(ins.b), " : ", reg(ins.c));
         break;
       case FusedInstr::Kind::kCast:
-        value = absl::StrCat("fnx::scalar::convert<", type, ">(", reg(ins.a),
-                             ")");
+        value =
+            absl::StrCat("fnx::scalar::convert<", type, ">(", reg(ins.a), ")");
         break;
     }
     absl::StrAppend(&s, "    const ", type, " ", reg(static_cast<int32_t>(r)),

@@ -64,18 +64,18 @@ TEST(ExportDevice, UnknownDevicesAndSpanningGraphsAreRefused) {
   absl::StatusOr<std::shared_ptr<const Graph>> parsed =
       parse_graph(proto.SerializeAsString());
   ASSERT_FALSE(parsed.ok());
-  EXPECT_NE(parsed.status().message().find(
-                "value 0 is on unknown device \"tpu:0\""),
-            std::string::npos)
+  EXPECT_NE(
+      parsed.status().message().find("value 0 is on unknown device \"tpu:0\""),
+      std::string::npos)
       << parsed.status();
   Graph spanning = graph_on(Device::cpu());
   spanning.values.back().device = Device::cuda(1);
   absl::StatusOr<std::shared_ptr<const Graph>> placed =
       place_graph(spanning, Device::cpu());
   ASSERT_FALSE(placed.ok());
-  EXPECT_NE(placed.status().message().find(
-                "the graph spans devices cpu and cuda:1"),
-            std::string::npos)
+  EXPECT_NE(
+      placed.status().message().find("the graph spans devices cpu and cuda:1"),
+      std::string::npos)
       << placed.status();
 }
 

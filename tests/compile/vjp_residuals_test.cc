@@ -80,7 +80,6 @@ TEST(VjpResiduals, IntOutputsHigherOrderAndVmapMatchEager) {
   }
 }
 
-
 // Graphs with random nodes get compiled jvp and vjp rules: each call draws
 // fresh numbers (the forward graph's random nodes), eager's for the same
 // seed, and the backward reads the mask the forward drew.

@@ -54,8 +54,7 @@ TEST(CudaExport, ADeviceGraphLoadsWhereItWasOrOntoTheCpu) {
   const Tensor x = randn({2, 5});
   const Tensor xd = x.to(device());
   // Traced on the device, the captured wd is a device constant.
-  auto graph =
-      make_graph([&](const Tensor& t) { return f(t, wd); })(xd);
+  auto graph = make_graph([&](const Tensor& t) { return f(t, wd); })(xd);
   const std::string path = temp_file("device_graph.fnxgraph");
   ASSERT_TRUE(save_graph(*graph, path).ok());
   absl::StatusOr<LoadedGraph> on_device = load_graph(path);

@@ -138,8 +138,7 @@ void expect_error(const Program& prog, std::vector<Tensor> inputs,
     run_fused(prog.p, inputs);
     ADD_FAILURE() << "no error; expected " << part;
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
   }
 }
 
@@ -157,8 +156,8 @@ TEST(CudaFused, Errors) {
   expect_error(p, {x},
                "[fused_elementwise] instruction 1: logical_not of float32 "
                "gives bool on CUDA, not the register's float32");
-  expect_error(p, {randn({4, 3})}, "inputs must be dense tensors on " +
-                                       dev.str() + "; got cpu");
+  expect_error(p, {randn({4, 3})},
+               "inputs must be dense tensors on " + dev.str() + "; got cpu");
   Program mixed = p;
   mixed.p.instrs.pop_back();
   const int32_t n = mixed.add(K::kInput, Prim::Add, DType::Float64, 1);
@@ -173,8 +172,8 @@ TEST(CudaFused, Errors) {
   // Nine dims no input steps through as one.
   Program deep = wrong_input;
   deep.p.shape = Shape(9, 2);
-  const Tensor t = randn(Shape(9, 2)).to(dev).permute(
-      {8, 7, 6, 5, 4, 3, 2, 1, 0});
+  const Tensor t =
+      randn(Shape(9, 2)).to(dev).permute({8, 7, 6, 5, 4, 3, 2, 1, 0});
   expect_error(deep, {t}, "at most 8 dims that cannot be merged");
 }
 

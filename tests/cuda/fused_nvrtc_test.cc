@@ -3,11 +3,12 @@
 // functor on every dtype they take, comparisons, where, casts between all
 // dtypes and iteration spaces of 0 to 8 dims. NVRTC needs no GPU, so this
 // runs wherever the CUDA toolkit is (skipped, with the reason, elsewhere).
+#include "backends/cuda/fused_nvrtc.h"
+
 #include <string>
 #include <vector>
 
 #include "backends/cuda/fused_args.h"
-#include "backends/cuda/fused_nvrtc.h"
 #include "backends/cuda/fused_ops.h"
 #include "backends/cuda/fused_source.h"
 #include "core/error.h"
@@ -18,9 +19,9 @@ namespace {
 
 using Kind = FusedInstr::Kind;
 
-#define FNX_SKIP_WITHOUT_NVRTC()               \
-  do {                                         \
-    std::string why;                           \
+#define FNX_SKIP_WITHOUT_NVRTC()                     \
+  do {                                               \
+    std::string why;                                 \
     if (!nvrtc_available(&why)) GTEST_SKIP() << why; \
   } while (0)
 
@@ -30,8 +31,8 @@ constexpr DType kAll[] = {DType::Bool, DType::Int32, DType::Int64,
 // A program builder: returns register numbers.
 struct Builder {
   FusedProgram p;
-  int32_t add(Kind kind, Prim prim, DType dtype, int32_t a = -1,
-              int32_t b = -1, int32_t c = -1) {
+  int32_t add(Kind kind, Prim prim, DType dtype, int32_t a = -1, int32_t b = -1,
+              int32_t c = -1) {
     p.instrs.push_back(FusedInstr{kind, prim, dtype, a, b, c});
     return static_cast<int32_t>(p.instrs.size()) - 1;
   }
@@ -99,8 +100,8 @@ TEST(FusedNvrtc, GeluOverEveryDimCount) {
   const int32_t half = b.input(1, f);
   const int32_t rsqrt2 = b.input(2, f);
   const int32_t one = b.input(3, f);
-  const int32_t e = b.add(
-      Kind::kUnary, Prim::Erf, f, b.add(Kind::kBinary, Prim::Mul, f, x, rsqrt2));
+  const int32_t e = b.add(Kind::kUnary, Prim::Erf, f,
+                          b.add(Kind::kBinary, Prim::Mul, f, x, rsqrt2));
   const int32_t y = b.add(Kind::kBinary, Prim::Mul, f,
                           b.add(Kind::kBinary, Prim::Mul, f, x, half),
                           b.add(Kind::kBinary, Prim::Add, f, e, one));

@@ -62,7 +62,8 @@ bool parse_device(std::string_view text, Device& out) {
   }
   for (int t = 0; t < kNumDeviceTypes; ++t) {
     const auto type = static_cast<DeviceType>(t);
-    if (type != DeviceType::CPU && device_type_name(type) == text.substr(0, colon)) {
+    if (type != DeviceType::CPU &&
+        device_type_name(type) == text.substr(0, colon)) {
       out = Device{type, index};
       return true;
     }
@@ -403,8 +404,8 @@ absl::StatusOr<std::shared_ptr<Graph>> parse_unplaced(std::string_view bytes) {
       return invalid(str_cat("node ", i, " calls a custom function"));
     }
     if (prim_info(node.prim).family == PrimFamily::Collective) {
-      return invalid(str_cat("node ", i, " calls the collective ",
-                             prim_name(node.prim)));
+      return invalid(
+          str_cat("node ", i, " calls the collective ", prim_name(node.prim)));
     }
     std::size_t kind = kAttrsKinds.size();
     for (std::size_t k = 0; k < kAttrsKinds.size(); ++k) {
@@ -441,11 +442,11 @@ absl::StatusOr<std::shared_ptr<const Graph>> place_graph(const Graph& graph,
   Device seen = g->values.empty() ? device : g->values.front().device;
   for (const Graph::Value& v : g->values) {
     if (v.device != seen) {
-      return absl::InvalidArgumentError(
-          str_cat("[compile.load] the graph spans devices ", seen.str(),
-                  " and ", v.device.str(), ", so it cannot be placed on ",
-                  device.str(), " as a whole; load it without a device to "
-                  "keep its placement"));
+      return absl::InvalidArgumentError(str_cat(
+          "[compile.load] the graph spans devices ", seen.str(), " and ",
+          v.device.str(), ", so it cannot be placed on ", device.str(),
+          " as a whole; load it without a device to "
+          "keep its placement"));
     }
   }
   for (Graph::Value& v : g->values) v.device = device;
@@ -491,13 +492,13 @@ absl::StatusOr<LoadedGraph> load_graph(const std::string& path) {
   return graph_callable(*std::move(g));
 }
 
-absl::StatusOr<LoadedGraph> load_graph(const std::string& path,
-                                       Device device) {
+absl::StatusOr<LoadedGraph> load_graph(const std::string& path, Device device) {
   absl::StatusOr<std::string> bytes = read_bytes(path);
   if (!bytes.ok()) return bytes.status();
   absl::StatusOr<std::shared_ptr<Graph>> g = parse_unplaced(*bytes);
   if (!g.ok()) return g.status();
-  absl::StatusOr<std::shared_ptr<const Graph>> placed = place_graph(**g, device);
+  absl::StatusOr<std::shared_ptr<const Graph>> placed =
+      place_graph(**g, device);
   if (!placed.ok()) return placed.status();
   return graph_callable(*std::move(placed));
 }

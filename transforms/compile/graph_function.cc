@@ -214,7 +214,8 @@ class GraphRules {
     };
     for (const Graph::Node& node : j.nodes) {
       bool backward = false;
-      for (int32_t v : node.inputs) backward = backward || (v >= 0 && from_ct[v]);
+      for (int32_t v : node.inputs)
+        backward = backward || (v >= 0 && from_ct[v]);
       if (!backward) {
         fwd.nodes.push_back(node);
         continue;
