@@ -90,7 +90,7 @@ class GraphRules {
   // inputs (they decide which are differentiated), then those values.
   std::pair<TensorList, TensorList> forward(std::span<const Tensor> inputs) {
     const std::vector<char> in_mask = input_mask(inputs);
-    const VjpPartition& part = partition(in_mask);
+    const VjpPartition& part = partition(in_mask, inputs);
     TensorList both = (*part.forward)(inputs);
     const std::size_t n_out = exe_->graph->outputs.size();
     TensorList out(both.begin(), both.begin() + n_out);
@@ -103,8 +103,9 @@ class GraphRules {
                  std::span<const Tensor> cotangents) {
     const Graph& g = *exe_->graph;
     const std::size_t n_in = g.inputs.size();
-    const std::vector<char> in_mask = input_mask(residuals.subspan(0, n_in));
-    const VjpPartition& part = partition(in_mask);
+    const std::span<const Tensor> inputs = residuals.subspan(0, n_in);
+    const std::vector<char> in_mask = input_mask(inputs);
+    const VjpPartition& part = partition(in_mask, inputs);
     TensorList leaves(residuals.begin() + n_in, residuals.end());
     for (std::size_t k = 0; k < cotangents.size(); ++k) {
       if (!part.out_mask[k]) continue;
@@ -140,27 +141,37 @@ class GraphRules {
     return mask;
   }
 
-  const VjpPartition& partition(const std::vector<char>& in_mask) {
+  const VjpPartition& partition(const std::vector<char>& in_mask,
+                                std::span<const Tensor> inputs) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& slot = partitions_[mask_key(in_mask)];
-    if (slot == nullptr) slot = make_partition(in_mask);
+    if (slot == nullptr) slot = make_partition(in_mask, inputs);
     return *slot;
   }
 
   // Traces the joint function (inputs, cotangents) -> (outputs, input
-  // cotangents) once, on zeros of the graph's types, and splits it where
+  // cotangents) once, on the call's inputs (zeros of the graph's types for
+  // those a transform wraps: the graph is the same, and plain values keep
+  // checks such as a Cholesky's on meaningful data) and zero cotangents
+  // (the backward is linear in them), and splits it where
   // the cotangents enter: nodes reading nothing derived from a cotangent
   // form the forward graph; forward values the other nodes read (and
   // cotangents that need no cotangent, such as zeros) are the residuals.
-  std::unique_ptr<VjpPartition> make_partition(
-      const std::vector<char>& in_mask) {
+  std::unique_ptr<VjpPartition> make_partition(const std::vector<char>& in_mask,
+                                               std::span<const Tensor> inputs) {
     const Graph& g = *exe_->graph;
     auto part = std::make_unique<VjpPartition>();
     TensorList example;
-    for (int32_t v : g.inputs) {
-      example.push_back(v < 0 ? Tensor()
-                              : zeros(g.values[v].shape, g.values[v].dtype,
-                                      g.values[v].device));
+    for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+      const int32_t v = g.inputs[i];
+      if (v < 0) {
+        example.emplace_back();
+      } else if (inputs[i].defined() && !inputs[i].is_wrapper()) {
+        example.push_back(inputs[i]);
+      } else {
+        example.push_back(
+            zeros(g.values[v].shape, g.values[v].dtype, g.values[v].device));
+      }
     }
     for (int32_t v : g.outputs) {
       const bool d = v >= 0 && is_floating(g.values[v].dtype);
