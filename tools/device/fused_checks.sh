@@ -3,7 +3,8 @@
 # fused groups as NVRTC-specialised kernels (and the interpreter's
 # fallback), equal to eager on the device (tests/cuda/fused_cuda_test.cc),
 # the generated sources for every functor and dtype compiled by the
-# machine's NVRTC (fused_nvrtc_test.cc), then compute-sanitizer's memcheck
+# machine's NVRTC (fused_nvrtc_test.cc), graph files loaded onto the GPU
+# (export_cuda_test.cc), then compute-sanitizer's memcheck
 # over the fused suite. Runs the prebuilt cuda_device_tests of
 # .device/cuda_bundle.tar.xz (tools/device/make_cuda_bundle.sh, here; carry
 # .device). Through the device tool: command "tools/device/fused_checks.sh",
@@ -39,7 +40,7 @@ export LD_LIBRARY_PATH="$dirs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 stamp "fused kernels on the GPU"
 (cd "$b" && timeout 180 ./bin/cuda_device_tests \
-  --gtest_filter='CudaFused.*:FusedNvrtc.*') 2>&1 | tee "$b/fused.log" | tail -40
+  --gtest_filter='CudaFused.*:FusedNvrtc.*:CudaExport.*') 2>&1 | tee "$b/fused.log" | tail -40
 test "${PIPESTATUS[0]}" -eq 0 || status=1
 if [[ -n "${OUT:-}" ]]; then cp "$b/fused.log" "$OUT/fused_checks.log"; fi
 
