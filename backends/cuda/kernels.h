@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "backends/cuda/fused_args.h"
 #include "backends/cuda/reduce_geometry.h"
 #include "backends/cuda/window.h"
 
@@ -275,5 +276,16 @@ cudaError_t launch_nan_where_failed(Scalar t, int64_t batch, int64_t count,
 // Row-major n x n identities at out + b * stride (elements).
 cudaError_t launch_identity(Scalar t, int64_t batch, int64_t n, void* out,
                             int64_t stride, cudaStream_t stream);
+
+// ---- fused elementwise programs (fused.cu) ----
+
+// One thread per element runs args.ops (a compiled graph's fused group) as
+// an interpreter, registers in a local array, and writes the outputs: the
+// path cuda_sim runs, and the GPU's when NVRTC is absent (fused.cc).
+cudaError_t launch_fused_interpreter(const FusedArgs& args,
+                                     cudaStream_t stream);
+// Blocks for n elements at kFusedThreads a block, capped (grid-stride
+// loops cover the rest); also the NVRTC kernels' grid.
+unsigned fused_blocks(int64_t n);
 
 }  // namespace fnx::cuda

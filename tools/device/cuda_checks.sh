@@ -47,6 +47,9 @@ TESTS=(
   //tests/cuda:models_cuda_test
   //tests/cuda:opinfo_cuda_test
   //tests/cuda:transforms_opdb_cuda_test
+  //tests/cuda:fused_cuda_test
+  //tests/cuda:fused_nvrtc_test
+  //tests/cuda:export_cuda_test
 )
 
 # ---- with Bazel: build here, run the test targets ----

@@ -44,6 +44,33 @@ bool parse_dtype(std::string_view name, DType& out) {
   return false;
 }
 
+// "cpu", "cuda:1": a device as Device::str() writes it.
+bool parse_device(std::string_view text, Device& out) {
+  if (text == "cpu") {
+    out = Device::cpu();
+    return true;
+  }
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size() ||
+      text.size() - colon > 6) {
+    return false;
+  }
+  int index = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9') return false;
+    index = index * 10 + (c - '0');
+  }
+  for (int t = 0; t < kNumDeviceTypes; ++t) {
+    const auto type = static_cast<DeviceType>(t);
+    if (type != DeviceType::CPU &&
+        device_type_name(type) == text.substr(0, colon)) {
+      out = Device{type, index};
+      return true;
+    }
+  }
+  return false;
+}
+
 // ---- attributes: one visitor per direction over attrs_fields.h ----
 
 struct Writer {
@@ -98,12 +125,10 @@ struct Reader {
         return wrong();
       }
     } else if constexpr (std::is_same_v<T, Device>) {
-      if (f->value_case() != Case::kStringValue || f->string_value() != "cpu") {
-        if (error.empty())
-          error = "only graphs on the cpu device can be loaded";
-        return;
+      if (f->value_case() != Case::kStringValue ||
+          !parse_device(f->string_value(), value)) {
+        return wrong();
       }
-      value = Device::cpu();
     } else if constexpr (std::is_same_v<T, std::string>) {
       if (f->value_case() != Case::kStringValue) return wrong();
       value = f->string_value();
@@ -150,9 +175,9 @@ absl::StatusOr<Graph::Value> read_type(const graph_file::proto::ValueType& t,
     return invalid(
         str_cat("value ", id, " has unknown dtype \"", t.dtype(), "\""));
   }
-  if (t.device() != "cpu") {
-    return invalid(str_cat("value ", id, " is on device \"", t.device(),
-                           "\"; only cpu graphs can be loaded"));
+  if (!parse_device(t.device(), v.device)) {
+    return invalid(
+        str_cat("value ", id, " is on unknown device \"", t.device(), "\""));
   }
   if (t.shape_size() > kMaxRank)
     return invalid(str_cat("value ", id, " has too many dims"));
@@ -230,6 +255,44 @@ absl::Status validate(const Graph& g) {
   return absl::OkStatus();
 }
 
+// Sets every Device attribute to one device.
+struct Relocator {
+  Device device;
+  template <typename T>
+  void operator()(std::string_view, T& value) {
+    if constexpr (std::is_same_v<T, Device>) value = device;
+  }
+};
+
+// Moves each constant to its value's device, after checking that every
+// device the graph names can be used here (its backend is linked or
+// loads): a graph saved on a GPU fails to load on a machine without one
+// with the device named, not at its first call.
+absl::Status place_constants(Graph& g) {
+  std::vector<Device> checked;
+  for (const Graph::Value& v : g.values) {
+    if (v.device.type == DeviceType::CPU) continue;
+    bool seen = false;
+    for (const Device& d : checked) seen = seen || d == v.device;
+    if (seen) continue;
+    checked.push_back(v.device);
+    try {
+      empty({0}, DType::Float32, v.device);
+    } catch (const std::exception& e) {
+      return absl::FailedPreconditionError(str_cat(
+          "[compile.load] the graph runs on ", v.device.str(),
+          ", which cannot be used here (", e.what(),
+          "); load it with load_graph(path, Device::cpu()) to run it on the "
+          "CPU"));
+    }
+  }
+  for (Graph::Constant& c : g.constants) {
+    const Device to = g.values[c.value].device;
+    if (c.tensor.device() != to) c.tensor = c.tensor.to(to);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> serialize_graph(const Graph& fused) {
@@ -237,10 +300,6 @@ absl::StatusOr<std::string> serialize_graph(const Graph& fused) {
   graph_file::proto::Graph out;
   out.set_format_version(kGraphFormatVersion);
   for (const Graph::Value& v : g.values) {
-    if (v.device.type != DeviceType::CPU) {
-      return absl::InvalidArgumentError(
-          "[compile.save] only cpu graphs can be saved");
-    }
     graph_file::proto::ValueType* t = out.add_values();
     t->set_dtype(std::string(dtype_name(v.dtype)));
     for (int64_t d : v.shape) t->add_shape(d);
@@ -248,7 +307,8 @@ absl::StatusOr<std::string> serialize_graph(const Graph& fused) {
   }
   for (int32_t v : g.inputs) out.add_inputs(v);
   for (const Graph::Constant& c : g.constants) {
-    Tensor dense = clone(c.tensor.concrete("compile.save"));
+    // The bytes, read on the CPU whatever the constant's device.
+    Tensor dense = clone(c.tensor.concrete("compile.save").to(Device::cpu()));
     graph_file::proto::Constant* pc = out.add_constants();
     pc->set_value(c.value);
     pc->set_data(
@@ -287,8 +347,10 @@ absl::StatusOr<std::string> serialize_graph(const Graph& fused) {
   return bytes;
 }
 
-absl::StatusOr<std::shared_ptr<const Graph>> parse_graph(
-    std::string_view bytes) {
+namespace {
+
+// The graph of a file, checked, its constants still on the CPU.
+absl::StatusOr<std::shared_ptr<Graph>> parse_unplaced(std::string_view bytes) {
   graph_file::proto::Graph in;
   if (bytes.size() >
           static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
@@ -342,8 +404,8 @@ absl::StatusOr<std::shared_ptr<const Graph>> parse_graph(
       return invalid(str_cat("node ", i, " calls a custom function"));
     }
     if (prim_info(node.prim).family == PrimFamily::Collective) {
-      return invalid(str_cat("node ", i, " calls the collective ",
-                             prim_name(node.prim)));
+      return invalid(
+          str_cat("node ", i, " calls the collective ", prim_name(node.prim)));
     }
     std::size_t kind = kAttrsKinds.size();
     for (std::size_t k = 0; k < kAttrsKinds.size(); ++k) {
@@ -361,6 +423,38 @@ absl::StatusOr<std::shared_ptr<const Graph>> parse_graph(
     g->nodes.push_back(std::move(node));
   }
   if (absl::Status s = validate(*g); !s.ok()) return s;
+  return g;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const Graph>> parse_graph(
+    std::string_view bytes) {
+  absl::StatusOr<std::shared_ptr<Graph>> g = parse_unplaced(bytes);
+  if (!g.ok()) return g.status();
+  if (absl::Status s = place_constants(**g); !s.ok()) return s;
+  return std::shared_ptr<const Graph>(*std::move(g));
+}
+
+absl::StatusOr<std::shared_ptr<const Graph>> place_graph(const Graph& graph,
+                                                         Device device) {
+  auto g = std::make_shared<Graph>(compile_internal::unfuse(graph));
+  Device seen = g->values.empty() ? device : g->values.front().device;
+  for (const Graph::Value& v : g->values) {
+    if (v.device != seen) {
+      return absl::InvalidArgumentError(str_cat(
+          "[compile.load] the graph spans devices ", seen.str(), " and ",
+          v.device.str(), ", so it cannot be placed on ", device.str(),
+          " as a whole; load it without a device to "
+          "keep its placement"));
+    }
+  }
+  for (Graph::Value& v : g->values) v.device = device;
+  for (Graph::Node& node : g->nodes) {
+    Relocator relocate{device};
+    std::visit([&](auto& a) { fields(a, relocate); }, node.attrs);
+  }
+  if (absl::Status s = place_constants(*g); !s.ok()) return s;
   return std::shared_ptr<const Graph>(std::move(g));
 }
 
@@ -377,15 +471,36 @@ absl::Status save_graph(const Graph& graph, const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<LoadedGraph> load_graph(const std::string& path) {
+namespace {
+
+absl::StatusOr<std::string> read_bytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f)
     return absl::NotFoundError(str_cat("[compile.load] cannot open ", path));
   std::ostringstream buffer;
   buffer << f.rdbuf();
-  absl::StatusOr<std::shared_ptr<const Graph>> g = parse_graph(buffer.str());
+  return buffer.str();
+}
+
+}  // namespace
+
+absl::StatusOr<LoadedGraph> load_graph(const std::string& path) {
+  absl::StatusOr<std::string> bytes = read_bytes(path);
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<std::shared_ptr<const Graph>> g = parse_graph(*bytes);
   if (!g.ok()) return g.status();
   return graph_callable(*std::move(g));
+}
+
+absl::StatusOr<LoadedGraph> load_graph(const std::string& path, Device device) {
+  absl::StatusOr<std::string> bytes = read_bytes(path);
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<std::shared_ptr<Graph>> g = parse_unplaced(*bytes);
+  if (!g.ok()) return g.status();
+  absl::StatusOr<std::shared_ptr<const Graph>> placed =
+      place_graph(**g, device);
+  if (!placed.ok()) return placed.status();
+  return graph_callable(*std::move(placed));
 }
 
 LoadedGraph graph_callable(std::shared_ptr<const Graph> graph) {
