@@ -4,7 +4,9 @@
 // time: inputs are read where they lie (or gathered when broadcast or
 // strided), each instruction is the same per-element loop its kernel runs
 // (elementwise_loops.h), and only the outputs are written to memory (with
-// non-temporal stores when they are large).
+// non-temporal stores when they are large). A trailing reduction is
+// accumulated from the tile (fused_reduction.h), its operand never
+// written.
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -14,11 +16,13 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/elementwise_loops.h"
+#include "backends/cpu/fused_reduction.h"
 #include "backends/cpu/loops.h"
 #include "core/error.h"
 #include "core/fused_elementwise.h"
@@ -272,7 +276,24 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
   const bool stream = out_bytes >= kStreamFrom;
   const int64_t grain = std::max<int64_t>(
       kTile, grain_for(static_cast<int64_t>(prog.instrs.size())));
-  parallel_for(0, total, grain, [&](int64_t b, int64_t e) {
+  // The trailing reduction, over rows of `inner` elements (the last dims).
+  std::optional<FusedRowReduction> reduce;
+  Tensor reduced;
+  if (prog.reduction.has_value()) {
+    const FusedReduction& red = *prog.reduction;
+    const DType dt = prog.instrs[red.reg].dtype;
+    reduced = make_result(
+        OutMeta{fused_reduction_shape(prog), dt, prog.device});
+    int64_t inner = 1;
+    for (int64_t d : red.attrs.dims) inner *= shape[d];
+    if (total == 0) {
+      std::memset(byte_ptr(reduced), 0,
+                  static_cast<std::size_t>(reduced.numel()) * itemsize(dt));
+    }
+    reduce.emplace(red.prim, dt, std::max<int64_t>(inner, 1),
+                   byte_ptr(reduced));
+  }
+  auto run_chunk = [&](int64_t b, int64_t e, FusedRowChunk* chunk) {
     // Registers of one tile, reused across calls on this thread (not
     // zeroed: every register is written before it is read).
     thread_local std::vector<char> scratch;
@@ -290,21 +311,49 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
       }
     }
     for (int64_t t = b; t < e; t += tile) {
-      run_tile(prog, views, bases, output_of, t, std::min(tile, e - t), tile,
-               stream, scratch.data(), regs);
+      const int64_t n = std::min(tile, e - t);
+      run_tile(prog, views, bases, output_of, t, n, tile, stream,
+               scratch.data(), regs);
+      if (chunk != nullptr) {
+        reduce->feed(*chunk, t, regs[prog.reduction->reg], n);
+      }
     }
+    if (chunk != nullptr) reduce->finish(*chunk);
     if (stream) stream_fence();
-  });
+  };
+  if (!reduce.has_value()) {
+    parallel_for(0, total, grain,
+                 [&](int64_t b, int64_t e) { run_chunk(b, e, nullptr); });
+  } else if (total > 0) {
+    // Chunks of our own, one state each, merged in order after the loop.
+    const int64_t n_chunks =
+        std::clamp<int64_t>(total / grain, 1, max_threads());
+    std::vector<FusedRowChunk> chunks(static_cast<std::size_t>(n_chunks));
+    for (int64_t c = 0; c < n_chunks; ++c) {
+      chunks[c].begin = total * c / n_chunks;
+      chunks[c].end = total * (c + 1) / n_chunks;
+    }
+    parallel_for(0, n_chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        run_chunk(chunks[c].begin, chunks[c].end, &chunks[c]);
+      }
+    });
+    reduce->merge(chunks);
+  }
   for (std::size_t k = 0; k < prog.outputs.size(); ++k) {
     if (bases[k] == nullptr) {
       results[k] = results[output_of[prog.outputs[k]]];
     }
   }
+  if (prog.reduction.has_value()) results.push_back(std::move(reduced));
   return results;
 }
 
 }  // namespace
 
-FNX_REGISTER_PLUGIN("cpu") { set_fused_runner(DeviceType::CPU, &run_program); }
+FNX_REGISTER_PLUGIN("cpu") {
+  set_fused_runner(DeviceType::CPU, &run_program,
+                   FusedRunnerCaps{.trailing_reduction = true});
+}
 
 }  // namespace fnx::cpu
