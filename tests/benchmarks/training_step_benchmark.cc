@@ -128,6 +128,7 @@ void BM_EnsembleStepCompiled(benchmark::State& state) {
   const Ensemble e;
   auto step = compile([&](const ParamDict& p) { return e.step(p); });
   run_steps(state, [&] { return step(e.params); });
+  state.counters["traces"] = static_cast<double>(step.trace_count());
 }
 BENCHMARK(BM_EnsembleStepCompiled)->Unit(benchmark::kMicrosecond);
 
@@ -144,6 +145,7 @@ void BM_MamlStepCompiled(benchmark::State& state) {
     return m.step(p, a, b, c, d);
   });
   run_steps(state, [&] { return step(m.params, m.xs, m.ys, m.xq, m.yq); });
+  state.counters["traces"] = static_cast<double>(step.trace_count());
 }
 BENCHMARK(BM_MamlStepCompiled)->Unit(benchmark::kMicrosecond);
 
