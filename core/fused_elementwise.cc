@@ -78,8 +78,7 @@ std::vector<Tensor> run_fused(const FusedProgram& program,
             "; run the primitives one by one");
   FNX_CHECK(!program.reduction.has_value() ||
                 fused_runner_caps(program.device.type).trailing_reduction,
-            "fused_elementwise", "the fused runner of ",
-            program.device.str(),
+            "fused_elementwise", "the fused runner of ", program.device.str(),
             " does not run trailing reductions; run the primitives one by one");
   note_kernel_call();
   return runner(program, inputs);

@@ -54,12 +54,14 @@ constexpr int64_t kStreamFrom = int64_t{16} << 20;
 void stream_copy(char* dst, const char* src, int64_t bytes) {
 #if defined(__SSE2__)
   const int64_t head = std::min<int64_t>(
-      bytes, (16 - static_cast<int64_t>(reinterpret_cast<uintptr_t>(dst) % 16)) % 16);
+      bytes,
+      (16 - static_cast<int64_t>(reinterpret_cast<uintptr_t>(dst) % 16)) % 16);
   std::memcpy(dst, src, static_cast<std::size_t>(head));
   int64_t i = head;
   for (; i + 16 <= bytes; i += 16) {
-    _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i),
-                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+    _mm_stream_si128(
+        reinterpret_cast<__m128i*>(dst + i),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
   }
   std::memcpy(dst + i, src + i, static_cast<std::size_t>(bytes - i));
 #else
@@ -183,9 +185,8 @@ void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
     // Output registers are computed straight into the result, unless the
     // results are streamed out after the tile.
     const bool direct = output_of[r] >= 0 && !stream;
-    char* dst = direct
-                    ? outputs_base[output_of[r]] + begin * item
-                    : scratch + r * register_bytes(tile);
+    char* dst = direct ? outputs_base[output_of[r]] + begin * item
+                       : scratch + r * register_bytes(tile);
     switch (ins.kind) {
       case FusedInstr::Kind::kInput:
         regs[r] = load(inputs[ins.a], begin, n, dst);
@@ -282,8 +283,8 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
   if (prog.reduction.has_value()) {
     const FusedReduction& red = *prog.reduction;
     const DType dt = prog.instrs[red.reg].dtype;
-    reduced = make_result(
-        OutMeta{fused_reduction_shape(prog), dt, prog.device});
+    reduced =
+        make_result(OutMeta{fused_reduction_shape(prog), dt, prog.device});
     int64_t inner = 1;
     for (int64_t d : red.attrs.dims) inner *= shape[d];
     if (total == 0) {

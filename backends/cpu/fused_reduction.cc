@@ -49,8 +49,8 @@ FusedRowReduction::FusedRowReduction(Prim prim, DType dtype, int64_t inner,
       kind_ = Kind::kMin;
       break;
     default:
-      fail("fused_elementwise", "a trailing reduction is Sum, Amax or Amin, not ",
-           prim_name(prim));
+      fail("fused_elementwise",
+           "a trailing reduction is Sum, Amax or Amin, not ", prim_name(prim));
   }
   FNX_CHECK(dtype == DType::Float32 || dtype == DType::Float64,
             "fused_elementwise", "a trailing reduction reduces float32 or ",

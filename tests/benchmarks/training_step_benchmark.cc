@@ -141,9 +141,8 @@ BENCHMARK(BM_MamlStepEager)->Unit(benchmark::kMicrosecond);
 void BM_MamlStepCompiled(benchmark::State& state) {
   const Maml m;
   auto step = compile([&](const ParamDict& p, const Tensor& a, const Tensor& b,
-                          const Tensor& c, const Tensor& d) {
-    return m.step(p, a, b, c, d);
-  });
+                          const Tensor& c,
+                          const Tensor& d) { return m.step(p, a, b, c, d); });
   run_steps(state, [&] { return step(m.params, m.xs, m.ys, m.xq, m.yq); });
   state.counters["traces"] = static_cast<double>(step.trace_count());
 }

@@ -38,8 +38,7 @@ TEST(FusionReduction, SumOfProductIsOneKernel) {
     auto graph = make_graph(dot_fn)(x, y);
     EXPECT_EQ(graph->nodes.size(), 1u) << graph->to_string();
     EXPECT_TRUE(has_reduction(*graph)) << graph->to_string();
-    EXPECT_NE(graph->to_string().find("red=sum[dims=[0,1]"),
-              std::string::npos)
+    EXPECT_NE(graph->to_string().find("red=sum[dims=[0,1]"), std::string::npos)
         << graph->to_string();
     auto f = compile(dot_fn);
     f(x, y);

@@ -114,9 +114,8 @@ Graph::Node fuse(const Graph& g, const Group& group,
     if (group.closed && m == group.members.back()) {
       // The reduction: its operand is a register of the group; its result
       // is returned last whatever reads it.
-      prog->reduction = FusedReduction{node.prim,
-                                       std::get<ReduceAttrs>(node.attrs),
-                                       reg[node.inputs[0]]};
+      prog->reduction = FusedReduction{
+          node.prim, std::get<ReduceAttrs>(node.attrs), reg[node.inputs[0]]};
       fused.fused_reduced_value = node.inputs[0];
       fused.outputs.push_back(node.outputs[0]);
       continue;
@@ -275,9 +274,8 @@ Graph unfuse(const Graph& g) {
     }
     if (prog.reduction.has_value()) {
       const FusedReduction& red = *prog.reduction;
-      out.nodes.push_back(Graph::Node{red.prim, red.attrs,
-                                      {value[red.reg]},
-                                      {node.outputs.back()}});
+      out.nodes.push_back(Graph::Node{
+          red.prim, red.attrs, {value[red.reg]}, {node.outputs.back()}});
     }
   }
   return out;
