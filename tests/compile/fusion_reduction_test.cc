@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "core/dispatch.h"
+#include "core/error.h"
 #include "core/fused_elementwise.h"
 #include "core/ops/ops.h"
 #include "gtest/gtest.h"
@@ -137,6 +138,57 @@ TEST(FusionReduction, RunnerWithoutTheCapability) {
   EXPECT_FALSE(fused_without) << graph->to_string();
   EXPECT_GT(kernels, 1);
   EXPECT_TRUE(allclose(got, dot_fn(x, y), 1e-5, 1e-5));
+}
+
+// Rows of no elements sum to zero, in the fused pass as in the kernel.
+TEST(FusionReduction, EmptyRowsSumToZero) {
+  auto f = [](const Tensor& x) { return exp(x).sum({1}); };
+  const Tensor x = randn({3, 0});
+  auto cf = compile(f);
+  cf(x);
+  const Tensor got = cf(x);
+  EXPECT_EQ(got.shape(), (Shape{3}));
+  EXPECT_TRUE(equal(got, zeros({3})));
+}
+
+// A program with a reduction handed to a runner without the capability is
+// refused with a message that says what to do, and so are a reduction of
+// another primitive and one of an integer register.
+TEST(FusionReduction, Errors) {
+  FusedProgram prog;
+  prog.shape = {4, 5};
+  prog.device = Device::cpu();
+  prog.instrs.push_back(
+      {FusedInstr::Kind::kInput, Prim::Add, DType::Float32, 0});
+  prog.instrs.push_back(
+      {FusedInstr::Kind::kUnary, Prim::Exp, DType::Float32, 0});
+  prog.reduction = FusedReduction{Prim::Sum, ReduceAttrs{{1}, false}, 1};
+  const Tensor x = randn({4, 5});
+  const std::vector<Tensor> in = {x};
+  EXPECT_EQ(fused_reduction_shape(prog), (Shape{4}));
+  EXPECT_TRUE(allclose(run_fused(prog, in).at(0), exp(x).sum({1}), 1e-6, 1e-6));
+  auto message = [&](const FusedProgram& p) {
+    try {
+      run_fused(p, in);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  FusedProgram argmax = prog;
+  argmax.reduction->prim = Prim::Argmax;
+  EXPECT_NE(message(argmax).find("[fused_elementwise] a trailing reduction is "
+                                 "Sum, Amax or Amin, not argmax"),
+            std::string::npos)
+      << message(argmax);
+  const FusedRunner runner = fused_runner(DeviceType::CPU);
+  set_fused_runner(DeviceType::CPU, runner);
+  const std::string refused = message(prog);
+  set_fused_runner(DeviceType::CPU, runner, {.trailing_reduction = true});
+  EXPECT_NE(refused.find("does not run trailing reductions; run the "
+                         "primitives one by one"),
+            std::string::npos)
+      << refused;
 }
 
 // Under vmap the compiled function's graph runs unfused primitives or its
