@@ -1,5 +1,6 @@
 #include "core/fused_elementwise.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 
@@ -16,6 +17,11 @@ std::array<std::atomic<FusedRunner>, kDeviceTypes>& runners() {
   return table;
 }
 
+std::array<std::atomic<bool>, kDeviceTypes>& reduction_caps() {
+  static std::array<std::atomic<bool>, kDeviceTypes> table{};
+  return table;
+}
+
 std::size_t slot(DeviceType type) {
   const auto index = static_cast<std::size_t>(type);
   FNX_CHECK(index < kDeviceTypes, "fused_elementwise", "unknown device type ",
@@ -26,7 +32,38 @@ std::size_t slot(DeviceType type) {
 }  // namespace
 
 void set_fused_runner(DeviceType type, FusedRunner runner) {
+  set_fused_runner(type, runner, FusedRunnerCaps{});
+}
+
+void set_fused_runner(DeviceType type, FusedRunner runner,
+                      FusedRunnerCaps caps) {
+  reduction_caps()[slot(type)].store(caps.trailing_reduction,
+                                     std::memory_order_relaxed);
   runners()[slot(type)].store(runner, std::memory_order_release);
+}
+
+FusedRunnerCaps fused_runner_caps(DeviceType type) {
+  const std::size_t i = slot(type);
+  if (runners()[i].load(std::memory_order_acquire) == nullptr) return {};
+  return {.trailing_reduction =
+              reduction_caps()[i].load(std::memory_order_relaxed)};
+}
+
+Shape fused_reduction_shape(const FusedProgram& program) {
+  FNX_CHECK(program.reduction.has_value(), "fused_elementwise",
+            "the program has no reduction");
+  const ReduceAttrs& a = program.reduction->attrs;
+  Shape out;
+  for (int64_t d = 0; d < static_cast<int64_t>(program.shape.size()); ++d) {
+    const bool reduced =
+        std::find(a.dims.begin(), a.dims.end(), d) != a.dims.end();
+    if (!reduced) {
+      out.push_back(program.shape[d]);
+    } else if (a.keepdim) {
+      out.push_back(1);
+    }
+  }
+  return out;
 }
 
 FusedRunner fused_runner(DeviceType type) {
@@ -39,6 +76,10 @@ std::vector<Tensor> run_fused(const FusedProgram& program,
   FNX_CHECK(runner != nullptr, "fused_elementwise",
             "no fused runner for device ", program.device.str(),
             "; run the primitives one by one");
+  FNX_CHECK(!program.reduction.has_value() ||
+                fused_runner_caps(program.device.type).trailing_reduction,
+            "fused_elementwise", "the fused runner of ", program.device.str(),
+            " does not run trailing reductions; run the primitives one by one");
   note_kernel_call();
   return runner(program, inputs);
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -28,6 +29,20 @@ struct FusedInstr {
   int32_t a = -1, b = -1, c = -1;
 };
 
+// An optional reduction ending a program: `prim` (Sum, Amax or Amin, with
+// the primitive's attributes: dims normalized and sorted) of register
+// `reg` over `attrs.dims`, which are the last dims of the program's shape
+// (all of them for a full reduction). The runner computes it in the same
+// pass over the elements, without writing register `reg` to memory, and
+// returns it after the outputs. Sums may differ from the primitive's by
+// rounding (another order of additions, in double for float32 and
+// float64); Amax and Amin are exact.
+struct FusedReduction {
+  Prim prim = Prim::Sum;
+  ReduceAttrs attrs;
+  int32_t reg = -1;
+};
+
 // Register i holds instruction i's result over every element of `shape`.
 // Unary and binary instructions read and write one dtype (compares write
 // bool); where reads a bool register and two of its dtype; cast converts
@@ -37,6 +52,9 @@ struct FusedProgram {
   Device device;
   std::vector<FusedInstr> instrs;
   std::vector<int32_t> outputs;  // registers returned, in order
+  // Only in programs for a runner whose capabilities have
+  // trailing_reduction; its result is returned last.
+  std::optional<FusedReduction> reduction;
 };
 
 // Runs the program on dense inputs of the program's device (each
@@ -44,12 +62,26 @@ struct FusedProgram {
 using FusedRunner = std::vector<Tensor> (*)(const FusedProgram& program,
                                             std::span<const Tensor> inputs);
 
-// Installed by a backend at registration; null where none is.
+// What a runner can do beyond the elementwise program (compile's fusion
+// builds only programs the device's runner can run).
+struct FusedRunnerCaps {
+  bool trailing_reduction = false;  // runs FusedProgram::reduction
+};
+
+// Installed by a backend at registration; null where none is. The
+// two-argument form declares no capabilities.
 void set_fused_runner(DeviceType type, FusedRunner runner);
+void set_fused_runner(DeviceType type, FusedRunner runner,
+                      FusedRunnerCaps caps);
 FusedRunner fused_runner(DeviceType type);
+FusedRunnerCaps fused_runner_caps(DeviceType type);
+
+// The shape of a program's reduction result (reduction must be set).
+Shape fused_reduction_shape(const FusedProgram& program);
 
 // Runs the program through its device's runner as one kernel call (counted
-// by kernel_calls()). Only for dense inputs, with fused_runner() non-null.
+// by kernel_calls()). Only for dense inputs, with fused_runner() non-null
+// (and trailing_reduction in its capabilities when the program reduces).
 std::vector<Tensor> run_fused(const FusedProgram& program,
                               std::span<const Tensor> inputs);
 

@@ -3,17 +3,26 @@
 // whole program one tile (a few thousand elements, cache-resident) at a
 // time: inputs are read where they lie (or gathered when broadcast or
 // strided), each instruction is the same per-element loop its kernel runs
-// (elementwise_loops.h), and only the outputs are written to memory.
+// (elementwise_loops.h), and only the outputs are written to memory (with
+// non-temporal stores when they are large). A trailing reduction is
+// accumulated from the tile (fused_reduction.h), its operand never
+// written.
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "backends/common/scalar_ops.h"
 #include "backends/cpu/common.h"
 #include "backends/cpu/elementwise_loops.h"
+#include "backends/cpu/fused_reduction.h"
 #include "backends/cpu/loops.h"
 #include "core/error.h"
 #include "core/fused_elementwise.h"
@@ -22,9 +31,51 @@
 namespace fnx::cpu {
 namespace {
 
-// Elements per tile: every register of a program of a dozen instructions
-// stays in L1/L2 together.
-constexpr int64_t kTile = 2048;
+// Elements per tile: the float registers of gelu's program (six, 4 KiB
+// each) stay in a 32 KiB L1 together, those of a dozen instructions in L2.
+constexpr int64_t kTile = 1024;
+
+// Bytes between registers in the scratch: room for `tile` doubles, plus a
+// cache line so that registers do not start a multiple of 4 KiB apart (the
+// loads of one loop would alias the stores of the last in L1).
+constexpr int64_t register_bytes(int64_t tile) {
+  return tile * static_cast<int64_t>(sizeof(double)) + 64;
+}
+
+// Outputs of at least this many bytes in all are computed in the tile and
+// then written with non-temporal stores: a result much larger than the
+// caches would otherwise be read into them before each write (a read for
+// ownership, half again the memory traffic of a one-pass op) and evict the
+// inputs; smaller ones stay cached for the op that reads them next.
+constexpr int64_t kStreamFrom = int64_t{16} << 20;
+
+// dst = src, bypassing the caches (16-byte non-temporal stores; the head
+// and tail up to 16-byte alignment copied plainly). The caller fences.
+void stream_copy(char* dst, const char* src, int64_t bytes) {
+#if defined(__SSE2__)
+  const int64_t head = std::min<int64_t>(
+      bytes,
+      (16 - static_cast<int64_t>(reinterpret_cast<uintptr_t>(dst) % 16)) % 16);
+  std::memcpy(dst, src, static_cast<std::size_t>(head));
+  int64_t i = head;
+  for (; i + 16 <= bytes; i += 16) {
+    _mm_stream_si128(
+        reinterpret_cast<__m128i*>(dst + i),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+  }
+  std::memcpy(dst + i, src + i, static_cast<std::size_t>(bytes - i));
+#else
+  std::memcpy(dst, src, static_cast<std::size_t>(bytes));
+#endif
+}
+
+// Orders this thread's non-temporal stores before what follows (the
+// thread pool's completion signal).
+void stream_fence() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
 
 // How each input is read: straight from its memory when it is contiguous
 // in the program's shape, else gathered through a plan over that shape.
@@ -125,19 +176,21 @@ const char* load(const InputView& in, int64_t begin, int64_t n, char* dst) {
 void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
               const std::vector<char*>& outputs_base,
               const std::vector<int32_t>& output_of, int64_t begin, int64_t n,
-              int64_t tile, char* scratch, std::vector<const char*>& regs) {
+              int64_t tile, bool stream, char* scratch,
+              std::vector<const char*>& regs) {
   const std::size_t count = prog.instrs.size();
   for (std::size_t r = 0; r < count; ++r) {
     const FusedInstr& ins = prog.instrs[r];
     const int64_t item = static_cast<int64_t>(itemsize(ins.dtype));
-    // Output registers are computed straight into the result.
-    char* dst = output_of[r] >= 0
-                    ? outputs_base[output_of[r]] + begin * item
-                    : scratch + r * tile * static_cast<int64_t>(sizeof(double));
+    // Output registers are computed straight into the result, unless the
+    // results are streamed out after the tile.
+    const bool direct = output_of[r] >= 0 && !stream;
+    char* dst = direct ? outputs_base[output_of[r]] + begin * item
+                       : scratch + r * register_bytes(tile);
     switch (ins.kind) {
       case FusedInstr::Kind::kInput:
         regs[r] = load(inputs[ins.a], begin, n, dst);
-        if (output_of[r] >= 0 && regs[r] != dst) {
+        if (direct && regs[r] != dst) {
           std::memcpy(dst, regs[r], n * item);
           regs[r] = dst;
         }
@@ -177,6 +230,12 @@ void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
     }
     regs[r] = dst;
   }
+  if (!stream) return;
+  for (std::size_t r = 0; r < count; ++r) {
+    if (output_of[r] < 0) continue;
+    const int64_t item = static_cast<int64_t>(itemsize(prog.instrs[r].dtype));
+    stream_copy(outputs_base[output_of[r]] + begin * item, regs[r], n * item);
+  }
 }
 
 std::vector<Tensor> run_program(const FusedProgram& prog,
@@ -211,40 +270,91 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     }
   }
   const int64_t total = numel(shape);
+  int64_t out_bytes = 0;
+  for (int32_t r : prog.outputs) {
+    out_bytes += total * static_cast<int64_t>(itemsize(prog.instrs[r].dtype));
+  }
+  const bool stream = out_bytes >= kStreamFrom;
   const int64_t grain = std::max<int64_t>(
       kTile, grain_for(static_cast<int64_t>(prog.instrs.size())));
-  parallel_for(0, total, grain, [&](int64_t b, int64_t e) {
+  // The trailing reduction, over rows of `inner` elements (the last dims).
+  std::optional<FusedRowReduction> reduce;
+  Tensor reduced;
+  if (prog.reduction.has_value()) {
+    const FusedReduction& red = *prog.reduction;
+    const DType dt = prog.instrs[red.reg].dtype;
+    reduced =
+        make_result(OutMeta{fused_reduction_shape(prog), dt, prog.device});
+    int64_t inner = 1;
+    for (int64_t d : red.attrs.dims) inner *= shape[d];
+    if (total == 0) {
+      std::memset(byte_ptr(reduced), 0,
+                  static_cast<std::size_t>(reduced.numel()) * itemsize(dt));
+    }
+    reduce.emplace(red.prim, dt, std::max<int64_t>(inner, 1),
+                   byte_ptr(reduced));
+  }
+  auto run_chunk = [&](int64_t b, int64_t e, FusedRowChunk* chunk) {
     // Registers of one tile, reused across calls on this thread (not
     // zeroed: every register is written before it is read).
     thread_local std::vector<char> scratch;
     thread_local std::vector<const char*> regs;
     const int64_t tile = std::min(kTile, e - b);
     const std::size_t need =
-        prog.instrs.size() * static_cast<std::size_t>(tile) * sizeof(double);
+        prog.instrs.size() * static_cast<std::size_t>(register_bytes(tile));
     if (scratch.size() < need) scratch.resize(need);
     regs.resize(prog.instrs.size());
     for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
       const FusedInstr& ins = prog.instrs[r];
       if (ins.kind == FusedInstr::Kind::kInput && views[ins.a].scalar) {
-        fill_copies(scratch.data() + r * tile * sizeof(double),
+        fill_copies(scratch.data() + r * register_bytes(tile),
                     views[ins.a].base, views[ins.a].itemsize, tile);
       }
     }
     for (int64_t t = b; t < e; t += tile) {
-      run_tile(prog, views, bases, output_of, t, std::min(tile, e - t), tile,
+      const int64_t n = std::min(tile, e - t);
+      run_tile(prog, views, bases, output_of, t, n, tile, stream,
                scratch.data(), regs);
+      if (chunk != nullptr) {
+        reduce->feed(*chunk, t, regs[prog.reduction->reg], n);
+      }
     }
-  });
+    if (chunk != nullptr) reduce->finish(*chunk);
+    if (stream) stream_fence();
+  };
+  if (!reduce.has_value()) {
+    parallel_for(0, total, grain,
+                 [&](int64_t b, int64_t e) { run_chunk(b, e, nullptr); });
+  } else if (total > 0) {
+    // Chunks of our own, one state each, merged in order after the loop.
+    const int64_t n_chunks =
+        std::clamp<int64_t>(total / grain, 1, max_threads());
+    std::vector<FusedRowChunk> chunks(static_cast<std::size_t>(n_chunks));
+    for (int64_t c = 0; c < n_chunks; ++c) {
+      chunks[c].begin = total * c / n_chunks;
+      chunks[c].end = total * (c + 1) / n_chunks;
+    }
+    parallel_for(0, n_chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        run_chunk(chunks[c].begin, chunks[c].end, &chunks[c]);
+      }
+    });
+    reduce->merge(chunks);
+  }
   for (std::size_t k = 0; k < prog.outputs.size(); ++k) {
     if (bases[k] == nullptr) {
       results[k] = results[output_of[prog.outputs[k]]];
     }
   }
+  if (prog.reduction.has_value()) results.push_back(std::move(reduced));
   return results;
 }
 
 }  // namespace
 
-FNX_REGISTER_PLUGIN("cpu") { set_fused_runner(DeviceType::CPU, &run_program); }
+FNX_REGISTER_PLUGIN("cpu") {
+  set_fused_runner(DeviceType::CPU, &run_program,
+                   FusedRunnerCaps{.trailing_reduction = true});
+}
 
 }  // namespace fnx::cpu

@@ -1,7 +1,9 @@
 // Vectorized transcendental functions for the CPU unary kernels: glibc's
-// libmvec (its AVX2 variants, 8 floats or 4 doubles per call), used when
-// the CPU has AVX2 and FMA. libm's scalar tanhf / expf... were a fifth of
-// tanh-heavy workloads. Every element goes through the same vector
+// libmvec, its AVX-512 variants (16 floats or 8 doubles per call) when the
+// CPU has AVX-512F, else its AVX2 ones (8 or 4) when it has AVX2 and FMA,
+// chosen once at run time (a few functions whose AVX-512 variant measured
+// slower keep to AVX2: vector_math.cc). libm's scalar tanhf / expf... were a
+// fifth of tanh-heavy workloads. Every element goes through the same vector
 // function wherever it sits (a tail is computed in a padded block), so a
 // result does not depend on a tensor's layout or on how a loop was split:
 // vmap over examples and a loop over them agree bit for bit.
@@ -34,8 +36,16 @@ enum class VectorFn : uint8_t {
   kLog10
 };
 
-// Whether vector_math runs (the CPU has AVX2 and FMA; FNX_SCALAR_MATH=1 in
-// the environment turns it off, for comparisons).
+// Which variants vector_math runs, chosen at the first call: the widest
+// the CPU has. For comparisons, FNX_SCALAR_MATH=1 in the environment turns
+// vector_math off (kNone) and FNX_VECTOR_ISA=avx2 keeps to AVX2. Each
+// variant is within a few ulp of libm; results differ between variants in
+// the last bits, never between calls of one process (eager kernels and
+// compile's fused runner share them, so they agree bit for bit).
+enum class VectorIsa : uint8_t { kNone, kAvx2, kAvx512 };
+VectorIsa vector_math_isa();
+
+// Whether vector_math runs (vector_math_isa() is not kNone).
 bool has_vector_math();
 
 // out[i * out_stride] = fn(in[i * in_stride]) for i < n (strides in

@@ -2,12 +2,14 @@
 // after vector_math.cc checked the CPU): glibc libmvec's ymm variants
 // (_ZGVdN8v_ for float, _ZGVdN4v_ for double; the vector function ABI).
 // Nothing here may be an inline function with external linkage (std::min,
-// ...): the linker could keep this file's AVX2 copy for the whole program.
+// ...): the linker could keep this file's AVX2 copy for the whole program
+// (vector_math_blocks.h says how its shared loop avoids that).
 #include <immintrin.h>
 
 #include <cstdint>
 
 #include "backends/cpu/vector_math.h"
+#include "backends/cpu/vector_math_blocks.h"
 
 extern "C" {
 __m256 _ZGVdN8v_expf(__m256);
@@ -150,33 +152,11 @@ DoubleFn double_fn(VectorFn fn) {
   return nullptr;
 }
 
-// Blocks of kLanes: contiguous ones straight from memory, others (a
-// strided or broadcast input, a strided output, the tail) through a
-// padded block, so every element sees the same vector function.
-template <typename T, int kLanes, typename V, typename Fn, typename Load,
-          typename Store>
-void apply(Fn f, Load load, Store store, const T* in, int64_t in_stride, T* out,
-           int64_t out_stride, int64_t n) {
-  int64_t i = 0;
-  if (in_stride == 1 && out_stride == 1) {
-    for (; i + kLanes <= n; i += kLanes) store(out + i, f(load(in + i)));
-  }
-  alignas(32) T block[kLanes];
-  for (; i < n; i += kLanes) {
-    const int64_t len = n - i < kLanes ? n - i : kLanes;
-    for (int64_t l = 0; l < kLanes; ++l) {
-      block[l] = l < len ? in[(i + l) * in_stride] : T(0);
-    }
-    store(block, f(load(block)));
-    for (int64_t l = 0; l < len; ++l) out[(i + l) * out_stride] = block[l];
-  }
-}
-
 }  // namespace
 
 void vector_math(VectorFn fn, const float* in, int64_t in_stride, float* out,
                  int64_t out_stride, int64_t n) {
-  apply<float, 8, __m256>(
+  vector_math_blocks::apply<float, 8>(
       float_fn(fn), [](const float* p) { return _mm256_loadu_ps(p); },
       [](float* p, __m256 v) { _mm256_storeu_ps(p, v); }, in, in_stride, out,
       out_stride, n);
@@ -184,7 +164,7 @@ void vector_math(VectorFn fn, const float* in, int64_t in_stride, float* out,
 
 void vector_math(VectorFn fn, const double* in, int64_t in_stride, double* out,
                  int64_t out_stride, int64_t n) {
-  apply<double, 4, __m256d>(
+  vector_math_blocks::apply<double, 4>(
       double_fn(fn), [](const double* p) { return _mm256_loadu_pd(p); },
       [](double* p, __m256d v) { _mm256_storeu_pd(p, v); }, in, in_stride, out,
       out_stride, n);

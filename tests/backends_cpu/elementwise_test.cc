@@ -1,8 +1,11 @@
 // Unary, binary, comparison, Where and Cast kernels.
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <limits>
 
+#include "backends/cpu/vector_math.h"
 #include "tests/backends_cpu/test_util.h"
 
 namespace fnx::cpu_test {
@@ -137,6 +140,26 @@ TEST(Unary, LargeInputRunsInParallelChunks) {
 // libm, IEEE special values kept, and each element's result independent of
 // where it sits (contiguous block, tail, strided, broadcast, one element),
 // so that vmap and per-example loops agree bit for bit.
+// The widest libmvec variants the CPU has, unless FNX_VECTOR_ISA=avx2 (the
+// elementwise_avx2_test target) or FNX_SCALAR_MATH=1 asks otherwise.
+TEST(Unary, VectorMathUsesTheWidestVariantsTheCpuHas) {
+  auto env_is = [](const char* name, const char* value) {
+    const char* v = std::getenv(name);
+    return v != nullptr && std::strcmp(v, value) == 0;
+  };
+  __builtin_cpu_init();
+  cpu::VectorIsa want = cpu::VectorIsa::kNone;
+  if (!env_is("FNX_SCALAR_MATH", "1") && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma")) {
+    want = __builtin_cpu_supports("avx512f") &&
+                   !env_is("FNX_VECTOR_ISA", "avx2")
+               ? cpu::VectorIsa::kAvx512
+               : cpu::VectorIsa::kAvx2;
+  }
+  EXPECT_EQ(cpu::vector_math_isa(), want);
+  EXPECT_EQ(cpu::has_vector_math(), want != cpu::VectorIsa::kNone);
+}
+
 TEST(Unary, VectorizedMathIsAccurateAndLayoutIndependent) {
   const double inf = std::numeric_limits<double>::infinity();
   for (DType dt : {kF32, kF64}) {

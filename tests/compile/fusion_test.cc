@@ -33,6 +33,25 @@ TEST(Fusion, GeluIsOneKernelAndBitIdentical) {
   }
 }
 
+// Results of 16 MiB and more are written with non-temporal stores
+// (backends/cpu/fused.cc): the same bits, here with two outputs of two
+// dtypes, one of them a returned input, and a start not on a tile.
+TEST(Fusion, LargeResultsStreamedOutAreBitIdentical) {
+  auto f = [](const Tensor& x) {
+    const Tensor g = gelu(x);
+    return std::tuple{g, (g > 0.1).to(DType::Float64) + x.to(DType::Float64),
+                      x};
+  };
+  const Tensor x = slice(randn({4099, 1031}), 1, 3, 1030);  // 16.8 MB
+  auto cf = compile(f);
+  cf(x);
+  auto [a, b, c] = cf(x);
+  auto [ea, eb, ec] = f(x);
+  EXPECT_TRUE(equal(a, ea));
+  EXPECT_TRUE(equal(b, eb));
+  EXPECT_TRUE(equal(c, ec));
+}
+
 TEST(Fusion, BroadcastingStridedCompareWhereCast) {
   auto f = [](const Tensor& x, const Tensor& y, const Tensor& z) {
     const Tensor s = sin(x) * y + exp(z) - 1.5;

@@ -50,12 +50,15 @@ namespace {
 
 // A fused group: one pass through the device's fused runner when nothing
 // transforms its inputs; otherwise (under a transform, or on a device with
-// no runner) its primitives one by one, which computes the same values.
+// no runner, or one that cannot run the group's reduction) its primitives
+// one by one, which computes the same values (sums up to rounding).
 std::vector<Tensor> run_fused_node(const FusedProgram& prog,
                                    std::span<const Tensor> inputs) {
   bool dense = interpreter_depth() == 0;
   for (const Tensor& t : inputs) dense = dense && !t.is_wrapper();
-  if (dense && fused_runner(prog.device.type) != nullptr) {
+  if (dense && fused_runner(prog.device.type) != nullptr &&
+      (!prog.reduction.has_value() ||
+       fused_runner_caps(prog.device.type).trailing_reduction)) {
     return run_fused(prog, inputs);
   }
   std::vector<Tensor> regs(prog.instrs.size());
@@ -82,6 +85,10 @@ std::vector<Tensor> run_fused_node(const FusedProgram& prog,
   }
   std::vector<Tensor> out;
   for (int32_t r : prog.outputs) out.push_back(regs[r]);
+  if (prog.reduction.has_value()) {
+    const FusedReduction& red = *prog.reduction;
+    out.push_back(dispatch(red.prim, red.attrs, {regs[red.reg]}));
+  }
   return out;
 }
 

@@ -7,6 +7,13 @@
 // input of the node existed before the group's first node; the fused node
 // takes the place of the group's first node, so everything it reads is
 // computed before it and everything reading it comes after.
+//
+// A Sum, Amax or Amin of a group's value over the group shape's last dims
+// ends the group when the device's runner runs trailing reductions
+// (FusedRunnerCaps): it is computed in the same pass, and the value it
+// reduces is not written unless something else reads it. Reductions are
+// attached after the groups are formed, so they never split one (and a
+// saved graph, written unfused, keeps its node order).
 #include <algorithm>
 #include <memory>
 #include <utility>
@@ -66,7 +73,33 @@ struct Group {
   Shape shape;
   Device device;
   std::vector<std::size_t> members;
+  bool closed = false;  // ends in a reduction
 };
+
+// Whether `node` reduces `in` over the last dims of its shape (all of them
+// at least one), as a trailing reduction of a fused program.
+bool trailing_reduction(const Graph& g, const Graph::Node& node) {
+  if (node.prim != Prim::Sum && node.prim != Prim::Amax &&
+      node.prim != Prim::Amin) {
+    return false;
+  }
+  if (node.inputs.size() != 1 || node.inputs[0] < 0 ||
+      node.outputs.size() != 1 || node.outputs[0] < 0) {
+    return false;
+  }
+  const Graph::Value& in = g.values[node.inputs[0]];
+  if (!is_float(in.dtype) || g.values[node.outputs[0]].dtype != in.dtype) {
+    return false;
+  }
+  const auto* attrs = std::get_if<ReduceAttrs>(&node.attrs);
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  if (attrs == nullptr || rank == 0 || attrs->dims.empty()) return false;
+  const int64_t k = static_cast<int64_t>(attrs->dims.size());
+  for (int64_t i = 0; i < k; ++i) {
+    if (attrs->dims[i] != rank - k + i) return false;
+  }
+  return fused_runner_caps(in.device.type).trailing_reduction;
+}
 
 // The fused node of a group of at least two nodes.
 Graph::Node fuse(const Graph& g, const Group& group,
@@ -78,6 +111,15 @@ Graph::Node fuse(const Graph& g, const Group& group,
   std::vector<int32_t> reg(g.values.size(), -1);
   for (std::size_t m : group.members) {
     const Graph::Node& node = g.nodes[m];
+    if (group.closed && m == group.members.back()) {
+      // The reduction: its operand is a register of the group; its result
+      // is returned last whatever reads it.
+      prog->reduction = FusedReduction{
+          node.prim, std::get<ReduceAttrs>(node.attrs), reg[node.inputs[0]]};
+      fused.fused_reduced_value = node.inputs[0];
+      fused.outputs.push_back(node.outputs[0]);
+      continue;
+    }
     FusedInstr ins;
     ins.kind = kind_of(node.prim);
     ins.prim = node.prim;
@@ -154,6 +196,22 @@ void fuse_elementwise(Graph& g) {
     group_of[i] = chosen;
     groups[chosen].members.push_back(i);
   }
+  // Then the first reduction of each group's value over the group shape's
+  // last dims ends the group. No member reads its result: members read
+  // only values from before the group's first node or from the group,
+  // and the reduction comes after that node.
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const Graph::Node& node = g.nodes[i];
+    if (!trailing_reduction(g, node)) continue;
+    const int64_t p = producer[node.inputs[0]];
+    const int64_t gi = p >= 0 ? group_of[p] : -1;
+    if (gi >= 0 && !groups[gi].closed &&
+        groups[gi].shape == g.values[node.inputs[0]].shape) {
+      group_of[i] = gi;
+      groups[gi].members.push_back(i);
+      groups[gi].closed = true;
+    }
+  }
   // Values read outside their group (or returned) must be fused outputs.
   std::vector<char> used_outside(g.values.size(), 0);
   for (int32_t v : g.outputs) {
@@ -195,6 +253,9 @@ Graph unfuse(const Graph& g) {
     for (std::size_t k = 0; k < prog.outputs.size(); ++k) {
       value[prog.outputs[k]] = node.outputs[k];
     }
+    if (prog.reduction.has_value() && value[prog.reduction->reg] < 0) {
+      value[prog.reduction->reg] = node.fused_reduced_value;
+    }
     for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
       const FusedInstr& ins = prog.instrs[r];
       if (ins.kind == FusedInstr::Kind::kInput) {
@@ -210,6 +271,11 @@ Graph unfuse(const Graph& g) {
         if (reg >= 0) n.inputs.push_back(value[reg]);
       }
       out.nodes.push_back(std::move(n));
+    }
+    if (prog.reduction.has_value()) {
+      const FusedReduction& red = *prog.reduction;
+      out.nodes.push_back(Graph::Node{
+          red.prim, red.attrs, {value[red.reg]}, {node.outputs.back()}});
     }
   }
   return out;

@@ -39,6 +39,9 @@ struct Graph {
     // the program its inputs run through, one output per program output;
     // `prim` is then meaningless.
     std::shared_ptr<const FusedProgram> fused;
+    // With a trailing reduction: the value id its operand had before
+    // fusion, so that unfusing (export) gives back the traced graph.
+    int32_t fused_reduced_value = -1;
   };
   struct Constant {
     int32_t value;
@@ -70,6 +73,8 @@ struct Graph {
       for (const FusedInstr& ins : node.fused->instrs) {
         n += ins.kind != FusedInstr::Kind::kInput && ins.prim == prim ? 1 : 0;
       }
+      const auto& red = node.fused->reduction;
+      n += red.has_value() && red->prim == prim ? 1 : 0;
     }
     return n;
   }

@@ -157,7 +157,9 @@ struct AttrsPrinter {
   }
 };
 
-// "fused{r0=in0 r1=exp(r0) r2=mul(r1,r0) -> r2}": registers in order.
+// "fused{r0=in0 r1=exp(r0) r2=mul(r1,r0) -> r2}": registers in order; a
+// trailing reduction after them, as "red=sum[dims=[1] keepdim=0](r2)", its
+// result the last output ("-> r1 red").
 std::string fused_text(const FusedProgram& prog) {
   std::string out = "fused{";
   for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
@@ -176,8 +178,14 @@ std::string fused_text(const FusedProgram& prog) {
     if (ins.c >= 0) out += str_cat(",r", ins.c);
     out += ")";
   }
+  if (prog.reduction.has_value()) {
+    const FusedReduction& red = *prog.reduction;
+    out += str_cat(" red=", prim_name(red.prim), "[",
+                   attrs_text(Attrs(red.attrs)), "](r", red.reg, ")");
+  }
   out += " ->";
   for (int32_t r : prog.outputs) out += str_cat(" r", r);
+  if (prog.reduction.has_value()) out += " red";
   return out + "}";
 }
 
