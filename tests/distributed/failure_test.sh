@@ -42,6 +42,7 @@ FNX_DIST_DEBUG=1 expect_failure mismatch "collective mismatch in MPI world" \
 FNX_DIST_DEBUG=1 expect_failure shape "calls all_reduce(sum) float64 [4]" \
   "calls all_reduce(sum) float64 [5]"
 # The same with the bucket all-reduce the progress thread polls.
+export FNX_DIST_PROGRESS_THREAD=1
 expect_failure bucket "[dist] rank 1: [failure_main] rank 1 gives up on purpose"
 FNX_DIST_DEBUG=1 expect_failure bucket_shape \
   "calls all_reduce(sum) float64 [4]" "calls all_reduce(sum) float64 [5]"

@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
         dist::size(),
         static_cast<long long>(kLayers * kIn * kOut * 4 / (1 << 20)),
         static_cast<long long>(kBatch), static_cast<long long>(bucket_mb),
-        std::getenv("FNX_DIST_PROGRESS_THREAD") != nullptr &&
-                std::string(std::getenv("FNX_DIST_PROGRESS_THREAD")) == "0"
+        std::getenv("FNX_DIST_PROGRESS_THREAD") == nullptr ||
+                std::string(std::getenv("FNX_DIST_PROGRESS_THREAD")) != "1"
             ? "off"
             : (provided == MPI_THREAD_MULTIPLE ? "on" : "off (no MULTIPLE)"),
         reps);

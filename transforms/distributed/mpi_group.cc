@@ -177,8 +177,11 @@ dist::Group make_world() {
   int provided = MPI_THREAD_SINGLE;
   if (!initialized) {
     // MULTIPLE lets the progress thread poll while this thread makes the
-    // other calls (mpi_progress.h); with less, requests are waited for here.
-    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided);
+    // other calls (mpi_progress.h); it is asked for only with the thread,
+    // since OpenMPI's MULTIPLE mode locks around every call.
+    const int wanted = progress_thread_requested() ? MPI_THREAD_MULTIPLE
+                                                   : MPI_THREAD_SERIALIZED;
+    MPI_Init_thread(nullptr, nullptr, wanted, &provided);
     std::atexit(&finalize_at_exit);
   } else {
     MPI_Query_thread(&provided);

@@ -103,18 +103,20 @@ ProgressThread& progress() {
 
 int g_provided = MPI_THREAD_SINGLE;
 
-bool wanted() {
-  const char* v = std::getenv("FNX_DIST_PROGRESS_THREAD");
-  return v == nullptr || std::strcmp(v, "0") != 0;
-}
-
 }  // namespace
+
+bool progress_thread_requested() {
+  static const bool want = [] {
+    const char* v = std::getenv("FNX_DIST_PROGRESS_THREAD");
+    return v != nullptr && std::strcmp(v, "1") == 0;
+  }();
+  return want;
+}
 
 void set_thread_level(int provided) { g_provided = provided; }
 
 bool progress_thread_enabled() {
-  static const bool want = wanted();
-  return want && g_provided == MPI_THREAD_MULTIPLE;
+  return progress_thread_requested() && g_provided == MPI_THREAD_MULTIPLE;
 }
 
 std::function<void()> track(MPI_Request request, MPI_Comm comm,

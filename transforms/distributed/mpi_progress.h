@@ -11,8 +11,8 @@
 // serves every group. It sleeps on a condition variable while nothing is
 // pending, and is joined before MPI_Finalize.
 //
-// Without MPI_THREAD_MULTIPLE (or with FNX_DIST_PROGRESS_THREAD=0) the
-// wait function calls MPI_Wait on the compute thread, as before.
+// Only with FNX_DIST_PROGRESS_THREAD=1 (and MPI_THREAD_MULTIPLE); otherwise
+// the wait function calls MPI_Wait on the compute thread.
 #pragma once
 
 #include <mpi.h>
@@ -23,9 +23,14 @@
 
 namespace fnx::dist_internal {
 
-// Whether started requests go to the progress thread: MPI provides
-// MPI_THREAD_MULTIPLE and FNX_DIST_PROGRESS_THREAD is not "0". Set once,
-// after MPI_Init_thread.
+// Whether FNX_DIST_PROGRESS_THREAD=1 asks for the progress thread. It is
+// opt-in: on a machine whose cores all compute, polling from a thread of
+// its own slowed the all-reduces more than it hid (transforms/distributed/
+// README.md, Benchmarks); with spare cores it can pay.
+bool progress_thread_requested();
+
+// Whether started requests go to the progress thread: it was requested and
+// MPI provides MPI_THREAD_MULTIPLE. Set once, after MPI_Init_thread.
 void set_thread_level(int provided);
 bool progress_thread_enabled();
 
