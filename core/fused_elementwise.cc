@@ -84,4 +84,41 @@ std::vector<Tensor> run_fused(const FusedProgram& program,
   return runner(program, inputs);
 }
 
+std::vector<Tensor> run_fused_primitives(const FusedProgram& program,
+                                         std::span<const Tensor> inputs) {
+  std::vector<Tensor> regs(program.instrs.size());
+  for (std::size_t r = 0; r < program.instrs.size(); ++r) {
+    const FusedInstr& ins = program.instrs[r];
+    switch (ins.kind) {
+      case FusedInstr::Kind::kInput:
+        regs[r] = inputs[ins.a];
+        break;
+      case FusedInstr::Kind::kUnary:
+        regs[r] = dispatch(ins.prim, NoAttrs{}, {regs[ins.a]});
+        break;
+      case FusedInstr::Kind::kBinary:
+        regs[r] = dispatch(ins.prim, NoAttrs{}, {regs[ins.a], regs[ins.b]});
+        break;
+      case FusedInstr::Kind::kWhere:
+        regs[r] = dispatch(ins.prim, NoAttrs{},
+                           {regs[ins.a], regs[ins.b], regs[ins.c]});
+        break;
+      case FusedInstr::Kind::kCast:
+        regs[r] = dispatch(Prim::Cast, CastAttrs{ins.dtype}, {regs[ins.a]});
+        break;
+    }
+  }
+  std::vector<Tensor> out;
+  for (int32_t r : program.outputs) {
+    out.push_back(regs[r].shape() == program.shape
+                      ? regs[r]
+                      : regs[r].expand(program.shape).contiguous());
+  }
+  if (program.reduction.has_value()) {
+    const FusedReduction& red = *program.reduction;
+    out.push_back(dispatch(red.prim, red.attrs, {regs[red.reg]}));
+  }
+  return out;
+}
+
 }  // namespace fnx

@@ -85,4 +85,10 @@ Shape fused_reduction_shape(const FusedProgram& program);
 std::vector<Tensor> run_fused(const FusedProgram& program,
                               std::span<const Tensor> inputs);
 
+// Runs the program's primitives one by one through dispatch (so under any
+// transform, and where no runner takes the program): the same outputs as a
+// runner's, each expanded to the program's shape, then the reduction's.
+std::vector<Tensor> run_fused_primitives(const FusedProgram& program,
+                                         std::span<const Tensor> inputs);
+
 }  // namespace fnx

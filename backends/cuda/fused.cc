@@ -153,35 +153,7 @@ FusedOp encode(const FusedProgram& prog, std::size_t r, std::size_t inputs) {
 std::vector<Tensor> run_unfused(const FusedProgram& prog,
                                 std::span<const Tensor> inputs) {
   g_unfused.fetch_add(1, std::memory_order_relaxed);
-  std::vector<Tensor> regs(prog.instrs.size());
-  for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
-    const FusedInstr& ins = prog.instrs[r];
-    switch (ins.kind) {
-      case FusedInstr::Kind::kInput:
-        regs[r] = inputs[ins.a];
-        break;
-      case FusedInstr::Kind::kUnary:
-        regs[r] = dispatch(ins.prim, NoAttrs{}, {regs[ins.a]});
-        break;
-      case FusedInstr::Kind::kBinary:
-        regs[r] = dispatch(ins.prim, NoAttrs{}, {regs[ins.a], regs[ins.b]});
-        break;
-      case FusedInstr::Kind::kWhere:
-        regs[r] = dispatch(ins.prim, NoAttrs{},
-                           {regs[ins.a], regs[ins.b], regs[ins.c]});
-        break;
-      case FusedInstr::Kind::kCast:
-        regs[r] = dispatch(Prim::Cast, CastAttrs{ins.dtype}, {regs[ins.a]});
-        break;
-    }
-  }
-  std::vector<Tensor> out;
-  for (int32_t r : prog.outputs) {
-    out.push_back(regs[r].shape() == prog.shape
-                      ? regs[r]
-                      : regs[r].expand(prog.shape).contiguous());
-  }
-  return out;
+  return run_fused_primitives(prog, inputs);
 }
 
 // The iteration space: size-1 dims dropped, dims merged where every input

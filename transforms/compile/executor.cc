@@ -61,35 +61,7 @@ std::vector<Tensor> run_fused_node(const FusedProgram& prog,
        fused_runner_caps(prog.device.type).trailing_reduction)) {
     return run_fused(prog, inputs);
   }
-  std::vector<Tensor> regs(prog.instrs.size());
-  for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
-    const FusedInstr& ins = prog.instrs[r];
-    switch (ins.kind) {
-      case FusedInstr::Kind::kInput:
-        regs[r] = inputs[ins.a];
-        break;
-      case FusedInstr::Kind::kUnary:
-        regs[r] = dispatch(ins.prim, NoAttrs{}, {regs[ins.a]});
-        break;
-      case FusedInstr::Kind::kBinary:
-        regs[r] = dispatch(ins.prim, NoAttrs{}, {regs[ins.a], regs[ins.b]});
-        break;
-      case FusedInstr::Kind::kWhere:
-        regs[r] = dispatch(ins.prim, NoAttrs{},
-                           {regs[ins.a], regs[ins.b], regs[ins.c]});
-        break;
-      case FusedInstr::Kind::kCast:
-        regs[r] = dispatch(ins.prim, CastAttrs{ins.dtype}, {regs[ins.a]});
-        break;
-    }
-  }
-  std::vector<Tensor> out;
-  for (int32_t r : prog.outputs) out.push_back(regs[r]);
-  if (prog.reduction.has_value()) {
-    const FusedReduction& red = *prog.reduction;
-    out.push_back(dispatch(red.prim, red.attrs, {regs[red.reg]}));
-  }
-  return out;
+  return run_fused_primitives(prog, inputs);
 }
 
 }  // namespace
