@@ -94,6 +94,51 @@ class ProgressThread {
   bool stopped_ = false;
 };
 
+// Requests started without the progress thread. Each stays here, with its
+// buffer, until it completes, even when nobody waits for it (a
+// GradientBuckets dropped without finish()): completed ones are reaped when
+// the next request starts, the rest waited for before MPI_Finalize. Only
+// the compute thread calls MPI then (MPI_THREAD_SERIALIZED).
+class Unpolled {
+ public:
+  void add(const std::shared_ptr<Pending>& p) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::erase_if(list_, [](const std::shared_ptr<Pending>& q) {
+      if (!q->done) {
+        int flag = 0;
+        const int code = MPI_Test(&q->request, &flag, MPI_STATUS_IGNORE);
+        if (code != MPI_SUCCESS || flag) {
+          q->error = code;
+          q->done = true;
+        }
+      }
+      return q->done;
+    });
+    list_.push_back(p);
+  }
+
+  void drain() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const std::shared_ptr<Pending>& q : list_) complete(*q);
+    list_.clear();
+  }
+
+  static void complete(Pending& p) {
+    if (p.done) return;
+    p.error = MPI_Wait(&p.request, MPI_STATUS_IGNORE);
+    p.done = true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<Pending>> list_;
+};
+
+Unpolled& unpolled() {
+  static Unpolled* list = new Unpolled;
+  return *list;
+}
+
 // Never destroyed: stop_progress_thread joins it at MPI_Finalize, and a
 // destructor at exit could run after that or not at all (MPI_Abort).
 ProgressThread& progress() {
@@ -126,8 +171,10 @@ std::function<void()> track(MPI_Request request, MPI_Comm comm,
   p->comm = comm;
   p->buffer = buffer;
   if (!progress_thread_enabled() || progress().stopped()) {
+    unpolled().add(p);
     return [p, what] {
-      check_mpi(MPI_Wait(&p->request, MPI_STATUS_IGNORE), what, p->comm);
+      Unpolled::complete(*p);
+      check_mpi(p->error, what, p->comm);
     };
   }
   progress().add(p);
@@ -137,6 +184,9 @@ std::function<void()> track(MPI_Request request, MPI_Comm comm,
   };
 }
 
-void stop_progress_thread() { progress().stop(); }
+void stop_progress_thread() {
+  progress().stop();
+  unpolled().drain();
+}
 
 }  // namespace fnx::dist_internal

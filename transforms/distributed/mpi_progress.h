@@ -42,7 +42,8 @@ bool progress_thread_enabled();
 std::function<void()> track(MPI_Request request, MPI_Comm comm,
                             const char* what, const Tensor& buffer);
 
-// Joins the thread (before MPI_Finalize); later requests are waited for on
+// Joins the thread and waits for the requests started without it that
+// nobody waited for (before MPI_Finalize); later requests are waited for on
 // the caller's thread.
 void stop_progress_thread();
 
