@@ -15,24 +15,15 @@
 #include <vector>
 
 #include "core/ops/ops.h"
+#include "tests/distributed/rank_timing.h"
 #include "transforms/distributed/dist.h"
 
 namespace {
 
 constexpr int64_t kElements = (64 << 20) / sizeof(float);
 
-double seconds_of(const std::function<void()>& body) {
-  MPI_Barrier(MPI_COMM_WORLD);
-  const auto start = std::chrono::steady_clock::now();
-  body();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-      .count();
-}
-
-double median(std::vector<double> times) {
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+using fnx::dist_bench::median;
+using fnx::dist_bench::seconds_of;
 
 }  // namespace
 

@@ -30,6 +30,7 @@
 #include "core/ops/ops.h"
 #include "core/param_dict.h"
 #include "transforms/distributed/data_parallel.h"
+#include "tests/distributed/rank_timing.h"
 #include "transforms/distributed/dist.h"
 #include "transforms/grad/grad.h"
 #include "transforms/grad/leaf_hook.h"
@@ -40,18 +41,8 @@ using namespace fnx;
 
 constexpr int64_t kLayers = 4, kIn = 1024, kOut = 2048, kBatch = 64;
 
-double seconds_of(const std::function<void()>& body) {
-  MPI_Barrier(MPI_COMM_WORLD);
-  const auto start = std::chrono::steady_clock::now();
-  body();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-      .count();
-}
-
-double median(std::vector<double> times) {
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+using fnx::dist_bench::median;
+using fnx::dist_bench::seconds_of;
 
 // Each layer maps 1024 features to 2048 and keeps the first 1024 of them
 // for the next layer (so the weights are large and the shapes chain).
