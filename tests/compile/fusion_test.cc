@@ -69,6 +69,23 @@ TEST(Fusion, BroadcastingStridedCompareWhereCast) {
   EXPECT_EQ(graph->fused_count(), 1) << graph->to_string();
 }
 
+// Strided inputs are gathered per item size (1, 4 and 8 bytes): a
+// transposed bool mask, int32 and float64 operands.
+TEST(Fusion, StridedInputsOfEveryItemSize) {
+  auto f = [](const Tensor& m, const Tensor& i, const Tensor& d) {
+    const Tensor s = i.to(DType::Float64) * d + 0.5;
+    return where(m, s, exp(d) - s);
+  };
+  const Tensor d = randn({37, 29}, DType::Float64).transpose(0, 1);
+  const Tensor m = (randn({37, 29}) > 0.0).transpose(0, 1);
+  const Tensor i = (randn({37, 29}) * 10.0).to(DType::Int32).transpose(0, 1);
+  auto cf = compile(f);
+  for (int call = 0; call < 2; ++call) {
+    EXPECT_TRUE(equal(cf(m, i, d), f(m, i, d)));
+  }
+  EXPECT_EQ(make_graph(f)(m, i, d)->fused_count(), 1);
+}
+
 TEST(Fusion, SeveralOutputs) {
   auto f = [](const Tensor& x) {
     const Tensor e = exp(x);
