@@ -1,4 +1,4 @@
-// The CPU allocator: 64-byte aligned blocks, with large blocks (>= 1 MiB)
+// The CPU allocator: 64-byte aligned blocks, with large blocks (> 64 KiB)
 // kept in a cache on release and reused. Fresh large blocks cost page faults
 // on first touch (a 300 MB per-sample gradient: ~100 ms); transforms
 // allocate blocks of the same sizes call after call, so reuse pays.

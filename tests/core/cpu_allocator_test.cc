@@ -25,6 +25,21 @@ TEST(CpuAllocator, ReusesLargeBlocks) {
   EXPECT_EQ(again.sum().item<double>(), 1 << 20);
 }
 
+TEST(CpuAllocator, ReusesMediumBlocks) {
+  // Between the small size classes (<= 64 KiB) and 1 MiB: cached too.
+  release_cached_cpu_memory();
+  void* first = nullptr;
+  {
+    Tensor mid = zeros({1 << 17});  // 512 KiB
+    first = mid.raw_data();
+  }
+  EXPECT_EQ(cached_large_cpu_bytes(), 512 << 10);
+  Tensor again = ones({(1 << 17) - 100});  // a little smaller: same block
+  EXPECT_EQ(again.raw_data(), first);
+  EXPECT_EQ(cached_large_cpu_bytes(), 0);
+  release_cached_cpu_memory();
+}
+
 TEST(CpuAllocator, ReleaseFreesTheCache) {
   { Tensor big = zeros({1 << 19}); }
   EXPECT_GT(cached_cpu_bytes(), 0);
