@@ -86,6 +86,47 @@ TEST(Fusion, StridedInputsOfEveryItemSize) {
   EXPECT_EQ(make_graph(f)(m, i, d)->fused_count(), 1);
 }
 
+// A group may read a value computed after its first member: the backward
+// pass of a tanh layer computes be = h * y, then 1 - tanh^2 (joining the
+// forward's tanh group), then be * (1 - tanh^2), which joins be's group.
+TEST(Fusion, GroupReadsValueComputedAfterItsFirstNode) {
+  auto f = [](const Tensor& x, const Tensor& y, const Tensor& w) {
+    const Tensor o = tanh(x);
+    const Tensor be = matmul(o, w) * y;
+    const Tensor bj = 1.0 - o * o;
+    return be * bj;
+  };
+  const Tensor x = randn({8, 16}), y = randn({8, 16}), w = randn({16, 16});
+  auto graph = make_graph(f)(x, y, w);
+  EXPECT_EQ(graph->fused_count(), 2) << graph->to_string();
+  EXPECT_EQ(graph->nodes.size(), 3u) << graph->to_string();
+  auto cf = compile(f);
+  for (int call = 0; call < 2; ++call) {
+    EXPECT_TRUE(equal(cf(x, y, w), f(x, y, w)));
+  }
+}
+
+// Joining must not make a cycle: c reads s, which reads a's group through a
+// reduction, so c stays out of that group (which ends in the reduction).
+TEST(Fusion, NoCycleThroughAnOutsideNode) {
+  auto f = [](const Tensor& x) {
+    const Tensor a = sin(x) * 2.0;
+    const Tensor s = a.sum({1}, true);
+    return std::tuple{a * s, s};
+  };
+  const Tensor x = randn({6, 10});
+  auto cf = compile(f);
+  for (int call = 0; call < 2; ++call) {
+    auto [c, s] = cf(x);
+    auto [ec, es] = f(x);
+    EXPECT_TRUE(allclose(c, ec, 1e-6, 1e-6));
+    EXPECT_TRUE(allclose(s, es, 1e-6, 1e-6));
+  }
+  auto graph = make_graph(f)(x);
+  EXPECT_EQ(graph->fused_count(), 1) << graph->to_string();
+  EXPECT_EQ(graph->nodes.size(), 2u) << graph->to_string();
+}
+
 TEST(Fusion, SeveralOutputs) {
   auto f = [](const Tensor& x) {
     const Tensor e = exp(x);

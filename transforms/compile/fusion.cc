@@ -3,10 +3,13 @@
 // fused runner executes as one pass over memory (core/fused_elementwise.h).
 //
 // Nodes are visited in order. A node joins the group of one of its inputs'
-// producers when the group has its output shape and device and every other
-// input of the node existed before the group's first node; the fused node
-// takes the place of the group's first node, so everything it reads is
-// computed before it and everything reading it comes after.
+// producers when the group has its output shape and device and joining
+// makes no cycle: none of the node's other inputs depends on the group
+// (through nodes or groups outside it). So a group may read values computed
+// after its first node (the ensemble's backward pass multiplies by
+// 1 - tanh^2, computed later, in one pass with the product before it); the
+// nodes are then emitted in a dependency order, each fused node as early as
+// its inputs allow and never before the position of its first member.
 //
 // A Sum, Amax or Amin of a group's value over the group shape's last dims
 // ends the group when the device's runner runs trailing reductions
@@ -15,9 +18,12 @@
 // attached after the groups are formed, so they never split one (and a
 // saved graph, written unfused, keeps its node order).
 #include <algorithm>
+#include <functional>
 #include <memory>
+#include <queue>
 #include <utility>
 
+#include "core/error.h"
 #include "transforms/compile/compile_internal.h"
 
 namespace fnx::compile_internal {
@@ -26,6 +32,9 @@ namespace {
 // How many of the latest groups a node with no producer among them may
 // join.
 constexpr int64_t kLookBack = 4;
+// Nodes the cycle check may visit for one join before it gives up (and the
+// node does not join): keeps fusion linear in long graphs.
+constexpr int64_t kCycleSearchBudget = 4096;
 
 bool is_float(DType d) { return d == DType::Float32 || d == DType::Float64; }
 
@@ -152,6 +161,54 @@ Graph::Node fuse(const Graph& g, const Group& group,
 
 }  // namespace
 
+namespace {
+
+// Whether some value in `from` depends on a member of group `gi` through
+// nodes outside it (a fused node reads all its members' inputs, so a path
+// through another group continues from all of that group's inputs). Nodes
+// before the group's first member cannot depend on it. Gives up (true)
+// after kCycleSearchBudget nodes.
+bool depends_on_group(const Graph& g, const std::vector<int64_t>& producer,
+                      const std::vector<int64_t>& group_of,
+                      const std::vector<Group>& groups, int64_t gi,
+                      const std::vector<int64_t>& from) {
+  const int64_t first = static_cast<int64_t>(groups[gi].first);
+  std::vector<int64_t> stack;
+  std::vector<char> seen_group(groups.size(), 0);
+  std::vector<int64_t> seen;  // node indices visited, kept sorted
+  auto push_inputs = [&](int64_t node) {
+    for (int32_t v : g.nodes[node].inputs) {
+      if (v >= 0 && producer[v] >= first) stack.push_back(producer[v]);
+    }
+  };
+  for (int64_t p : from) {
+    if (p >= first) stack.push_back(p);
+  }
+  int64_t budget = kCycleSearchBudget;
+  while (!stack.empty()) {
+    const int64_t n = stack.back();
+    stack.pop_back();
+    const auto at = std::lower_bound(seen.begin(), seen.end(), n);
+    if (at != seen.end() && *at == n) continue;
+    seen.insert(at, n);
+    if (--budget < 0) return true;
+    const int64_t b = group_of[n];
+    if (b == gi) return true;
+    if (b >= 0) {
+      if (seen_group[b]) continue;
+      seen_group[b] = 1;
+      for (std::size_t m : groups[b].members) {
+        push_inputs(static_cast<int64_t>(m));
+      }
+    } else {
+      push_inputs(n);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 void fuse_elementwise(Graph& g) {
   std::vector<int64_t> group_of(g.nodes.size(), -1);
   std::vector<int64_t> producer(g.values.size(), -1);  // node index
@@ -166,12 +223,12 @@ void fuse_elementwise(Graph& g) {
     auto joins = [&](int64_t gi) {
       const Group& grp = groups[gi];
       if (grp.shape != out.shape || !(grp.device == out.device)) return false;
+      std::vector<int64_t> outside;
       for (int32_t v : node.inputs) {
         const int64_t p = producer[v];
-        const bool inside = p >= 0 && group_of[p] == gi;
-        if (!inside && p >= static_cast<int64_t>(grp.first)) return false;
+        if (p >= 0 && group_of[p] != gi) outside.push_back(p);
       }
-      return true;
+      return !depends_on_group(g, producer, group_of, groups, gi, outside);
     };
     int64_t chosen = -1;
     for (int32_t v : node.inputs) {
@@ -197,15 +254,14 @@ void fuse_elementwise(Graph& g) {
     groups[chosen].members.push_back(i);
   }
   // Then the first reduction of each group's value over the group shape's
-  // last dims ends the group. No member reads its result: members read
-  // only values from before the group's first node or from the group,
-  // and the reduction comes after that node.
+  // last dims ends the group, when it comes after every member: no member
+  // can then read its result, directly or not.
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const Graph::Node& node = g.nodes[i];
     if (!trailing_reduction(g, node)) continue;
     const int64_t p = producer[node.inputs[0]];
     const int64_t gi = p >= 0 ? group_of[p] : -1;
-    if (gi >= 0 && !groups[gi].closed &&
+    if (gi >= 0 && !groups[gi].closed && groups[gi].members.back() < i &&
         groups[gi].shape == g.values[node.inputs[0]].shape) {
       group_of[i] = gi;
       groups[gi].members.push_back(i);
@@ -224,15 +280,55 @@ void fuse_elementwise(Graph& g) {
       if (pg < 0 || pg != group_of[i]) used_outside[v] = 1;
     }
   }
-  std::vector<Graph::Node> nodes;
-  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+  // Units to emit: a fused group (of two nodes or more) or one node, keyed
+  // by the index of its first node. Emitted in dependency order, smallest
+  // key first among the ready ones: the original order wherever no group
+  // reads a value computed after its first member.
+  const std::size_t n = g.nodes.size();
+  std::vector<int64_t> unit_of(n);
+  for (std::size_t i = 0; i < n; ++i) {
     const int64_t gi = group_of[i];
-    if (gi < 0 || groups[gi].members.size() < 2) {
-      nodes.push_back(std::move(g.nodes[i]));
-    } else if (groups[gi].first == i) {
-      nodes.push_back(fuse(g, groups[gi], used_outside));
+    unit_of[i] = gi >= 0 && groups[gi].members.size() >= 2
+                     ? static_cast<int64_t>(groups[gi].first)
+                     : static_cast<int64_t>(i);
+  }
+  int64_t units = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    units += unit_of[i] == static_cast<int64_t>(i);
+  }
+  std::vector<int64_t> waiting(n, 0);
+  std::vector<std::vector<int64_t>> readers(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (int32_t v : g.nodes[i].inputs) {
+      if (v < 0 || producer[v] < 0) continue;
+      const int64_t from = unit_of[producer[v]], to = unit_of[i];
+      if (from == to) continue;
+      readers[from].push_back(to);
+      ++waiting[to];
     }
   }
+  std::priority_queue<int64_t, std::vector<int64_t>, std::greater<>> ready;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (unit_of[i] == static_cast<int64_t>(i) && waiting[i] == 0) {
+      ready.push(static_cast<int64_t>(i));
+    }
+  }
+  std::vector<Graph::Node> nodes;
+  while (!ready.empty()) {
+    const int64_t u = ready.top();
+    ready.pop();
+    const int64_t gi = group_of[u];
+    if (gi >= 0 && groups[gi].members.size() >= 2) {
+      nodes.push_back(fuse(g, groups[gi], used_outside));
+    } else {
+      nodes.push_back(std::move(g.nodes[u]));
+    }
+    for (int64_t r : readers[u]) {
+      if (--waiting[r] == 0) ready.push(r);
+    }
+  }
+  FNX_CHECK(static_cast<int64_t>(nodes.size()) == units, "compile",
+            "elementwise fusion made a cycle (an fnx bug)");
   g.nodes = std::move(nodes);
 }
 
