@@ -207,6 +207,115 @@ bool depends_on_group(const Graph& g, const std::vector<int64_t>& producer,
   return false;
 }
 
+// Moves members that only feed another group into it, as XLA fuses a
+// producer into its consumer: a node joins its input's group when it is
+// visited, but if only a later group reads its result, computing it there
+// saves writing and reading it back (the ensemble step's 1 - tanh^2 joins
+// the forward's tanh group, then only the backward's product reads it). A
+// member moves when every reader of its result is in the other group, each
+// of its inputs is a value the other group has, a graph input or constant,
+// or a value some other node reads anyway (no new fused output), and the
+// move makes no cycle.
+void sink_into_consumers(const Graph& g, const std::vector<int64_t>& producer,
+                         std::vector<int64_t>& group_of,
+                         std::vector<Group>& groups) {
+  std::vector<std::vector<int64_t>> readers(g.values.size());
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    for (int32_t v : g.nodes[i].inputs) {
+      if (v >= 0) readers[v].push_back(static_cast<int64_t>(i));
+    }
+  }
+  std::vector<char> returned(g.values.size(), 0);
+  for (int32_t v : g.outputs) {
+    if (v >= 0) returned[v] = 1;
+  }
+  // Moves m, with the members of its group that only it (and what moves)
+  // reads, into group `to`.
+  auto try_move = [&](int64_t m, int64_t to) {
+    const int64_t from = group_of[m];
+    Group& src = groups[from];
+    Group& dst = groups[to];
+    if (src.shape != dst.shape || !(src.device == dst.device)) return false;
+    auto first_of_src = [&](int64_t x) {
+      return src.members.front() == static_cast<std::size_t>(x);
+    };
+    std::vector<int64_t> moving = {m};
+    auto in_moving = [&](int64_t x) {
+      return std::find(moving.begin(), moving.end(), x) != moving.end();
+    };
+    // Whether only `to` and the moving nodes read x's result.
+    auto only_fed = [&](int64_t x) {
+      const int32_t out = g.nodes[x].outputs[0];
+      if (returned[out]) return false;
+      for (int64_t r : readers[out]) {
+        if (group_of[r] != to && !in_moving(r)) return false;
+      }
+      return true;
+    };
+    if (first_of_src(m) || !only_fed(m)) return false;
+    for (std::size_t k = 0; k < moving.size(); ++k) {
+      for (int32_t v : g.nodes[moving[k]].inputs) {
+        const int64_t p = producer[v];
+        if (p >= 0 && group_of[p] == from && !first_of_src(p) &&
+            !in_moving(p) && only_fed(p)) {
+          moving.push_back(p);
+        }
+      }
+    }
+    // What the moved nodes read from outside `to` must exist anyway.
+    std::vector<int64_t> outside;
+    for (int64_t x : moving) {
+      for (int32_t v : g.nodes[x].inputs) {
+        const int64_t p = producer[v];
+        if (p < 0 || group_of[p] == to || in_moving(p)) continue;
+        if (group_of[p] >= 0) {
+          bool kept = returned[v] != 0;
+          for (int64_t r : readers[v]) {
+            kept = kept || (group_of[r] != group_of[p] && !in_moving(r));
+          }
+          if (!kept) return false;
+        }
+        outside.push_back(p);
+      }
+    }
+    if (depends_on_group(g, producer, group_of, groups, to, outside)) {
+      return false;
+    }
+    for (int64_t x : moving) {
+      const auto ux = static_cast<std::size_t>(x);
+      src.members.erase(std::find(src.members.begin(), src.members.end(), ux));
+      dst.members.insert(
+          std::lower_bound(dst.members.begin(), dst.members.end(), ux), ux);
+      group_of[x] = to;
+    }
+    dst.first = dst.members.front();
+    return true;
+  };
+  // Readers first: moving a member can let the one feeding it follow.
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (std::size_t h = 0; h < groups.size(); ++h) {
+      if (groups[h].members.size() < 2) continue;
+      std::vector<int64_t> feeding;
+      for (std::size_t r : groups[h].members) {
+        for (int32_t v : g.nodes[r].inputs) {
+          const int64_t p = v >= 0 ? producer[v] : -1;
+          if (p >= 0 && group_of[p] >= 0 &&
+              group_of[p] != static_cast<int64_t>(h)) {
+            feeding.push_back(p);
+          }
+        }
+      }
+      for (int64_t m : feeding) {
+        if (group_of[m] != static_cast<int64_t>(h) &&
+            try_move(m, static_cast<int64_t>(h))) {
+          moved = true;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void fuse_elementwise(Graph& g) {
@@ -253,6 +362,7 @@ void fuse_elementwise(Graph& g) {
     group_of[i] = chosen;
     groups[chosen].members.push_back(i);
   }
+  sink_into_consumers(g, producer, group_of, groups);
   // Then the first reduction of each group's value over the group shape's
   // last dims ends the group, when it comes after every member: no member
   // can then read its result, directly or not.
