@@ -17,8 +17,9 @@ std::array<std::atomic<FusedRunner>, kDeviceTypes>& runners() {
   return table;
 }
 
-std::array<std::atomic<bool>, kDeviceTypes>& reduction_caps() {
-  static std::array<std::atomic<bool>, kDeviceTypes> table{};
+// Bit 0: trailing reductions; bit 1: middle ones.
+std::array<std::atomic<uint8_t>, kDeviceTypes>& reduction_caps() {
+  static std::array<std::atomic<uint8_t>, kDeviceTypes> table{};
   return table;
 }
 
@@ -37,16 +38,47 @@ void set_fused_runner(DeviceType type, FusedRunner runner) {
 
 void set_fused_runner(DeviceType type, FusedRunner runner,
                       FusedRunnerCaps caps) {
-  reduction_caps()[slot(type)].store(caps.trailing_reduction,
-                                     std::memory_order_relaxed);
+  const uint8_t bits =
+      (caps.trailing_reduction ? 1 : 0) |
+      (caps.trailing_reduction && caps.middle_reduction ? 2 : 0);
+  reduction_caps()[slot(type)].store(bits, std::memory_order_relaxed);
   runners()[slot(type)].store(runner, std::memory_order_release);
 }
 
 FusedRunnerCaps fused_runner_caps(DeviceType type) {
   const std::size_t i = slot(type);
   if (runners()[i].load(std::memory_order_acquire) == nullptr) return {};
-  return {.trailing_reduction =
-              reduction_caps()[i].load(std::memory_order_relaxed)};
+  const uint8_t bits = reduction_caps()[i].load(std::memory_order_relaxed);
+  return {.trailing_reduction = (bits & 1) != 0,
+          .middle_reduction = (bits & 2) != 0};
+}
+
+std::optional<ReductionBlock> reduction_block(const Shape& shape,
+                                              const ReduceAttrs& attrs) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  if (attrs.dims.empty()) return std::nullopt;
+  const int64_t first = attrs.dims.front();
+  const int64_t k = static_cast<int64_t>(attrs.dims.size());
+  for (int64_t i = 0; i < k; ++i) {
+    if (attrs.dims[i] != first + i) return std::nullopt;
+  }
+  if (first < 0 || first + k > rank) return std::nullopt;
+  ReductionBlock b;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t& part = d < first ? b.outer : d < first + k ? b.reduced : b.inner;
+    part *= shape[d];
+  }
+  return b;
+}
+
+bool fused_runner_runs(const FusedProgram& program) {
+  if (fused_runner(program.device.type) == nullptr) return false;
+  if (!program.reduction.has_value()) return true;
+  const FusedRunnerCaps caps = fused_runner_caps(program.device.type);
+  const std::optional<ReductionBlock> block =
+      reduction_block(program.shape, program.reduction->attrs);
+  if (!block.has_value()) return false;
+  return block->inner == 1 ? caps.trailing_reduction : caps.middle_reduction;
 }
 
 Shape fused_reduction_shape(const FusedProgram& program) {
@@ -76,10 +108,12 @@ std::vector<Tensor> run_fused(const FusedProgram& program,
   FNX_CHECK(runner != nullptr, "fused_elementwise",
             "no fused runner for device ", program.device.str(),
             "; run the primitives one by one");
-  FNX_CHECK(!program.reduction.has_value() ||
-                fused_runner_caps(program.device.type).trailing_reduction,
-            "fused_elementwise", "the fused runner of ", program.device.str(),
-            " does not run trailing reductions; run the primitives one by one");
+  FNX_CHECK(fused_runner_runs(program), "fused_elementwise",
+            "the fused runner of ", program.device.str(),
+            " does not run this reduction (",
+            prim_name(program.reduction->prim), " over dims ",
+            shape_str(program.reduction->attrs.dims), " of ",
+            shape_str(program.shape), "); run the primitives one by one");
   note_kernel_call();
   return runner(program, inputs);
 }

@@ -65,7 +65,10 @@ using FusedRunner = std::vector<Tensor> (*)(const FusedProgram& program,
 // What a runner can do beyond the elementwise program (compile's fusion
 // builds only programs the device's runner can run).
 struct FusedRunnerCaps {
-  bool trailing_reduction = false;  // runs FusedProgram::reduction
+  // Runs FusedProgram::reduction over the shape's last dims...
+  bool trailing_reduction = false;
+  // ...and over a block of leading or middle dims (results (outer, inner)).
+  bool middle_reduction = false;
 };
 
 // Installed by a backend at registration; null where none is. The
@@ -79,9 +82,21 @@ FusedRunnerCaps fused_runner_caps(DeviceType type);
 // The shape of a program's reduction result (reduction must be set).
 Shape fused_reduction_shape(const FusedProgram& program);
 
+// A reduction over one block of consecutive dims of `shape`, seen as
+// (outer, reduced, inner) elements: inner is 1 when the block ends at the
+// last dim. nullopt when the dims are not one block (or none).
+struct ReductionBlock {
+  int64_t outer = 1, reduced = 1, inner = 1;
+};
+std::optional<ReductionBlock> reduction_block(const Shape& shape,
+                                              const ReduceAttrs& attrs);
+
+// Whether the program's device has a runner that runs it, its reduction
+// included (FusedRunnerCaps).
+bool fused_runner_runs(const FusedProgram& program);
+
 // Runs the program through its device's runner as one kernel call (counted
-// by kernel_calls()). Only for dense inputs, with fused_runner() non-null
-// (and trailing_reduction in its capabilities when the program reduces).
+// by kernel_calls()). Only for dense inputs, when fused_runner_runs().
 std::vector<Tensor> run_fused(const FusedProgram& program,
                               std::span<const Tensor> inputs);
 

@@ -6,7 +6,8 @@
 // (elementwise_loops.h), and only the outputs are written to memory (with
 // non-temporal stores when they are large). A trailing reduction is
 // accumulated from the tile (fused_reduction.h), its operand never
-// written.
+// written; so is one over leading or middle dims, chunks then being whole
+// slabs of the reduced dims.
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -299,28 +300,39 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
   const bool stream = out_bytes >= kStreamFrom;
   const int64_t grain = std::max<int64_t>(
       kTile, grain_for(static_cast<int64_t>(prog.instrs.size())));
-  // The trailing reduction, over rows of `inner` elements (the last dims).
+  // The reduction: over rows of the last dims' elements (trailing), or
+  // over slabs of leading or middle dims (whole slabs per chunk).
   std::optional<FusedRowReduction> reduce;
+  std::optional<FusedSlabReduction> slabs;
   Tensor reduced;
   if (prog.reduction.has_value()) {
     const FusedReduction& red = *prog.reduction;
     const DType dt = prog.instrs[red.reg].dtype;
+    const std::optional<ReductionBlock> block =
+        reduction_block(shape, red.attrs);
+    FNX_CHECK(block.has_value(), "fused_elementwise", "dims ",
+              shape_str(red.attrs.dims), " of ", shape_str(shape),
+              " are not one block of consecutive dims");
     reduced =
         make_result(OutMeta{fused_reduction_shape(prog), dt, prog.device});
-    int64_t inner = 1;
-    for (int64_t d : red.attrs.dims) inner *= shape[d];
     if (total == 0) {
       std::memset(byte_ptr(reduced), 0,
                   static_cast<std::size_t>(reduced.numel()) * itemsize(dt));
     }
-    reduce.emplace(red.prim, dt, std::max<int64_t>(inner, 1),
-                   byte_ptr(reduced));
+    if (block->inner == 1) {
+      reduce.emplace(red.prim, dt, std::max<int64_t>(block->reduced, 1),
+                     byte_ptr(reduced));
+    } else {
+      slabs.emplace(red.prim, dt, block->reduced, block->inner,
+                    byte_ptr(reduced));
+    }
   }
   auto run_chunk = [&](int64_t b, int64_t e, FusedRowChunk* chunk) {
     // Registers of one tile, reused across calls on this thread (not
     // zeroed: every register is written before it is read).
     thread_local std::vector<char> scratch;
     thread_local std::vector<const char*> regs;
+    thread_local std::vector<double> slab_acc;
     const int64_t tile = std::min(kTile, e - b);
     const std::size_t need =
         prog.instrs.size() * static_cast<std::size_t>(register_bytes(tile));
@@ -339,12 +351,22 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
                scratch.data(), regs);
       if (chunk != nullptr) {
         reduce->feed(*chunk, t, regs[prog.reduction->reg], n);
+      } else if (slabs.has_value()) {
+        slabs->feed(slab_acc, t, regs[prog.reduction->reg], n);
       }
     }
     if (chunk != nullptr) reduce->finish(*chunk);
     if (stream) stream_fence();
   };
-  if (!reduce.has_value()) {
+  if (slabs.has_value()) {
+    const int64_t slab = slabs->slab();
+    if (total > 0) {
+      parallel_for(0, total / slab, std::max<int64_t>(1, grain / slab),
+                   [&](int64_t b, int64_t e) {
+                     run_chunk(b * slab, e * slab, nullptr);
+                   });
+    }
+  } else if (!reduce.has_value()) {
     parallel_for(0, total, grain,
                  [&](int64_t b, int64_t e) { run_chunk(b, e, nullptr); });
   } else if (total > 0) {
@@ -375,8 +397,9 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
 }  // namespace
 
 FNX_REGISTER_PLUGIN("cpu") {
-  set_fused_runner(DeviceType::CPU, &run_program,
-                   FusedRunnerCaps{.trailing_reduction = true});
+  set_fused_runner(
+      DeviceType::CPU, &run_program,
+      FusedRunnerCaps{.trailing_reduction = true, .middle_reduction = true});
 }
 
 }  // namespace fnx::cpu

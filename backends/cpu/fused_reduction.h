@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "core/dtype.h"
 #include "core/primitive.h"
@@ -48,9 +49,12 @@ class FusedRowReduction {
   // Writes the rows split between chunks, given in order.
   void merge(std::span<const FusedRowChunk> chunks) const;
 
+  double init() const;  // the empty reduction's value
+  // acc[i] = combine(acc[i], values[i]) for n values of the dtype.
+  void combine_into(double* acc, const char* values, int64_t n) const;
+
  private:
   enum class Kind : uint8_t { kSum, kMax, kMin };
-  double init() const;
   double combine(double a, double b) const;
   double segment(const char* values, int64_t n) const;
   void flush(FusedRowChunk& chunk) const;
@@ -59,6 +63,30 @@ class FusedRowReduction {
   Kind kind_;
   DType dtype_;
   int64_t inner_;
+  char* out_;
+};
+
+// A reduction over leading or middle dims (reduction_block's inner > 1):
+// each outer index's slab of reduced * inner elements gives `inner`
+// results. The runner splits the elements into chunks of whole slabs, so
+// every result is accumulated on one thread, in order (no merge). In
+// double, as the row reduction.
+class FusedSlabReduction {
+ public:
+  FusedSlabReduction(Prim prim, DType dtype, int64_t reduced, int64_t inner,
+                     char* out);
+
+  int64_t slab() const { return reduced_ * inner_; }
+  // Values of elements [pos, pos + n) (contiguous, the register's dtype),
+  // in increasing pos across calls within a chunk of whole slabs; acc is
+  // the chunk's inner accumulators (resized here).
+  void feed(std::vector<double>& acc, int64_t pos, const char* values,
+            int64_t n) const;
+
+ private:
+  FusedRowReduction row_;  // the kind, its init and combine
+  DType dtype_;
+  int64_t reduced_, inner_;
   char* out_;
 };
 

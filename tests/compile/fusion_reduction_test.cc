@@ -1,6 +1,7 @@
-// Fusion's trailing reductions: sum, amax and amin of an elementwise group
-// over the group shape's last dims run in the same pass as the group (one
-// kernel; the reduced value not materialised unless read elsewhere). Sums
+// Fusion's reductions: sum, amax and amin of an elementwise group over a
+// block of the group shape's dims (the last ones, or leading or middle
+// ones) run in the same pass as the group (one kernel; the reduced value
+// not materialised unless read elsewhere). Sums
 // agree with eager to rounding (rtol 1e-5 in float32, 1e-12 in float64:
 // another order of additions, all in double); amax and amin bit for bit,
 // NaN propagating. A runner that does not declare the capability gets no
@@ -107,16 +108,67 @@ TEST(FusionReduction, MaxAndMinAreExactAndPropagateNan) {
   EXPECT_TRUE(allclose(mn, emn, 0, 0, /*equal_nan=*/true));
 }
 
-// A reduction over leading dims is not a trailing one: the Sum stays a
-// node of its own, and the values are the same.
-TEST(FusionReduction, LeadingDimsStayUnfused) {
-  auto f = [](const Tensor& x) { return exp(x).sum({0}); };
-  const Tensor x = randn({64, 33});
-  auto graph = make_graph(f)(x);
-  EXPECT_FALSE(has_reduction(*graph)) << graph->to_string();
-  auto cf = compile(f);
+// Reductions over leading or middle dims run in the pass too (the CPU
+// runner declares middle_reduction): chunks are whole slabs of the reduced
+// dims, sums within rounding of eager's, amax and amin exact with NaN.
+TEST(FusionReduction, LeadingAndMiddleDims) {
+  for (DType dt : {DType::Float32, DType::Float64}) {
+    const double tol = dt == DType::Float32 ? 1e-5 : 1e-12;
+    // Many slabs (split over the pool) of rows not a multiple of the tile.
+    const Tensor x = randn({300, 45, 37}, dt), y = randn({45, 1}, dt);
+    auto middle = [](const Tensor& a, const Tensor& b) {
+      return (exp(a) * b).sum({1}, true);
+    };
+    auto leading = [](const Tensor& a, const Tensor& b) {
+      return (a * b + 1.0).sum({0, 1});
+    };
+    for (auto* f : {+middle, +leading}) {
+      auto graph = make_graph(f)(x, y);
+      EXPECT_EQ(graph->nodes.size(), 1u) << graph->to_string();
+      EXPECT_TRUE(has_reduction(*graph)) << graph->to_string();
+      auto cf = compile(f);
+      cf(x, y);
+      const int64_t before = kernel_calls();
+      const Tensor got = cf(x, y);
+      EXPECT_EQ(kernel_calls() - before, 1);
+      EXPECT_TRUE(allclose(got, f(x, y), tol, tol)) << graph->to_string();
+    }
+  }
+  std::vector<double> v(6 * 50 * 20);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::cos(0.91 * i) * 7;
+  v[2 * 50 * 20 + 13 * 20 + 4] = std::numeric_limits<double>::quiet_NaN();
+  const Tensor x = from_vector(v, {6, 50, 20}, DType::Float32);
+  auto extremes = [](const Tensor& a) {
+    return std::tuple{amax(sin(a) + a, {1}), amin(a * 0.5, {0, 1}, true)};
+  };
+  // One group for both chains, ending in one of the reductions.
+  EXPECT_TRUE(has_reduction(*make_graph(extremes)(x)));
+  auto cf = compile(extremes);
   cf(x);
-  EXPECT_TRUE(equal(cf(x), f(x)));
+  auto [mx, mn] = cf(x);
+  auto [emx, emn] = extremes(x);
+  EXPECT_TRUE(std::isnan(mx.at<double>({2, 4})));
+  EXPECT_TRUE(allclose(mx, emx, 0, 0, /*equal_nan=*/true));
+  EXPECT_TRUE(allclose(mn, emn, 0, 0, /*equal_nan=*/true));
+}
+
+// Dims that are not one block (0 and 2 of three) stay a node of their own;
+// so do middle dims on a runner that declares only trailing reductions.
+TEST(FusionReduction, OtherDimsStayUnfused) {
+  auto gap = [](const Tensor& a) { return exp(a).sum({0, 2}); };
+  const Tensor x = randn({8, 9, 10});
+  EXPECT_FALSE(has_reduction(*make_graph(gap)(x)));
+  EXPECT_TRUE(allclose(compile(gap)(x), gap(x), 1e-6, 1e-6));
+  auto middle = [](const Tensor& a) { return exp(a).sum({1}); };
+  const FusedRunner runner = fused_runner(DeviceType::CPU);
+  const FusedRunnerCaps caps = fused_runner_caps(DeviceType::CPU);
+  ASSERT_TRUE(caps.middle_reduction);
+  set_fused_runner(DeviceType::CPU, runner, {.trailing_reduction = true});
+  const bool fused = has_reduction(*make_graph(middle)(x));
+  const Tensor got = compile(middle)(x);
+  set_fused_runner(DeviceType::CPU, runner, caps);
+  EXPECT_FALSE(fused);
+  EXPECT_TRUE(allclose(got, middle(x), 1e-6, 1e-6));
 }
 
 // Without the capability (the two-argument set_fused_runner) fusion leaves
@@ -126,7 +178,8 @@ TEST(FusionReduction, RunnerWithoutTheCapability) {
   auto f = compile(dot_fn);
   f(x, y);  // traced with the CPU runner's capability
   const FusedRunner runner = fused_runner(DeviceType::CPU);
-  ASSERT_TRUE(fused_runner_caps(DeviceType::CPU).trailing_reduction);
+  const FusedRunnerCaps caps = fused_runner_caps(DeviceType::CPU);
+  ASSERT_TRUE(caps.trailing_reduction);
   set_fused_runner(DeviceType::CPU, runner);
   EXPECT_FALSE(fused_runner_caps(DeviceType::CPU).trailing_reduction);
   auto graph = make_graph(dot_fn)(x, y);
@@ -134,7 +187,7 @@ TEST(FusionReduction, RunnerWithoutTheCapability) {
   const int64_t before = kernel_calls();
   const Tensor got = f(x, y);
   const int64_t kernels = kernel_calls() - before;
-  set_fused_runner(DeviceType::CPU, runner, {.trailing_reduction = true});
+  set_fused_runner(DeviceType::CPU, runner, caps);
   EXPECT_FALSE(fused_without) << graph->to_string();
   EXPECT_GT(kernels, 1);
   EXPECT_TRUE(allclose(got, dot_fn(x, y), 1e-5, 1e-5));
@@ -182,13 +235,28 @@ TEST(FusionReduction, Errors) {
             std::string::npos)
       << message(argmax);
   const FusedRunner runner = fused_runner(DeviceType::CPU);
+  const FusedRunnerCaps caps = fused_runner_caps(DeviceType::CPU);
   set_fused_runner(DeviceType::CPU, runner);
   const std::string refused = message(prog);
-  set_fused_runner(DeviceType::CPU, runner, {.trailing_reduction = true});
-  EXPECT_NE(refused.find("does not run trailing reductions; run the "
-                         "primitives one by one"),
+  set_fused_runner(DeviceType::CPU, runner, caps);
+  EXPECT_NE(refused.find("does not run this reduction (sum over dims [1] of "
+                         "[4, 5]); run the primitives one by one"),
             std::string::npos)
       << refused;
+  // Dims that are not one block: no runner runs them.
+  FusedProgram gap = prog;
+  gap.shape = {2, 2, 5};
+  gap.reduction->attrs.dims = {0, 2};
+  const std::vector<Tensor> in3 = {randn({2, 2, 5})};
+  try {
+    run_fused(gap, in3);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not run this reduction (sum "
+                                         "over dims [0, 2] of [2, 2, 5])"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 // Under vmap the compiled function's graph runs unfused primitives or its

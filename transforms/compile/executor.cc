@@ -56,9 +56,7 @@ std::vector<Tensor> run_fused_node(const FusedProgram& prog,
                                    std::span<const Tensor> inputs) {
   bool dense = interpreter_depth() == 0;
   for (const Tensor& t : inputs) dense = dense && !t.is_wrapper();
-  if (dense && fused_runner(prog.device.type) != nullptr &&
-      (!prog.reduction.has_value() ||
-       fused_runner_caps(prog.device.type).trailing_reduction)) {
+  if (dense && fused_runner_runs(prog)) {
     return run_fused(prog, inputs);
   }
   return run_fused_primitives(prog, inputs);

@@ -11,15 +11,17 @@
 // nodes are then emitted in a dependency order, each fused node as early as
 // its inputs allow and never before the position of its first member.
 //
-// A Sum, Amax or Amin of a group's value over the group shape's last dims
-// ends the group when the device's runner runs trailing reductions
-// (FusedRunnerCaps): it is computed in the same pass, and the value it
-// reduces is not written unless something else reads it. Reductions are
+// A Sum, Amax or Amin of a group's value over one block of the group
+// shape's dims (the last ones, or leading or middle ones) ends the group
+// when the device's runner runs such reductions (FusedRunnerCaps): it is
+// computed in the same pass, and the value it reduces is not written
+// unless something else reads it. Reductions are
 // attached after the groups are formed, so they never split one (and a
 // saved graph, written unfused, keeps its node order).
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <utility>
 
@@ -85,9 +87,10 @@ struct Group {
   bool closed = false;  // ends in a reduction
 };
 
-// Whether `node` reduces `in` over the last dims of its shape (all of them
-// at least one), as a trailing reduction of a fused program.
-bool trailing_reduction(const Graph& g, const Graph::Node& node) {
+// Whether `node` reduces `in` over one block of its dims that the device's
+// fused runner reduces in its pass: the last dims (FusedRunnerCaps::
+// trailing_reduction), or leading or middle ones (middle_reduction).
+bool fusible_reduction(const Graph& g, const Graph::Node& node) {
   if (node.prim != Prim::Sum && node.prim != Prim::Amax &&
       node.prim != Prim::Amin) {
     return false;
@@ -101,13 +104,12 @@ bool trailing_reduction(const Graph& g, const Graph::Node& node) {
     return false;
   }
   const auto* attrs = std::get_if<ReduceAttrs>(&node.attrs);
-  const int64_t rank = static_cast<int64_t>(in.shape.size());
-  if (attrs == nullptr || rank == 0 || attrs->dims.empty()) return false;
-  const int64_t k = static_cast<int64_t>(attrs->dims.size());
-  for (int64_t i = 0; i < k; ++i) {
-    if (attrs->dims[i] != rank - k + i) return false;
-  }
-  return fused_runner_caps(in.device.type).trailing_reduction;
+  if (attrs == nullptr || in.shape.empty()) return false;
+  const std::optional<ReductionBlock> block = reduction_block(in.shape, *attrs);
+  if (!block.has_value()) return false;
+  const FusedRunnerCaps caps = fused_runner_caps(in.device.type);
+  if (block->inner == 1) return caps.trailing_reduction;
+  return caps.middle_reduction && block->reduced > 0;
 }
 
 // The fused node of a group of at least two nodes.
@@ -363,12 +365,12 @@ void fuse_elementwise(Graph& g) {
     groups[chosen].members.push_back(i);
   }
   sink_into_consumers(g, producer, group_of, groups);
-  // Then the first reduction of each group's value over the group shape's
-  // last dims ends the group, when it comes after every member: no member
-  // can then read its result, directly or not.
+  // Then the first reduction of each group's value over a block of the
+  // group shape's dims ends the group, when it comes after every member: no
+  // member can then read its result, directly or not.
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const Graph::Node& node = g.nodes[i];
-    if (!trailing_reduction(g, node)) continue;
+    if (!fusible_reduction(g, node)) continue;
     const int64_t p = producer[node.inputs[0]];
     const int64_t gi = p >= 0 ? group_of[p] : -1;
     if (gi >= 0 && !groups[gi].closed && groups[gi].members.back() < i &&
