@@ -23,6 +23,8 @@ void check_rhs(std::string_view op, const Tensor& a, const Tensor& b,
                bool left);
 // (..., n) bool -> (...) int32: 1 + the index of the first true, or 0.
 Tensor first_true_plus_one(const Tensor& bad);
+// The identity broadcast to a's shape (..., n, n), a's dtype and device.
+Tensor identity_like(const Tensor& a);
 Tensor linalg_call(Prim prim, const LinalgAttrs& attrs, const Tensor& a);
 // The primitive's packed result as views of its parts.
 std::vector<Tensor> linalg_parts_of(Prim prim, const LinalgAttrs& attrs,

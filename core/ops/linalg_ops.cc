@@ -70,6 +70,11 @@ Tensor first_true_plus_one(const Tensor& bad) {
                zeros({}, DType::Int32, bad.device()));
 }
 
+Tensor identity_like(const Tensor& a) {
+  const int64_t n = a.shape().back();
+  return broadcast_to(eye(n, a.dtype(), a.device()), a.shape());
+}
+
 Tensor linalg_call(Prim prim, const LinalgAttrs& attrs, const Tensor& a) {
   return dispatch(prim, attrs, {a});
 }
