@@ -15,6 +15,7 @@
 // A singular A has a zero pivot: logabsdet is -inf and the solves divide by
 // it, so the gradient is not finite, as torch's (which solves with the same
 // factors).
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -29,7 +30,10 @@ namespace {
 
 // sign and log|det A| from P A = L U: det A = det(P) prod(diag U), det(P)
 // = (-1)^(row swaps), so the sign is (-1)^(swaps + negative pivots), or 0
-// with a zero pivot. The parity is counted once, over both.
+// with a zero pivot. The parity is counted once, over both; a zero pivot
+// is read off log|det A| = -inf (log 0; finite pivots' logs never sum to
+// it), and a 0x0 matrix has sign 1 and log|det| 0 (sums, not products, so
+// empty reductions have their identity).
 SlogdetResult from_factors(const LuFactorResult& f, DType dtype) {
   const Tensor d = diagonal(f.LU);
   const int64_t n = f.pivots.shape().back();
@@ -39,8 +43,10 @@ SlogdetResult from_factors(const LuFactorResult& f, DType dtype) {
                                 sum(cast(swapped, DType::Int32), {-1}),
                             dtype);
   const Tensor parity = flips - 2.0 * floor(flips * 0.5);
-  const Tensor nonsingular = amin(cast(ne(d, 0.0 * d), dtype), {-1});
-  return {(1.0 - 2.0 * parity) * nonsingular, sum(log(abs(d)), {-1})};
+  const Tensor logabsdet = sum(log(abs(d)), {-1});
+  const Tensor nonsingular = cast(
+      ne(logabsdet, -std::numeric_limits<double>::infinity()), dtype);
+  return {(1.0 - 2.0 * parity) * nonsingular, logabsdet};
 }
 
 TensorList outputs_of(const SlogdetResult& r) { return {r.sign, r.logabsdet}; }
