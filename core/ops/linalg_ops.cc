@@ -70,9 +70,19 @@ Tensor first_true_plus_one(const Tensor& bad) {
                zeros({}, DType::Int32, bad.device()));
 }
 
-Tensor identity_like(const Tensor& a) {
-  const int64_t n = a.shape().back();
-  return broadcast_to(eye(n, a.dtype(), a.device()), a.shape());
+Tensor permutation_rows(const Tensor& permutation) {
+  const int64_t n = permutation.shape().back();
+  return eq(unsqueeze(permutation, -1),
+            arange(n, DType::Int64, permutation.device()));
+}
+
+Tensor solve_pivoted(const Tensor& lu, const Tensor& pb) {
+  linalg::TriangularSolveOptions lower;
+  lower.unit_diagonal = true;
+  linalg::TriangularSolveOptions upper;
+  upper.upper = true;
+  return linalg::solve_triangular(
+      lu, linalg::solve_triangular(lu, pb, lower), upper);
 }
 
 Tensor linalg_call(Prim prim, const LinalgAttrs& attrs, const Tensor& a) {
@@ -140,11 +150,8 @@ LuResult lu(const Tensor& a) {
   check_input("lu", a, true);
   const LuFactorResult f = lu_factor(a);
   const int64_t n = a.shape().back();
-  // P_rows[i][j] = (perm[i] == j) gives P_rows A = L U; torch's P is its
-  // transpose (A = P L U).
-  const Tensor p_rows = cast(
-      eq(unsqueeze(f.permutation, -1), arange(n, DType::Int64, a.device())),
-      a.dtype());
+  // P_rows A = L U; torch's P is its transpose (A = P L U).
+  const Tensor p_rows = cast(permutation_rows(f.permutation), a.dtype());
   const Tensor eye_n = eye(n, a.dtype(), a.device());
   return {transpose(p_rows, -1, -2), tril(f.LU, -1) + eye_n, triu(f.LU)};
 }
@@ -163,12 +170,7 @@ Tensor lu_solve(const LuFactorResult& factor, const Tensor& b) {
   const Tensor perm = broadcast_to(factor.permutation, perm_shape);
   Shape index_shape = bb.shape();
   const Tensor index = expand(unsqueeze(perm, -1), index_shape);
-  const Tensor pb = gather(bb, bb.dim() - 2, index);
-  TriangularSolveOptions lower;
-  lower.unit_diagonal = true;
-  TriangularSolveOptions upper;
-  upper.upper = true;
-  return solve_triangular(lu_b, solve_triangular(lu_b, pb, lower), upper);
+  return solve_pivoted(lu_b, gather(bb, bb.dim() - 2, index));
 }
 
 QrResult qr(const Tensor& a, QrMode mode) {

@@ -57,7 +57,7 @@ std::shared_ptr<const CustomFunction> make_slogdet() {
   fn->fwd = [](std::span<const Tensor> in) {
     return outputs_of(from_factors(lu_factor(in[0]), in[0].dtype()));
   };
-  // Residuals: LU and the permutation, what lu_solve reads.
+  // Residuals: LU and the permutation (what a solve with them reads).
   fn->fwd_with_residuals = [](std::span<const Tensor> in) {
     const LuFactorResult f = lu_factor(in[0]);
     return std::make_pair(outputs_of(from_factors(f, in[0].dtype())),
@@ -67,10 +67,12 @@ std::shared_ptr<const CustomFunction> make_slogdet() {
                std::span<const Tensor> cts) -> TensorList {
     const Tensor& g = cts[1];  // sign's cotangent meets a zero derivative
     if (!g.defined()) return {Tensor()};
-    const LuFactorResult f{residuals[0], Tensor(), residuals[1]};
-    // g A^-T: the inverse from the factors, transposed as a view.
-    const Tensor inverse = lu_solve(f, identity_like(f.LU));
-    return {transpose(inverse, -1, -2) * unsqueeze(unsqueeze(g, -1), -1)};
+    // g A^-T = (g A^-1)^T, and A^-1 = U^-1 L^-1 P: the two triangular
+    // solves of g P, built in one op from the permutation (no identity to
+    // gather, no product after), and the transpose is a view.
+    const Tensor gp = where(permutation_rows(residuals[1]),
+                            unsqueeze(unsqueeze(g, -1), -1), 0.0);
+    return {transpose(solve_pivoted(residuals[0], gp), -1, -2)};
   };
   fn->jvp = [](std::span<const Tensor> primals,
                std::span<const Tensor> tangents) {

@@ -48,6 +48,11 @@ Tensor solve_with(const LuFactorResult& f, const Tensor& a, const Tensor& b) {
   return lu_solve(f, b);
 }
 
+Tensor identity_like(const Tensor& a) {
+  const int64_t n = a.shape().back();
+  return broadcast_to(eye(n, a.dtype(), a.device()), a.shape());
+}
+
 // solve's own checks of b, before any work: rows, then batch dims.
 void check_solve_rhs(const Tensor& a, const Tensor& b) {
   FNX_CHECK(b.defined() && b.dim() >= 1, "solve",
