@@ -54,6 +54,9 @@ TensorList outputs_of(const SlogdetResult& r) { return {r.sign, r.logabsdet}; }
 std::shared_ptr<const CustomFunction> make_slogdet() {
   auto fn = std::make_shared<CustomFunction>();
   fn->name = "linalg.slogdet";
+  // compile records the LU and the sign's ops, as for any composite: the
+  // graph can be saved, and is differentiated through the LU's rules.
+  fn->compile_inline = true;
   fn->fwd = [](std::span<const Tensor> in) {
     return outputs_of(from_factors(lu_factor(in[0]), in[0].dtype()));
   };
