@@ -44,8 +44,9 @@ SlogdetResult from_factors(const LuFactorResult& f, DType dtype) {
                             dtype);
   const Tensor parity = flips - 2.0 * floor(flips * 0.5);
   const Tensor logabsdet = sum(log(abs(d)), {-1});
-  const Tensor nonsingular = cast(
-      ne(logabsdet, -std::numeric_limits<double>::infinity()), dtype);
+  const Tensor minus_inf = scalar_tensor(
+      -std::numeric_limits<double>::infinity(), dtype, logabsdet.device());
+  const Tensor nonsingular = cast(ne(logabsdet, minus_inf), dtype);
   return {(1.0 - 2.0 * parity) * nonsingular, logabsdet};
 }
 
