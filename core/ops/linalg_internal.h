@@ -23,10 +23,6 @@ void check_rhs(std::string_view op, const Tensor& a, const Tensor& b,
                bool left);
 // (..., n) bool -> (...) int32: 1 + the index of the first true, or 0.
 Tensor first_true_plus_one(const Tensor& bad);
-// P of P A = L U from lu_factor's permutation (..., n) int64, as a bool
-// one-hot (..., n, n): row i is true at column perm[i]. P itself is the
-// identity's rows in the pivoted order, what lu_solve would gather.
-Tensor permutation_rows(const Tensor& permutation);
 // X of L U X = B for a right-hand side already in the pivoted order (P B):
 // lu_solve's two triangular solves, for callers that build P B directly.
 Tensor solve_pivoted(const Tensor& lu, const Tensor& pb);

@@ -70,12 +70,6 @@ Tensor first_true_plus_one(const Tensor& bad) {
                zeros({}, DType::Int32, bad.device()));
 }
 
-Tensor permutation_rows(const Tensor& permutation) {
-  const int64_t n = permutation.shape().back();
-  return eq(unsqueeze(permutation, -1),
-            arange(n, DType::Int64, permutation.device()));
-}
-
 Tensor solve_pivoted(const Tensor& lu, const Tensor& pb) {
   linalg::TriangularSolveOptions lower;
   lower.unit_diagonal = true;
@@ -150,8 +144,11 @@ LuResult lu(const Tensor& a) {
   check_input("lu", a, true);
   const LuFactorResult f = lu_factor(a);
   const int64_t n = a.shape().back();
-  // P_rows A = L U; torch's P is its transpose (A = P L U).
-  const Tensor p_rows = cast(permutation_rows(f.permutation), a.dtype());
+  // P_rows[i][j] = (perm[i] == j) gives P_rows A = L U; torch's P is its
+  // transpose (A = P L U).
+  const Tensor p_rows = cast(
+      eq(unsqueeze(f.permutation, -1), arange(n, DType::Int64, a.device())),
+      a.dtype());
   const Tensor eye_n = eye(n, a.dtype(), a.device());
   return {transpose(p_rows, -1, -2), tril(f.LU, -1) + eye_n, triu(f.LU)};
 }

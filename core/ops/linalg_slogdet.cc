@@ -72,10 +72,13 @@ std::shared_ptr<const CustomFunction> make_slogdet() {
     const Tensor& g = cts[1];  // sign's cotangent meets a zero derivative
     if (!g.defined()) return {Tensor()};
     // g A^-T = (g A^-1)^T, and A^-1 = U^-1 L^-1 P: the two triangular
-    // solves of g P, built in one op from the permutation (no identity to
-    // gather, no product after), and the transpose is a view.
-    const Tensor gp = where(permutation_rows(residuals[1]),
-                            unsqueeze(unsqueeze(g, -1), -1), 0.0);
+    // solves of g P, whose row i holds g at column perm[i] (one scatter
+    // into zeros: no identity to gather or compare against, no product
+    // after), and the transpose is a view.
+    const Tensor index = unsqueeze(residuals[1], -1);
+    const Tensor gp = scatter_add(
+        zeros_like(residuals[0]), -1, index,
+        expand(unsqueeze(unsqueeze(g, -1), -1), index.shape()));
     return {transpose(solve_pivoted(residuals[0], gp), -1, -2)};
   };
   fn->jvp = [](std::span<const Tensor> primals,
