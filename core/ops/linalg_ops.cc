@@ -75,8 +75,8 @@ Tensor solve_pivoted(const Tensor& lu, const Tensor& pb) {
   lower.unit_diagonal = true;
   linalg::TriangularSolveOptions upper;
   upper.upper = true;
-  return linalg::solve_triangular(
-      lu, linalg::solve_triangular(lu, pb, lower), upper);
+  return linalg::solve_triangular(lu, linalg::solve_triangular(lu, pb, lower),
+                                  upper);
 }
 
 Tensor linalg_call(Prim prim, const LinalgAttrs& attrs, const Tensor& a) {

@@ -76,9 +76,9 @@ std::shared_ptr<const CustomFunction> make_slogdet() {
     // into zeros: no identity to gather or compare against, no product
     // after), and the transpose is a view.
     const Tensor index = unsqueeze(residuals[1], -1);
-    const Tensor gp = scatter_add(
-        zeros_like(residuals[0]), -1, index,
-        expand(unsqueeze(unsqueeze(g, -1), -1), index.shape()));
+    const Tensor gp =
+        scatter_add(zeros_like(residuals[0]), -1, index,
+                    expand(unsqueeze(unsqueeze(g, -1), -1), index.shape()));
     return {transpose(solve_pivoted(residuals[0], gp), -1, -2)};
   };
   fn->jvp = [](std::span<const Tensor> primals,

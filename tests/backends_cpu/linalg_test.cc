@@ -106,10 +106,9 @@ void check_triangular_solve(int64_t n, int64_t count, DType dtype,
     at.left = combo & 2;
     at.transpose = combo & 4;
     at.unit_diagonal = combo & 8;
-    const std::string what = "n=" + std::to_string(n) +
-                             " count=" + std::to_string(count) +
-                             " k=" + std::to_string(k_rhs) +
-                             " combo=" + std::to_string(combo);
+    const std::string what =
+        "n=" + std::to_string(n) + " count=" + std::to_string(count) +
+        " k=" + std::to_string(k_rhs) + " combo=" + std::to_string(combo);
     std::vector<double> av = values(random_t({count, n, n}, kF64, combo));
     for (int64_t k = 0; k < count; ++k)
       for (int64_t i = 0; i < n; ++i) av[(k * n + i) * n + i] += 3;
@@ -200,8 +199,7 @@ TEST(LinalgCpu, SmallPathMatchesLapack) {
     const Tensor x_all = call(Prim::TriangularSolve, LinalgAttrs{}, {s, b});
     LinalgAttrs upper_t;
     upper_t.upper = upper_t.transpose = true;
-    const Tensor inv_all =
-        call(Prim::TriangularSolve, upper_t, {s, square});
+    const Tensor inv_all = call(Prim::TriangularSolve, upper_t, {s, square});
     for (int64_t k = 0; k < count; ++k) {
       auto one = [&](const Tensor& t) {
         std::vector<double> v = values(t);

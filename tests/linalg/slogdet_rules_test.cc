@@ -54,16 +54,14 @@ TEST(SlogdetRules, CotangentIsInverseTransposeAndSignHasNone) {
   const Tensor g = grad([&](const Tensor& m) {
     return sum(linalg::slogdet(m).logabsdet * w);
   })(a);
-  EXPECT_TRUE(
-      close(g, unsqueeze(unsqueeze(w, -1), -1) * mT(linalg::inv(a)), 1e-10,
-            1e-10));
-  const Tensor g_sign = grad(
-      [](const Tensor& m) { return sum(linalg::slogdet(m).sign); })(a);
+  EXPECT_TRUE(close(g, unsqueeze(unsqueeze(w, -1), -1) * mT(linalg::inv(a)),
+                    1e-10, 1e-10));
+  const Tensor g_sign =
+      grad([](const Tensor& m) { return sum(linalg::slogdet(m).sign); })(a);
   EXPECT_TRUE(close(g_sign, zeros_like(a), 0, 0));
-  // Per example under vmap: the same rule, one level down.
-  const Tensor per_example = vmap(grad([](const Tensor& m) {
-    return linalg::slogdet(m).logabsdet;
-  }))(a);
+  // Per example under vmap: the rules run on the batch.
+  const Tensor per_example = vmap(
+      grad([](const Tensor& m) { return linalg::slogdet(m).logabsdet; }))(a);
   EXPECT_TRUE(close(per_example, mT(linalg::inv(a)), 1e-10, 1e-10));
 }
 
@@ -76,15 +74,14 @@ TEST(SlogdetRules, TangentIsTraceOfTheSolve) {
   };
   auto [out, tangent] = jvp(both, a, t);
   EXPECT_TRUE(close(out, both(a), 0, 0));
-  EXPECT_TRUE(close(select(tangent, -1, 0), trace(linalg::solve(a, t)), 1e-10,
-                    1e-10));
+  EXPECT_TRUE(
+      close(select(tangent, -1, 0), trace(linalg::solve(a, t)), 1e-10, 1e-10));
   EXPECT_TRUE(close(select(tangent, -1, 1), zeros({6}, DType::Float64), 0, 0));
 }
 
 TEST(SlogdetRules, DetGradientIsJacobisFormula) {
   const Tensor a = general_batch();
-  const Tensor g =
-      grad([](const Tensor& m) { return sum(linalg::det(m)); })(a);
+  const Tensor g = grad([](const Tensor& m) { return sum(linalg::det(m)); })(a);
   const Tensor d = unsqueeze(unsqueeze(linalg::det(a), -1), -1);
   EXPECT_TRUE(close(g, d * mT(linalg::inv(a)), 1e-10, 1e-10));
 }
@@ -112,14 +109,14 @@ TEST(SlogdetRules, SingularMatrixAsTorch) {
   const Tensor a = f64({1, 2, 3, 2, 4, 6, 1, 0, 1}, {3, 3});
   const linalg::SlogdetResult s = linalg::slogdet(a);
   EXPECT_EQ(s.sign.item<double>(), 0.0);
-  EXPECT_EQ(s.logabsdet.item<double>(), -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(s.logabsdet.item<double>(),
+            -std::numeric_limits<double>::infinity());
   EXPECT_EQ(linalg::logdet(a).item<double>(),
             -std::numeric_limits<double>::infinity());
   EXPECT_EQ(linalg::det(a).item<double>(), 0.0);
   // The gradient solves with the zero pivot (torch's lu_solve does the
   // same): not finite, and no error.
-  const Tensor g =
-      grad([](const Tensor& m) { return linalg::logdet(m); })(a);
+  const Tensor g = grad([](const Tensor& m) { return linalg::logdet(m); })(a);
   EXPECT_GT(count(logical_not(isfinite(g))), 0);
   // Under vmap the other examples are unaffected.
   const Tensor batch = stack({a, spd(random64({3, 3}, 36))});
@@ -136,8 +133,8 @@ TEST(SlogdetRules, NegativeDeterminantLogdetIsNaN) {
   EXPECT_EQ(s.logabsdet.item<double>(), 0.0);
   EXPECT_TRUE(std::isnan(linalg::logdet(a).item<double>()));
   // log|det| is smooth there: its gradient is still A^-T.
-  const Tensor g = grad(
-      [](const Tensor& m) { return linalg::slogdet(m).logabsdet; })(a);
+  const Tensor g =
+      grad([](const Tensor& m) { return linalg::slogdet(m).logabsdet; })(a);
   EXPECT_TRUE(close(g, mT(linalg::inv(a)), 1e-12, 1e-12));
 }
 
