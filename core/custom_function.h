@@ -62,6 +62,13 @@ struct CustomFunction {
   // marked false get no cotangent and their tangents are ignored.
   std::vector<char> differentiable;
 
+  // compile's tracer runs fwd instead of keeping the call one node, so the
+  // graph holds fwd's primitives (it can be saved and fused) and is
+  // differentiated through them. For the library's composites whose rules
+  // only make derivatives cheaper (linalg::slogdet); a user's custom
+  // function stays one node with its rules.
+  bool compile_inline = false;
+
   bool has_vjp() const { return static_cast<bool>(bwd); }
   bool has_jvp() const { return static_cast<bool>(jvp); }
   bool has_vmap() const { return static_cast<bool>(vmap); }

@@ -78,6 +78,21 @@ void cholesky_one(const T* a, int64_t rs, int64_t cs, int64_t n_rt, T* out,
   }
 }
 
+// E = op'(T) into e: its triangle, without the diagonal when it is unit.
+// Returns whether E is lower triangular.
+template <int N, typename T>
+bool load_triangle(const T* a, int64_t rs, int64_t cs, const LinalgAttrs& at,
+                   bool tr, T (&e)[N][N]) {
+  const bool lower = at.upper == tr;
+  for (int i = 0; i < N; ++i) {
+    for (int j = lower ? 0 : i; j < (lower ? i + 1 : N); ++j) {
+      if (i == j && at.unit_diagonal) continue;
+      e[i][j] = tr ? a[j * rs + i * cs] : a[i * rs + j * cs];
+    }
+  }
+  return lower;
+}
+
 // op(T) X = B for one matrix. A right solve X op(T) = B is the left solve
 // op(T)^T X^T = B^T: the transpose flips and the rows of B become the
 // vectors solved (element stride 1) instead of its columns.
@@ -85,14 +100,8 @@ template <int N, bool kLeft, typename T>
 void trsm_one(const T* a, int64_t rs, int64_t cs, const LinalgAttrs& at,
               int64_t k, T* b) {
   const bool tr = at.transpose != !kLeft;
-  const bool lower = at.upper == tr;  // the triangle of E = op'(T)
   T e[N][N];
-  for (int i = 0; i < N; ++i) {
-    for (int j = lower ? 0 : i; j < (lower ? i + 1 : N); ++j) {
-      if (i == j && at.unit_diagonal) continue;
-      e[i][j] = tr ? a[j * rs + i * cs] : a[i * rs + j * cs];
-    }
-  }
+  const bool lower = load_triangle<N>(a, rs, cs, at, tr, e);
   const int64_t es = kLeft ? k : 1;  // between elements of a vector
   const int64_t vs = kLeft ? 1 : N;  // between vectors
   for (int s = 0; s < N; ++s) {
@@ -107,6 +116,32 @@ void trsm_one(const T* a, int64_t rs, int64_t cs, const LinalgAttrs& at,
       const T d = e[i][i];
       for (int64_t r = 0; r < k; ++r) xi[r * vs] /= d;
     }
+  }
+}
+
+// trsm_one's left solve with N right-hand sides (B N x N: an inverse, a
+// square right-hand side). Each row of X is accumulated in a local row
+// from the rows solved before it, so the compiler keeps it in one vector
+// register (trsm_one's runtime k and in-place rows leave that loop scalar:
+// it cannot rule out aliasing); the same operations in the same order.
+template <int N, typename T>
+void trsm_square(const T* a, int64_t rs, int64_t cs, const LinalgAttrs& at,
+                 T* b) {
+  T e[N][N];
+  const bool lower = load_triangle<N>(a, rs, cs, at, at.transpose, e);
+  for (int s = 0; s < N; ++s) {
+    const int i = lower ? s : N - 1 - s;
+    T row[N];
+    for (int r = 0; r < N; ++r) row[r] = b[i * N + r];
+    for (int j = lower ? 0 : i + 1; j < (lower ? i : N); ++j) {
+      const T eij = e[i][j];
+      for (int r = 0; r < N; ++r) row[r] -= eij * b[j * N + r];
+    }
+    if (!at.unit_diagonal) {
+      const T d = e[i][i];
+      for (int r = 0; r < N; ++r) row[r] /= d;
+    }
+    for (int r = 0; r < N; ++r) b[i * N + r] = row[r];
   }
 }
 
@@ -185,7 +220,9 @@ void small_triangular_solve(const MatrixBatch& a, const T* pa,
     constexpr int N = decltype(order)::value;
     const int64_t size = rows * cols;
     over_batch(a.count, N * size, [&](int64_t i) {
-      if (attrs.left) {
+      if (attrs.left && cols == N) {
+        trsm_square<N>(pa + a.offset(i), a.rs, a.cs, attrs, b + i * size);
+      } else if (attrs.left) {
         trsm_one<N, true>(pa + a.offset(i), a.rs, a.cs, attrs, cols,
                           b + i * size);
       } else {

@@ -23,6 +23,9 @@ void check_rhs(std::string_view op, const Tensor& a, const Tensor& b,
                bool left);
 // (..., n) bool -> (...) int32: 1 + the index of the first true, or 0.
 Tensor first_true_plus_one(const Tensor& bad);
+// X of L U X = B for a right-hand side already in the pivoted order (P B):
+// lu_solve's two triangular solves, for callers that build P B directly.
+Tensor solve_pivoted(const Tensor& lu, const Tensor& pb);
 Tensor linalg_call(Prim prim, const LinalgAttrs& attrs, const Tensor& a);
 // The primitive's packed result as views of its parts.
 std::vector<Tensor> linalg_parts_of(Prim prim, const LinalgAttrs& attrs,

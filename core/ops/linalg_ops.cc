@@ -70,6 +70,15 @@ Tensor first_true_plus_one(const Tensor& bad) {
                zeros({}, DType::Int32, bad.device()));
 }
 
+Tensor solve_pivoted(const Tensor& lu, const Tensor& pb) {
+  linalg::TriangularSolveOptions lower;
+  lower.unit_diagonal = true;
+  linalg::TriangularSolveOptions upper;
+  upper.upper = true;
+  return linalg::solve_triangular(lu, linalg::solve_triangular(lu, pb, lower),
+                                  upper);
+}
+
 Tensor linalg_call(Prim prim, const LinalgAttrs& attrs, const Tensor& a) {
   return dispatch(prim, attrs, {a});
 }
@@ -158,12 +167,7 @@ Tensor lu_solve(const LuFactorResult& factor, const Tensor& b) {
   const Tensor perm = broadcast_to(factor.permutation, perm_shape);
   Shape index_shape = bb.shape();
   const Tensor index = expand(unsqueeze(perm, -1), index_shape);
-  const Tensor pb = gather(bb, bb.dim() - 2, index);
-  TriangularSolveOptions lower;
-  lower.unit_diagonal = true;
-  TriangularSolveOptions upper;
-  upper.upper = true;
-  return solve_triangular(lu_b, solve_triangular(lu_b, pb, lower), upper);
+  return solve_pivoted(lu_b, gather(bb, bb.dim() - 2, index));
 }
 
 QrResult qr(const Tensor& a, QrMode mode) {

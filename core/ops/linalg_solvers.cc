@@ -1,7 +1,8 @@
-// Composites on the decompositions: solve, inv, det, slogdet, logdet,
-// cholesky_solve, lstsq, pinv, matrix_norm, matrix_power. Written in public
-// ops only, so every transform differentiates and batches them through the
-// decompositions' rules.
+// Composites on the decompositions: solve, inv, det, logdet, cholesky_solve,
+// lstsq, pinv, matrix_norm, matrix_power. Written in public ops only, so
+// every transform differentiates and batches them through the
+// decompositions' rules; det and logdet through slogdet's own rules
+// (linalg_slogdet.cc).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -52,18 +53,6 @@ Tensor identity_like(const Tensor& a) {
   return broadcast_to(eye(n, a.dtype(), a.device()), a.shape());
 }
 
-// (-1)^(number of row swaps), from LAPACK's pivots.
-Tensor permutation_sign(const LuFactorResult& f) {
-  const int64_t n = f.pivots.shape().back();
-  const Tensor swaps =
-      cast(ne(f.pivots, arange(1, n + 1, 1, DType::Int32, f.pivots.device())),
-           DType::Int64);
-  const Tensor odd = cast(sum(swaps, {-1}), DType::Float64);
-  // 1 - 2 (count mod 2), in floats.
-  const Tensor parity = odd - 2.0 * floor(odd / 2.0);
-  return 1.0 - 2.0 * parity;
-}
-
 // solve's own checks of b, before any work: rows, then batch dims.
 void check_solve_rhs(const Tensor& a, const Tensor& b) {
   FNX_CHECK(b.defined() && b.dim() >= 1, "solve",
@@ -104,20 +93,6 @@ SolveExResult inv_ex(const Tensor& a) {
   check_input("inv", a, true);
   const LuFactorResult f = lu_factor(a);
   return {lu_solve(f, identity_like(a)), singular_info(f.LU)};
-}
-
-SlogdetResult slogdet(const Tensor& a) {
-  check_input("slogdet", a, true);
-  const LuFactorResult f = lu_factor(a);
-  const Tensor d = diagonal(f.LU);
-  const Tensor negatives =
-      cast(sum(cast(d < 0.0, DType::Int64), {-1}), DType::Float64);
-  const Tensor d_sign = 1.0 - 2.0 * (negatives - 2.0 * floor(negatives / 2.0));
-  const Tensor zero =
-      cast(amax(cast(eq(d, 0.0 * d), DType::Int32), {-1}), DType::Float64);
-  const Tensor sign =
-      cast(permutation_sign(f) * d_sign * (1.0 - zero), a.dtype());
-  return {sign, sum(log(abs(d)), {-1})};
 }
 
 Tensor det(const Tensor& a) {

@@ -99,23 +99,22 @@ TEST(LinalgCpu, ZeroSizes) {
 // op(T) X = B (left) or X op(T) = B: X from the kernel, checked by
 // multiplying back. a's unread parts are NaN.
 void check_triangular_solve(int64_t n, int64_t count, DType dtype,
-                            bool transposed_a) {
+                            bool transposed_a, int64_t k_rhs = 2) {
   for (int combo = 0; combo < 16; ++combo) {
     LinalgAttrs at;
     at.upper = combo & 1;
     at.left = combo & 2;
     at.transpose = combo & 4;
     at.unit_diagonal = combo & 8;
-    const std::string what = "n=" + std::to_string(n) +
-                             " count=" + std::to_string(count) +
-                             " combo=" + std::to_string(combo);
+    const std::string what =
+        "n=" + std::to_string(n) + " count=" + std::to_string(count) +
+        " k=" + std::to_string(k_rhs) + " combo=" + std::to_string(combo);
     std::vector<double> av = values(random_t({count, n, n}, kF64, combo));
     for (int64_t k = 0; k < count; ++k)
       for (int64_t i = 0; i < n; ++i) av[(k * n + i) * n + i] += 3;
     Tensor a = poison_other_triangle(make(av, {count, n, n}, dtype), at.upper,
                                      at.unit_diagonal);
     if (transposed_a) a = make_transposed(values(a), {count, n, n}, dtype);
-    const int64_t k_rhs = 2;
     const Shape bs = at.left ? Shape{count, n, k_rhs} : Shape{count, k_rhs, n};
     const Tensor b = random_t(bs, dtype, 100 + combo);
     const Tensor x = call(Prim::TriangularSolve, at, {a, b});
@@ -143,6 +142,9 @@ TEST(LinalgCpu, TriangularSolveAllOptions) {
     check_triangular_solve(12, 3, dtype, false);
     check_triangular_solve(12, 2, dtype, true);  // transposed layout
     check_triangular_solve(4, 9, dtype, true);
+    // Square right-hand sides (an inverse): the small path's own loop.
+    check_triangular_solve(3, 16, dtype, false, 3);
+    check_triangular_solve(8, 16, dtype, true, 8);
   }
 }
 
@@ -191,9 +193,13 @@ TEST(LinalgCpu, SmallPathMatchesLapack) {
     const Tensor a = random_t({count, n, n}, kF64, 40 + n);
     const Tensor s = spd(count, n, kF64, 50 + n);
     const Tensor b = random_t({count, n, 3}, kF64, 60 + n);
+    const Tensor square = random_t({count, n, n}, kF64, 70 + n);
     const Tensor lu_all = call(Prim::Lu, LinalgAttrs{}, {a});
     const Tensor chol_all = call(Prim::Cholesky, LinalgAttrs{}, {s});
     const Tensor x_all = call(Prim::TriangularSolve, LinalgAttrs{}, {s, b});
+    LinalgAttrs upper_t;
+    upper_t.upper = upper_t.transpose = true;
+    const Tensor inv_all = call(Prim::TriangularSolve, upper_t, {s, square});
     for (int64_t k = 0; k < count; ++k) {
       auto one = [&](const Tensor& t) {
         std::vector<double> v = values(t);
@@ -212,6 +218,9 @@ TEST(LinalgCpu, SmallPathMatchesLapack) {
       expect_near_all(
           values(call(Prim::TriangularSolve, LinalgAttrs{}, {one(s), one(b)})),
           values(one(x_all)), 1e-12, "triangular_solve " + what);
+      expect_near_all(
+          values(call(Prim::TriangularSolve, upper_t, {one(s), one(square)})),
+          values(one(inv_all)), 1e-12, "square triangular_solve " + what);
     }
   }
 }

@@ -166,6 +166,29 @@ TEST(Export, Errors) {
             std::string::npos);
 }
 
+// slogdet has rules of its own (a custom_call) but compiles to its ops
+// (compile_inline): graphs of logdet and det save, load and run like any
+// composite's, and grad through the loaded graph is A^-T.
+TEST(Export, DeterminantsSaveLikeComposites) {
+  auto f = [](const Leaves& in) {
+    return Leaves{linalg::logdet(in[0]), linalg::det(in[0])};
+  };
+  const Tensor a = from_vector({4, 1, 0, 1, 3, 1, 0, 1, 2}, {3, 3},
+                               DType::Float64);
+  auto graph = make_graph(f)(Leaves{a});
+  absl::StatusOr<std::string> bytes = serialize_graph(*graph);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  absl::StatusOr<std::shared_ptr<const Graph>> parsed = parse_graph(*bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const LoadedGraph g = graph_callable(*parsed);
+  const Leaves got = g(Leaves{a}), want = f(Leaves{a});
+  EXPECT_TRUE(close(got[0], want[0], 1e-12, 1e-12));
+  EXPECT_TRUE(close(got[1], want[1], 1e-12, 1e-12));
+  const Leaves da =
+      grad([&g](const Leaves& v) { return g(v)[0]; })(Leaves{a});
+  EXPECT_TRUE(close(da[0], transpose(linalg::inv(a), 0, 1), 1e-12, 1e-12));
+}
+
 // A parsed fuzzed graph is valid: small ones run (values or fnx::Error).
 void try_parse(const std::string& bytes) {
   absl::StatusOr<std::shared_ptr<const Graph>> g = parse_graph(bytes);

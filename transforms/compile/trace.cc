@@ -78,7 +78,11 @@ class TraceInterpreter final : public Interpreter {
 
   std::vector<Tensor> process_higher_order(const OpCall& call) override {
     // A custom function stays one node, keeping its own rules. (A compiled
-    // function called while tracing runs its nodes instead: compiled.cc.)
+    // function called while tracing runs its nodes instead: compiled.cc;
+    // a library composite marked compile_inline runs its fwd here.)
+    if (call.attr<CustomAttrs>().fn->compile_inline) {
+      return Interpreter::process_higher_order(call);
+    }
     std::vector<Tensor> inner;
     Graph::Node node{call.prim, call.attrs, {}, {}};
     for (const Tensor& t : call.inputs) {

@@ -150,6 +150,7 @@ std::shared_ptr<const CustomFunction> batched(
   auto b = std::make_shared<CustomFunction>();
   b->name = fn->name;
   b->differentiable = fn->differentiable;
+  b->compile_inline = fn->compile_inline;
   b->fwd = [fn, batch](std::span<const Tensor> inputs) {
     if (fn->has_vmap())
       return user_vmap(*fn, batch.size, batch.in_dims, inputs);
