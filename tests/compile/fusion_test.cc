@@ -133,33 +133,6 @@ TEST(Fusion, NoCycleThroughAnOutsideNode) {
   EXPECT_EQ(graph->nodes.size(), 2u) << graph->to_string();
 }
 
-// A matmul over an inner dim of 1 (a Linear layer with one input feature,
-// batched over models) is a multiply: it joins the fusion, bit for bit.
-TEST(Fusion, MatmulOverInnerDimOneFusesAsMultiply) {
-  auto f = [](const Tensor& x, const Tensor& w, const Tensor& b) {
-    return tanh(matmul(x, w) + b);
-  };
-  const Tensor x = randn({64, 1}), w = randn({8, 1, 32}), b = randn({8, 1, 32});
-  auto graph = make_graph(f)(x, w, b);
-  EXPECT_EQ(graph->count(Prim::Matmul), 0) << graph->to_string();
-  EXPECT_EQ(graph->fused_count(), 1) << graph->to_string();
-  EXPECT_EQ(graph->nodes.size(), 1u) << graph->to_string();
-  auto cf = compile(f);
-  for (int call = 0; call < 2; ++call) {
-    EXPECT_TRUE(equal(cf(x, w, b), f(x, w, b)));
-  }
-  auto loss = [&](const Tensor& wv) { return f(x, wv, b).sum(); };
-  auto closs = [&](const Tensor& wv) { return cf(x, wv, b).sum(); };
-  EXPECT_TRUE(allclose(grad(closs)(w), grad(loss)(w), 1e-5, 1e-6));
-  // Float64 and a batched left side too; an inner dim of 2 keeps matmul.
-  const Tensor xd = randn({3, 5, 1}, DType::Float64);
-  const Tensor wd = randn({3, 1, 4}, DType::Float64);
-  EXPECT_TRUE(equal(compile(f)(xd, wd, wd), f(xd, wd, wd)));
-  auto mm = [](const Tensor& u, const Tensor& v) { return matmul(u, v); };
-  EXPECT_EQ(make_graph(mm)(randn({4, 2}), randn({2, 3}))->count(Prim::Matmul),
-            1);
-}
-
 TEST(Fusion, SeveralOutputs) {
   auto f = [](const Tensor& x) {
     const Tensor e = exp(x);

@@ -56,9 +56,6 @@ std::string graph_text(const Graph& graph);
 void eliminate_dead_code(Graph& graph);
 void eliminate_common_subexpressions(Graph& graph);
 void fold_creation_constants(Graph& graph);
-// Matmuls over an inner dim of 1 become broadcasting multiplies (the same
-// products, one rounding each), which elementwise fusion can take in.
-void matmuls_of_one_to_mul(Graph& graph);
 // Values numbered in order: constants, inputs, node outputs.
 void renumber(Graph& graph);
 void optimize(Graph& graph);  // all of the above, in order

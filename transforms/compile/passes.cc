@@ -1,13 +1,11 @@
 // Graph passes, run after tracing: dead-code elimination, common
-// subexpressions, folding creation ops into constants, matmuls over an inner
-// dim of 1 as multiplies, and renumbering the values in order (constants,
-// inputs, node outputs).
+// subexpressions, folding creation ops into constants, and renumbering the
+// values in order (constants, inputs, node outputs).
 #include <string>
 #include <unordered_map>
 #include <utility>
 
 #include "core/dispatch.h"
-#include "core/shape.h"
 #include "core/str_cat.h"
 #include "transforms/compile/compile_internal.h"
 
@@ -136,37 +134,11 @@ void renumber(Graph& g) {
   g.values = std::move(values);
 }
 
-void matmuls_of_one_to_mul(Graph& g) {
-  for (Graph::Node& node : g.nodes) {
-    if (node.prim != Prim::Matmul || node.inputs.size() != 2 ||
-        node.outputs.size() != 1 || node.inputs[0] < 0 || node.inputs[1] < 0 ||
-        node.outputs[0] < 0) {
-      continue;
-    }
-    const Graph::Value& a = g.values[node.inputs[0]];
-    const Graph::Value& b = g.values[node.inputs[1]];
-    const Graph::Value& out = g.values[node.outputs[0]];
-    // A (..., m, 1) times B (..., 1, n): each result is one product, which
-    // BLAS rounds once as the multiply does (beta is 0), so the results are
-    // eager's bit for bit. Vectors (rank 1) keep matmul's own rules.
-    if (a.shape.size() < 2 || b.shape.size() < 2 || a.shape.back() != 1 ||
-        b.shape[b.shape.size() - 2] != 1 || a.dtype != b.dtype ||
-        !(a.dtype == DType::Float32 || a.dtype == DType::Float64) ||
-        !(a.device == b.device)) {
-      continue;
-    }
-    if (broadcast_shapes(a.shape, b.shape, "matmul") != out.shape) continue;
-    node.prim = Prim::Mul;
-    node.attrs = NoAttrs{};
-  }
-}
-
 void optimize(Graph& g) {
   // CSE first: equal creation ops (the scalars of `y * 1.01` repeated in a
   // loop) merge into one node, so they fold into one constant.
   eliminate_common_subexpressions(g);
   fold_creation_constants(g);
-  matmuls_of_one_to_mul(g);
   eliminate_dead_code(g);
   renumber(g);
 }
