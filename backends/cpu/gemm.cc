@@ -114,8 +114,9 @@ void blas_rows(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
   const int64_t rows = rows_per_call(trans_b, m, n, k);
   for (int64_t lo = 0; lo < m; lo += rows) {
     const int64_t len = std::min(m, lo + rows) - lo;
-    blas_call(trans_a, trans_b, len, n, k, alpha, trans_a ? a + lo : a + lo * lda,
-              lda, b, ldb, beta, c + lo * ldc, ldc);
+    blas_call(trans_a, trans_b, len, n, k, alpha,
+              trans_a ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc,
+              ldc);
   }
 }
 

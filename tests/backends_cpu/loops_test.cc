@@ -3,11 +3,12 @@
 // row-major indices, in order, at the right offset of every operand. Its
 // pointers step between runs instead of being recomputed, so ranges that
 // start or end inside a run, or wrap several dims at once, are the cases.
+#include "backends/cpu/loops.h"
+
 #include <array>
 #include <cstdint>
 #include <vector>
 
-#include "backends/cpu/loops.h"
 #include "gtest/gtest.h"
 
 namespace fnx::cpu {
@@ -70,9 +71,8 @@ TEST(RunPlanRange, EverySubRangeVisitsItsElementsInOrder) {
   };
   const std::array<int64_t, 3> itemsizes{4, 4, 8};
   for (const Case& c : cases) {
-    const LoopPlan<3> plan =
-        make_plan<3>(c.shape, {&c.strides[0], &c.strides[1], &c.strides[2]},
-                     itemsizes);
+    const LoopPlan<3> plan = make_plan<3>(
+        c.shape, {&c.strides[0], &c.strides[1], &c.strides[2]}, itemsizes);
     const int64_t n = numel(c.shape);
     for (int64_t begin = 0; begin <= n; ++begin) {
       for (int64_t end = begin + 1; end <= n; ++end) {

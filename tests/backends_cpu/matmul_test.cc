@@ -145,8 +145,8 @@ TEST(Matmul, RowsDoNotDependOnHowManyAreMultiplied) {
   for (auto [m, k, n, dtype] : {std::tuple{2112, 33, 31, kF32},
                                 {4096, 256, 8, kF32},
                                 {1500, 40, 30, kF64}}) {
-    const std::string what = std::to_string(m) + "x" + std::to_string(k) +
-                             "x" + std::to_string(n);
+    const std::string what =
+        std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
     const Tensor a = random_t({m, k}, dtype, 16);
     const Tensor at = make_transposed(values(a), {m, k}, dtype);
     const Tensor b = random_t({k, n}, dtype, 17);
@@ -156,10 +156,10 @@ TEST(Matmul, RowsDoNotDependOnHowManyAreMultiplied) {
       constexpr int64_t kRows = 64;
       for (int64_t r0 = 0; r0 < m; r0 += kRows) {
         const int64_t rows = std::min<int64_t>(kRows, m - r0);
-        const Tensor part = view(lhs, {rows, k}, lhs.strides(),
-                                 r0 * lhs.strides()[0]);
-        const std::vector<double> got = values(
-            run(Prim::Matmul, NoAttrs{}, {part, b}, {rows, n}, dtype));
+        const Tensor part =
+            view(lhs, {rows, k}, lhs.strides(), r0 * lhs.strides()[0]);
+        const std::vector<double> got =
+            values(run(Prim::Matmul, NoAttrs{}, {part, b}, {rows, n}, dtype));
         const std::vector<double> want(all.begin() + r0 * n,
                                        all.begin() + (r0 + rows) * n);
         ASSERT_EQ(got, want) << what << " rows " << r0;
