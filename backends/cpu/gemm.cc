@@ -127,11 +127,11 @@ void parallel_blas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
                    T beta, T* c, int64_t ldc) {
   single_threaded_blas();
-  // A part has at least ~5e5 multiply-adds (an 80^3 GEMM, ~10 us on one
-  // core), a few times the elementwise loops' grain, so that waking a
-  // worker pays. (It was 2^21: vmap(jacrev)'s 2112 x 31 x 33 backward GEMM,
-  // 43 us in small-kernel blocks, then ran on one thread of two.)
-  constexpr int64_t kMinWork = int64_t{1} << 19;
+  // A part has at least ~2e6 multiply-adds (a 128^3 GEMM). Waking a pool
+  // worker is slow on the 2-core machine (a 70000-element mul split in two
+  // took 15 us against 8.5 us on one thread), so a GEMM of a few tens of
+  // microseconds (vmap(jacrev)'s 2112 x 31 x 33, 43 us) stays on one.
+  constexpr int64_t kMinWork = int64_t{1} << 21;
   // Inside a pool task (kernels running one GEMM per sample in parallel)
   // the pool runs nested work serially: one call is then cheaper than parts.
   const int64_t threads = in_pool_task() ? 1 : pool_threads();
