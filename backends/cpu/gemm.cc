@@ -85,14 +85,53 @@ void blas_call(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
   }
 }
 
+// Rows per BLAS call. OpenBLAS (0.3.16 on, with its Skylake-X, Cooper Lake
+// and Sapphire Rapids kernels) runs a row-major product whose B is not
+// transposed through a small-matrix kernel when it has at most 1e6
+// multiply-adds: no packing and no clearing of C first. For a tall product
+// with few columns and a short K that is about twice as fast per row, so
+// such products go in blocks of rows under that size (vmap(jacrev)'s
+// backward GEMM, 2112 x 31 x 33: 72 -> 43 us on one core; 4096 x 8 x 256:
+// 360 -> 170 us). Blocks of at least kMinBlockRows rows only: where the
+// library has no such kernel a block repacks B (at most k * n <= 1e6 / 32
+// elements), which stays small next to the block's work. Rows are computed
+// independently, so where the blocks fall does not change any result.
+int64_t rows_per_call(bool trans_b, int64_t m, int64_t n, int64_t k) {
+  constexpr int64_t kSmallKernelWork = 1000000;
+  constexpr int64_t kMinBlockRows = 32;
+  if (trans_b || m * n * k <= kSmallKernelWork) return m;
+  const int64_t rows = kSmallKernelWork / (n * k);
+  if (rows < kMinBlockRows) return m;
+  const int64_t blocks = (m + rows - 1) / rows;
+  return (m + blocks - 1) / blocks;  // even blocks
+}
+
+// One thread's rows of C: BLAS calls over blocks of rows_per_call rows.
+template <typename T>
+void blas_rows(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+               T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
+               T beta, T* c, int64_t ldc) {
+  const int64_t rows = rows_per_call(trans_b, m, n, k);
+  for (int64_t lo = 0; lo < m; lo += rows) {
+    const int64_t len = std::min(m, lo + rows) - lo;
+    blas_call(trans_a, trans_b, len, n, k, alpha,
+              trans_a ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc,
+              ldc);
+  }
+}
+
 // Splits C into blocks of rows (or of columns when it is wider than tall),
-// one per pool thread, each a single-threaded BLAS call.
+// one per pool thread, each run by blas_rows on its thread.
 template <typename T>
 void parallel_blas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                    T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
                    T beta, T* c, int64_t ldc) {
   single_threaded_blas();
-  constexpr int64_t kMinWork = int64_t{1} << 21;  // ~ a 128^3 GEMM
+  // A part has at least ~2e6 multiply-adds (a 128^3 GEMM). Waking a pool
+  // worker is slow on the 2-core machine (a 70000-element mul split in two
+  // took 15 us against 8.5 us on one thread), so a GEMM of a few tens of
+  // microseconds (vmap(jacrev)'s 2112 x 31 x 33, 43 us) stays on one.
+  constexpr int64_t kMinWork = int64_t{1} << 21;
   // Inside a pool task (kernels running one GEMM per sample in parallel)
   // the pool runs nested work serially: one call is then cheaper than parts.
   const int64_t threads = in_pool_task() ? 1 : pool_threads();
@@ -101,7 +140,7 @@ void parallel_blas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
   const int64_t parts = std::min<int64_t>(
       {threads, extent / 16, std::max<int64_t>(1, m * n * k / kMinWork)});
   if (parts <= 1) {
-    blas_call(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    blas_rows(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   const int64_t block = (extent + parts - 1) / parts;
@@ -111,7 +150,7 @@ void parallel_blas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
     if (len <= 0) return;
     if (split_rows) {
       const T* a_block = trans_a ? a + lo : a + lo * lda;
-      blas_call(trans_a, trans_b, len, n, k, alpha, a_block, lda, b, ldb, beta,
+      blas_rows(trans_a, trans_b, len, n, k, alpha, a_block, lda, b, ldb, beta,
                 c + lo * ldc, ldc);
     } else {
       const T* b_block = trans_b ? b + lo * ldb : b + lo;

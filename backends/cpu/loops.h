@@ -120,14 +120,22 @@ LoopPlan<N> make_plan(const Shape& shape,
 // inner(ptrs, inner_strides, n) once per run of the innermost dim, where
 // ptrs[k] points at operand k's first element of the run and
 // inner_strides[k] is its byte stride along the run.
+//
+// Between runs the pointers step by the outer strides (odometer style), read
+// through raw pointers taken once: recomputing every offset from the index
+// through the plan's small vectors cost more than the work when runs are
+// short (a (33, 33) basis times (64, 1, 33) under vmap(jacrev): 2112 runs of
+// 33 elements took 4x as long as the same op on contiguous operands).
 template <std::size_t N, typename Inner>
 void run_plan_range(const LoopPlan<N>& plan, const std::array<char*, N>& base,
                     int64_t begin, int64_t end, const Inner& inner) {
   const int nd = plan.ndim();
-  const int64_t inner_size = plan.sizes[nd - 1];
+  const int64_t* sizes = plan.sizes.data();
+  std::array<const int64_t*, N> strides;
+  for (std::size_t k = 0; k < N; ++k) strides[k] = plan.strides[k].data();
+  const int64_t inner_size = sizes[nd - 1];
   std::array<int64_t, N> inner_strides;
-  for (std::size_t k = 0; k < N; ++k)
-    inner_strides[k] = plan.strides[k][nd - 1];
+  for (std::size_t k = 0; k < N; ++k) inner_strides[k] = strides[k][nd - 1];
   if (nd == 1) {
     std::array<char*, N> ptrs;
     for (std::size_t k = 0; k < N; ++k)
@@ -136,27 +144,37 @@ void run_plan_range(const LoopPlan<N>& plan, const std::array<char*, N>& base,
     return;
   }
   Shape counter(nd - 1);
+  int64_t* count = counter.data();
   int64_t rest = begin / inner_size;
   int64_t i0 = begin % inner_size;
   for (int d = nd - 2; d >= 0; --d) {
-    counter[d] = rest % plan.sizes[d];
-    rest /= plan.sizes[d];
+    count[d] = rest % sizes[d];
+    rest /= sizes[d];
+  }
+  // Operand pointers at the start of the current run (element i0 of it).
+  std::array<char*, N> ptrs;
+  for (std::size_t k = 0; k < N; ++k) {
+    int64_t off = i0 * inner_strides[k];
+    for (int d = 0; d < nd - 1; ++d) off += count[d] * strides[k][d];
+    ptrs[k] = base[k] + off;
   }
   int64_t linear = begin;
-  while (linear < end) {
+  while (true) {
     const int64_t n = std::min(inner_size - i0, end - linear);
-    std::array<char*, N> ptrs;
-    for (std::size_t k = 0; k < N; ++k) {
-      int64_t off = i0 * inner_strides[k];
-      for (int d = 0; d < nd - 1; ++d) off += counter[d] * plan.strides[k][d];
-      ptrs[k] = base[k] + off;
-    }
     inner(ptrs, inner_strides, n);
     linear += n;
+    if (linear >= end) return;
+    // Back to the start of this run, then one step of the odometer.
+    for (std::size_t k = 0; k < N; ++k) ptrs[k] -= i0 * inner_strides[k];
     i0 = 0;
     for (int d = nd - 2; d >= 0; --d) {
-      if (++counter[d] < plan.sizes[d]) break;
-      counter[d] = 0;
+      if (++count[d] < sizes[d]) {
+        for (std::size_t k = 0; k < N; ++k) ptrs[k] += strides[k][d];
+        break;
+      }
+      count[d] = 0;
+      for (std::size_t k = 0; k < N; ++k)
+        ptrs[k] -= (sizes[d] - 1) * strides[k][d];
     }
   }
 }

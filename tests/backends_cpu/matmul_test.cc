@@ -1,6 +1,9 @@
 // Matmul against a naive float64 triple loop, over every operand layout
 // the kernel distinguishes (row-major, transposed, needs-a-copy, broadcast
 // batches, folded batches, many small batches) and zero sizes.
+#include <algorithm>
+#include <tuple>
+
 #include "tests/backends_cpu/test_util.h"
 
 namespace fnx::cpu_test {
@@ -130,6 +133,42 @@ TEST(Matmul, ZeroSizesAndIntegers) {
   // Float32 at a size where OpenBLAS uses its threads.
   check(random_t({130, 70}, kF32, 14), random_t({70, 90}, kF32, 15), {130, 90},
         kF32, 1e-5, "float32");
+}
+
+// Tall products with few columns go to BLAS in blocks of rows (and in parts
+// over the pool): each row of the result must be what a product of just a
+// few rows gives, bit for bit, as vmap's chunk_size relies on (a chunk's
+// GEMM has fewer rows than the whole batch's). 4096 x 256 x 8 in one call
+// (OpenBLAS's packed kernel) differed from its 64-row products (its
+// small-matrix kernel) before such products went in blocks.
+TEST(Matmul, RowsDoNotDependOnHowManyAreMultiplied) {
+  for (auto [m, k, n, dtype] : {std::tuple{2112, 33, 31, kF32},
+                                {4096, 256, 8, kF32},
+                                {1500, 40, 30, kF64}}) {
+    const std::string what =
+        std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n);
+    const Tensor a = random_t({m, k}, dtype, 16);
+    const Tensor at = make_transposed(values(a), {m, k}, dtype);
+    const Tensor b = random_t({k, n}, dtype, 17);
+    for (const Tensor& lhs : {a, at}) {
+      const Tensor c = run(Prim::Matmul, NoAttrs{}, {lhs, b}, {m, n}, dtype);
+      const std::vector<double> all = values(c);
+      constexpr int64_t kRows = 64;
+      for (int64_t r0 = 0; r0 < m; r0 += kRows) {
+        const int64_t rows = std::min<int64_t>(kRows, m - r0);
+        const Tensor part =
+            view(lhs, {rows, k}, lhs.strides(), r0 * lhs.strides()[0]);
+        const std::vector<double> got =
+            values(run(Prim::Matmul, NoAttrs{}, {part, b}, {rows, n}, dtype));
+        const std::vector<double> want(all.begin() + r0 * n,
+                                       all.begin() + (r0 + rows) * n);
+        ASSERT_EQ(got, want) << what << " rows " << r0;
+      }
+      if (dtype == kF64) {
+        expect_near_all(all, naive_matmul(a, b, {m, n}), 1e-12, what);
+      }
+    }
+  }
 }
 
 }  // namespace
