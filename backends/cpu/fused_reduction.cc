@@ -139,70 +139,6 @@ void FusedRowReduction::feed(FusedRowChunk& chunk, int64_t pos,
 
 void FusedRowReduction::finish(FusedRowChunk& chunk) const { flush(chunk); }
 
-void FusedRowReduction::combine_into(double* acc, const char* values,
-                                     int64_t n) const {
-  auto run = [&]<typename T>(const T* v) {
-    switch (kind_) {
-      case Kind::kSum:
-        for (int64_t i = 0; i < n; ++i) acc[i] += static_cast<double>(v[i]);
-        return;
-      case Kind::kMax:
-        for (int64_t i = 0; i < n; ++i) {
-          acc[i] = scalar::MaximumOp{}(acc[i], static_cast<double>(v[i]));
-        }
-        return;
-      case Kind::kMin:
-        for (int64_t i = 0; i < n; ++i) {
-          acc[i] = scalar::MinimumOp{}(acc[i], static_cast<double>(v[i]));
-        }
-        return;
-    }
-  };
-  if (dtype_ == DType::Float32) {
-    run(reinterpret_cast<const float*>(values));
-  } else {
-    run(reinterpret_cast<const double*>(values));
-  }
-}
-
-FusedSlabReduction::FusedSlabReduction(Prim prim, DType dtype, int64_t reduced,
-                                       int64_t inner, char* out)
-    : row_(prim, dtype, 1, out),
-      dtype_(dtype),
-      reduced_(reduced),
-      inner_(inner),
-      out_(out) {}
-
-void FusedSlabReduction::feed(std::vector<double>& acc, int64_t pos,
-                              const char* values, int64_t n) const {
-  const int64_t item = static_cast<int64_t>(itemsize(dtype_));
-  const int64_t slab = reduced_ * inner_;
-  if (static_cast<int64_t>(acc.size()) != inner_) {
-    acc.resize(static_cast<std::size_t>(inner_));
-  }
-  while (n > 0) {
-    const int64_t within = pos % slab;
-    if (within == 0) std::fill(acc.begin(), acc.end(), row_.init());
-    const int64_t i0 = within % inner_;
-    const int64_t len = std::min(n, inner_ - i0);
-    row_.combine_into(acc.data() + i0, values, len);
-    if (within + len == slab) {
-      // The slab's last row: its results are complete.
-      const int64_t base = pos / slab * inner_;
-      for (int64_t i = 0; i < inner_; ++i) {
-        if (dtype_ == DType::Float32) {
-          reinterpret_cast<float*>(out_)[base + i] = static_cast<float>(acc[i]);
-        } else {
-          reinterpret_cast<double*>(out_)[base + i] = acc[i];
-        }
-      }
-    }
-    pos += len;
-    values += len * item;
-    n -= len;
-  }
-}
-
 void FusedRowReduction::merge(std::span<const FusedRowChunk> chunks) const {
   int64_t row = -1;
   double acc = 0;
@@ -218,6 +154,76 @@ void FusedRowReduction::merge(std::span<const FusedRowChunk> chunks) const {
     }
   }
   if (row >= 0) write(row, acc);
+}
+
+FusedSlabReduction::FusedSlabReduction(Prim prim, DType dtype, int64_t reduced,
+                                       int64_t inner, char* out)
+    : dtype_(dtype), reduced_(reduced), inner_(inner), out_(out) {
+  const FusedRowReduction row(prim, dtype, 1, out);  // checks prim, dtype
+  init_ = row.init();
+  kind_ = prim == Prim::Sum    ? Kind::kSum
+          : prim == Prim::Amax ? Kind::kMax
+                               : Kind::kMin;
+}
+
+namespace {
+
+// The slab loop for one dtype and combine: one call per tile, segments of
+// a row each, accumulators reset at each slab's start and written at its
+// end.
+template <typename T, typename Combine>
+void feed_slabs(std::vector<double>& acc, double init, int64_t slab,
+                int64_t inner, int64_t pos, const T* v, int64_t n, T* out) {
+  const Combine combine;
+  double* a = acc.data();
+  while (n > 0) {
+    const int64_t within = pos % slab;
+    if (within == 0) std::fill(acc.begin(), acc.end(), init);
+    const int64_t i0 = within % inner;
+    const int64_t len = std::min(n, inner - i0);
+    for (int64_t i = 0; i < len; ++i) {
+      a[i0 + i] = combine(a[i0 + i], static_cast<double>(v[i]));
+    }
+    if (within + len == slab) {
+      T* o = out + pos / slab * inner;
+      for (int64_t i = 0; i < inner; ++i) o[i] = static_cast<T>(a[i]);
+    }
+    pos += len;
+    v += len;
+    n -= len;
+  }
+}
+
+struct PlusOp {
+  double operator()(double a, double b) const { return a + b; }
+};
+
+}  // namespace
+
+void FusedSlabReduction::feed(std::vector<double>& acc, int64_t pos,
+                              const char* values, int64_t n) const {
+  if (static_cast<int64_t>(acc.size()) != inner_) {
+    acc.resize(static_cast<std::size_t>(inner_));
+  }
+  const int64_t slab = reduced_ * inner_;
+  auto run = [&]<typename T>(const T* v) {
+    T* out = reinterpret_cast<T*>(out_);
+    switch (kind_) {
+      case Kind::kSum:
+        return feed_slabs<T, PlusOp>(acc, 0.0, slab, inner_, pos, v, n, out);
+      case Kind::kMax:
+        return feed_slabs<T, scalar::MaximumOp>(acc, init_, slab, inner_, pos,
+                                                v, n, out);
+      case Kind::kMin:
+        return feed_slabs<T, scalar::MinimumOp>(acc, init_, slab, inner_, pos,
+                                                v, n, out);
+    }
+  };
+  if (dtype_ == DType::Float32) {
+    run(reinterpret_cast<const float*>(values));
+  } else {
+    run(reinterpret_cast<const double*>(values));
+  }
 }
 
 }  // namespace fnx::cpu

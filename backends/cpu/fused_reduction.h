@@ -50,8 +50,6 @@ class FusedRowReduction {
   void merge(std::span<const FusedRowChunk> chunks) const;
 
   double init() const;  // the empty reduction's value
-  // acc[i] = combine(acc[i], values[i]) for n values of the dtype.
-  void combine_into(double* acc, const char* values, int64_t n) const;
 
  private:
   enum class Kind : uint8_t { kSum, kMax, kMin };
@@ -84,7 +82,9 @@ class FusedSlabReduction {
             int64_t n) const;
 
  private:
-  FusedRowReduction row_;  // the kind, its init and combine
+  enum class Kind : uint8_t { kSum, kMax, kMin };
+  Kind kind_;
+  double init_;
   DType dtype_;
   int64_t reduced_, inner_;
   char* out_;
