@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +52,38 @@ int threads_from_environment() {
   return fallback;
 }
 
+// How long an idle worker watches for the next job before it sleeps:
+// FNX_SPIN_US microseconds (0: sleep at once), default 50.
+int spin_us() {
+  static const int us = [] {
+    const char* env = std::getenv("FNX_SPIN_US");
+    int v = 50;
+    if (env != nullptr) {
+      std::string_view text(env);
+      int n = 0;
+      const auto [end, ec] =
+          std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec == std::errc() && end == text.data() + text.size() && n >= 0 &&
+          n <= 1000000) {
+        v = n;
+      } else {
+        std::fprintf(stderr,
+                     "fnx: ignoring FNX_SPIN_US=\"%s\" (want microseconds "
+                     "from 0 to 1000000); using 50\n",
+                     env);
+      }
+    }
+    return v;
+  }();
+  return us;
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 std::atomic<int>& num_threads() {
   static std::atomic<int> n{threads_from_environment()};
   return n;
@@ -67,6 +100,7 @@ class ThreadPool {
     // set_num_threads() takes effect here, between jobs.
     const std::size_t workers = static_cast<std::size_t>(pool_threads() - 1);
     if (threads_.size() != workers) resize(workers);
+    bool wake = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       task_ = &task;
@@ -74,9 +108,11 @@ class ThreadPool {
       next_ = 0;
       pending_ = n;
       error_ = nullptr;
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
+      wake = sleeping_ > 0;
     }
-    wake_.notify_all();
+    // Spinning workers see the new generation themselves.
+    if (wake) wake_.notify_all();
     work();  // the caller takes tasks too
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, [this] { return pending_ == 0; });
@@ -98,7 +134,7 @@ class ThreadPool {
     // New workers wait for the next job, not the last one.
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = false;
-    const uint64_t seen = generation_;
+    const uint64_t seen = generation_.load();
     for (std::size_t i = 0; i < workers; ++i) {
       threads_.emplace_back([this, seen] { loop(seen); });
     }
@@ -106,13 +142,34 @@ class ThreadPool {
 
   void loop(uint64_t seen) {
     while (true) {
+      spin_until_next_job(seen);
       {
         std::unique_lock<std::mutex> lock(mutex_);
+        ++sleeping_;
         wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        --sleeping_;
         if (stop_) return;
         seen = generation_;
       }
       work();
+    }
+  }
+
+  // Watches for the next job for a short while before sleeping: an op's
+  // parallel loop usually follows another within microseconds, and a
+  // sleeping worker takes longer than that to wake (a futex wake-up and a
+  // reschedule), so small kernels split in two ran slower than on one
+  // thread. Bounded (kSpinMicros), so an idle pool still sleeps.
+  void spin_until_next_job(uint64_t seen) const {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us());
+    for (int i = 1;; ++i) {
+      if (generation_.load(std::memory_order_acquire) != seen ||
+          stop_.load(std::memory_order_relaxed)) {
+        return;
+      }
+      cpu_relax();
+      if (i % 64 == 0 && std::chrono::steady_clock::now() >= deadline) return;
     }
   }
 
@@ -147,9 +204,11 @@ class ThreadPool {
   std::vector<std::thread> threads_;  // resized under job_mutex_
   const std::function<void(int64_t)>* task_ = nullptr;
   int64_t total_ = 0, next_ = 0, pending_ = 0;
-  uint64_t generation_ = 0;
+  int sleeping_ = 0;  // workers waiting on wake_
+  // Written under mutex_, read by spinning workers without it.
+  std::atomic<uint64_t> generation_{0};
   std::exception_ptr error_;
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
 };
 
 ThreadPool& pool() {

@@ -1,8 +1,11 @@
-// A small pool of worker threads that block (never spin) between jobs, for
-// parallel_for. Blocking matters: spinning idle threads (libgomp's default)
-// steal the cores OpenBLAS's own threads need for the GEMM that usually
-// follows an elementwise op. It has fnx::get_num_threads() - 1 workers
-// (threads.h), resized between jobs when the setting changes.
+// A small pool of worker threads for parallel_for. An idle worker watches
+// for the next job for FNX_SPIN_US microseconds (default 50; 0 sleeps at
+// once), then sleeps: jobs usually come microseconds apart, and waking a
+// sleeping worker took longer than the small kernels it was to share. The
+// bound keeps an idle pool from holding a core (OpenBLAS runs
+// single-threaded, on the pool, so no library threads compete). It has
+// fnx::get_num_threads() - 1 workers (threads.h), resized between jobs when
+// the setting changes.
 #pragma once
 
 #include <cstdint>
