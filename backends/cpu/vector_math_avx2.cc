@@ -156,18 +156,39 @@ DoubleFn double_fn(VectorFn fn) {
 
 void vector_math(VectorFn fn, const float* in, int64_t in_stride, float* out,
                  int64_t out_stride, int64_t n) {
+  // Lanes below len: maskload reads them and zeroes the rest.
+  auto mask = [](int64_t len) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(len)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  };
   vector_math_blocks::apply<float, 8>(
       float_fn(fn), [](const float* p) { return _mm256_loadu_ps(p); },
-      [](float* p, __m256 v) { _mm256_storeu_ps(p, v); }, in, in_stride, out,
-      out_stride, n);
+      [](float* p, __m256 v) { _mm256_storeu_ps(p, v); },
+      [&](const float* p, int64_t len) {
+        return _mm256_maskload_ps(p, mask(len));
+      },
+      [&](float* p, __m256 v, int64_t len) {
+        _mm256_maskstore_ps(p, mask(len), v);
+      },
+      in, in_stride, out, out_stride, n);
 }
 
 void vector_math(VectorFn fn, const double* in, int64_t in_stride, double* out,
                  int64_t out_stride, int64_t n) {
+  auto mask = [](int64_t len) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(len),
+                              _mm256_setr_epi64x(0, 1, 2, 3));
+  };
   vector_math_blocks::apply<double, 4>(
       double_fn(fn), [](const double* p) { return _mm256_loadu_pd(p); },
-      [](double* p, __m256d v) { _mm256_storeu_pd(p, v); }, in, in_stride, out,
-      out_stride, n);
+      [](double* p, __m256d v) { _mm256_storeu_pd(p, v); },
+      [&](const double* p, int64_t len) {
+        return _mm256_maskload_pd(p, mask(len));
+      },
+      [&](double* p, __m256d v, int64_t len) {
+        _mm256_maskstore_pd(p, mask(len), v);
+      },
+      in, in_stride, out, out_stride, n);
 }
 
 }  // namespace fnx::cpu::avx2

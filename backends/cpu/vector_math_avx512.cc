@@ -160,16 +160,29 @@ void vector_math(VectorFn fn, const float* in, int64_t in_stride, float* out,
                  int64_t out_stride, int64_t n) {
   vector_math_blocks::apply<float, 16>(
       float_fn(fn), [](const float* p) { return _mm512_loadu_ps(p); },
-      [](float* p, __m512 v) { _mm512_storeu_ps(p, v); }, in, in_stride, out,
-      out_stride, n);
+      [](float* p, __m512 v) { _mm512_storeu_ps(p, v); },
+      [](const float* p, int64_t len) {
+        return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << len) - 1),
+                                     p);
+      },
+      [](float* p, __m512 v, int64_t len) {
+        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << len) - 1), v);
+      },
+      in, in_stride, out, out_stride, n);
 }
 
 void vector_math(VectorFn fn, const double* in, int64_t in_stride, double* out,
                  int64_t out_stride, int64_t n) {
   vector_math_blocks::apply<double, 8>(
       double_fn(fn), [](const double* p) { return _mm512_loadu_pd(p); },
-      [](double* p, __m512d v) { _mm512_storeu_pd(p, v); }, in, in_stride, out,
-      out_stride, n);
+      [](double* p, __m512d v) { _mm512_storeu_pd(p, v); },
+      [](const double* p, int64_t len) {
+        return _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << len) - 1), p);
+      },
+      [](double* p, __m512d v, int64_t len) {
+        _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << len) - 1), v);
+      },
+      in, in_stride, out, out_stride, n);
 }
 
 }  // namespace fnx::cpu::avx512
