@@ -222,6 +222,8 @@ ThreadPool& pool() {
 
 int pool_threads() { return num_threads().load(std::memory_order_relaxed); }
 
+int pool_spin_us() { return spin_us(); }
+
 bool in_pool_task() { return t_in_task; }
 
 void pool_run(int64_t n, const std::function<void(int64_t)>& task) {

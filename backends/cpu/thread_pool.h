@@ -17,6 +17,11 @@ namespace fnx::cpu {
 // hardware threads unless set).
 int pool_threads();
 
+// Microseconds an idle worker watches for the next job before it sleeps:
+// FNX_SPIN_US from the environment (0 to 1000000; else a warning and the
+// default, 50), read once.
+int pool_spin_us();
+
 // Whether the calling thread is running a pool task (nested parallel work
 // runs serially there, so kernels should not split it).
 bool in_pool_task();
