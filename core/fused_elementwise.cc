@@ -39,8 +39,7 @@ void set_fused_runner(DeviceType type, FusedRunner runner) {
 void set_fused_runner(DeviceType type, FusedRunner runner,
                       FusedRunnerCaps caps) {
   const uint8_t bits =
-      (caps.trailing_reduction ? 1 : 0) |
-      (caps.trailing_reduction && caps.middle_reduction ? 2 : 0);
+      (caps.trailing_reduction ? 1 : 0) | (caps.middle_reduction ? 2 : 0);
   reduction_caps()[slot(type)].store(bits, std::memory_order_relaxed);
   runners()[slot(type)].store(runner, std::memory_order_release);
 }

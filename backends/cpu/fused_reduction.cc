@@ -35,48 +35,50 @@ double extreme_of(const T* v, int64_t n, double acc) {
 
 }  // namespace
 
-FusedRowReduction::FusedRowReduction(Prim prim, DType dtype, int64_t inner,
-                                     char* out)
-    : dtype_(dtype), inner_(inner), out_(out) {
+FusedReduceKind fused_reduce_kind(Prim prim, DType dtype) {
+  FNX_CHECK(dtype == DType::Float32 || dtype == DType::Float64,
+            "fused_elementwise", "a trailing reduction reduces float32 or ",
+            "float64, not ", dtype_name(dtype));
   switch (prim) {
     case Prim::Sum:
-      kind_ = Kind::kSum;
-      break;
+      return FusedReduceKind::kSum;
     case Prim::Amax:
-      kind_ = Kind::kMax;
-      break;
+      return FusedReduceKind::kMax;
     case Prim::Amin:
-      kind_ = Kind::kMin;
-      break;
+      return FusedReduceKind::kMin;
     default:
       fail("fused_elementwise",
            "a trailing reduction is Sum, Amax or Amin, not ", prim_name(prim));
   }
-  FNX_CHECK(dtype == DType::Float32 || dtype == DType::Float64,
-            "fused_elementwise", "a trailing reduction reduces float32 or ",
-            "float64, not ", dtype_name(dtype));
 }
 
-double FusedRowReduction::init() const {
+double fused_reduce_init(FusedReduceKind kind) {
   constexpr double inf = std::numeric_limits<double>::infinity();
-  switch (kind_) {
-    case Kind::kSum:
+  switch (kind) {
+    case FusedReduceKind::kSum:
       return 0;
-    case Kind::kMax:
+    case FusedReduceKind::kMax:
       return -inf;
-    case Kind::kMin:
+    case FusedReduceKind::kMin:
       return inf;
   }
   return 0;
 }
 
+FusedRowReduction::FusedRowReduction(Prim prim, DType dtype, int64_t inner,
+                                     char* out)
+    : kind_(fused_reduce_kind(prim, dtype)),
+      dtype_(dtype),
+      inner_(inner),
+      out_(out) {}
+
 double FusedRowReduction::combine(double a, double b) const {
   switch (kind_) {
-    case Kind::kSum:
+    case FusedReduceKind::kSum:
       return a + b;
-    case Kind::kMax:
+    case FusedReduceKind::kMax:
       return scalar::MaximumOp{}(a, b);
-    case Kind::kMin:
+    case FusedReduceKind::kMin:
       return scalar::MinimumOp{}(a, b);
   }
   return a;
@@ -85,11 +87,11 @@ double FusedRowReduction::combine(double a, double b) const {
 double FusedRowReduction::segment(const char* values, int64_t n) const {
   auto run = [&]<typename T>(const T* v) {
     switch (kind_) {
-      case Kind::kSum:
+      case FusedReduceKind::kSum:
         return sum_of(v, n);
-      case Kind::kMax:
+      case FusedReduceKind::kMax:
         return extreme_of<T, scalar::MaximumOp>(v, n, init());
-      case Kind::kMin:
+      case FusedReduceKind::kMin:
         return extreme_of<T, scalar::MinimumOp>(v, n, init());
     }
     return 0.0;
@@ -158,13 +160,11 @@ void FusedRowReduction::merge(std::span<const FusedRowChunk> chunks) const {
 
 FusedSlabReduction::FusedSlabReduction(Prim prim, DType dtype, int64_t reduced,
                                        int64_t inner, char* out)
-    : dtype_(dtype), reduced_(reduced), inner_(inner), out_(out) {
-  const FusedRowReduction row(prim, dtype, 1, out);  // checks prim, dtype
-  init_ = row.init();
-  kind_ = prim == Prim::Sum    ? Kind::kSum
-          : prim == Prim::Amax ? Kind::kMax
-                               : Kind::kMin;
-}
+    : kind_(fused_reduce_kind(prim, dtype)),
+      dtype_(dtype),
+      reduced_(reduced),
+      inner_(inner),
+      out_(out) {}
 
 namespace {
 
@@ -209,14 +209,14 @@ void FusedSlabReduction::feed(std::vector<double>& acc, int64_t pos,
   auto run = [&]<typename T>(const T* v) {
     T* out = reinterpret_cast<T*>(out_);
     switch (kind_) {
-      case Kind::kSum:
+      case FusedReduceKind::kSum:
         return feed_slabs<T, PlusOp>(acc, 0.0, slab, inner_, pos, v, n, out);
-      case Kind::kMax:
-        return feed_slabs<T, scalar::MaximumOp>(acc, init_, slab, inner_, pos,
-                                                v, n, out);
-      case Kind::kMin:
-        return feed_slabs<T, scalar::MinimumOp>(acc, init_, slab, inner_, pos,
-                                                v, n, out);
+      case FusedReduceKind::kMax:
+        return feed_slabs<T, scalar::MaximumOp>(acc, fused_reduce_init(kind_),
+                                                slab, inner_, pos, v, n, out);
+      case FusedReduceKind::kMin:
+        return feed_slabs<T, scalar::MinimumOp>(acc, fused_reduce_init(kind_),
+                                                slab, inner_, pos, v, n, out);
     }
   };
   if (dtype_ == DType::Float32) {

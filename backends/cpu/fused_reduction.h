@@ -19,6 +19,12 @@
 
 namespace fnx::cpu {
 
+// What a fused reduction computes, checked once: Sum, Amax or Amin of a
+// float32 or float64 register (an fnx::Error otherwise).
+enum class FusedReduceKind : uint8_t { kSum, kMax, kMin };
+FusedReduceKind fused_reduce_kind(Prim prim, DType dtype);
+double fused_reduce_init(FusedReduceKind kind);  // the empty reduction's value
+
 // A row's partial result at a chunk's end.
 struct FusedRowPartial {
   int64_t row = -1;
@@ -49,16 +55,15 @@ class FusedRowReduction {
   // Writes the rows split between chunks, given in order.
   void merge(std::span<const FusedRowChunk> chunks) const;
 
-  double init() const;  // the empty reduction's value
+  double init() const { return fused_reduce_init(kind_); }
 
  private:
-  enum class Kind : uint8_t { kSum, kMax, kMin };
   double combine(double a, double b) const;
   double segment(const char* values, int64_t n) const;
   void flush(FusedRowChunk& chunk) const;
   void write(int64_t row, double acc) const;
 
-  Kind kind_;
+  FusedReduceKind kind_;
   DType dtype_;
   int64_t inner_;
   char* out_;
@@ -82,9 +87,7 @@ class FusedSlabReduction {
             int64_t n) const;
 
  private:
-  enum class Kind : uint8_t { kSum, kMax, kMin };
-  Kind kind_;
-  double init_;
+  FusedReduceKind kind_;
   DType dtype_;
   int64_t reduced_, inner_;
   char* out_;
