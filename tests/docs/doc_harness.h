@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <iostream>
@@ -37,6 +38,7 @@
 
 #include "fnx.h"
 #include "nn/checkpoint.h"  // nn::save, nn::load (not in fnx.h: //nn:checkpoint)
+#include "transforms/compile/export.h"  // save_graph, load_graph, place_graph (//transforms/compile:export)
 #include "transforms/vmap/vmap_collectives.h"  // not in fnx.h
 
 namespace fnx_docs {
