@@ -2,7 +2,8 @@
 // the elements are split over the thread pool, and each chunk runs the
 // whole program one tile (a few thousand elements, cache-resident) at a
 // time: inputs are read where they lie (or gathered when broadcast or
-// strided), each instruction is the same per-element loop its kernel runs
+// strided; one broadcast over leading dims is expanded once per chunk),
+// each instruction is the same per-element loop its kernel runs
 // (elementwise_loops.h), and only the outputs are written to memory (with
 // non-temporal stores when they are large). A trailing reduction is
 // accumulated from the tile (fused_reduction.h), its operand never
@@ -78,15 +79,41 @@ void stream_fence() {
 #endif
 }
 
+// Longest repeating block a periodic input is expanded from: its pattern
+// register (a tile plus one period) stays in L1/L2.
+constexpr int64_t kMaxPeriod = 4096;
+
 // How each input is read: straight from its memory when it is contiguous
 // in the program's shape, else gathered through a plan over that shape.
+// A periodic input, contiguous in the trailing dims and broadcast over the
+// leading ones (a bias, a weight shared by a batch, a scalar), repeats
+// every `period` elements: its register is filled once per chunk, a tile
+// plus one period long, and each tile reads it from the offset where the
+// tile starts in the pattern, so it is never gathered again.
 struct InputView {
   char* base = nullptr;
   int64_t itemsize = 0;
   bool contiguous = false;
-  bool scalar = false;  // one element, broadcast: filled once per chunk
+  int64_t period = 0;  // > 0: periodic, filled once per chunk
   LoopPlan<1> plan;
 };
+
+// The period of an input with these broadcast strides (in elements) over
+// `shape`: the elements of the trailing dims when the input is contiguous
+// there and broadcast (stride 0) in every leading dim; 0 otherwise, or
+// when the period is too long to keep a pattern of.
+int64_t period_of(const Shape& shape, const Strides& strides) {
+  int64_t period = 1;
+  std::size_t d = shape.size();
+  while (d > 0 && (strides[d - 1] == period || shape[d - 1] == 1)) {
+    period *= shape[d - 1];
+    --d;
+  }
+  for (std::size_t k = 0; k < d; ++k) {
+    if (strides[k] != 0 && shape[k] != 1) return 0;
+  }
+  return period <= kMaxPeriod ? period : 0;
+}
 
 // `len` copies of the element at src (itemsize 1, 4 or 8).
 void fill_copies(char* dst, const char* src, int64_t item, int64_t len) {
@@ -176,9 +203,10 @@ void run_binary(Prim prim, const char* a, const char* b, char* out, int64_t n) {
 
 // Elements [begin, begin + n) of the input, contiguous at `dst` (or a
 // pointer into the input itself when it is contiguous).
-const char* load(const InputView& in, int64_t begin, int64_t n, char* dst) {
+const char* load(const InputView& in, int64_t begin, int64_t n, char* dst,
+                 const char* pattern) {
   if (in.contiguous) return in.base + begin * in.itemsize;
-  if (in.scalar) return dst;  // filled when the chunk started
+  if (in.period > 0) return pattern + (begin % in.period) * in.itemsize;
   char* out = dst;
   const int64_t item = in.itemsize;
   run_plan_range(in.plan, std::array<char*, 1>{in.base}, begin, begin + n,
@@ -200,6 +228,7 @@ void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
               const std::vector<char*>& outputs_base,
               const std::vector<int32_t>& output_of, int64_t begin, int64_t n,
               int64_t tile, bool stream, char* scratch,
+              const std::vector<const char*>& patterns,
               std::vector<const char*>& regs) {
   const std::size_t count = prog.instrs.size();
   for (std::size_t r = 0; r < count; ++r) {
@@ -212,7 +241,7 @@ void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
                        : scratch + r * register_bytes(tile);
     switch (ins.kind) {
       case FusedInstr::Kind::kInput:
-        regs[r] = load(inputs[ins.a], begin, n, dst);
+        regs[r] = load(inputs[ins.a], begin, n, dst, patterns[ins.a]);
         if (direct && regs[r] != dst) {
           std::memcpy(dst, regs[r], n * item);
           regs[r] = dst;
@@ -273,7 +302,7 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     v.itemsize = static_cast<int64_t>(itemsize(t.dtype()));
     const Strides strides = broadcast_strides(t, shape);
     v.contiguous = strides == contiguous_strides(shape);
-    v.scalar = t.numel() == 1 && !v.contiguous;
+    if (!v.contiguous) v.period = period_of(shape, strides);
     v.plan = make_plan<1>(shape, {&strides}, {v.itemsize});
     views.push_back(std::move(v));
   }
@@ -333,22 +362,39 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     thread_local std::vector<char> scratch;
     thread_local std::vector<const char*> regs;
     thread_local std::vector<double> slab_acc;
+    thread_local std::vector<const char*> patterns;
     const int64_t tile = std::min(kTile, e - b);
-    const std::size_t need =
+    const std::size_t regs_bytes =
         prog.instrs.size() * static_cast<std::size_t>(register_bytes(tile));
+    std::size_t need = regs_bytes;
+    for (const InputView& v : views) {
+      if (v.period > 0) need += (tile + v.period) * v.itemsize + 64;
+    }
     if (scratch.size() < need) scratch.resize(need);
     regs.resize(prog.instrs.size());
-    for (std::size_t r = 0; r < prog.instrs.size(); ++r) {
-      const FusedInstr& ins = prog.instrs[r];
-      if (ins.kind == FusedInstr::Kind::kInput && views[ins.a].scalar) {
-        fill_copies(scratch.data() + r * register_bytes(tile),
-                    views[ins.a].base, views[ins.a].itemsize, tile);
+    // The periodic inputs' patterns, after the registers: the repeating
+    // block copied until it covers a tile starting anywhere in it.
+    patterns.assign(views.size(), nullptr);
+    char* next = scratch.data() + regs_bytes;
+    for (std::size_t i = 0; i < views.size(); ++i) {
+      const InputView& v = views[i];
+      if (v.period == 0) continue;
+      const int64_t len = tile + v.period;
+      if (v.period == 1) {
+        fill_copies(next, v.base, v.itemsize, len);
+      } else {
+        for (int64_t k = 0; k < len; k += v.period) {
+          std::memcpy(next + k * v.itemsize, v.base,
+                      std::min(v.period, len - k) * v.itemsize);
+        }
       }
+      patterns[i] = next;
+      next += len * v.itemsize + 64;
     }
     for (int64_t t = b; t < e; t += tile) {
       const int64_t n = std::min(tile, e - t);
       run_tile(prog, views, bases, output_of, t, n, tile, stream,
-               scratch.data(), regs);
+               scratch.data(), patterns, regs);
       if (chunk != nullptr) {
         reduce->feed(*chunk, t, regs[prog.reduction->reg], n);
       } else if (slabs.has_value()) {

@@ -86,6 +86,35 @@ TEST(Fusion, StridedInputsOfEveryItemSize) {
   EXPECT_EQ(make_graph(f)(m, i, d)->fused_count(), 1);
 }
 
+// Inputs broadcast over leading dims repeat with a period (the trailing
+// dims' elements): each chunk fills a pattern once and every tile reads it
+// at its own offset, periods that do not divide the tile included, over
+// several chunks of the pool; a size-1 trailing dim, a scalar, and periods
+// too long for a pattern (gathered instead) give the same bits.
+TEST(Fusion, PeriodicInputsOverTilesAndChunks) {
+  auto f = [](const Tensor& x, const Tensor& w, const Tensor& b,
+              const Tensor& s,
+              const Tensor& c) { return ((x - w * 0.01) * b + s) * c; };
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    const Tensor x = randn({64, 37, 41}, dtype);
+    const Tensor w = randn({37, 41}, dtype);  // period 1517
+    const Tensor b = randn({41}, dtype);      // period 41
+    const Tensor s = randn({1}, dtype);       // period 1
+    const Tensor c = randn({37, 1}, dtype);   // broadcast inside: gathered
+    auto cf = compile(f);
+    for (int call = 0; call < 2; ++call) {
+      EXPECT_TRUE(equal(cf(x, w, b, s, c), f(x, w, b, s, c)));
+    }
+    EXPECT_EQ(make_graph(f)(x, w, b, s, c)->fused_count(), 1);
+    // Longer than a pattern is kept for (4096 elements): gathered.
+    const Tensor xl = randn({9, 70, 71}, dtype);
+    const Tensor wl = randn({70, 71}, dtype);
+    const Tensor bl = randn({1, 71}, dtype);
+    const Tensor cl = randn({70, 1}, dtype);
+    EXPECT_TRUE(equal(cf(xl, wl, bl, s, cl), f(xl, wl, bl, s, cl)));
+  }
+}
+
 // A group may read a value computed after its first member: the backward
 // pass of a tanh layer computes be = h * y, then 1 - tanh^2 (joining the
 // forward's tanh group), then be * (1 - tanh^2), which joins be's group.
