@@ -4,7 +4,8 @@
 //    of the bandwidth limit: the faster of the BM_Bandwidth rows);
 //  - a chain of 100 tiny elementwise ops on 8 elements (one fused kernel
 //    against 100 dispatches; target >= 10x);
-//  - grad of a small MLP loss, compiled (the compiled vjp rule) and eager.
+//  - grad of a small MLP loss, compiled (the compiled vjp rule) and eager;
+//  - jacrev and jacfwd of a tanh layer, compiled (eager: jvp_benchmark).
 // Run: bazel run --config=opt //tests/benchmarks:compile_benchmark
 #include <emmintrin.h>
 
@@ -165,6 +166,43 @@ void BM_MlpDropoutGradOfCompiled(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(g(w1, w2, x));
 }
 BENCHMARK(BM_MlpDropoutGradOfCompiled);
+
+// jacrev and jacfwd of tanh(W x + b), compiled: the products of the
+// identity basis with W become row selections (basis_products.cc). The
+// eager rows are BM_Jacrev and BM_Jacfwd in jvp_benchmark, with the same
+// layer; tests/benchmarks/peers_compare.py puts JAX jit beside both.
+Tensor predict(const Tensor& w, const Tensor& b, const Tensor& x) {
+  return tanh(linear(x, w, b));
+}
+
+template <bool kReverse>
+void BM_JacobianCompiled(benchmark::State& state) {
+  const int64_t din = state.range(0), dout = state.range(1);
+  Generator gen(0);
+  const Tensor w = randn({dout, din}, DType::Float32, &gen);
+  const Tensor b = randn({dout}, DType::Float32, &gen);
+  const Tensor x = randn({din}, DType::Float32, &gen);
+  auto jac = [&] {
+    if constexpr (kReverse) {
+      return compile(jacrev<2>(predict));
+    } else {
+      return compile(jacfwd<2>(predict));
+    }
+  }();
+  jac(w, b, x);
+  for (auto _ : state) benchmark::DoNotOptimize(jac(w, b, x));
+}
+BENCHMARK(BM_JacobianCompiled<true>)
+    ->Name("BM_JacrevCompiled")
+    ->ArgNames({"in", "out"})
+    ->Args({16, 16})
+    ->Args({32, 2048})
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_JacobianCompiled<false>)
+    ->Name("BM_JacfwdCompiled")
+    ->ArgNames({"in", "out"})
+    ->Args({2048, 32})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace fnx

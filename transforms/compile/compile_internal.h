@@ -56,6 +56,10 @@ std::string graph_text(const Graph& graph);
 void eliminate_dead_code(Graph& graph);
 void eliminate_common_subexpressions(Graph& graph);
 void fold_creation_constants(Graph& graph);
+// Matmuls whose left operand is a (scaled) block of identity rows become
+// row selections (basis_products.cc); reads only the constants from
+// first_folded on (those fold_creation_constants made).
+void simplify_basis_products(Graph& graph, std::size_t first_folded);
 // Values numbered in order: constants, inputs, node outputs.
 void renumber(Graph& graph);
 void optimize(Graph& graph);  // all of the above, in order

@@ -138,7 +138,10 @@ void optimize(Graph& g) {
   // CSE first: equal creation ops (the scalars of `y * 1.01` repeated in a
   // loop) merge into one node, so they fold into one constant.
   eliminate_common_subexpressions(g);
+  const std::size_t captured = g.constants.size();
   fold_creation_constants(g);
+  // Before DCE: the basis and its scaling, no longer read, are dropped.
+  simplify_basis_products(g, captured);
   eliminate_dead_code(g);
   renumber(g);
 }
