@@ -82,38 +82,67 @@ void stream_fence() {
 // Longest repeating block a periodic input is expanded from: its pattern
 // register (a tile plus one period) stays in L1/L2.
 constexpr int64_t kMaxPeriod = 4096;
+// Fewest elements a periodic input repeats its pattern over before moving
+// to the next one: tiles end where a pattern does, so shorter blocks
+// would make short tiles (those inputs are gathered instead).
+constexpr int64_t kMinBlock = 512;
 
 // How each input is read: straight from its memory when it is contiguous
 // in the program's shape, else gathered through a plan over that shape.
-// A periodic input, contiguous in the trailing dims and broadcast over the
-// leading ones (a bias, a weight shared by a batch, a scalar), repeats
-// every `period` elements: its register is filled once per chunk, a tile
-// plus one period long, and each tile reads it from the offset where the
-// tile starts in the pattern, so it is never gathered again.
+// A periodic input, contiguous in its own trailing dims and broadcast over
+// the program's dims before them (a bias, a weight shared by a batch, a
+// scalar; or, with outer dims of its own, the (64, 1, 32) bias of a batch
+// of layers over (64, 64, 32)), repeats every `period` elements for
+// `block` elements (0: everywhere), then moves on by one period in its
+// memory: its register, a tile plus one period long, is filled when a tile
+// enters a new block, and each tile reads it from the offset where the
+// tile starts in the pattern, never gathering rows.
 struct InputView {
   char* base = nullptr;
   int64_t itemsize = 0;
   bool contiguous = false;
-  int64_t period = 0;  // > 0: periodic, filled once per chunk
+  int64_t period = 0;  // > 0: periodic
+  int64_t block = 0;   // elements per pattern; 0: one pattern throughout
   LoopPlan<1> plan;
 };
 
-// The period of an input with these broadcast strides (in elements) over
-// `shape`: the elements of the trailing dims when the input is contiguous
-// there and broadcast (stride 0) in every leading dim; 0 otherwise, or
-// when the period is too long to keep a pattern of.
-int64_t period_of(const Shape& shape, const Strides& strides) {
+// Sets the period and block of an input with these broadcast strides (in
+// elements) over `shape`, when its dims are, from the last: contiguous
+// ones (the period), broadcast ones (stride 0), then contiguous ones again
+// (one period apart per step) or none. Leaves 0 otherwise, or when the
+// period or block is out of range.
+void find_period(const Shape& shape, const Strides& strides, InputView& v) {
   int64_t period = 1;
-  std::size_t d = shape.size();
+  int d = static_cast<int>(shape.size());
   while (d > 0 && (strides[d - 1] == period || shape[d - 1] == 1)) {
     period *= shape[d - 1];
     --d;
   }
-  for (std::size_t k = 0; k < d; ++k) {
-    if (strides[k] != 0 && shape[k] != 1) return 0;
+  int64_t repeats = 1;
+  while (d > 0 && (strides[d - 1] == 0 || shape[d - 1] == 1)) {
+    repeats *= shape[d - 1];
+    --d;
   }
-  return period <= kMaxPeriod ? period : 0;
+  if (period > kMaxPeriod) return;
+  if (d == 0) {
+    v.period = period;
+    return;
+  }
+  int64_t step = period;
+  for (int k = d; k-- > 0;) {
+    if (shape[k] != 1 && strides[k] != step) return;
+    step *= shape[k];
+  }
+  const int64_t block = period * repeats;
+  if (repeats == 1 || block < kMinBlock) return;
+  v.period = period;
+  v.block = block;
 }
+
+// Writes `len` elements of a periodic input's pattern at dst: its period
+// starting at src, repeated (doubling copies).
+void fill_pattern(char* dst, const char* src, int64_t item, int64_t period,
+                  int64_t len);
 
 // `len` copies of the element at src (itemsize 1, 4 or 8).
 void fill_copies(char* dst, const char* src, int64_t item, int64_t len) {
@@ -133,6 +162,18 @@ void fill_copies(char* dst, const char* src, int64_t item, int64_t len) {
       std::fill_n(reinterpret_cast<uint64_t*>(dst), len, v);
       return;
     }
+  }
+}
+
+void fill_pattern(char* dst, const char* src, int64_t item, int64_t period,
+                  int64_t len) {
+  if (period == 1) return fill_copies(dst, src, item, len);
+  const int64_t first = std::min(period, len);
+  std::memcpy(dst, src, static_cast<std::size_t>(first * item));
+  for (int64_t done = first; done < len;) {
+    const int64_t n = std::min(done, len - done);
+    std::memcpy(dst + done * item, dst, static_cast<std::size_t>(n * item));
+    done += n;
   }
 }
 
@@ -157,6 +198,32 @@ void gather_strided(char* dst, const char* src, int64_t stride, int64_t item,
       return gather_typed<uint32_t>(dst, src, stride, len);
     default:
       return gather_typed<uint64_t>(dst, src, stride, len);
+  }
+}
+
+// `len` contiguous elements copied inline: a row of a broadcast operand is
+// often a few dozen elements (a bias over (64, 64, 32)), for which a libc
+// memcpy call per row cost more than the copy.
+template <typename U>
+void copy_typed(char* dst, const char* src, int64_t len) {
+  auto* d = reinterpret_cast<U*>(dst);
+  const auto* s = reinterpret_cast<const U*>(src);
+  for (int64_t i = 0; i < len; ++i) d[i] = s[i];
+}
+
+void copy_run(char* dst, const char* src, int64_t item, int64_t len) {
+  constexpr int64_t kShortRun = 256;  // bytes
+  if (len * item > kShortRun) {
+    std::memcpy(dst, src, static_cast<std::size_t>(len * item));
+    return;
+  }
+  switch (item) {
+    case 1:
+      return copy_typed<uint8_t>(dst, src, len);
+    case 4:
+      return copy_typed<uint32_t>(dst, src, len);
+    default:
+      return copy_typed<uint64_t>(dst, src, len);
   }
 }
 
@@ -213,7 +280,7 @@ const char* load(const InputView& in, int64_t begin, int64_t n, char* dst,
                  [&](const std::array<char*, 1>& p,
                      const std::array<int64_t, 1>& s, int64_t len) {
                    if (s[0] == item) {
-                     std::memcpy(out, p[0], len * item);
+                     copy_run(out, p[0], item, len);
                    } else if (s[0] == 0) {
                      fill_copies(out, p[0], item, len);
                    } else {
@@ -302,7 +369,7 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     v.itemsize = static_cast<int64_t>(itemsize(t.dtype()));
     const Strides strides = broadcast_strides(t, shape);
     v.contiguous = strides == contiguous_strides(shape);
-    if (!v.contiguous) v.period = period_of(shape, strides);
+    if (!v.contiguous) find_period(shape, strides, v);
     v.plan = make_plan<1>(shape, {&strides}, {v.itemsize});
     views.push_back(std::move(v));
   }
@@ -363,6 +430,7 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     thread_local std::vector<const char*> regs;
     thread_local std::vector<double> slab_acc;
     thread_local std::vector<const char*> patterns;
+    thread_local std::vector<int64_t> pattern_block;
     const int64_t tile = std::min(kTile, e - b);
     const std::size_t regs_bytes =
         prog.instrs.size() * static_cast<std::size_t>(register_bytes(tile));
@@ -372,27 +440,30 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     }
     if (scratch.size() < need) scratch.resize(need);
     regs.resize(prog.instrs.size());
-    // The periodic inputs' patterns, after the registers: the repeating
-    // block copied until it covers a tile starting anywhere in it.
+    // The periodic inputs' patterns, after the registers, filled for the
+    // block each is in (once per chunk for those with one pattern).
     patterns.assign(views.size(), nullptr);
+    pattern_block.assign(views.size(), -1);
     char* next = scratch.data() + regs_bytes;
     for (std::size_t i = 0; i < views.size(); ++i) {
       const InputView& v = views[i];
       if (v.period == 0) continue;
-      const int64_t len = tile + v.period;
-      if (v.period == 1) {
-        fill_copies(next, v.base, v.itemsize, len);
-      } else {
-        for (int64_t k = 0; k < len; k += v.period) {
-          std::memcpy(next + k * v.itemsize, v.base,
-                      std::min(v.period, len - k) * v.itemsize);
-        }
-      }
       patterns[i] = next;
-      next += len * v.itemsize + 64;
+      next += (tile + v.period) * v.itemsize + 64;
     }
-    for (int64_t t = b; t < e; t += tile) {
-      const int64_t n = std::min(tile, e - t);
+    for (int64_t t = b; t < e;) {
+      int64_t n = std::min(tile, e - t);
+      for (std::size_t i = 0; i < views.size(); ++i) {
+        const InputView& v = views[i];
+        if (v.period == 0) continue;
+        const int64_t at = v.block == 0 ? 0 : t / v.block;
+        if (v.block > 0) n = std::min(n, v.block - t % v.block);
+        if (pattern_block[i] == at) continue;
+        fill_pattern(const_cast<char*>(patterns[i]),
+                     v.base + at * v.period * v.itemsize, v.itemsize, v.period,
+                     tile + v.period);
+        pattern_block[i] = at;
+      }
       run_tile(prog, views, bases, output_of, t, n, tile, stream,
                scratch.data(), patterns, regs);
       if (chunk != nullptr) {
@@ -400,6 +471,7 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
       } else if (slabs.has_value()) {
         slabs->feed(slab_acc, t, regs[prog.reduction->reg], n);
       }
+      t += n;
     }
     if (chunk != nullptr) reduce->finish(*chunk);
     if (stream) stream_fence();

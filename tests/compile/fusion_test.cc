@@ -3,6 +3,8 @@
 // casts and several outputs; and the unfused fallback (no runner) computes
 // the same values.
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "core/dispatch.h"
 #include "core/fused_elementwise.h"
@@ -112,6 +114,29 @@ TEST(Fusion, PeriodicInputsOverTilesAndChunks) {
     const Tensor bl = randn({1, 71}, dtype);
     const Tensor cl = randn({70, 1}, dtype);
     EXPECT_TRUE(equal(cf(xl, wl, bl, s, cl), f(xl, wl, bl, s, cl)));
+  }
+}
+
+// Inputs with dims of their own before the broadcast ones repeat their
+// pattern over a block, then move on: a batch of biases (64, 1, 32) over
+// (64, 64, 32), two outer dims, a pattern of two dims, and blocks too short
+// to keep a pattern for (gathered), each equal to eager.
+TEST(Fusion, BlockPeriodicInputs) {
+  auto f = [](const Tensor& x, const Tensor& b) { return tanh(x + b) * b; };
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{64, 64, 32}, {64, 1, 32}},       // block 2048, period 32
+      {{3, 5, 20, 40}, {3, 5, 1, 40}},   // two outer dims
+      {{3, 5, 20, 40}, {3, 1, 20, 40}},  // period of two dims
+      {{9, 7, 13, 11}, {9, 1, 13, 11}},  // block 1001: tiles cut at blocks
+      {{8, 4, 16}, {8, 1, 16}}};         // block 64: gathered
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    for (const auto& [xs, bs] : cases) {
+      const Tensor x = randn(xs, dtype), b = randn(bs, dtype);
+      auto cf = compile(f);
+      for (int call = 0; call < 2; ++call) {
+        EXPECT_TRUE(equal(cf(x, b), f(x, b))) << shape_str(bs);
+      }
+    }
   }
 }
 
