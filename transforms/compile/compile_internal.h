@@ -60,6 +60,10 @@ void fold_creation_constants(Graph& graph);
 // row selections (basis_products.cc); reads only the constants from
 // first_folded on (those fold_creation_constants made).
 void simplify_basis_products(Graph& graph, std::size_t first_folded);
+// permute(matmul(a, b)) over the last two dims, where nothing else reads
+// the product, becomes matmul(permute(b), permute(a)): written in the
+// layout it is read in (transposed_products.cc).
+void compute_transposed_products(Graph& graph);
 // Values numbered in order: constants, inputs, node outputs.
 void renumber(Graph& graph);
 void optimize(Graph& graph);  // all of the above, in order

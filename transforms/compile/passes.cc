@@ -142,6 +142,7 @@ void optimize(Graph& g) {
   fold_creation_constants(g);
   // Before DCE: the basis and its scaling, no longer read, are dropped.
   simplify_basis_products(g, captured);
+  compute_transposed_products(g);
   eliminate_dead_code(g);
   renumber(g);
 }
