@@ -16,11 +16,18 @@ void check_matrix(std::string_view op, const Tensor& x) {
             "(rank >= 2), got shape ", shape_str(x.shape()));
 }
 
-// grid[i][j] = j - i, which tril and triu compare with their diagonal.
-Tensor offset_grid(int64_t m, int64_t n, Device device) {
-  const Tensor rows = reshape(arange(m, DType::Int64, device), {m, 1});
-  const Tensor cols = reshape(arange(n, DType::Int64, device), {1, n});
-  return cols - rows;
+// Column indices (1, n) and row indices shifted by the diagonal (m, 1):
+// tril keeps j <= i + diagonal, triu j >= i + diagonal. Compared as they
+// broadcast, the (m, n) mask is the only full-size pass (an int64 grid of
+// j - i first was two more, the larger part of tril on 256 x 256).
+struct TriangleIndices {
+  Tensor cols, shifted_rows;
+};
+TriangleIndices triangle_indices(int64_t m, int64_t n, int64_t diagonal,
+                                 Device device) {
+  return {reshape(arange(n, DType::Int64, device), {1, n}),
+          reshape(arange(m, DType::Int64, device), {m, 1}) +
+              scalar_tensor(diagonal, DType::Int64, device)};
 }
 
 }  // namespace
@@ -52,18 +59,16 @@ Tensor trace(const Tensor& x) {
 
 Tensor tril(const Tensor& x, int64_t diagonal) {
   check_matrix("tril", x);
-  const Tensor keep =
-      offset_grid(x.shape()[x.dim() - 2], x.shape().back(), x.device()) <=
-      scalar_tensor(diagonal, DType::Int64, x.device());
-  return where(keep, x, zeros({}, x.dtype(), x.device()));
+  const auto [cols, rows] = triangle_indices(
+      x.shape()[x.dim() - 2], x.shape().back(), diagonal, x.device());
+  return where(le(cols, rows), x, zeros({}, x.dtype(), x.device()));
 }
 
 Tensor triu(const Tensor& x, int64_t diagonal) {
   check_matrix("triu", x);
-  const Tensor keep =
-      offset_grid(x.shape()[x.dim() - 2], x.shape().back(), x.device()) >=
-      scalar_tensor(diagonal, DType::Int64, x.device());
-  return where(keep, x, zeros({}, x.dtype(), x.device()));
+  const auto [cols, rows] = triangle_indices(
+      x.shape()[x.dim() - 2], x.shape().back(), diagonal, x.device());
+  return where(ge(cols, rows), x, zeros({}, x.dtype(), x.device()));
 }
 
 Tensor isfinite(const Tensor& x) {
