@@ -3,6 +3,7 @@
 // P A = L U, Q R = A, A V = V diag(w), U diag(S) Vh = A...), over float32
 // and float64, strided and expanded-batch inputs, zero sizes, failures
 // (NaN, no throw) and the small-matrix path against the LAPACK one.
+#include "backends/cpu/threads.h"
 #include "tests/backends_cpu/linalg_test_util.h"
 
 namespace fnx::cpu_test {
@@ -221,6 +222,47 @@ TEST(LinalgCpu, SmallPathMatchesLapack) {
       expect_near_all(
           values(call(Prim::TriangularSolve, upper_t, {one(s), one(square)})),
           values(one(inv_all)), 1e-12, "square triangular_solve " + what);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fnx::cpu_test
+
+namespace fnx::cpu_test {
+namespace {
+
+// One large solve splits its right-hand sides over the pool (B's columns
+// left, its rows right): every side, triangle, transpose, unit diagonal
+// and a transposed (strided) triangle give what one thread gives.
+TEST(LinalgCpu, LargeSolveSplitOverThePoolMatchesOneThread) {
+  const int64_t n = 256;
+  const Tensor t = spd(1, n, kF64, 91);
+  for (bool left : {true, false}) {
+    for (bool upper : {false, true}) {
+      for (bool transpose : {false, true}) {
+        for (bool unit : {false, true}) {
+          LinalgAttrs at;
+          at.left = left;
+          at.upper = upper;
+          at.transpose = transpose;
+          at.unit_diagonal = unit;
+          const Tensor b = random_t({1, n, n + 3}, kF64, 92);
+          const Tensor bt = random_t({1, n + 3, n}, kF64, 93);
+          const Tensor rhs = left ? b : bt;
+          const Tensor tri = upper ? t : t.transpose(1, 2);
+          const int threads = get_num_threads();
+          set_num_threads(1);
+          const Tensor one = call(Prim::TriangularSolve, at, {tri, rhs});
+          set_num_threads(2);
+          const Tensor two = call(Prim::TriangularSolve, at, {tri, rhs});
+          set_num_threads(threads);
+          expect_near_all(values(two), values(one), 1e-12,
+                          std::string(left ? "left" : "right") +
+                              (upper ? " upper" : " lower") +
+                              (transpose ? " T" : "") + (unit ? " unit" : ""));
+        }
+      }
     }
   }
 }
