@@ -1,7 +1,9 @@
 // A small pool of worker threads for parallel_for. An idle worker watches
 // for the next job for FNX_SPIN_US microseconds (default 50; 0 sleeps at
-// once), then sleeps: jobs usually come microseconds apart, and waking a
-// sleeping worker took longer than the small kernels it was to share. The
+// once), then sleeps; the caller of a job watches as long for the workers'
+// last tasks before it sleeps: jobs usually come, and end, microseconds
+// apart, and waking a sleeping thread took longer than the small kernels
+// it was to share. The
 // bound keeps an idle pool from holding a core (OpenBLAS runs
 // single-threaded, on the pool, so no library threads compete). It has
 // fnx::get_num_threads() - 1 workers (threads.h), resized between jobs when
