@@ -11,7 +11,8 @@
 // Equal bits: each GEMM sum has one nonzero term, w[i] * b[i + offset, k],
 // rounded once, as the mul computes it. Two differences, documented: a
 // zero may differ in sign, and an inf or NaN elsewhere in a column of the
-// right operand no longer spreads through 0 * inf into every row.
+// right operand, or in a scale, no longer spreads through 0 * inf into the
+// entries the basis leaves zero.
 #include <cmath>
 #include <cstdint>
 #include <optional>
