@@ -119,8 +119,9 @@ TEST(Fusion, PeriodicInputsOverTilesAndChunks) {
 
 // Inputs with dims of their own before the broadcast ones repeat their
 // pattern over a block, then move on: a batch of biases (64, 1, 32) over
-// (64, 64, 32), two outer dims, a pattern of two dims, and blocks too short
-// to keep a pattern for (gathered), each equal to eager.
+// (64, 64, 32), two outer dims, a pattern of two dims, blocks too short to
+// keep a pattern for (gathered), and columns broadcast along rows (each
+// element repeated in place), each equal to eager.
 TEST(Fusion, BlockPeriodicInputs) {
   auto f = [](const Tensor& x, const Tensor& b) { return tanh(x + b) * b; };
   const std::vector<std::pair<Shape, Shape>> cases = {
@@ -128,7 +129,10 @@ TEST(Fusion, BlockPeriodicInputs) {
       {{3, 5, 20, 40}, {3, 5, 1, 40}},   // two outer dims
       {{3, 5, 20, 40}, {3, 1, 20, 40}},  // period of two dims
       {{9, 7, 13, 11}, {9, 1, 13, 11}},  // block 1001: tiles cut at blocks
-      {{8, 4, 16}, {8, 1, 16}}};         // block 64: gathered
+      {{8, 4, 16}, {8, 1, 16}},          // block 64: gathered
+      {{64, 64, 32}, {64, 64, 1}},       // each element 32 times in a row
+      {{9, 7, 13}, {9, 7, 1}},           // rows of 13 across tile ends
+      {{5, 3, 700}, {5, 3, 1}}};         // rows of 700: a pattern of one
   for (DType dtype : {DType::Float32, DType::Float64}) {
     for (const auto& [xs, bs] : cases) {
       const Tensor x = randn(xs, dtype), b = randn(bs, dtype);
