@@ -239,8 +239,15 @@ AttentionResult MultiheadAttention::forward(
         add_masks(mask, additive(reshape(key_padding_mask, {n, 1, 1, s}), q));
   }
 
+  // Causal alone leaves no row fully masked (query i sees key 0): sdpa's
+  // causal path adds the same mask and softmaxes plainly, without the
+  // guard for fully masked rows (a compare, a reduction and two selects
+  // over every score, and their VJPs).
+  const bool causal_only =
+      is_causal && !attn_mask.defined() && !key_padding_mask.defined();
   AttentionResult r = scaled_dot_product_attention_with_weights(
-      q, k, v, mask, is_training() ? dropout_ : 0.0, false, {}, gen_);
+      q, k, v, causal_only ? Tensor() : mask, is_training() ? dropout_ : 0.0,
+      causal_only, {}, gen_);
   Tensor out = (*out_proj_)(reshape(transpose(r.output, 1, 2), {n, l, e}));
   if (!batched) {
     out = squeeze(out, 0);

@@ -226,12 +226,15 @@ TEST(MultiheadAttention, EqualsAnExplicitCompositionOfItsWeights) {
   EXPECT_EQ(
       m.forward(x.select(1, 0), x.select(1, 0), x.select(1, 0)).weights.shape(),
       (Shape{3, 3}));
-  // A bool attn_mask (true = not allowed) and is_causal agree.
+  // A bool attn_mask (true = not allowed) and is_causal agree (is_causal
+  // alone takes sdpa's causal path, without the fully-masked-row guard),
+  // outputs and weights.
   const Tensor upper = logical_not(unsqueeze(arange(3), 1) >=
                                    unsqueeze(arange(3), 0));  // (L, S)
-  EXPECT_TRUE(close(m.forward(x, x, x, {}, false, upper).output,
-                    m.forward(x, x, x, {}, false, {}, true, true).output,
-                    1e-12));
+  const auto masked = m.forward(x, x, x, {}, true, upper);
+  const auto causal = m.forward(x, x, x, {}, true, {}, true, true);
+  EXPECT_TRUE(close(masked.output, causal.output, 1e-12));
+  EXPECT_TRUE(close(masked.weights, causal.weights, 1e-12));
 }
 
 TEST(MultiheadAttention, KdimAndVdimGiveSeparateProjections) {
