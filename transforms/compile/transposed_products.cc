@@ -12,6 +12,7 @@
 // differently with the operands' roles swapped, so results equal eager's to
 // rounding (as every non-elementwise node of a compiled graph does).
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -42,43 +43,50 @@ Dims swap_last_two(std::size_t rank) {
 }  // namespace
 
 void compute_transposed_products(Graph& g) {
+  // Per value: how many nodes and outputs read it, and the matmul that
+  // computes it, if one does.
+  struct Product {
+    int32_t a = -1, b = -1;
+    Attrs attrs;
+  };
   std::vector<int32_t> uses(g.values.size(), 0);
-  std::vector<int32_t> producer(g.values.size(), -1);
-  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
-    const Graph::Node& node = g.nodes[i];
+  std::unordered_map<int32_t, Product> products;
+  for (const Graph::Node& node : g.nodes) {
     for (int32_t v : node.inputs) {
       if (v >= 0) ++uses[v];
     }
-    if (node.fused == nullptr && node.outputs.size() == 1 &&
+    if (node.fused == nullptr && node.prim == Prim::Matmul &&
         node.outputs[0] >= 0) {
-      producer[node.outputs[0]] = static_cast<int32_t>(i);
+      products[node.outputs[0]] = {node.inputs[0], node.inputs[1], node.attrs};
     }
   }
   for (int32_t v : g.outputs) {
     if (v >= 0) ++uses[v];
   }
-  // Products are read from g.nodes while the new list takes the copies.
-  std::vector<Graph::Node> old = g.nodes;
-  std::vector<Graph::Node> nodes;
-  nodes.reserve(old.size());
-  for (Graph::Node& node : old) {
-    const int32_t m = node.inputs.empty() ? -1 : node.inputs[0];
-    const int p = m >= 0 ? producer[m] : -1;
-    if (node.fused != nullptr || node.prim != Prim::Permute || p < 0 ||
-        uses[m] != 1 || g.nodes[p].prim != Prim::Matmul ||
+  // A product with a last dim or second-to-last of 1 permutes into a
+  // contiguous view already: nothing to gain.
+  auto rewritable = [&](const Graph::Node& node) -> const Product* {
+    if (node.fused != nullptr || node.prim != Prim::Permute ||
         !swaps_last_two(std::get<PermuteAttrs>(node.attrs).perm)) {
-      nodes.push_back(std::move(node));
-      continue;
+      return nullptr;
     }
-    const Graph::Node& product = g.nodes[p];
-    const int32_t a = product.inputs[0], b = product.inputs[1];
-    // A product with a last dim or second-to-last of 1 permutes into a
-    // contiguous view already: nothing to gain.
+    const int32_t m = node.inputs[0];
+    const auto it = products.find(m);
+    if (it == products.end() || uses[m] != 1) return nullptr;
+    const Product& p = it->second;
     const Shape& out = g.values[m].shape;
-    const bool strided =
-        out.size() >= 2 && out[out.size() - 1] > 1 && out[out.size() - 2] > 1;
-    if (!strided || a < 0 || b < 0 || g.values[a].shape.size() < 2 ||
-        g.values[b].shape.size() < 2) {
+    const std::size_t n = out.size();
+    if (out[n - 1] == 1 || out[n - 2] == 1 || p.a < 0 || p.b < 0 ||
+        g.values[p.a].shape.size() < 2 || g.values[p.b].shape.size() < 2) {
+      return nullptr;
+    }
+    return &p;
+  };
+  std::vector<Graph::Node> nodes;
+  nodes.reserve(g.nodes.size());
+  for (Graph::Node& node : g.nodes) {
+    const Product* product = rewritable(node);
+    if (product == nullptr) {
       nodes.push_back(std::move(node));
       continue;
     }
@@ -86,22 +94,21 @@ void compute_transposed_products(Graph& g) {
     // the original product, no longer read, goes with dead code.
     int32_t swapped[2];
     for (int k = 0; k < 2; ++k) {
-      const int32_t v = k == 0 ? b : a;
+      const int32_t v = k == 0 ? product->b : product->a;
       Graph::Value value = g.values[v];
-      std::swap(value.shape[value.shape.size() - 1],
-                value.shape[value.shape.size() - 2]);
-      const Dims perm = swap_last_two(value.shape.size());
+      const std::size_t rank = value.shape.size();
+      std::swap(value.shape[rank - 1], value.shape[rank - 2]);
       swapped[k] = g.add_value(value.shape, value.dtype, value.device);
       Graph::Node view;
       view.prim = Prim::Permute;
-      view.attrs = PermuteAttrs{perm};
+      view.attrs = PermuteAttrs{swap_last_two(rank)};
       view.inputs = {v};
       view.outputs = {swapped[k]};
       nodes.push_back(std::move(view));
     }
     Graph::Node transposed;
     transposed.prim = Prim::Matmul;
-    transposed.attrs = product.attrs;
+    transposed.attrs = product->attrs;
     transposed.inputs = {swapped[0], swapped[1]};
     transposed.outputs = node.outputs;
     nodes.push_back(std::move(transposed));
