@@ -103,9 +103,6 @@ struct InputView {
   bool contiguous = false;
   int64_t period = 0;  // > 0: periodic
   int64_t block = 0;   // elements per pattern; 0: one pattern throughout
-  // > 0: each element of a contiguous source repeated this many times in a
-  // row (a (64, 64, 1) column over (64, 64, 32)), too few for a pattern.
-  int64_t repeat = 0;
   LoopPlan<1> plan;
 };
 
@@ -137,13 +134,7 @@ void find_period(const Shape& shape, const Strides& strides, InputView& v) {
     step *= shape[k];
   }
   const int64_t block = period * repeats;
-  if (repeats == 1) return;
-  if (block < kMinBlock) {
-    // One element per block: expanded in place, row by row, without the
-    // loop plan (its per-row stepping cost more than the fill).
-    if (period == 1) v.repeat = repeats;
-    return;
-  }
+  if (repeats == 1 || block < kMinBlock) return;
   v.period = period;
   v.block = block;
 }
@@ -283,19 +274,6 @@ const char* load(const InputView& in, int64_t begin, int64_t n, char* dst,
                  const char* pattern) {
   if (in.contiguous) return in.base + begin * in.itemsize;
   if (in.period > 0) return pattern + (begin % in.period) * in.itemsize;
-  if (in.repeat > 0) {
-    const int64_t end = begin + n;
-    const char* src = in.base + (begin / in.repeat) * in.itemsize;
-    char* out = dst;
-    for (int64_t e = begin, len = in.repeat - begin % in.repeat; e < end;
-         e += len, len = in.repeat) {
-      len = std::min(len, end - e);
-      fill_copies(out, src, in.itemsize, len);
-      out += len * in.itemsize;
-      src += in.itemsize;
-    }
-    return dst;
-  }
   char* out = dst;
   const int64_t item = in.itemsize;
   run_plan_range(in.plan, std::array<char*, 1>{in.base}, begin, begin + n,

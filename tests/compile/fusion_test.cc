@@ -120,8 +120,9 @@ TEST(Fusion, PeriodicInputsOverTilesAndChunks) {
 // Inputs with dims of their own before the broadcast ones repeat their
 // pattern over a block, then move on: a batch of biases (64, 1, 32) over
 // (64, 64, 32), two outer dims, a pattern of two dims, blocks too short to
-// keep a pattern for (gathered), and columns broadcast along rows (each
-// element repeated in place), each equal to eager.
+// keep a pattern for (gathered), and columns broadcast along rows
+// (gathered, or a pattern of one element when the rows are long), each
+// equal to eager.
 TEST(Fusion, BlockPeriodicInputs) {
   auto f = [](const Tensor& x, const Tensor& b) { return tanh(x + b) * b; };
   const std::vector<std::pair<Shape, Shape>> cases = {
