@@ -95,6 +95,13 @@ void triangular_solve_blas(const MatrixBatch& a, const T* pa,
   const auto uplo = upper ? CblasUpper : CblasLower;
   const auto op = transpose ? CblasTrans : CblasNoTrans;
   const auto diag = at.unit_diagonal ? CblasUnit : CblasNonUnit;
+  // Matrix i as BLAS reads it (copied into w when its layout is not one).
+  auto matrix = [&](int64_t i, T* w) {
+    const T* m = pa + a.offset(i);
+    if (!copy) return m;
+    copy_matrix(m, a.rs, a.cs, n, n, w, n, 1);
+    return static_cast<const T*>(w);
+  };
   // One large solve: its right-hand sides are independent (B's columns
   // for a left solve, its rows for a right one), so they are split over
   // the pool, as a GEMM's are (parts of at least ~2^21 multiply-adds; the
@@ -109,11 +116,7 @@ void triangular_solve_blas(const MatrixBatch& a, const T* pa,
   if (parts > 1) {
     single_threaded_lapack();
     Scratch<T> w(copy ? n * n : 1);
-    const T* m = pa + a.offset(0);
-    if (copy) {
-      copy_matrix(m, a.rs, a.cs, n, n, w.get(), n, 1);
-      m = w.get();
-    }
+    const T* m = matrix(0, w.get());
     const int64_t block = (independent + parts - 1) / parts;
     pool_run(parts, [&](int64_t p) {
       const int64_t lo = p * block;
@@ -130,13 +133,8 @@ void triangular_solve_blas(const MatrixBatch& a, const T* pa,
     return;
   }
   for_each_matrix<T>(a.count, copy ? n * n : 0, 0, [&](int64_t i, T* w, int*) {
-    const T* m = pa + a.offset(i);
-    if (copy) {
-      copy_matrix(m, a.rs, a.cs, n, n, w, n, 1);
-      m = w;
-    }
-    trsm<T>(side, uplo, op, diag, m_rows, n_cols, m, ld, b + i * rows * cols,
-            n_cols);
+    trsm<T>(side, uplo, op, diag, m_rows, n_cols, matrix(i, w), ld,
+            b + i * rows * cols, n_cols);
   });
 }
 

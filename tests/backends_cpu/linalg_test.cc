@@ -265,6 +265,24 @@ TEST(LinalgCpu, LargeSolveSplitOverThePoolMatchesOneThread) {
       }
     }
   }
+  // A triangle whose layout BLAS cannot read (every other column of a
+  // wider matrix) is copied once, then split the same way.
+  const Tensor strided = t.unsqueeze(-1)
+                             .expand({1, n, n, 2})
+                             .contiguous()
+                             .reshape({1, n, 2 * n})
+                             .slice(2, 0, 2 * n, 2);
+  const Tensor b = random_t({1, n, n + 3}, kF64, 94);
+  const int threads = get_num_threads();
+  set_num_threads(1);
+  const Tensor one = call(Prim::TriangularSolve, LinalgAttrs{}, {strided, b});
+  set_num_threads(2);
+  const Tensor two = call(Prim::TriangularSolve, LinalgAttrs{}, {strided, b});
+  set_num_threads(threads);
+  expect_near_all(values(two), values(one), 1e-12, "strided triangle");
+  expect_near_all(values(one),
+                  values(call(Prim::TriangularSolve, LinalgAttrs{}, {t, b})),
+                  1e-12, "strided triangle against the contiguous one");
 }
 
 }  // namespace
