@@ -100,7 +100,7 @@ template <int N, bool kLeft, typename T>
 void trsm_one(const T* a, int64_t rs, int64_t cs, const LinalgAttrs& at,
               int64_t k, T* b) {
   const bool tr = at.transpose != !kLeft;
-  T e[N][N];
+  T e[N][N] = {};  // {}: GCC -O2 cannot see load_triangle fill it
   const bool lower = load_triangle<N>(a, rs, cs, at, tr, e);
   const int64_t es = kLeft ? k : 1;  // between elements of a vector
   const int64_t vs = kLeft ? 1 : N;  // between vectors
@@ -127,7 +127,7 @@ void trsm_one(const T* a, int64_t rs, int64_t cs, const LinalgAttrs& at,
 template <int N, typename T>
 void trsm_square(const T* a, int64_t rs, int64_t cs, const LinalgAttrs& at,
                  T* b) {
-  T e[N][N];
+  T e[N][N] = {};  // {}: GCC -O2 cannot see load_triangle fill it
   const bool lower = load_triangle<N>(a, rs, cs, at, at.transpose, e);
   for (int s = 0; s < N; ++s) {
     const int i = lower ? s : N - 1 - s;
