@@ -5,7 +5,10 @@
 // strided; one broadcast over leading dims is expanded once per chunk),
 // each instruction is the same per-element loop its kernel runs
 // (elementwise_loops.h), and only the outputs are written to memory (with
-// non-temporal stores when they are large). A trailing reduction is
+// non-temporal stores when they are large). A value repeated over a tile
+// (a scalar, a column broadcast along long rows) is read with a stride of
+// 0, and an instruction of such values only computes one element (the same
+// function, so the same bits). A trailing reduction is
 // accumulated from the tile (fused_reduction.h), its operand never
 // written; so is one over leading or middle dims, chunks then being whole
 // slabs of the reduced dims.
@@ -246,17 +249,20 @@ void run_unary(Prim prim, const char* in, char* out, int64_t n) {
        " is not a unary op of one dtype");
 }
 
+// out = a op b over n elements; an operand's stride is sizeof(T) or 0 (one
+// value repeated).
 template <typename T>
-void run_binary(Prim prim, const char* a, const char* b, char* out, int64_t n) {
+void run_binary(Prim prim, const char* a, int64_t a_stride, const char* b,
+                int64_t b_stride, char* out, int64_t n) {
   const std::array<char*, 3> p = {out, const_cast<char*>(a),
                                   const_cast<char*>(b)};
   switch (prim) {
-#define FNX_FUSED_BINARY(pr, op)                                          \
-  case Prim::pr: {                                                        \
-    using Out = decltype(scalar::op{}(T{}, T{}));                         \
-    binary_run<scalar::op, T, Out>(                                       \
-        p, {static_cast<int64_t>(sizeof(Out)), sizeof(T), sizeof(T)}, n); \
-    return;                                                               \
+#define FNX_FUSED_BINARY(pr, op)                                        \
+  case Prim::pr: {                                                      \
+    using Out = decltype(scalar::op{}(T{}, T{}));                       \
+    binary_run<scalar::op, T, Out>(                                     \
+        p, {static_cast<int64_t>(sizeof(Out)), a_stride, b_stride}, n); \
+    return;                                                             \
   }
     FNX_CPU_BINARY_OPS(FNX_FUSED_BINARY)
     FNX_CPU_COMPARE_OPS(FNX_FUSED_BINARY)
@@ -291,13 +297,33 @@ const char* load(const InputView& in, int64_t begin, int64_t n, char* dst,
   return dst;
 }
 
+// Per register of a tile: whether its value is one element repeated (a
+// scalar input, or computed from such registers only) and, if so, whether
+// the register holds it only once (kOnce) or `n` times (kFull).
+enum class Uniform : uint8_t { kNo, kOnce, kFull };
+
 void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
               const std::vector<char*>& outputs_base,
               const std::vector<int32_t>& output_of, int64_t begin, int64_t n,
               int64_t tile, bool stream, char* scratch,
               const std::vector<const char*>& patterns,
-              std::vector<const char*>& regs) {
+              std::vector<const char*>& regs, std::vector<Uniform>& uniform) {
   const std::size_t count = prog.instrs.size();
+  const int32_t reduced =
+      prog.reduction.has_value() ? prog.reduction->reg : int32_t{-1};
+  // Writes a register computed once `n` times where it lies (every
+  // consumer of the values, not only the instructions, reads it whole).
+  auto fill = [&](std::size_t r) {
+    if (uniform[r] != Uniform::kOnce) return;
+    char* at = const_cast<char*>(regs[r]);
+    fill_copies(at, at, static_cast<int64_t>(itemsize(prog.instrs[r].dtype)),
+                n);
+    uniform[r] = Uniform::kFull;
+  };
+  // Operand stride in bytes: 0 for a repeated value, read once.
+  auto stride = [&](int32_t r, int64_t item) {
+    return uniform[r] == Uniform::kNo ? item : int64_t{0};
+  };
   for (std::size_t r = 0; r < count; ++r) {
     const FusedInstr& ins = prog.instrs[r];
     const int64_t item = static_cast<int64_t>(itemsize(ins.dtype));
@@ -306,8 +332,21 @@ void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
     const bool direct = output_of[r] >= 0 && !stream;
     char* dst = direct ? outputs_base[output_of[r]] + begin * item
                        : scratch + r * register_bytes(tile);
+    // An instruction whose operands are all repeated values computes one
+    // element (the same per-element function, so the same bits).
+    bool once = ins.kind != FusedInstr::Kind::kInput;
+    for (int32_t a : {ins.a, ins.b, ins.c}) {
+      if (ins.kind != FusedInstr::Kind::kInput && a >= 0 &&
+          uniform[a] == Uniform::kNo) {
+        once = false;
+      }
+    }
+    const int64_t len = once ? 1 : n;
     switch (ins.kind) {
       case FusedInstr::Kind::kInput:
+        // A period of one element is one value per tile (tiles end where
+        // a block does); its pattern holds it `tile` times.
+        uniform[r] = inputs[ins.a].period == 1 ? Uniform::kFull : Uniform::kNo;
         regs[r] = load(inputs[ins.a], begin, n, dst, patterns[ins.a]);
         if (direct && regs[r] != dst) {
           std::memcpy(dst, regs[r], n * item);
@@ -316,42 +355,52 @@ void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
         continue;
       case FusedInstr::Kind::kUnary:
         FNX_DISPATCH_ALL_TYPES(ins.dtype, [&] {
-          run_unary<scalar_t>(ins.prim, regs[ins.a], dst, n);
+          run_unary<scalar_t>(ins.prim, regs[ins.a], dst, len);
         });
         break;
-      case FusedInstr::Kind::kBinary:
+      case FusedInstr::Kind::kBinary: {
+        const int64_t in_item =
+            static_cast<int64_t>(itemsize(prog.instrs[ins.a].dtype));
         FNX_DISPATCH_ALL_TYPES(prog.instrs[ins.a].dtype, [&] {
-          run_binary<scalar_t>(ins.prim, regs[ins.a], regs[ins.b], dst, n);
+          run_binary<scalar_t>(ins.prim, regs[ins.a], stride(ins.a, in_item),
+                               regs[ins.b], stride(ins.b, in_item), dst, len);
         });
         break;
+      }
       case FusedInstr::Kind::kWhere:
         FNX_DISPATCH_ALL_TYPES(ins.dtype, [&] {
           where_run<scalar_t>(
               {dst, const_cast<char*>(regs[ins.a]),
                const_cast<char*>(regs[ins.b]), const_cast<char*>(regs[ins.c])},
-              {item, 1, item, item}, n);
+              {item, stride(ins.a, 1), stride(ins.b, item),
+               stride(ins.c, item)},
+              len);
         });
         break;
       case FusedInstr::Kind::kCast: {
         const DType from = prog.instrs[ins.a].dtype;
+        const int64_t from_step = stride(ins.a, 1);
         FNX_DISPATCH_ALL_TYPES(ins.dtype, [&] {
           using To = scalar_t;
           FNX_DISPATCH_ALL_TYPES(from, [&] {
             using From = scalar_t;
             const auto* src = reinterpret_cast<const From*>(regs[ins.a]);
             auto* out = reinterpret_cast<To*>(dst);
-            for (int64_t i = 0; i < n; ++i)
-              out[i] = scalar::convert<To>(src[i]);
+            for (int64_t i = 0; i < len; ++i)
+              out[i] = scalar::convert<To>(src[i * from_step]);
           });
         });
         break;
       }
     }
     regs[r] = dst;
+    uniform[r] = once ? Uniform::kOnce : Uniform::kNo;
+    if (direct || static_cast<int32_t>(r) == reduced) fill(r);
   }
   if (!stream) return;
   for (std::size_t r = 0; r < count; ++r) {
     if (output_of[r] < 0) continue;
+    fill(r);
     const int64_t item = static_cast<int64_t>(itemsize(prog.instrs[r].dtype));
     stream_copy(outputs_base[output_of[r]] + begin * item, regs[r], n * item);
   }
@@ -428,6 +477,7 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     // zeroed: every register is written before it is read).
     thread_local std::vector<char> scratch;
     thread_local std::vector<const char*> regs;
+    thread_local std::vector<Uniform> uniform;
     thread_local std::vector<double> slab_acc;
     thread_local std::vector<const char*> patterns;
     thread_local std::vector<int64_t> pattern_block;
@@ -440,6 +490,7 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     }
     if (scratch.size() < need) scratch.resize(need);
     regs.resize(prog.instrs.size());
+    uniform.resize(prog.instrs.size());
     // The periodic inputs' patterns, after the registers, filled for the
     // block each is in (once per chunk for those with one pattern).
     patterns.assign(views.size(), nullptr);
@@ -465,7 +516,7 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
         pattern_block[i] = at;
       }
       run_tile(prog, views, bases, output_of, t, n, tile, stream,
-               scratch.data(), patterns, regs);
+               scratch.data(), patterns, regs, uniform);
       if (chunk != nullptr) {
         reduce->feed(*chunk, t, regs[prog.reduction->reg], n);
       } else if (slabs.has_value()) {

@@ -145,6 +145,42 @@ TEST(Fusion, BlockPeriodicInputs) {
   }
 }
 
+// Values repeated over a tile (a scalar input, a column broadcast along
+// long rows) are read with a stride of 0, and instructions reading only
+// such values compute one element: unary, binary, compare, where and cast
+// of scalars, results that are such values only (written whole, directly
+// and streamed out) and a reduction of one, each equal to eager.
+TEST(Fusion, RepeatedValuesComputedOncePerTile) {
+  auto f = [](const Tensor& x, const Tensor& s) {
+    const Tensor k = exp(s) * 2.0 - s;  // once per tile
+    const Tensor m = where(s > 0.25, k, s.to(DType::Float64).to(x.dtype()));
+    const Tensor y = tanh(x * k) + where(x > 0.0, m, x * s);
+    const Tensor only = broadcast_to(s, x.shape()) * 3.0 + m;
+    return std::tuple{y, only, (broadcast_to(k, x.shape()) * 0.5).sum({-1})};
+  };
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{37, 1001}, {}},          // one scalar throughout
+      {{5, 3, 700}, {5, 3, 1}},  // a scalar per row of 700
+      {{4099, 1031}, {}},        // 16.9 MB results: streamed out
+  };
+  for (DType dtype : {DType::Float32, DType::Float64}) {
+    for (const auto& [xs, ss] : cases) {
+      const Tensor x = randn(xs, dtype);
+      for (double shift : {-1.0, 1.0}) {  // both sides of s > 0.25
+        const Tensor s = randn(ss, dtype) * 0.1 + shift;
+        auto cf = compile(f);
+        for (int call = 0; call < 2; ++call) {
+          auto [y, only, sum] = cf(x, s);
+          auto [ey, eonly, esum] = f(x, s);
+          EXPECT_TRUE(equal(y, ey)) << shape_str(xs);
+          EXPECT_TRUE(equal(only, eonly)) << shape_str(xs);
+          EXPECT_TRUE(allclose(sum, esum, 1e-5, 1e-5)) << shape_str(xs);
+        }
+      }
+    }
+  }
+}
+
 // A group may read a value computed after its first member: the backward
 // pass of a tanh layer computes be = h * y, then 1 - tanh^2 (joining the
 // forward's tanh group), then be * (1 - tanh^2), which joins be's group.
