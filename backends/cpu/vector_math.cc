@@ -27,13 +27,14 @@ bool env_is(const char* name, const char* value) {
 // libmvec's AVX-512 variants run 1.2x to 2.5x faster than its AVX2 ones
 // (ns per element on one Zen 4 core, 2048-element blocks: expf 0.37 vs
 // 0.42, log1pf 0.41 vs 0.52, tanhf 0.41 vs 0.74, asinh 1.9 vs 4.8), except
-// these, which measured slower and keep to AVX2: erff 0.63 vs 0.49, erf
-// 1.37 vs 1.17, tanh 3.3 vs 2.4, sinh 1.35 vs 1.32. Fixed per function, so
-// a function's results never depend on timing.
+// these, which measured slower and keep to AVX2: erf 1.37 vs 1.17, tanh
+// 3.3 vs 2.4, sinh 1.35 vs 1.32 (erff, 0.63 vs 0.49, is fnx's own with
+// AVX-512: vector_erf_avx512.h). Fixed per function, so a function's
+// results never depend on timing.
 bool avx512_pays(VectorFn fn, bool is_float) {
   switch (fn) {
     case VectorFn::kErf:
-      return false;
+      return is_float;
     case VectorFn::kTanh:
     case VectorFn::kSinh:
       return is_float;

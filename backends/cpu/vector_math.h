@@ -2,7 +2,8 @@
 // libmvec, its AVX-512 variants (16 floats or 8 doubles per call) when the
 // CPU has AVX-512F, else its AVX2 ones (8 or 4) when it has AVX2 and FMA,
 // chosen once at run time (a few functions whose AVX-512 variant measured
-// slower keep to AVX2: vector_math.cc). libm's scalar tanhf / expf... were a
+// slower keep to AVX2: vector_math.cc; float erf with AVX-512 is fnx's
+// own, vector_erf_avx512.h). libm's scalar tanhf / expf... were a
 // fifth of tanh-heavy workloads. Every element goes through the same vector
 // function wherever it sits (a tail is computed in a padded block), so a
 // result does not depend on a tensor's layout or on how a loop was split:

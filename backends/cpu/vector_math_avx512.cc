@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "backends/cpu/vector_math.h"
+#include "backends/cpu/vector_erf_avx512.h"
 #include "backends/cpu/vector_math_blocks.h"
 
 extern "C" {
@@ -21,7 +22,6 @@ __m512 _ZGVeN16v_expm1f(__m512);
 __m512 _ZGVeN16v_sinf(__m512);
 __m512 _ZGVeN16v_cosf(__m512);
 __m512 _ZGVeN16v_tanhf(__m512);
-__m512 _ZGVeN16v_erff(__m512);
 __m512d _ZGVeN8v_exp(__m512d);
 __m512d _ZGVeN8v_log(__m512d);
 __m512d _ZGVeN8v_log1p(__m512d);
@@ -79,7 +79,7 @@ FloatFn float_fn(VectorFn fn) {
     case VectorFn::kTanh:
       return &_ZGVeN16v_tanhf;
     case VectorFn::kErf:
-      return &_ZGVeN16v_erff;
+      return nullptr;  // erf_f32x16 (vector_math below)
     case VectorFn::kTan:
       return &_ZGVeN16v_tanf;
     case VectorFn::kAsin:
@@ -158,17 +158,23 @@ DoubleFn double_fn(VectorFn fn) {
 
 void vector_math(VectorFn fn, const float* in, int64_t in_stride, float* out,
                  int64_t out_stride, int64_t n) {
-  vector_math_blocks::apply<float, 16>(
-      float_fn(fn), [](const float* p) { return _mm512_loadu_ps(p); },
-      [](float* p, __m512 v) { _mm512_storeu_ps(p, v); },
-      [](const float* p, int64_t len) {
-        return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << len) - 1),
-                                     p);
-      },
-      [](float* p, __m512 v, int64_t len) {
-        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << len) - 1), v);
-      },
-      in, in_stride, out, out_stride, n);
+  auto load = [](const float* p) { return _mm512_loadu_ps(p); };
+  auto store = [](float* p, __m512 v) { _mm512_storeu_ps(p, v); };
+  auto load_tail = [](const float* p, int64_t len) {
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << len) - 1), p);
+  };
+  auto store_tail = [](float* p, __m512 v, int64_t len) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << len) - 1), v);
+  };
+  if (fn == VectorFn::kErf) {  // our own, inlined: its tables in registers
+    vector_math_blocks::apply<float, 16>(
+        [](__m512 x) { return erf_f32x16(x); }, load, store, load_tail,
+        store_tail, in, in_stride, out, out_stride, n);
+    return;
+  }
+  vector_math_blocks::apply<float, 16>(float_fn(fn), load, store, load_tail,
+                                       store_tail, in, in_stride, out,
+                                       out_stride, n);
 }
 
 void vector_math(VectorFn fn, const double* in, int64_t in_stride, double* out,
