@@ -15,6 +15,14 @@ Frameworks (each a column):
              linalg_* decompositions and solve), in Debian's numpy on its
              OpenBLAS (the library fnx links), multi-threaded.
 
+Rows of compile (COMPILED_ROWS: the Jacobians, gelu, the tiny chain and the
+training steps of issue 21) put eager and compiled fnx each beside the same
+jitted JAX call and no other peer; copy_32x1000x4096_bandwidth (fnx only)
+is the memory-bandwidth limit of gelu's pass:
+
+    python3 tests/benchmarks/peers_compare.py --skip-setup --frameworks \
+        fnx,jax --only 'gelu|copy_|tiny_chain|_step_|_compiled'
+
 Every framework gets the same thread count (--threads, default 2): the
 environment (FNX_NUM_THREADS, OMP/MKL/OPENBLAS_NUM_THREADS, XLA_FLAGS),
 torch.set_num_threads, and the CPU affinity of its process (the first N
@@ -94,6 +102,40 @@ WORKLOADS = {
     "jacfwd_2048in_32out_compiled": (
         "compile_benchmark", "BM_JacfwdCompiled/in:2048/out:32",
         "compile(jacfwd) of tanh(W x + b), R^2048 -> R^32 (JAX: jit)"),
+    # compile's own targets (issue 21), eager and compiled fnx each beside
+    # the same jitted JAX call, and the memory-bandwidth limit of gelu's
+    # pass (fnx only: one read and one write of the tensor).
+    "gelu_32x1000x4096": (
+        "compile_benchmark", "BM_GeluEager",
+        "exact gelu of a (32, 1000, 4096) float32 tensor, eager (JAX: jit)"),
+    "gelu_32x1000x4096_compiled": (
+        "compile_benchmark", "BM_GeluCompiled",
+        "the same, compile(gelu): one fused pass (JAX: jit)"),
+    "copy_32x1000x4096_bandwidth": (
+        "compile_benchmark", "BM_BandwidthNonTemporal",
+        "the bandwidth limit of gelu's pass: read the tensor, write as many "
+        "bytes (non-temporal stores), fnx only"),
+    "tiny_chain_100ops_8in": (
+        "compile_benchmark", "BM_TinyChainEager",
+        "25 x tanh(sin(y) * 1.01 + 0.5) - 0.25 on 8 elements, eager "
+        "(JAX: jit)"),
+    "tiny_chain_100ops_8in_compiled": (
+        "compile_benchmark", "BM_TinyChainCompiled",
+        "the same chain compiled: one fused kernel (JAX: jit)"),
+    "ensemble_step_64mlp": (
+        "training_step_benchmark", "BM_EnsembleStepEager",
+        "one SGD step of 64 MLPs 1-32-1 (vmap(grad)), the ensemble demo, "
+        "eager (JAX: jit, training_step_jax.py)"),
+    "ensemble_step_64mlp_compiled": (
+        "training_step_benchmark", "BM_EnsembleStepCompiled",
+        "the same step compiled (JAX: jit)"),
+    "maml_step_32tasks": (
+        "training_step_benchmark", "BM_MamlStepEager",
+        "one MAML meta-step over 32 tasks, float64, the MAML demo, eager "
+        "(JAX: jit, training_step_jax.py)"),
+    "maml_step_32tasks_compiled": (
+        "training_step_benchmark", "BM_MamlStepCompiled",
+        "the same step compiled (JAX: jit)"),
     "ensemble_vmap_10mlp_b64_784in_10out": (
         "vmap_benchmark", "BM_VmapEnsemble",
         "10 MLPs 784-128-128-10 (relu), batch 64: vmap over stacked params"),
@@ -156,7 +198,13 @@ NUMPY_ROWS = ("sgemm_1024x1024", "linalg_solve_b1000000_3x3",
               "linalg_svd_256x256")
 # The rows of compiled fnx: JAX (always jitted) is their only peer.
 COMPILED_ROWS = ("jacrev_16in_16out_compiled", "jacrev_32in_2048out_compiled",
-                 "jacfwd_2048in_32out_compiled")
+                 "jacfwd_2048in_32out_compiled", "gelu_32x1000x4096",
+                 "gelu_32x1000x4096_compiled", "tiny_chain_100ops_8in",
+                 "tiny_chain_100ops_8in_compiled", "ensemble_step_64mlp",
+                 "ensemble_step_64mlp_compiled", "maml_step_32tasks",
+                 "maml_step_32tasks_compiled")
+# Rows only fnx runs (a measure of the machine, not a workload).
+FNX_ONLY_ROWS = ("copy_32x1000x4096_bandwidth",)
 FRAMEWORKS = ("fnx", "functorch", "torch2", "jax", "numpy")
 PEERS = FRAMEWORKS[1:]
 
@@ -514,6 +562,38 @@ def jax_workloads(threads):
     sys.path.insert(0, HERE)
     from sequence_models import jax_rows
     rows.update(jax_rows())
+
+    xg = randn(32, 1000, 4096)
+    gelu = ready(jax.jit(lambda t: jax.nn.gelu(t, approximate=False)))
+    rows["gelu_32x1000x4096"] = lambda: gelu(xg)
+    rows["gelu_32x1000x4096_compiled"] = rows["gelu_32x1000x4096"]
+
+    def chain(t):
+        for _ in range(25):
+            t = jnp.tanh(jnp.sin(t) * 1.01 + 0.5) - 0.25
+        return t
+
+    x8c, jchain = randn(8), ready(jax.jit(chain))
+    rows["tiny_chain_100ops_8in"] = lambda: jchain(x8c)
+    rows["tiny_chain_100ops_8in_compiled"] = rows["tiny_chain_100ops_8in"]
+
+    # The training steps come from training_step_jax.py, which turns on
+    # float64 (MAML's dtype) when imported: built at their first call, and
+    # last, so that every other row is timed before.
+    def training_step(name):
+        state = {}
+
+        def run():
+            if not state:
+                import training_step_jax
+                step, params = getattr(training_step_jax, name)()
+                state["run"] = lambda: jax.block_until_ready(step(params))
+            return state["run"]()
+        return run
+
+    for name, make in (("ensemble_step_64mlp", "ensemble"),
+                       ("maml_step_32tasks", "maml")):
+        rows[name] = rows[name + "_compiled"] = training_step(make)
     try:
         import jaxlib
         lib = jaxlib.__version__
@@ -930,6 +1010,8 @@ def main():
     def runs(fw, row):
         if fw == "numpy":
             return row in NUMPY_ROWS
+        if row in FNX_ONLY_ROWS:
+            return fw == "fnx"
         return row not in COMPILED_ROWS or fw in ("fnx", "jax")
     fw_rows = {fw: [r for r in rows if runs(fw, r)] for fw in available}
     fw_rows = {fw: r for fw, r in fw_rows.items() if r}
