@@ -5,8 +5,9 @@
 // strided; one broadcast over leading dims is expanded once per chunk),
 // each instruction is the same per-element loop its kernel runs
 // (elementwise_loops.h), and only the outputs are written to memory (with
-// non-temporal stores when they are large). A value repeated over a tile
-// (a scalar, a column broadcast along long rows) is read with a stride of
+// non-temporal stores when they are large). Registers share scratch slots
+// by liveness, so a tile's working set stays in L1. A value repeated over a
+// tile (a scalar, a column broadcast along long rows) is read with a stride of
 // 0, and an instruction of such values only computes one element (the same
 // function, so the same bits). A trailing reduction is
 // accumulated from the tile (fused_reduction.h), its operand never
@@ -297,6 +298,52 @@ const char* load(const InputView& in, int64_t begin, int64_t n, char* dst,
   return dst;
 }
 
+// The scratch slot of each register: registers whose values are no longer
+// read hand their slot to later ones (outputs and the reduced register are
+// read after the tile), so a tile's working set stays in L1 (gelu's nine
+// registers take three slots).
+constexpr int64_t kSlotsFrom = 16 * kTile;  // elements
+
+std::vector<int32_t> assign_slots(const FusedProgram& prog, int32_t* count) {
+  const int32_t n = static_cast<int32_t>(prog.instrs.size());
+  std::vector<int32_t> last(n, -1);
+  for (int32_t r = 0; r < n; ++r) {
+    const FusedInstr& ins = prog.instrs[r];
+    if (ins.kind == FusedInstr::Kind::kInput) continue;
+    for (int32_t a : {ins.a, ins.b, ins.c}) {
+      if (a >= 0) last[a] = r;
+    }
+  }
+  for (int32_t r : prog.outputs) last[r] = n;
+  if (prog.reduction.has_value()) last[prog.reduction->reg] = n;
+  std::vector<int32_t> slot(n, -1), free_slots;
+  *count = 0;
+  for (int32_t r = 0; r < n; ++r) {
+    if (free_slots.empty()) {
+      slot[r] = (*count)++;
+    } else {
+      slot[r] = free_slots.back();
+      free_slots.pop_back();
+    }
+    // Operands read for the last time here free their slots for later
+    // registers (not this one: a cast may write wider elements).
+    const FusedInstr& ins = prog.instrs[r];
+    if (ins.kind != FusedInstr::Kind::kInput) {
+      for (int32_t a : {ins.a, ins.b, ins.c}) {
+        if (a >= 0 && last[a] == r && slot[a] >= 0) {
+          free_slots.push_back(slot[a]);
+          slot[a] = -2 - slot[a];  // freed once (an operand read twice)
+        }
+      }
+    }
+    if (last[r] < 0) free_slots.push_back(slot[r]);  // never read
+  }
+  for (int32_t& sl : slot) {
+    if (sl <= -2) sl = -2 - sl;
+  }
+  return slot;
+}
+
 // Per register of a tile: whether its value is one element repeated (a
 // scalar input, or computed from such registers only) and, if so, whether
 // the register holds it only once (kOnce) or `n` times (kFull).
@@ -307,7 +354,8 @@ void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
               const std::vector<int32_t>& output_of, int64_t begin, int64_t n,
               int64_t tile, bool stream, char* scratch,
               const std::vector<const char*>& patterns,
-              std::vector<const char*>& regs, std::vector<Uniform>& uniform) {
+              const std::vector<int32_t>& slot, std::vector<const char*>& regs,
+              std::vector<Uniform>& uniform) {
   const std::size_t count = prog.instrs.size();
   const int32_t reduced =
       prog.reduction.has_value() ? prog.reduction->reg : int32_t{-1};
@@ -330,8 +378,10 @@ void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
     // Output registers are computed straight into the result, unless the
     // results are streamed out after the tile.
     const bool direct = output_of[r] >= 0 && !stream;
-    char* dst = direct ? outputs_base[output_of[r]] + begin * item
-                       : scratch + r * register_bytes(tile);
+    char* dst =
+        direct ? outputs_base[output_of[r]] + begin * item
+               : scratch + (slot.empty() ? static_cast<int64_t>(r) : slot[r]) *
+                               register_bytes(tile);
     // An instruction whose operands are all repeated values computes one
     // element (the same per-element function, so the same bits).
     bool once = ins.kind != FusedInstr::Kind::kInput;
@@ -472,6 +522,11 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
                     byte_ptr(reduced));
     }
   }
+  // Slots pay from a few tiles on; below, each register keeps its own (the
+  // assignment would cost more than a small program's pass).
+  int32_t n_slots = static_cast<int32_t>(prog.instrs.size());
+  std::vector<int32_t> slot;
+  if (total >= kSlotsFrom) slot = assign_slots(prog, &n_slots);
   auto run_chunk = [&](int64_t b, int64_t e, FusedRowChunk* chunk) {
     // Registers of one tile, reused across calls on this thread (not
     // zeroed: every register is written before it is read).
@@ -483,7 +538,8 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
     thread_local std::vector<int64_t> pattern_block;
     const int64_t tile = std::min(kTile, e - b);
     const std::size_t regs_bytes =
-        prog.instrs.size() * static_cast<std::size_t>(register_bytes(tile));
+        static_cast<std::size_t>(n_slots) *
+        static_cast<std::size_t>(register_bytes(tile));
     std::size_t need = regs_bytes;
     for (const InputView& v : views) {
       if (v.period > 0) need += (tile + v.period) * v.itemsize + 64;
@@ -516,7 +572,7 @@ std::vector<Tensor> run_program(const FusedProgram& prog,
         pattern_block[i] = at;
       }
       run_tile(prog, views, bases, output_of, t, n, tile, stream,
-               scratch.data(), patterns, regs, uniform);
+               scratch.data(), patterns, slot, regs, uniform);
       if (chunk != nullptr) {
         reduce->feed(*chunk, t, regs[prog.reduction->reg], n);
       } else if (slabs.has_value()) {

@@ -245,6 +245,33 @@ TEST(Fusion, SeveralOutputs) {
   }
 }
 
+// From 16 tiles on, registers whose values are no longer read hand their
+// scratch slot to later ones (backends/cpu/fused.cc): values read long
+// after they are computed, operands read twice, a widening cast, outputs
+// and a reduced register that live to the end of the tile, each equal to
+// eager.
+TEST(Fusion, RegistersShareSlotsByLiveness) {
+  auto f = [](const Tensor& x, const Tensor& y) {
+    const Tensor a = sin(x);
+    const Tensor b = a * y;
+    const Tensor c = exp(b) - a;                  // a read again, after b
+    const Tensor d = (c * c).to(DType::Float64);  // c twice; wider
+    const Tensor e = tanh(b) + c;
+    return std::tuple{e, d + a.to(DType::Float64), (e * b).sum({1})};
+  };
+  const Tensor x = randn({300, 211}), y = randn({300, 211});
+  EXPECT_EQ(make_graph(f)(x, y)->fused_count(), 1)
+      << make_graph(f)(x, y)->to_string();
+  auto cf = compile(f);
+  for (int call = 0; call < 2; ++call) {
+    auto [e, d, r] = cf(x, y);
+    auto [ee, ed, er] = f(x, y);
+    EXPECT_TRUE(equal(e, ee));
+    EXPECT_TRUE(equal(d, ed));
+    EXPECT_TRUE(allclose(r, er, 1e-5, 1e-5));
+  }
+}
+
 // vmap of a compiled function runs the compiled vmap rule, fused too (MLX
 // falls back to the unfused graph when a compiled function is transformed).
 TEST(Fusion, TransformedCompiledFunctionsStayFused) {
