@@ -13,7 +13,8 @@
 namespace fnx {
 namespace {
 
-using testing::close;
+using testing::each_close;
+using testing::each_equal;
 
 // Permute nodes that read a matmul's result.
 int permuted_products(const Graph& g) {
@@ -46,10 +47,7 @@ TEST(TransposedProducts, BatchedAndBroadcastProductsAreWrittenTransposed) {
     EXPECT_EQ(graph->count(Prim::Matmul), 2);
     auto cf = compile(f);
     cf(a, w, b, c);
-    auto [x, y] = cf(a, w, b, c);
-    auto [ex, ey] = f(a, w, b, c);
-    EXPECT_TRUE(close(x, ex, tol, tol));
-    EXPECT_TRUE(close(y, ey, tol, tol));
+    EXPECT_TRUE(each_close(cf(a, w, b, c), f(a, w, b, c), tol, tol));
   }
 }
 
@@ -66,11 +64,7 @@ TEST(TransposedProducts, ProductsReadElsewhereOrWithADimOfOneStay) {
   EXPECT_EQ(permuted_products(*graph), 2) << graph->to_string();
   auto cf = compile(f);
   cf(a, b, v);
-  auto [x, y, z] = cf(a, b, v);
-  auto [ex, ey, ez] = f(a, b, v);
-  EXPECT_TRUE(equal(x, ex));
-  EXPECT_TRUE(equal(y, ey));
-  EXPECT_TRUE(equal(z, ez));
+  EXPECT_TRUE(each_equal(cf(a, b, v), f(a, b, v)));
 }
 
 // The weight gradients of a vmapped two-layer loss with (out, in) weights
@@ -90,10 +84,7 @@ TEST(TransposedProducts, GradOfBatchedLayers) {
   EXPECT_EQ(permuted_products(*graph), 0) << graph->to_string();
   auto cf = compile(per_task);
   cf(w1, w2, xs);
-  auto [g1, g2] = cf(w1, w2, xs);
-  auto [e1, e2] = per_task(w1, w2, xs);
-  EXPECT_TRUE(close(g1, e1, 1e-12, 1e-12));
-  EXPECT_TRUE(close(g2, e2, 1e-12, 1e-12));
+  EXPECT_TRUE(each_close(cf(w1, w2, xs), per_task(w1, w2, xs), 1e-12, 1e-12));
 }
 
 }  // namespace

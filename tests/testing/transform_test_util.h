@@ -1,9 +1,11 @@
-// Helpers shared by the transform tests (grad, jvp, compose): tensor
-// closeness with a readable failure, expected fnx::Errors, float64 literals.
+// Helpers shared by the transform tests (grad, jvp, compose, compile):
+// tensor closeness with a readable failure, the same over every output of
+// two results, expected fnx::Errors, float64 literals.
 #pragma once
 
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -37,6 +39,42 @@ inline ::testing::AssertionResult close(const Tensor& got,
              << "element " << i << ": got " << g[i] << ", expected " << e[i]
              << "\n got " << got.str() << "\n expected " << expected.str();
     }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// The tensors of a result: a Tensor, or a std::tuple of them.
+inline std::vector<Tensor> outputs_of(const Tensor& t) { return {t}; }
+template <typename... Ts>
+std::vector<Tensor> outputs_of(const std::tuple<Ts...>& t) {
+  return std::apply(
+      [](const auto&... each) { return std::vector<Tensor>{each...}; }, t);
+}
+
+// Every output of `got` equal to the same output of `expected` bit for bit
+// (same shape, dtype and values) or, with a tolerance, close(); a failure
+// names the output. For a compiled function against the eager one.
+template <typename Result>
+::testing::AssertionResult each_equal(const Result& got,
+                                      const Result& expected) {
+  const std::vector<Tensor> g = outputs_of(got), e = outputs_of(expected);
+  for (std::size_t k = 0; k < g.size(); ++k) {
+    if (!equal(g[k], e[k])) {
+      return ::testing::AssertionFailure()
+             << "output " << k << " differs:\n got " << g[k].str()
+             << "\n expected " << e[k].str();
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+template <typename Result>
+::testing::AssertionResult each_close(const Result& got, const Result& expected,
+                                      double atol, double rtol) {
+  const std::vector<Tensor> g = outputs_of(got), e = outputs_of(expected);
+  for (std::size_t k = 0; k < g.size(); ++k) {
+    ::testing::AssertionResult r = close(g[k], e[k], atol, rtol);
+    if (!r) return r << " (output " << k << ")";
   }
   return ::testing::AssertionSuccess();
 }
