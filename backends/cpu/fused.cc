@@ -386,10 +386,7 @@ void run_tile(const FusedProgram& prog, const std::vector<InputView>& inputs,
     // element (the same per-element function, so the same bits).
     bool once = ins.kind != FusedInstr::Kind::kInput;
     for (int32_t a : {ins.a, ins.b, ins.c}) {
-      if (ins.kind != FusedInstr::Kind::kInput && a >= 0 &&
-          uniform[a] == Uniform::kNo) {
-        once = false;
-      }
+      if (once && a >= 0 && uniform[a] == Uniform::kNo) once = false;
     }
     const int64_t len = once ? 1 : n;
     switch (ins.kind) {
